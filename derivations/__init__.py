@@ -1,0 +1,1 @@
+"""SymPy derivations of every gradient and Hessian in mlmath (see the README)."""

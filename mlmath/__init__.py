@@ -1,0 +1,28 @@
+"""mlmath: verified NumPy implementations of the mathematics of machine learning.
+
+The public API is exactly ``__all__`` below (the contract is documented in the
+README); every name is also importable from its topic module.
+"""
+
+from __future__ import annotations
+
+from mlmath.special import (
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    sigmoid,
+    softmax,
+    softplus,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # special
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid",
+    "softmax",
+    "softplus",
+]

@@ -1,0 +1,5 @@
+"""``python -m mlmath`` is the ``mlmath`` command."""
+
+from mlmath.cli import main
+
+raise SystemExit(main())

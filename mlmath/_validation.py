@@ -1,0 +1,243 @@
+"""Input validation shared by every public function (the one place for it).
+
+Each check is a small named function called in the first lines of a public
+function.  Messages read "`<arg>`: expected ..., got ..." and name the first
+offending position, so a user can find the bad entry in a large array.
+
+Dtype rules (``../API.md``, "General rules"):
+
+* float32, float64 (and longdouble) keep their dtype;
+* float16 is computed in float32 and returned as float16;
+* integers and bools become float64;
+* complex, object, string, bytes, datetime ... raise ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "FloatArray",
+    "as_float_array",
+    "as_label_array",
+    "check_axis",
+    "check_base",
+    "check_choice",
+    "check_finite",
+    "check_no_nan",
+    "check_nonempty_axis",
+    "check_nonnegative",
+    "check_normalised",
+    "check_positive_scalar",
+    "check_probabilities",
+    "check_same_shape",
+    "check_unit_interval",
+    "first_index",
+    "normalisation_tolerance",
+    "restore_dtype",
+    "result_dtype",
+]
+
+FloatArray = NDArray[np.floating[Any]]
+
+
+def first_index(bad: NDArray[np.bool_]) -> tuple[int, ...]:
+    """Index (as a tuple) of the first True entry of ``bad`` in C order."""
+    flat = int(np.argmax(bad.reshape(-1)))
+    return tuple(int(i) for i in np.unravel_index(flat, bad.shape))
+
+
+def _format_index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]"
+
+
+def result_dtype(*dtypes: np.dtype[Any]) -> tuple[np.dtype[Any], np.dtype[Any]]:
+    """Return ``(compute_dtype, output_dtype)`` for already-float input dtypes.
+
+    float16 is computed in float32 and returned as float16 (float16's 10-bit
+    mantissa and 65504 range make every stable formula here overflow or lose
+    all digits); several inputs promote as NumPy does.
+    """
+    out = np.result_type(*dtypes)
+    compute = np.dtype(np.float32) if out == np.float16 else out
+    return np.dtype(compute), np.dtype(out)
+
+
+def as_float_array(x: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
+    """Convert ``x`` to a floating array following the dtype rules.
+
+    Returns ``(array_in_compute_dtype, output_dtype)``.  Raises ``TypeError``
+    naming ``name`` for complex, object, string and other non-real dtypes.
+    """
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"`{name}`: expected a real array-like, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences
+        raise TypeError(f"`{name}`: expected a real array-like, got {exc}") from None
+    kind = arr.dtype.kind
+    if kind in "biu":
+        return arr.astype(np.float64), np.dtype(np.float64)
+    if kind != "f":
+        raise TypeError(
+            f"`{name}`: expected a real (bool, integer or float) dtype, got dtype {arr.dtype}"
+        )
+    compute, out = result_dtype(arr.dtype)
+    return arr.astype(compute, copy=False), out
+
+
+def as_label_array(x: ArrayLike, name: str) -> NDArray[np.intp]:
+    """Integer class labels; floats (even integral ones) raise ``TypeError``."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"`{name}`: expected an integer dtype for class labels, got {arr.dtype}")
+    return arr.astype(np.intp, copy=False)
+
+
+def restore_dtype(result: Any, out_dtype: np.dtype[Any]) -> Any:
+    """Cast a computed result back to the output dtype (0-d arrays become scalars)."""
+    arr = np.asarray(result)
+    if arr.dtype != out_dtype:
+        arr = arr.astype(out_dtype)
+    return arr[()] if arr.ndim == 0 else arr
+
+
+def check_no_nan(x: NDArray[Any], name: str) -> None:
+    """Raise ``ValueError`` at the first NaN (infinities are allowed)."""
+    bad = np.isnan(x)
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(f"`{name}`: expected no NaN, got NaN at index {_format_index(idx)}")
+
+
+def check_finite(x: NDArray[Any], name: str) -> None:
+    """Raise ``ValueError`` at the first NaN or infinity."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected finite values, got {x[idx]} at index {_format_index(idx)}"
+        )
+
+
+def check_nonnegative(x: NDArray[Any], name: str) -> None:
+    """Raise ``ValueError`` at the first negative entry."""
+    bad = x < 0
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected non-negative values, got {x[idx]!r} at index "
+            f"{_format_index(idx)}"
+        )
+
+
+def check_unit_interval(x: NDArray[Any], name: str) -> None:
+    """Raise ``ValueError`` at the first entry outside [0, 1] (NaN included)."""
+    bad = ~((x >= 0) & (x <= 1))
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected values in [0, 1], got {x[idx]!r} at index {_format_index(idx)}"
+        )
+
+
+def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
+    """Validate a NumPy-style axis (negative allowed) and return it normalised."""
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"`{name}`: expected an integer, got {axis!r}")
+    try:
+        ax = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"`{name}`: expected an integer, got {axis!r}") from None
+    if not -ndim <= ax < ndim:
+        raise ValueError(
+            f"`{name}`: expected an axis in [{-ndim}, {ndim - 1}] for an array of "
+            f"{ndim} dimension(s), got {ax}"
+        )
+    return ax % ndim
+
+
+def check_nonempty_axis(x: NDArray[Any], axis: int, name: str) -> None:
+    """Raise ``ValueError`` when the reduction axis has length 0."""
+    if x.shape[axis] == 0:
+        raise ValueError(
+            f"`{name}`: expected a non-empty axis {axis}, got shape {x.shape}"
+        )
+
+
+def normalisation_tolerance(dtype: np.dtype[Any], n: int) -> float:
+    """Tolerance on |sum - 1| for a distribution of ``n`` entries.
+
+    A distribution normalised by ``p / p.sum()`` in the same dtype is off by at
+    most about ``n`` ulps (naive summation), so the bound is ``(8 + n) * eps``:
+    this accepts every honestly normalised input and rejects real mistakes.
+    """
+    return float((8 + n) * np.finfo(dtype).eps)
+
+
+def check_normalised(p: NDArray[Any], axis: int, name: str) -> None:
+    """Raise ``ValueError`` where the sums along ``axis`` differ from 1."""
+    n = p.shape[axis]
+    tol = normalisation_tolerance(p.dtype, n)
+    sums = np.sum(p, axis=axis, dtype=np.float64)
+    bad = ~(np.abs(sums - 1.0) <= tol)
+    if bad.any():
+        idx = first_index(np.atleast_1d(bad))
+        total = np.atleast_1d(sums)[idx]
+        where = f" at batch index {_format_index(idx)}" if np.ndim(sums) else ""
+        raise ValueError(
+            f"`{name}`: expected entries summing to 1 along axis {axis} "
+            f"(tolerance {tol:.2g}), got sum {total!r}{where}"
+        )
+
+
+def check_probabilities(p: NDArray[Any], axis: int, name: str) -> None:
+    """Finite, non-negative, normalised along ``axis``, non-empty axis."""
+    check_nonempty_axis(p, axis, name)
+    check_finite(p, name)
+    check_nonnegative(p, name)
+    check_normalised(p, axis, name)
+
+
+def check_same_shape(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"`{name_b}`: expected the shape of `{name_a}` {a.shape}, got {b.shape}"
+        )
+
+
+def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A finite real scalar > 0 (or >= 0 when ``allow_zero``); returns it as float."""
+    if isinstance(value, (bool, np.bool_)) or (not np.isscalar(value) and np.ndim(value) != 0):
+        raise TypeError(f"`{name}`: expected a real scalar, got {value!r}")
+    if np.iscomplexobj(value) or isinstance(value, (str, bytes)):
+        raise TypeError(f"`{name}`: expected a real scalar, got {value!r}")
+    v = float(value)
+    ok = np.isfinite(v) and (v >= 0 if allow_zero else v > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"`{name}`: expected a finite value {bound}, got {value!r}")
+    return v
+
+
+def check_base(base: Any) -> float | None:
+    """``None`` (nats) or a finite base > 0 and != 1; returns it as float."""
+    if base is None:
+        return None
+    b = check_positive_scalar(base, "base")
+    if b == 1.0:
+        raise ValueError("`base`: expected a base > 0 and != 1, got 1")
+    return b
+
+
+def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
+    """One of a fixed set of strings (e.g. ``reduction``)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"`{name}`: expected one of {list(choices)}, got {value!r}")
+    return value
