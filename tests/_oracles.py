@@ -1,0 +1,68 @@
+"""mpmath oracle machinery: references at 50 digits and errors in units of eps.
+
+Test files stay declarative: they name a reference function written with mpmath
+and a set of hard points; this module evaluates the reference at high precision,
+compares, and reports "k of n bad" with the worst points (SciPy's
+``_mptestutils`` style).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+
+__all__ = ["DPS", "assert_accurate", "mp_reference", "mpf_array"]
+
+#: Working precision of every reference (decimal digits).
+DPS = 50
+
+
+def mpf_array(x: Any) -> np.ndarray:
+    """Object array of exact ``mpmath.mpf`` copies of the (binary) floats in ``x``."""
+    arr = np.asarray(x, dtype=np.float64)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, value in np.ndenumerate(arr):
+        out[idx] = mpmath.mpf(float(value))
+    return out
+
+
+def mp_reference(fn: Callable[..., Any], *args: Any) -> Any:
+    """Evaluate ``fn`` at DPS digits on exact copies of the float inputs.
+
+    ``fn`` receives object arrays of ``mpf`` (or plain scalars) and returns an
+    ``mpf``, a number, or an object array; the result is rounded to float64.
+    """
+    with mpmath.workdps(DPS):
+        res = fn(*[mpf_array(a) for a in args])
+        return np.vectorize(lambda r: float(mpmath.mpf(r)), otypes=[np.float64])(res)
+
+
+def assert_accurate(
+    actual: Any, expected: Any, *, max_eps: float, dtype: Any, label: str,
+    points: Sequence[Any] | None = None,
+) -> float:
+    """Assert the relative error of ``actual`` is at most ``max_eps`` ulps of ``dtype``.
+
+    ``expected`` is the float64 rounding of a 50-digit reference; exact matches
+    (zeros and infinities included) count as error 0.  Returns the worst error
+    in eps; on failure reports "k of n bad" with the five worst points.
+    """
+    eps = float(np.finfo(dtype).eps)
+    a = np.asarray(actual, dtype=np.float64).reshape(-1)
+    e = np.asarray(expected, dtype=np.float64).reshape(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.where(a == e, 0.0, np.abs(a - e) / (np.abs(e) * eps))
+    err = np.where(np.isnan(err), np.inf, err)
+    bad = np.flatnonzero(err > max_eps)
+    if bad.size:
+        worst = bad[np.argsort(err[bad])[::-1][:5]]
+        lines = [f"  [{i}] got {a[i]!r}, expected {e[i]!r}: {err[i]:.3g} eps"
+                 + (f" at {points[i]!r}" if points is not None else "") for i in worst]
+        raise AssertionError(
+            f"[accuracy:{label}] {bad.size} of {a.size} bad (bound {max_eps} eps of "
+            f"{np.dtype(dtype).name}); worst:\n" + "\n".join(lines)
+        )
+    return float(err.max(initial=0.0))
