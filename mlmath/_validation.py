@@ -30,6 +30,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_no_nan",
+    "check_no_posinf",
     "check_nonempty_axis",
     "check_nonnegative",
     "check_normalised",
@@ -241,3 +242,13 @@ def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"`{name}`: expected one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_no_posinf(x: NDArray[Any], name: str, *, why: str) -> None:
+    """Raise ``ValueError`` at the first ``+inf`` (``why`` says why it is refused)."""
+    bad = x == np.inf
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected no +inf ({why}), got +inf at index {_format_index(idx)}"
+        )
