@@ -83,8 +83,8 @@ CONTRACT: dict[str, str] = {
 NO_REFERENCES_NEEDED = frozenset({"l1", "squared_l2", "squared_l2_grad", "l1_subgradient"})
 
 
-def parse_signature(line: str) -> tuple[str, ast.arguments | None]:
-    """Name and parsed arguments of a contract line (``None`` when it ends in ``...``)."""
+def parse_signature(line: str) -> tuple[str, ast.arguments]:
+    """Name and parsed arguments of a contract line (only the positional ones before ``...``)."""
     name, rest = line.split("(", 1)
     if rest.rstrip(")").rstrip().endswith("..."):
         positional = rest.rstrip(")").rstrip().removesuffix("...").rstrip(", ")

@@ -283,7 +283,7 @@ class TestChecks:
         def check() -> list[str]:
             raise RuntimeError("sympy exploded")
 
-        module.check = check  # type: ignore[attr-defined]
+        module.check = check
         monkeypatch.setitem(sys.modules, "derivations.cli", module)
         result = _verify.derivations_check()
         assert (result.status, result.ok) == ("error", False)
