@@ -75,10 +75,17 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def isolated_pytest_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested pytest runs must not inherit this run's options (e.g. CI's --junitxml)."""
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+
+
 def run_mlmath(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m mlmath ARGS`` with this checkout's mlmath first on the path."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]))
+    env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run([sys.executable, "-m", "mlmath", *args], capture_output=True,
                           text=True, env=env, cwd=REPO, timeout=300, check=False)
 
