@@ -6,6 +6,16 @@ README); every name is also importable from its topic module.
 
 from __future__ import annotations
 
+from mlmath.information import (
+    binary_entropy,
+    conditional_entropy,
+    cross_entropy,
+    entropy,
+    joint_entropy,
+    js_divergence,
+    kl_divergence,
+    mutual_information,
+)
 from mlmath.special import (
     log_sigmoid,
     log_softmax,
@@ -17,7 +27,16 @@ from mlmath.special import (
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
+    # information
+    "binary_entropy",
+    "conditional_entropy",
+    "cross_entropy",
+    "entropy",
+    "joint_entropy",
+    "js_divergence",
+    "kl_divergence",
+    "mutual_information",
     # special
     "log_sigmoid",
     "log_softmax",
