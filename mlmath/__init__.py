@@ -6,6 +6,13 @@ README); every name is also importable from its topic module.
 
 from __future__ import annotations
 
+from mlmath.losses import (
+    binary_cross_entropy,
+    sigmoid_binary_cross_entropy,
+    sigmoid_binary_cross_entropy_grad,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 from mlmath.special import (
     log_sigmoid,
     log_softmax,
@@ -17,7 +24,7 @@ from mlmath.special import (
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     # special
     "log_sigmoid",
     "log_softmax",
@@ -25,4 +32,10 @@ __all__ = [
     "sigmoid",
     "softmax",
     "softplus",
+    # losses
+    "binary_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
 ]

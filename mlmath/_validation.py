@@ -241,3 +241,36 @@ def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"`{name}`: expected one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A real scalar in [0, 1] (e.g. ``label_smoothing``); returns it as float."""
+    try:
+        v = check_positive_scalar(value, name, allow_zero=True)
+    except ValueError:
+        v = -1.0  # negative, NaN or infinite: reported below with the [0, 1] message
+    if not 0 <= v <= 1:
+        raise ValueError(f"`{name}`: expected a value in [0, 1], got {value!r}")
+    return v
+
+
+def check_optional_int(value: Any, name: str) -> int | None:
+    """``None`` or a Python/NumPy integer (bools rejected); returns it as int."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}") from None
+
+
+def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: str) -> None:
+    """Raise ``ValueError`` unless an array of ``shape`` broadcasts to ``target``."""
+    try:
+        ok = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}`: expected a shape broadcastable to {target}, got {shape}")
