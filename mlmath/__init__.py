@@ -16,6 +16,13 @@ from mlmath.information import (
     kl_divergence,
     mutual_information,
 )
+from mlmath.losses import (
+    binary_cross_entropy,
+    sigmoid_binary_cross_entropy,
+    sigmoid_binary_cross_entropy_grad,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 from mlmath.special import (
     log_sigmoid,
     log_softmax,
@@ -28,6 +35,13 @@ from mlmath.special import (
 __version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
+    # special
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid",
+    "softmax",
+    "softplus",
     # information
     "binary_entropy",
     "conditional_entropy",
@@ -37,11 +51,10 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "js_divergence",
     "kl_divergence",
     "mutual_information",
-    # special
-    "log_sigmoid",
-    "log_softmax",
-    "logsumexp",
-    "sigmoid",
-    "softmax",
-    "softplus",
+    # losses
+    "binary_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
 ]
