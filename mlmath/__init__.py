@@ -6,6 +6,12 @@ README); every name is also importable from its topic module.
 
 from __future__ import annotations
 
+from mlmath.attention import (
+    attention_weights,
+    multi_head_attention,
+    scaled_dot_product_attention,
+    scaled_dot_product_attention_grad,
+)
 from mlmath.information import (
     binary_entropy,
     conditional_entropy,
@@ -57,4 +63,9 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "sigmoid_binary_cross_entropy_grad",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
+    # attention
+    "attention_weights",
+    "multi_head_attention",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_grad",
 ]
