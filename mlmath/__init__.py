@@ -6,6 +6,21 @@ README); every name is also importable from its topic module.
 
 from __future__ import annotations
 
+from mlmath.penalties import (
+    elastic_net,
+    elastic_net_subgradient,
+    group_lasso,
+    huber,
+    huber_grad,
+    l1,
+    l1_subgradient,
+    prox_elastic_net,
+    prox_group_lasso,
+    prox_l1,
+    prox_squared_l2,
+    squared_l2,
+    squared_l2_grad,
+)
 from mlmath.special import (
     log_sigmoid,
     log_softmax,
@@ -17,7 +32,7 @@ from mlmath.special import (
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     # special
     "log_sigmoid",
     "log_softmax",
@@ -25,4 +40,18 @@ __all__ = [
     "sigmoid",
     "softmax",
     "softplus",
+    # penalties
+    "elastic_net",
+    "elastic_net_subgradient",
+    "group_lasso",
+    "huber",
+    "huber_grad",
+    "l1",
+    "l1_subgradient",
+    "prox_elastic_net",
+    "prox_group_lasso",
+    "prox_l1",
+    "prox_squared_l2",
+    "squared_l2",
+    "squared_l2_grad",
 ]
