@@ -29,6 +29,21 @@ from mlmath.losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
+from mlmath.penalties import (
+    elastic_net,
+    elastic_net_subgradient,
+    group_lasso,
+    huber,
+    huber_grad,
+    l1,
+    l1_subgradient,
+    prox_elastic_net,
+    prox_group_lasso,
+    prox_l1,
+    prox_squared_l2,
+    squared_l2,
+    squared_l2_grad,
+)
 from mlmath.special import (
     log_sigmoid,
     log_softmax,
@@ -68,4 +83,18 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "multi_head_attention",
     "scaled_dot_product_attention",
     "scaled_dot_product_attention_grad",
+    # penalties
+    "elastic_net",
+    "elastic_net_subgradient",
+    "group_lasso",
+    "huber",
+    "huber_grad",
+    "l1",
+    "l1_subgradient",
+    "prox_elastic_net",
+    "prox_group_lasso",
+    "prox_l1",
+    "prox_squared_l2",
+    "squared_l2",
+    "squared_l2_grad",
 ]
