@@ -252,14 +252,10 @@ def check_no_posinf(x: NDArray[Any], name: str, *, why: str) -> None:
         raise ValueError(
             f"`{name}`: expected no +inf ({why}), got +inf at index {_format_index(idx)}"
         )
+
+
 def check_fraction(value: Any, name: str) -> float:
-    """A real scalar in [0, 1] (e.g. ``label_smoothing``); returns it as float."""
-    try:
-        v = check_positive_scalar(value, name, allow_zero=True)
-    except ValueError:
-        v = -1.0  # negative, NaN or infinite: reported below with the [0, 1] message
-def check_scalar_in_unit_interval(value: Any, name: str) -> float:
-    """A real scalar in [0, 1] (e.g. ``l1_ratio``); returns it as float."""
+    """A real scalar in [0, 1] (e.g. ``label_smoothing``, ``l1_ratio``); returns it as float."""
     try:
         v = check_positive_scalar(value, name, allow_zero=True)
     except ValueError:
