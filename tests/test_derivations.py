@@ -277,3 +277,87 @@ def test_numeric_evaluates_the_derived_softmax_gradient():
     """numeric() lambdifies with fixed argument order; columns come back 1-D."""
     grad = derivations.numeric("special", "logsumexp_grad")(np.array([0.0, 0.0, np.log(2.0)]))
     np.testing.assert_allclose(grad, [0.25, 0.25, 0.5], rtol=4e-16)
+
+
+# --- the derived semantics are PyTorch's (autograd as an independent oracle) ---------------
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _autograd(loss_fn, *arrays):
+    """Gradients of ``loss_fn`` (a scalar torch function) with respect to each array."""
+    torch = _torch()
+    leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    loss_fn(*leaves).backward()
+    return [leaf.grad.numpy() for leaf in leaves]
+
+
+CE_CASES = [  # (seed, label smoothing, weighted, ignore the second sample, reduction)
+    (0, 0.0, False, False, "mean"), (1, 0.1, True, False, "mean"),
+    (2, 0.3, True, True, "mean"), (3, 0.2, False, True, "sum"), (4, 0.0, True, False, "sum"),
+]
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("seed,eps,weighted,ignore,reduction", CE_CASES)
+def test_index_target_ce_gradient_matches_torch(seed, eps, weighted, ignore, reduction):
+    """Derived dCE/dlogits (index targets) = torch autograd of F.cross_entropy (weighted mean)."""
+    torch = _torch()
+    rng = np.random.default_rng(seed)
+    z, w = rng.normal(size=(2, 3)) * 3, rng.uniform(0.2, 5.0, size=3)
+    labels = rng.integers(0, 3, size=2)
+    targets = np.where([False, ignore], -100, labels)
+    onehot = np.eye(3)[labels] * np.array([[1.0], [0.0 if ignore else 1.0]])
+    weight = torch.tensor(w) if weighted else None
+    (want,) = _autograd(lambda x: torch.nn.functional.cross_entropy(
+        x, torch.tensor(targets), weight=weight, ignore_index=-100, label_smoothing=eps,
+        reduction=reduction), z)
+    got = derivations.numeric("losses", f"softmax_cross_entropy_grad_index_{reduction}")(
+        z, onehot, w if weighted else np.ones(3), eps)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("seed,eps,weighted,_,reduction",
+                         [c for c in CE_CASES if not c[3]])
+def test_probability_target_ce_gradient_matches_torch(seed, eps, weighted, _, reduction):
+    """Derived dCE/dlogits (probability targets) = torch autograd (mean divides by N)."""
+    torch = _torch()
+    rng = np.random.default_rng(seed)
+    z, w = rng.normal(size=(2, 3)) * 3, rng.uniform(0.2, 5.0, size=3)
+    y = rng.dirichlet(np.ones(3), size=2)
+    weight = torch.tensor(w) if weighted else None
+    (want,) = _autograd(lambda x: torch.nn.functional.cross_entropy(
+        x, torch.tensor(y), weight=weight, label_smoothing=eps, reduction=reduction), z)
+    got = derivations.numeric("losses", f"softmax_cross_entropy_grad_probs_{reduction}")(
+        z, y, w if weighted else np.ones(3), eps)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bce_with_logits_gradient_matches_torch(seed):
+    """Derived d BCE/d logit with pos_weight = autograd of binary_cross_entropy_with_logits."""
+    torch = _torch()
+    rng = np.random.default_rng(seed)
+    z, y, pw = rng.normal(size=(2, 3)) * 4, rng.uniform(size=(2, 3)), rng.uniform(0.2, 5, 3)
+    (want,) = _autograd(lambda x: torch.nn.functional.binary_cross_entropy_with_logits(
+        x, torch.tensor(y), pos_weight=torch.tensor(pw), reduction="sum"), z)
+    got = derivations.numeric("losses", "sigmoid_binary_cross_entropy_grad")(z, y, pw[None, :])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("seed,scale", [(0, None), (1, 0.3)])
+def test_attention_gradients_match_torch(seed, scale):
+    """Derived (dq, dk, dv) = torch autograd of F.scaled_dot_product_attention."""
+    torch = _torch()
+    rng = np.random.default_rng(seed)
+    q, k, v, g = (rng.normal(size=s) for s in [(2, 2), (3, 2), (3, 2), (2, 2)])
+    grads = _autograd(lambda a, b, c: (torch.nn.functional.scaled_dot_product_attention(
+        a, b, c, scale=scale) * torch.tensor(g)).sum(), q, k, v)
+    tau = 1 / np.sqrt(2) if scale is None else scale
+    for name, want in zip("qkv", grads, strict=True):
+        got = derivations.numeric("attention", f"attention_grad_{name}")(q, k, v, g, tau)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=name)
