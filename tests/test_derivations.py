@@ -172,6 +172,21 @@ def test_partial_derive_keeps_the_other_topics(cached_render, committed_copy):
                          for p in GENERATED_DIR.iterdir()}) == []
 
 
+def test_sympy_pin_matches_the_generated_files():
+    """pyproject pins the SymPy release that wrote the committed files (printing is versioned)."""
+    assert f'"sympy=={cli.PINNED_SYMPY}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for topic in TOPICS:
+        assert derivations.read_generated(topic)["sympy_version"] == cli.PINNED_SYMPY
+
+
+def test_help_does_not_import_sympy():
+    """`mlmath --help` builds the derive parser without importing SymPy (fast start-up)."""
+    code = "import sys, derivations.cli; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "False"
+
+
 def test_python_dash_m_derivations_help():
     """`python -m derivations --help` runs (the module entry point exists)."""
     out = subprocess.run([sys.executable, "-m", "derivations", "--help"], capture_output=True,
