@@ -424,6 +424,23 @@ def test_prox_agrees_with_the_solved_optimality_condition(mm, name, dtype, data)
                      x=x, t=t)
 
 
+@_requires("prox_group_lasso")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_prox_group_lasso_agrees_with_the_solved_optimality_condition(mm, dtype, data):
+    """mm.prox_group_lasso = the block soft thresholding solved from c u/|u| + (u - x)/t = 0."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    t = data.draw(_floats(0.01, 5.0, dtype), label="t")
+    sqrt_size = data.draw(st.booleans(), label="sqrt_size_weights")
+    got = mm.prox_group_lasso(x, t, np.array([0, 0, 1, 1]), sqrt_size_weights=sqrt_size)
+    c = np.sqrt(2.0) if sqrt_size else 1.0  # both groups have 2 elements
+    prox = derived("penalties", "prox_group_lasso")
+    want = np.concatenate([prox(x[:2], float(t), c), prox(x[2:], float(t), c)])
+    # a norm (3 roundings), the shrink factor (2) and one product: 8 eps of max(|x|, t c).
+    scale = max(float(np.max(np.abs(x))), float(t) * c)
+    assert_close_eps(got, want, prop="prox-group-lasso-solved", rtol_eps=8,
+                     atol_eps=8 * scale, x=x, t=t, sqrt_size_weights=sqrt_size)
+
+
 # --- meta-tests: a deliberately wrong implementation fails each agreement check -----------
 
 @pytest.fixture
@@ -505,6 +522,9 @@ MUTANTS = [
      ("huber",), "missing 1/2"),
     (test_huber_equals_the_derived_moreau_envelope,
      {"huber": lambda x, delta=1.0: mlmath.huber(x, 2 * delta)}, ("huber",), "delta doubled"),
+    (test_prox_group_lasso_agrees_with_the_solved_optimality_condition,
+     {"prox_group_lasso": _without("prox_group_lasso", "sqrt_size_weights")},
+     ("prox_group_lasso",), "group-size weights ignored"),
     (test_binary_entropy_derivative_agrees_with_finite_differences,
      {"binary_entropy": lambda p: mlmath.binary_entropy(p, base=2)}, ("binary_entropy",),
      "bits instead of nats"),
