@@ -27,6 +27,7 @@ from hypothesis.extra import numpy as hnp
 
 import derivations
 import mlmath
+from derivations.attention import MASKS
 from mlmath import strategies as mst
 from mlmath.testing import assert_close_eps, expect_property_failure, mutant
 
@@ -294,16 +295,27 @@ def test_softmax_cross_entropy_hessian_agrees_with_finite_differences(mm, n_clas
 LQ, LK, D = 2, 3, 2
 
 
+#: mask pattern of the derivation -> keywords that select it in the library.
+ATTENTION_MASKS = {
+    None: {},
+    "causal": {"causal": True},
+    "mask": {"mask": np.array(MASKS["mask"])},  # row 0 has no allowed key: output 0
+}
+
+
 @_requires("scaled_dot_product_attention_grad")
+@pytest.mark.parametrize("masking", list(ATTENTION_MASKS), ids=str)
 @given(dtype=mst.float_dtypes(), data=st.data())
-def test_scaled_dot_product_attention_grad_agrees(mm, dtype, data):
-    """mm.scaled_dot_product_attention_grad = derived (dq, dk, dv) for Lq=2, Lk=3, d=dv=2."""
+def test_scaled_dot_product_attention_grad_agrees(mm, masking, dtype, data):
+    """mm.scaled_dot_product_attention_grad = derived (dq, dk, dv), Lq=2, Lk=3, d=dv=2."""
     q = data.draw(_arrays((LQ, D), -3, 3, dtype), label="q")
     k = data.draw(_arrays((LK, D), -3, 3, dtype), label="k")
     v = data.draw(_arrays((LK, D), -3, 3, dtype), label="v")
     g = data.draw(_arrays((LQ, D), -3, 3, dtype), label="grad_out")
     scale = data.draw(st.none() | _floats(0.1, 2.0), label="scale")
-    got = mm.scaled_dot_product_attention_grad(q, k, v, g, scale=scale)
+    got = mm.scaled_dot_product_attention_grad(q, k, v, g, scale=scale,
+                                               **ATTENTION_MASKS[masking])
+    suffix = f"_{masking}" if masking else ""
     tau = 1 / np.sqrt(D) if scale is None else scale
     args64 = [a.astype(np.float64) for a in (q, k, v, g)]
     # dS = P * (dP - rowsum(P * dP)), dP = G v^T: terms of size |g||v| (d = 2 products,
@@ -313,7 +325,7 @@ def test_scaled_dot_product_attention_grad_agrees(mm, dtype, data):
               "k": tau * gv * (float(np.max(np.abs(q))) + 1),
               "v": float(np.max(np.abs(g))) + 1}
     for name, actual in zip("qkv", got, strict=True):
-        want = derived("attention", f"attention_grad_{name}")(*args64, tau)
+        want = derived("attention", f"attention_grad_{name}{suffix}")(*args64, tau)
         assert_close_eps(actual, want, prop=f"attention-d{name}", rtol_eps=32,
                          atol_eps=32 * scales[name], q=q, k=k, v=v, grad_out=g, scale=scale)
 
@@ -482,6 +494,11 @@ def _attention_grad_without_scale_in_dq(q: Any, k: Any, v: Any, g: Any, **kw: An
     return dq / scale, dk, dv
 
 
+def _attention_grad_ignoring_mask(q: Any, k: Any, v: Any, g: Any, **kw: Any) -> Any:
+    kw.pop("mask", None)
+    return mlmath.scaled_dot_product_attention_grad(q, k, v, g, **kw)
+
+
 def _normalised_wrongly(x: Any, **kw: Any) -> Any:
     e = np.exp(np.asarray(x) - np.max(x))
     return e / (np.sum(e) + 1e-3)  # a stray epsilon in the denominator
@@ -505,9 +522,6 @@ MUTANTS = [
      {"sigmoid_binary_cross_entropy_grad": _without("sigmoid_binary_cross_entropy_grad",
                                                     "pos_weight")},
      ("sigmoid_binary_cross_entropy_grad",), "pos_weight dropped"),
-    (test_scaled_dot_product_attention_grad_agrees,
-     {"scaled_dot_product_attention_grad": _attention_grad_without_scale_in_dq},
-     ("scaled_dot_product_attention_grad",), "scale missing from dq"),
     (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
      ("squared_l2_grad",), "the 1/2 ||w||^2 convention"),
     (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,
@@ -557,6 +571,12 @@ PARAMETRISED_MUTANTS = [
     (test_information_gradient_agrees_with_finite_differences,
      {"name": "js_divergence_grad_p", "function": "js_divergence", "moving": "p"},
      {"js_divergence": _rescaled("js_divergence", 2.0)}, ("js_divergence",)),
+    (test_scaled_dot_product_attention_grad_agrees, {"masking": None},
+     {"scaled_dot_product_attention_grad": _attention_grad_without_scale_in_dq},
+     ("scaled_dot_product_attention_grad",)),
+    (test_scaled_dot_product_attention_grad_agrees, {"masking": "mask"},
+     {"scaled_dot_product_attention_grad": _attention_grad_ignoring_mask},
+     ("scaled_dot_product_attention_grad",)),
     (test_softmax_cross_entropy_hessian_agrees_with_finite_differences, {"n_classes": 3},
      {"softmax_cross_entropy_grad": _without("softmax_cross_entropy_grad", "class_weights")},
      ("softmax_cross_entropy_grad",)),
@@ -571,7 +591,8 @@ PARAMETRISED_MUTANTS = [
 
 @pytest.mark.parametrize(
     "test,params,overrides,needs",
-    [pytest.param(*m, marks=_requires(*m[3]), id=f"{m[0].__name__}-{next(iter(m[1].values()))}")
+    [pytest.param(*m, marks=_requires(*m[3]),
+                  id=f"{m[0].__name__}-{'-'.join(map(str, m[1].values()))}")
      for m in PARAMETRISED_MUTANTS])
 def test_parametrised_agreement_catches_a_wrong_gradient(no_shrinking, test, params, overrides,
                                                          needs):
