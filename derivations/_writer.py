@@ -196,13 +196,19 @@ def compare_directory(committed: Path, files: Mapping[str, str]) -> list[str]:
                       or (committed / name).read_bytes() != (fresh / name).read_bytes())
 
 
-def diff_file(committed: Path, files: Mapping[str, str], name: str, limit: int = 40) -> str:
-    """A unified diff (at most ``limit`` lines) of one committed file against the fresh text."""
+def diff_file(committed: Path, files: Mapping[str, str], name: str, limit: int = 40,
+              width: int = 160) -> str:
+    """A unified diff of one committed file against the fresh text.
+
+    At most ``limit`` lines, each cut to ``width`` characters (a JSON ``srepr``
+    line of the attention gradients is ~100 000 characters long).
+    """
     old_path = committed / name
     old = old_path.read_text(encoding="utf-8").splitlines() if old_path.is_file() else []
     new = files.get(name, "").splitlines()
-    lines = list(difflib.unified_diff(old, new, f"committed/{name}", f"fresh/{name}",
-                                      lineterm="", n=1))
+    lines = [line if len(line) <= width else f"{line[:width]}... ({len(line)} characters)"
+             for line in difflib.unified_diff(old, new, f"committed/{name}", f"fresh/{name}",
+                                              lineterm="", n=1)]
     if len(lines) > limit:
         lines = [*lines[:limit], f"... ({len(lines) - limit} more diff lines)"]
     return "\n".join(lines)

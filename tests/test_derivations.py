@@ -124,6 +124,16 @@ def test_check_names_a_tampered_file_and_shows_a_diff(cached_render, committed_c
     assert "losses.md" in out and "softmin" in out and "special.md" not in out.split("\n")[0]
 
 
+def test_check_diff_lines_are_cut_to_a_readable_width(cached_render, committed_copy, capsys):
+    """A drifted JSON with ~100 kB srepr lines gives a diff of short lines."""
+    path = committed_copy / "attention.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("Symbol('q_{0,0}'", "Symbol('Q'"),
+                    encoding="utf-8")
+    assert cli.run(_args(committed_copy, check=True)) == 1
+    out = capsys.readouterr().out
+    assert "attention.json" in out and max(len(line) for line in out.splitlines()) < 400
+
+
 def test_check_names_missing_and_extra_files(cached_render, committed_copy, capsys):
     """A deleted generated file and a stray one are both reported."""
     (committed_copy / "attention.json").unlink()
