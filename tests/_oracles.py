@@ -35,26 +35,33 @@ def mp_reference(fn: Callable[..., Any], *args: Any) -> Any:
     ``fn`` receives object arrays of ``mpf`` (or plain scalars) and returns an
     ``mpf``, a number, or an object array; the result is rounded to float64.
     """
-    with mpmath.workdps(DPS):
+    with mpmath.workdps(DPS), np.errstate(over="ignore"):  # beyond float64 -> +-inf
         res = fn(*[mpf_array(a) for a in args])
         return np.vectorize(lambda r: float(mpmath.mpf(r)), otypes=[np.float64])(res)
 
 
 def assert_accurate(
     actual: Any, expected: Any, *, max_eps: float, dtype: Any, label: str,
-    points: Sequence[Any] | None = None,
+    points: Sequence[Any] | None = None, subnormal_floor: bool = False,
 ) -> float:
     """Assert the relative error of ``actual`` is at most ``max_eps`` ulps of ``dtype``.
 
     ``expected`` is the float64 rounding of a 50-digit reference; exact matches
-    (zeros and infinities included) count as error 0.  Returns the worst error
-    in eps; on failure reports "k of n bad" with the five worst points.
+    (zeros and infinities included) count as error 0.  With
+    ``subnormal_floor``, errors of results below the smallest normal number of
+    ``dtype`` are measured against that number instead (i.e. in units of the
+    subnormal spacing), since a subnormal result cannot carry a relative error
+    of a few eps.  Returns the worst error in eps; on failure reports "k of n
+    bad" with the five worst points.
     """
     eps = float(np.finfo(dtype).eps)
     a = np.asarray(actual, dtype=np.float64).reshape(-1)
     e = np.asarray(expected, dtype=np.float64).reshape(-1)
+    scale = np.abs(e)
+    if subnormal_floor:
+        scale = np.maximum(scale, float(np.finfo(dtype).tiny))
     with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(a == e, 0.0, np.abs(a - e) / (np.abs(e) * eps))
+        err = np.where(a == e, 0.0, np.abs(a - e) / (scale * eps))
     err = np.where(np.isnan(err), np.inf, err)
     bad = np.flatnonzero(err > max_eps)
     if bad.size:
