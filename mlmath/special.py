@@ -88,7 +88,9 @@ class _Rows(NamedTuple):
 
     def restore(self, out2: np.ndarray) -> Any:
         """(rows, n) results back to the input's layout and dtype."""
-        out = np.moveaxis(out2.reshape(self.moved_shape), -1, self.axis)
+        out = out2.reshape(self.moved_shape)
+        if self.axis != out.ndim - 1:
+            out = np.moveaxis(out, -1, self.axis)
         return v.restore_dtype(out.reshape(()) if self.scalar else out, self.out_dtype)
 
 
@@ -106,7 +108,7 @@ def _prepare_rows(x: ArrayLike, axis: Any) -> _Rows:
         arr = arr.reshape(1)
     ax = v.check_axis(axis, arr.ndim)
     v.check_nonempty_axis(arr, ax, "x")
-    moved = np.moveaxis(arr, ax, -1)
+    moved = arr if ax == arr.ndim - 1 else np.moveaxis(arr, ax, -1)
     rows2d = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     return _Rows(arr, rows2d, out_dtype, moved.shape, ax, scalar)
 
