@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import mpmath
 import numpy as np
 import pytest
 
 import mlmath as mm
-from tests._oracles import assert_accurate, mp_reference
+from tests._oracles import (
+    assert_accurate,
+    mp_all_three,
+    mp_log_sigmoid,
+    mp_log_softmax,
+    mp_logsumexp,
+    mp_reference,
+    mp_sigmoid,
+    mp_softmax,
+    mp_softplus,
+    overflow_to_inf,
+)
 
 #: The accuracy target of mlmath.special (module docstring): 4 eps of the dtype.
 BOUND_EPS = 4.0
@@ -23,60 +33,6 @@ DTYPES = [np.float32, np.float64]
 REDUCTIONS = [mm.logsumexp, mm.softmax, mm.log_softmax]
 ELEMENTWISE = [mm.sigmoid, mm.log_sigmoid, mm.softplus]
 ALL_FUNCTIONS = REDUCTIONS + ELEMENTWISE
-
-
-# ----------------------------------------------------------------------------
-# 50-digit references (mpmath evaluates exactly the binary inputs).
-# ----------------------------------------------------------------------------
-
-def _mp_row(row: Any) -> tuple[Any, Any, list[Any]]:
-    """``(m, log1p(rest), [e^(t - m)])`` at 50 digits.
-
-    50 digits would round 1 + 1e-305 to 1, so the reference keeps the sum of
-    all terms but one maximal one (``rest``) apart, exactly as the math says.
-    """
-    k = int(np.argmax(np.asarray(row, dtype=np.float64)))  # which max: any (exact floats)
-    m = row[k]
-    if m == -mpmath.inf:
-        return m, mpmath.mpf(0), [mpmath.mpf(0)] * len(row)
-    shifted = [mpmath.exp(t - m) for t in row]
-    rest = mpmath.fsum(shifted[:k] + shifted[k + 1:])
-    return m, mpmath.log1p(rest), shifted
-
-
-def mp_logsumexp(row: Any) -> Any:
-    m, log_total, _ = _mp_row(row)
-    return m + log_total
-
-
-def mp_softmax(row: Any) -> Any:
-    _, log_total, shifted = _mp_row(row)
-    return np.array([e / mpmath.exp(log_total) for e in shifted], dtype=object)
-
-
-def mp_log_softmax(row: Any) -> Any:
-    m, log_total, _ = _mp_row(row)
-    return np.array([(t - m) - log_total for t in row], dtype=object)
-
-
-def mp_all_three(row: Any) -> Any:
-    """logsumexp, softmax and log_softmax of one row from one pass (long rows)."""
-    m, log_total, shifted = _mp_row(row)
-    total = mpmath.exp(log_total)
-    return np.array([[m + log_total] * len(row), [e / total for e in shifted],
-                     [(t - m) - log_total for t in row]], dtype=object)
-
-
-def mp_sigmoid(x: Any) -> Any:
-    return np.vectorize(lambda t: 1 / (1 + mpmath.exp(-t)), otypes=[object])(x)
-
-
-def mp_softplus(x: Any) -> Any:
-    return np.vectorize(lambda t: mpmath.log1p(mpmath.exp(t)), otypes=[object])(x)
-
-
-def mp_log_sigmoid(x: Any) -> Any:
-    return np.vectorize(lambda t: -mpmath.log1p(mpmath.exp(-t)), otypes=[object])(x)
 
 
 ROW_REFERENCES = {"logsumexp": mp_logsumexp, "softmax": mp_softmax,
@@ -134,13 +90,6 @@ def hard_scalars(dtype: Any) -> np.ndarray:
     return np.concatenate([-mags, [0.0], mags]).astype(dtype)
 
 
-def _round_overflow(reference: Any, dtype: Any) -> np.ndarray:
-    """References beyond the dtype's range become +-inf (the correctly rounded result)."""
-    ref = np.asarray(reference, dtype=np.float64)
-    fmax = float(np.finfo(dtype).max)
-    return np.where(np.abs(ref) > fmax, np.copysign(np.inf, ref), ref)
-
-
 def _row_id(row: np.ndarray) -> str:
     return f"n={row.size}:{row[:3].tolist()}"
 
@@ -155,7 +104,7 @@ def test_reductions_within_bound_on_hard_rows(name, dtype):
     """Every hard row: relative error <= 4 eps of the dtype (subnormal results: in spacings)."""
     fn, ref = getattr(mm, name), ROW_REFERENCES[name]
     for row in hard_rows(dtype):
-        expected = _round_overflow(mp_reference(ref, row), dtype)
+        expected = overflow_to_inf(mp_reference(ref, row), dtype)
         assert_accurate(fn(row), expected, max_eps=BOUND_EPS, dtype=dtype,
                         label=f"{name} {np.dtype(dtype).name} {_row_id(row)}",
                         subnormal_floor=True)
