@@ -9,6 +9,8 @@ from mlmath.strategies._common import (
     extreme_logits,
     float_dtypes,
     logits,
+    logits_and_exact_shift,
+    masked_logits,
     shapes_with_axis,
 )
 
@@ -16,5 +18,7 @@ __all__ = [
     "extreme_logits",
     "float_dtypes",
     "logits",
+    "logits_and_exact_shift",
+    "masked_logits",
     "shapes_with_axis",
 ]
