@@ -147,7 +147,11 @@ def _kl_terms(p: Array, q: Array, delta: Array | None = None) -> Array:
 
 
 def _js_terms(p: Array, q: Array) -> Array:
-    r"""Elementwise :math:`\tfrac12(p\log(2p/s) + q\log(2q/s)) \ge 0` with s = p + q."""
+    r"""Elementwise :math:`\tfrac12(p\log(2p/s) + q\log(2q/s)) \ge 0` with s = p + q.
+
+    Evaluated on (max, min) of the pair, so JS(p, q) == JS(q, p) bit for bit.
+    """
+    p, q = np.maximum(p, q), np.minimum(p, q)
     delta = p - q
     s = p + q
     d = delta / s
