@@ -13,12 +13,27 @@ from mlmath.strategies._common import (
     masked_logits,
     shapes_with_axis,
 )
+from mlmath.strategies._information import (
+    distribution_pairs,
+    extreme_probability_vectors,
+    independent_joint_tables,
+    joint_tables,
+    near_equal_pairs,
+    probability_vectors,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "extreme_logits",
     "float_dtypes",
     "logits",
     "logits_and_exact_shift",
     "masked_logits",
     "shapes_with_axis",
+    # information
+    "distribution_pairs",
+    "extreme_probability_vectors",
+    "independent_joint_tables",
+    "joint_tables",
+    "near_equal_pairs",
+    "probability_vectors",
 ]
