@@ -11,10 +11,23 @@ from mlmath.strategies._common import (
     logits,
     shapes_with_axis,
 )
+from mlmath.strategies._losses import (
+    BinaryProblem,
+    SoftmaxProblem,
+    binary_problems,
+    probability_targets,
+    softmax_problems,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "extreme_logits",
     "float_dtypes",
     "logits",
     "shapes_with_axis",
+    # losses
+    "BinaryProblem",
+    "SoftmaxProblem",
+    "binary_problems",
+    "probability_targets",
+    "softmax_problems",
 ]
