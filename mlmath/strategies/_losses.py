@@ -147,8 +147,8 @@ def binary_problems(draw: st.DrawFn, *, dtype: Any = None, extreme: bool = False
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE), label="shape")
     bound = 1e4 if extreme else 30.0
     z = draw(hnp.arrays(dt, shape, elements=_elements(dt, bound)), label="logits")
-    y = draw(hnp.arrays(dt, shape, elements=st.sampled_from([0.0, 1.0]) | st.floats(
-        0, 1, width=dt.itemsize * 8)), label="targets")
+    y = draw(hnp.arrays(dt, shape, elements=st.sampled_from([0.0, 1.0]) | st.floats(0, 1)),
+             label="targets")  # hnp rounds the float64 draws into dt (still in [0, 1])
     kwargs: dict[str, Any] = {}
     if keywords:
         if draw(st.booleans(), label="pos_weight?"):
