@@ -141,10 +141,11 @@ def softmax_problems(
 
 @st.composite
 def binary_problems(draw: st.DrawFn, *, dtype: Any = None, extreme: bool = False,
-                    keywords: bool = True) -> BinaryProblem:
+                    keywords: bool = True, max_dims: int = 3) -> BinaryProblem:
     """Logits, targets in [0, 1] (exact 0 and 1 likely) and optional pos_weight/reduction."""
     dt = np.dtype(draw(float_dtypes(), label="dtype") if dtype is None else dtype)
-    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE), label="shape")
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=MAX_SIDE),
+                 label="shape")
     bound = 1e4 if extreme else 30.0
     z = draw(hnp.arrays(dt, shape, elements=_elements(dt, bound)), label="logits")
     y = draw(hnp.arrays(dt, shape, elements=st.sampled_from([0.0, 1.0]) | st.floats(0, 1)),
