@@ -301,7 +301,10 @@ def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
     row, e.g. ``p - 1`` rounds to 0 where the truth is -1e-17); there it is
     rewritten exactly as ``(sum_{c != top} a_c - a_top·r) / (1 + r)``.
     """
-    u, dense, total = (None if c is None else c / den for c in _coefficients(p, sl))
+    u, dense, total = _coefficients(p, sl)
+    total = total / den
+    u = None if u is None else u / den
+    dense = None if dense is None else dense / den
     rows = np.arange(e.shape[0])
     coef = (total / (1 + rest)).astype(e.dtype)
     g = np.multiply(e, coef[:, None], out=e)
