@@ -23,6 +23,15 @@ from mlmath.strategies._information import (
 )
 
 __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
+from mlmath.strategies._losses import (
+    BinaryProblem,
+    SoftmaxProblem,
+    binary_problems,
+    probability_targets,
+    softmax_problems,
+)
+
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "extreme_logits",
     "float_dtypes",
     "logits",
@@ -36,4 +45,10 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "joint_tables",
     "near_equal_pairs",
     "probability_vectors",
+    # losses
+    "BinaryProblem",
+    "SoftmaxProblem",
+    "binary_problems",
+    "probability_targets",
+    "softmax_problems",
 ]
