@@ -225,17 +225,26 @@ def _block_is_masked_out(inp: _Inputs, i1: int, j0: int) -> bool:
 
 def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
     """scale * q kᵀ for the block, with -inf where attending is not allowed."""
-    s = inp.q[..., i0:i1, :] @ np.swapaxes(inp.k[..., j0:j1, :], -1, -2)
-    if inp.check_scores and not np.isfinite(s).all():
+    q_blk, k_blk = inp.q[..., i0:i1, :], np.swapaxes(inp.k[..., j0:j1, :], -1, -2)
+    if not inp.check_scores:
+        s = q_blk @ k_blk
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = q_blk @ k_blk
+        _check_scores_finite(s, i0, j0)
+    allowed = _allowed_block(inp, i0, i1, j0, j1)
+    if allowed is not None:
+        np.copyto(s, -np.inf, where=~allowed)
+    return s
+
+
+def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
+    if not np.isfinite(s).all():
         bad = val.first_index(~np.isfinite(s))
         raise ValueError(
             f"`q`, `k`: the scores scale * q kᵀ overflow {s.dtype} (at query "
             f"{i0 + bad[-2]}, key {j0 + bad[-1]}); rescale the inputs or pass a smaller `scale`"
         )
-    allowed = _allowed_block(inp, i0, i1, j0, j1)
-    if allowed is not None:
-        np.copyto(s, -np.inf, where=~allowed)
-    return s
 
 
 def _safe_max(s: Array) -> Array:
