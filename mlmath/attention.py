@@ -209,13 +209,25 @@ def _prepare(
 # --------------------------------------------------------------------------
 
 
-def _allowed_block(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array | None:
-    """Boolean "may attend" for queries i0:i1 and keys j0:j1 (None = all allowed)."""
-    allowed = None if inp.mask is None else inp.mask[..., i0:i1, j0:j1]
-    if inp.causal and j1 - 1 > i0:  # some key after some query: the block straddles
-        tri = np.arange(j0, j1)[None, :] <= np.arange(i0, i1)[:, None]
-        allowed = tri if allowed is None else allowed & tri
-    return allowed
+def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
+    """Set s to -inf where query i0 + r may not attend key j0 + c (mask or causality)."""
+    rows, cols = s.shape[-2:]
+    if inp.mask is not None:
+        np.copyto(s, -np.inf, where=~inp.mask[..., i0:i0 + rows, j0:j0 + cols])
+    if not inp.causal or j0 + cols - 1 <= i0:  # no key after any query of the block
+        return
+    if cols >= _ROW_LOOP_MIN_COLS:
+        # One slice per row: cheaper than building and negating a rows x cols
+        # boolean triangle when rows are long (measured ~2x at L = 4096).
+        for r in range(rows):
+            s[..., r, max(i0 + r - j0 + 1, 0):] = -np.inf
+    else:
+        np.copyto(s, -np.inf, where=np.arange(j0, j0 + cols)[None, :] >
+                  np.arange(i0, i0 + rows)[:, None])
+
+
+#: Row length from which the causal mask is applied row by row.
+_ROW_LOOP_MIN_COLS = 256
 
 
 def _block_is_masked_out(inp: _Inputs, i1: int, j0: int) -> bool:
@@ -232,9 +244,7 @@ def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
         with np.errstate(over="ignore", invalid="ignore"):
             s = q_blk @ k_blk
         _check_scores_finite(s, i0, j0)
-    allowed = _allowed_block(inp, i0, i1, j0, j1)
-    if allowed is not None:
-        np.copyto(s, -np.inf, where=~allowed)
+    _forbid(inp, s, i0, j0)
     return s
 
 

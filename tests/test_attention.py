@@ -107,6 +107,20 @@ class TestScaledDotProductAttention:
                                                   block_size=block_size)
         np.testing.assert_allclose(blocked, plain, rtol=0, atol=32 * np.finfo(float).eps)
 
+    @pytest.mark.parametrize(("lq", "lk"), [(300, 520), (520, 300)])
+    def test_long_causal_rows_match_explicit_reference(self, lq, lk):
+        """Rows of >= 256 keys take the row-by-row causal masking; compare with an explicit
+        tril mask and a direct softmax (plain and blocked)."""
+        rng = _rng()
+        q, k = rng.standard_normal((lq, 4)), rng.standard_normal((lk, 4))
+        v = rng.standard_normal((lk, 2))
+        s = np.where(np.tril(np.ones((lq, lk), dtype=bool)), q @ k.T / 2, -np.inf)
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        want = (e / e.sum(axis=-1, keepdims=True)) @ v
+        for block in (None, 260):
+            got = mm.scaled_dot_product_attention(q, k, v, causal=True, block_size=block)
+            np.testing.assert_allclose(got, want, rtol=0, atol=64 * np.finfo(float).eps)
+
     def test_fully_masked_rows_are_zero_in_both_paths(self):
         """No allowed key -> zero output row (plain and blocked), never NaN."""
         q, k, v = _rng().standard_normal((3, 4, 2))
