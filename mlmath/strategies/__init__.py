@@ -5,6 +5,11 @@ with ``extreme_`` reach the edges (huge/tiny magnitudes) for stability
 properties.  One submodule per topic; everything is re-exported here.
 """
 
+from mlmath.strategies._attention import (
+    attention_inputs,
+    attention_masks,
+    multi_head_inputs,
+)
 from mlmath.strategies._common import (
     extreme_logits,
     float_dtypes,
@@ -37,6 +42,13 @@ __all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "logits",
     "logits_and_exact_shift",
     "masked_logits",
+__all__ = [
+    "attention_inputs",
+    "attention_masks",
+    "extreme_logits",
+    "float_dtypes",
+    "logits",
+    "multi_head_inputs",
     "shapes_with_axis",
     # information
     "distribution_pairs",
