@@ -11,10 +11,31 @@ from mlmath.strategies._common import (
     logits,
     shapes_with_axis,
 )
+from mlmath.strategies._penalties import (
+    elastic_net_params,
+    extreme_penalty_arrays,
+    group_labels,
+    huber_deltas,
+    penalty_array_pairs,
+    penalty_arrays,
+    penalty_shapes,
+    prox_steps,
+    soft_threshold_cases,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "extreme_logits",
     "float_dtypes",
     "logits",
     "shapes_with_axis",
+    # penalties
+    "elastic_net_params",
+    "extreme_penalty_arrays",
+    "group_labels",
+    "huber_deltas",
+    "penalty_array_pairs",
+    "penalty_arrays",
+    "penalty_shapes",
+    "prox_steps",
+    "soft_threshold_cases",
 ]
