@@ -15,6 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from mlmath.strategies._common import float_dtypes
+
 __all__ = [
     "elastic_net_params",
     "extreme_penalty_arrays",
@@ -124,8 +126,8 @@ def group_labels(shape: tuple[int, ...], *,
 def soft_threshold_cases(draw: st.DrawFn, *, dtype: Any = None) -> tuple[np.ndarray, float]:
     """``(x, t)`` with entries of ``x`` at ``±t``, one ulp either side, or in
     ``[-10t, 10t]``: the places where an exact-zero claim can fail."""
-    dt = np.dtype(dtype) if dtype is not None else draw(
-        st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)]), label="dtype")
+    dt: np.dtype[Any] = np.dtype(dtype) if dtype is not None else draw(
+        float_dtypes(), label="dtype")
     t = draw(prox_steps(dtype=dt), label="t")
     kind = dt.type
     near = [kind(t), np.nextafter(kind(t), kind(0)), np.nextafter(kind(t), kind(np.inf))]
