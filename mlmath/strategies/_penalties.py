@@ -45,9 +45,9 @@ def _scalars_in(lo: float, hi: float, dtype: Any) -> st.SearchStrategy[float]:
     representable bounds for narrow widths)."""
     kind = np.dtype(dtype).type
     low, high = kind(lo), kind(hi)
-    if low < lo:
+    if float(low) < lo:  # compare in float64: NumPy would round lo to the dtype
         low = np.nextafter(low, kind(np.inf))
-    if high > hi:
+    if float(high) > hi:
         high = np.nextafter(high, kind(-np.inf))
     return st.floats(float(low), float(high), width=_width(dtype))
 
