@@ -428,3 +428,63 @@ def test_penalty_array_strategies_respect_their_bounds(data):
     assert alpha > 0 and 0 <= ratio <= 1
     x, t = data.draw(mst.soft_threshold_cases(dtype=dtype))
     assert x.dtype == dtype and float(np.dtype(dtype).type(t)) == t
+
+
+# ---------------------------------------------------------------------------
+# a working use: proximal gradient for the lasso / elastic net (examples/)
+# ---------------------------------------------------------------------------
+
+def _kkt_residual(X, y, w, alpha, l1_ratio):
+    """Max violation of 0 in grad f(w) + d g(w), written here from the definition."""
+    n = X.shape[0]
+    c = X.T @ (y - X @ w) / n - alpha * (1 - l1_ratio) * w
+    lam = alpha * l1_ratio
+    return float(np.max(np.where(w != 0, np.abs(c - lam * np.sign(w)),
+                                 np.maximum(np.abs(c) - lam, 0))))
+
+
+PROBLEMS = [  # (n_samples, n_features, n_informative, seed): over- and under-determined
+    (60, 12, 4, 0),
+    (30, 50, 5, 1),
+]
+SETTINGS = [(0.1, 1.0), (0.1, 0.5), (0.5, 0.3), (0.02, 0.9)]
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize(("alpha", "l1_ratio"), SETTINGS)
+def test_proximal_gradient_satisfies_kkt(problem, alpha, l1_ratio):
+    """ISTA and FISTA stop at a KKT point (violation <= 1e-10) and agree with each other."""
+    from examples import proximal_gradient as pg
+
+    X, y, _ = pg.make_regression(*problem[:3], seed=problem[3])
+    results = [solver(X, y, alpha=alpha, l1_ratio=l1_ratio) for solver in (pg.ista, pg.fista)]
+    for res in results:
+        assert res.converged
+        assert _kkt_residual(X, y, res.coef, alpha, l1_ratio) <= 1e-10
+        assert res.kkt == pytest.approx(_kkt_residual(X, y, res.coef, alpha, l1_ratio),
+                                        abs=1e-15)
+    np.testing.assert_allclose(results[0].coef, results[1].coef, rtol=0, atol=1e-9)
+    assert results[1].n_iter <= results[0].n_iter  # acceleration pays off here
+
+
+def test_proximal_gradient_solution_is_sparse_and_recovers_support():
+    """The lasso with a moderate alpha finds the true support with exact zeros elsewhere."""
+    from examples import proximal_gradient as pg
+
+    X, y, w_true = pg.make_regression()
+    res = pg.fista(X, y, alpha=0.1, l1_ratio=1.0)
+    np.testing.assert_array_equal(res.coef != 0, w_true != 0)
+
+
+def test_proximal_gradient_objective_is_minimal_among_perturbations():
+    """F at the solution is <= F at 200 random nearby points (brute force)."""
+    from examples import proximal_gradient as pg
+
+    X, y, _ = pg.make_regression(30, 50, 5, seed=1)
+    res = pg.fista(X, y, alpha=0.1, l1_ratio=0.5)
+    best = pg.objective(X, y, res.coef, alpha=0.1, l1_ratio=0.5)
+    rng = np.random.default_rng(5)
+    for scale in (1e-2, 1e-4):
+        for _ in range(100):
+            other = res.coef + scale * rng.normal(size=res.coef.shape)
+            assert best <= pg.objective(X, y, other, alpha=0.1, l1_ratio=0.5) + 1e-14
