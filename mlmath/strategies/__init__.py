@@ -45,6 +45,19 @@ __all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
 __all__ = [
     "attention_inputs",
     "attention_masks",
+from mlmath.strategies._penalties import (
+    elastic_net_params,
+    extreme_penalty_arrays,
+    group_labels,
+    huber_deltas,
+    penalty_array_pairs,
+    penalty_arrays,
+    penalty_shapes,
+    prox_steps,
+    soft_threshold_cases,
+)
+
+__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "extreme_logits",
     "float_dtypes",
     "logits",
@@ -63,4 +76,14 @@ __all__ = [
     "binary_problems",
     "probability_targets",
     "softmax_problems",
+    # penalties
+    "elastic_net_params",
+    "extreme_penalty_arrays",
+    "group_labels",
+    "huber_deltas",
+    "penalty_array_pairs",
+    "penalty_arrays",
+    "penalty_shapes",
+    "prox_steps",
+    "soft_threshold_cases",
 ]
