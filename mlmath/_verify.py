@@ -128,7 +128,8 @@ def _child_environment(root: Path) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Run everything, print the summary; 0 only when every part passes."""
     root = source_root(args.root)
-    workers = "serial" if str(args.workers) in ("0", "") else f"{args.workers} workers"
+    workers = {"0": "serial", "": "serial", "1": "1 worker"}.get(str(args.workers),
+                                                                 f"{args.workers} workers")
     print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlmath-verify-") as tmp:
         report_path = Path(tmp) / "report.json"
