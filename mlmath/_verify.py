@@ -88,8 +88,27 @@ def source_root(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 # --------------------------------------------------------------------------- CLI
 
+EPILOG = """\
+summary columns (one line per topic, from the test module's name):
+  properties  Hypothesis tests run        examples  calls of their bodies
+  mutants     meta-tests (broken implementations that must be caught)
+  tests       other tests                 doctests  docstring examples
+  failed, skipped, time (summed test durations; worker time with -n)
+
+exit code: 0 only when at least one test passed, none failed, and neither the
+derivation drift check nor the claims audit failed ("not installed" is not a
+failure); 1 otherwise.
+
+examples:
+  mlmath verify -n auto                      # everything, on every core
+  mlmath verify --profile dev -- -k special  # one topic, quickly
+  mlmath verify --profile thorough           # release check: many more examples
+"""
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``mlmath verify`` (the parser is built by ``mlmath.cli``)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
     parser.add_argument("--profile", choices=["dev", "ci", "thorough"], default="ci",
                         help="Hypothesis profile (default: ci, derandomised)")
     parser.add_argument("-n", "--workers", default="0", metavar="N",
