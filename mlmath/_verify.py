@@ -57,6 +57,8 @@ PYTEST_EXIT_MEANINGS = {2: "interrupted", 3: "internal error", 4: "usage error",
                         5: "no tests collected"}
 #: Lines of a collection error shown in the summary (the end of the traceback).
 COLLECT_ERROR_LINES = 15
+#: Failures shown in full per topic unless ``--max-failures`` says otherwise.
+DEFAULT_MAX_FAILURES = 10
 
 
 # --------------------------------------------------------------------------- checkout
@@ -115,6 +117,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pytest-xdist workers: a number or 'auto' (default 0: serial)")
     parser.add_argument("--skip", action="append", choices=OPTIONAL_CHECKS, default=[],
                         help="leave out the derivation drift check or the audit (repeatable)")
+    parser.add_argument("--max-failures", type=int, default=DEFAULT_MAX_FAILURES, metavar="K",
+                        help="failures shown in full per topic (default: %(default)s; 0: all)")
     parser.add_argument("--root", default=None, metavar="PATH",
                         help="source checkout to verify (default: the one of this mlmath)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
@@ -126,7 +130,10 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider",
+    # --tb=no and -rsxX: the failures (with their counterexamples) are in our
+    # summary; pytest still lists skip and xfail reasons.  Later options win, so
+    # `-- --tb=short` brings tracebacks back.
+    cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rsxX", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report}",
            f"--hypothesis-profile={args.profile}"]
     if str(args.workers) not in ("0", ""):
@@ -160,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     rows = summarise(tests)
     print()
     print(format_summary(rows))
-    failures = format_failures(tests, report["collect_errors"])
+    failures = format_failures(tests, report["collect_errors"], args.max_failures)
     if failures:
         print()
         print(failures)
@@ -302,22 +309,36 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 
 def format_failures(tests: Mapping[str, Mapping[str, Any]],
-                    collect_errors: Sequence[Mapping[str, str]]) -> str:
-    """Each failure: test id, location, message and the shrunk counterexample(s)."""
+                    collect_errors: Sequence[Mapping[str, str]],
+                    max_per_topic: int = DEFAULT_MAX_FAILURES) -> str:
+    """Each failure: test id, location, message and the shrunk counterexample(s).
+
+    At most ``max_per_topic`` failures of a topic are shown in full (0: all);
+    the others are counted, so a topic that fails wholesale stays readable.
+    """
     blocks = []
     for err in collect_errors:
         tail = "\n".join(err["text"].splitlines()[-COLLECT_ERROR_LINES:])
         blocks.append(f"[{topic_of(err['nodeid'])}] ERROR collecting {err['nodeid']}\n"
                       + _indent(tail))
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
     for nodeid, record in tests.items():
         if record.get("outcome") not in ("failed", "error"):
             continue
-        head = f"[{topic_of(nodeid)}] {record['outcome'].upper()} {nodeid}"
+        topic = topic_of(nodeid)
+        if max_per_topic and shown.get(topic, 0) >= max_per_topic:
+            hidden[topic] = hidden.get(topic, 0) + 1
+            continue
+        shown[topic] = shown.get(topic, 0) + 1
+        head = f"[{topic}] {record['outcome'].upper()} {nodeid}"
         if "location" in record:
             head += f"  ({record['location']})"
         parts = [head, _indent(record.get("message", "(no message)"))]
         parts += [_indent(example) for example in record.get("falsifying", [])]
         blocks.append("\n".join(parts))
+    blocks += [f"[{topic}] ... and {n} more failure{'s' * (n != 1)} (see pytest's output above, "
+               "or rerun with --max-failures 0)" for topic, n in hidden.items()]
     if not blocks:
         return ""
     return "Failures\n--------\n" + "\n\n".join(blocks)

@@ -232,6 +232,14 @@ class TestSummary:
         table = _verify.format_summary(rows)
         assert table.splitlines()[-1].split()[:3] == ["total", "3", "?"]
 
+    def test_failures_beyond_the_cap_are_counted_not_shown(self):
+        tests = {f"tests/test_a.py::t{i}": {"outcome": "failed", "message": f"m{i}"}
+                 for i in range(4)}
+        text = _verify.format_failures(tests, [], max_per_topic=2)
+        assert "m1" in text and "m2" not in text
+        assert "[a] ... and 2 more failures" in text
+        assert "m3" in _verify.format_failures(tests, [], max_per_topic=0)
+
     def test_failure_reasons(self):
         ok = _verify.CheckResult("audit", "not installed")
         bad = _verify.CheckResult("derivations", "failed", "drifted: x.json")
