@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,7 @@ __all__ = [
     "TopicSummary",
     "add_arguments",
     "audit_check",
+    "audit_from_results",
     "derivations_check",
     "failure_reasons",
     "format_failures",
@@ -171,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     if failures:
         print()
         print(failures)
-    checks = [CHECKS[name]() for name in OPTIONAL_CHECKS if name not in args.skip]
+    checks = [CHECKS[name](args.profile) for name in OPTIONAL_CHECKS if name not in args.skip]
     print()
     for check in checks:
         print(check.describe())
@@ -387,8 +389,11 @@ def _guarded(name: str, check: Callable[[], CheckResult]) -> CheckResult:
         return CheckResult(name, "error", f"{type(exc).__name__}: {exc}")
 
 
-def derivations_check() -> CheckResult:
-    """Drift of the committed derivations: ``derivations.cli.check()`` -> drifted files."""
+def derivations_check(profile: str = "ci") -> CheckResult:
+    """Drift of the committed derivations: ``derivations.cli.check()`` -> drifted files.
+
+    (``profile`` is unused: the derivations are deterministic.)
+    """
     def check() -> CheckResult:
         cli = _import_optional("derivations.cli")
         if cli is None or not hasattr(cli, "check"):
@@ -402,34 +407,65 @@ def derivations_check() -> CheckResult:
     return _guarded("derivations", check)
 
 
-def audit_check() -> CheckResult:
-    """The claims audit: ``mlmath audit --format text``; fails on a non-zero exit code.
+def audit_check(profile: str = "ci") -> CheckResult:
+    """The claims audit; fails when a computed verdict disagrees with the recorded one.
 
-    The audit is called through its CLI interface (``add_arguments``/``run``), with
-    the arguments parsed by its own parser so that new options keep their
-    defaults; its output is shown only when it fails.
+    Uses the audit's structured API when it has one (``mlmath.audit.run_audit``,
+    returning results with ``agrees``, ``claim.id``, ``claim.expected`` and
+    ``outcome.verdict``), with the ``thorough`` search budget under the thorough
+    profile and the reproducible ``ci`` budget otherwise.  Otherwise it runs
+    ``mlmath audit --format text`` through the audit's own argument parser (so
+    new options keep their defaults) and fails on a non-zero exit code; the
+    output is shown only on failure.
     """
     def check() -> CheckResult:
-        if _import_optional("mlmath.audit") is None:
+        audit = _import_optional("mlmath.audit")
+        if audit is None:
             return CheckResult("audit", "not installed")
-        cli = _import_optional("mlmath.audit.cli")
-        if cli is None:
-            return CheckResult("audit", "not installed", "mlmath.audit has no cli module")
-        parser = argparse.ArgumentParser(prog="mlmath audit")
-        cli.add_arguments(parser)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = int(cli.run(parser.parse_args(["--format", "text"])))
-        text = out.getvalue().rstrip()
-        if code != 0:
-            return CheckResult("audit", "failed", f"exit code {code}\n{text}")
-        last = text.splitlines()[-1].strip() if text else ""
-        return CheckResult("audit", "ok", last or "computed verdicts match the recorded ones")
+        run_audit = getattr(audit, "run_audit", None)
+        if callable(run_audit):
+            budget = "thorough" if profile == "thorough" else "ci"
+            return audit_from_results(list(run_audit(budget=budget)))
+        return _audit_through_cli()
     return _guarded("audit", check)
 
 
+def audit_from_results(results: Sequence[Any]) -> CheckResult:
+    """Verdict tally, or the claims whose computed verdict differs from the ledger."""
+    if not results:
+        return CheckResult("audit", "failed", "no claims were audited")
+    disagree = [r for r in results if not r.agrees]
+    if disagree:
+        lines = [f"{r.claim.id}: computed {r.outcome.verdict}, recorded {r.claim.expected}"
+                 + (f" -- {r.outcome.reason}" if getattr(r.outcome, "reason", "") else "")
+                 for r in disagree]
+        return CheckResult("audit", "failed",
+                           f"{len(disagree)} of {len(results)} computed verdicts disagree "
+                           "with the ledger (see `mlmath audit`):\n" + "\n".join(lines))
+    tally = Counter(str(r.outcome.verdict) for r in results)
+    return CheckResult("audit", "ok", f"{len(results)} claims, every computed verdict "
+                       "matches the ledger: " + ", ".join(f"{n} {v}" for v, n in
+                                                          sorted(tally.items())))
+
+
+def _audit_through_cli() -> CheckResult:
+    cli = _import_optional("mlmath.audit.cli")
+    if cli is None:
+        return CheckResult("audit", "not installed", "mlmath.audit has no cli module")
+    parser = argparse.ArgumentParser(prog="mlmath audit")
+    cli.add_arguments(parser)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = int(cli.run(parser.parse_args(["--format", "text"])))
+    text = out.getvalue().rstrip()
+    if code != 0:
+        return CheckResult("audit", "failed", f"exit code {code}\n{text}")
+    last = text.splitlines()[-1].strip() if text else ""
+    return CheckResult("audit", "ok", last or "computed verdicts match the recorded ones")
+
+
 #: The checks that run after the suite, by ``--skip`` name.
-CHECKS: dict[str, Callable[[], CheckResult]] = {
+CHECKS: dict[str, Callable[[str], CheckResult]] = {
     "derivations": derivations_check,
     "audit": audit_check,
 }

@@ -291,7 +291,7 @@ class TestChecks:
         monkeypatch.setitem(sys.modules, "mlmath.audit", None)
         assert _verify.audit_check().describe() == "audit: not installed"
 
-    def test_audit_runs_text_format_and_passes(self, monkeypatch):
+    def test_audit_without_structured_api_runs_the_cli_in_text_format(self, monkeypatch):
         seen = fake_audit(monkeypatch, exit_code=0)
         result = _verify.audit_check()
         assert result.ok and "1 claims, 0 disagreements" in result.describe()
@@ -303,6 +303,47 @@ class TestChecks:
         assert not result.ok
         assert "exit code 1" in result.describe()
         assert "A2  false (recorded: holds)" in result.describe()
+
+    @staticmethod
+    def structured_audit(monkeypatch, verdicts):
+        """A stand-in ``mlmath.audit`` with ``run_audit``: (id, computed, recorded) triples."""
+        budgets: list[str] = []
+
+        def run_audit(*, budget: str = "ci") -> list[Any]:
+            budgets.append(budget)
+            return [types.SimpleNamespace(
+                agrees=computed == recorded,
+                claim=types.SimpleNamespace(id=cid, expected=recorded),
+                outcome=types.SimpleNamespace(verdict=computed, reason="because"))
+                for cid, computed, recorded in verdicts]
+
+        module = types.ModuleType("mlmath.audit")
+        module.run_audit = run_audit  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "mlmath.audit", module)
+        return budgets
+
+    def test_structured_audit_tallies_verdicts(self, monkeypatch):
+        budgets = self.structured_audit(monkeypatch, [("CE-1", "holds", "holds"),
+                                                      ("CE-2", "false", "false"),
+                                                      ("SA-1", "false", "false")])
+        result = _verify.audit_check()
+        assert result.describe() == ("audit: ok (3 claims, every computed verdict matches the "
+                                     "ledger: 2 false, 1 holds)")
+        assert budgets == ["ci"]
+        _verify.audit_check("thorough")
+        assert budgets == ["ci", "thorough"]
+
+    def test_structured_audit_names_each_disagreement(self, monkeypatch):
+        self.structured_audit(monkeypatch, [("CE-1", "holds", "holds"),
+                                            ("CE-7", "false", "holds")])
+        result = _verify.audit_check()
+        assert not result.ok
+        assert "1 of 2 computed verdicts disagree" in result.describe()
+        assert "CE-7: computed false, recorded holds -- because" in result.describe()
+
+    def test_empty_audit_is_a_failure(self, monkeypatch):
+        self.structured_audit(monkeypatch, [])
+        assert _verify.audit_check().status == "failed"
 
     def test_a_crashing_check_is_an_error_not_a_crash(self, monkeypatch):
         module = types.ModuleType("derivations.cli")
