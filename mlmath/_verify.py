@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -43,6 +44,7 @@ __all__ = [
     "failure_reasons",
     "format_failures",
     "format_summary",
+    "missing_requirements",
     "pytest_command",
     "run",
     "source_root",
@@ -153,8 +155,21 @@ def _child_environment(root: Path) -> dict[str, str]:
     return env
 
 
+def missing_requirements(workers: str) -> list[str]:
+    """Distributions ``mlmath verify`` needs that are not installed."""
+    needed = {"pytest": "pytest", "hypothesis": "hypothesis"}
+    if str(workers) not in ("0", ""):
+        needed["xdist"] = "pytest-xdist (for -n)"
+    return [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run everything, print the summary; 0 only when every part passes."""
+    missing = missing_requirements(args.workers)
+    if missing:
+        print(f"mlmath verify: needs {', '.join(missing)}: "
+              "python -m pip install -e \".[test]\"", file=sys.stderr)
+        return 2
     root = source_root(args.root)
     workers = {"0": "serial", "": "serial", "1": "1 worker"}.get(str(args.workers),
                                                                  f"{args.workers} workers")

@@ -8,6 +8,7 @@ modules placed in ``sys.modules``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -199,6 +200,15 @@ class TestVerifyRun:
         out = capsys.readouterr().out
         assert code != 0
         assert "no tests ran" in out and "no test passed" in out
+
+    def test_missing_test_extra_is_reported_not_crashed(self, monkeypatch, capsys):
+        """Without pytest-xdist, -n says what to install (exit 2) instead of a pytest error."""
+        real = importlib.util.find_spec
+        monkeypatch.setattr(importlib.util, "find_spec",
+                            lambda name, *a: None if name == "xdist" else real(name, *a))
+        assert _verify.missing_requirements("0") == []
+        assert cli.main(["verify", "-n", "2"]) == 2
+        assert "needs pytest-xdist (for -n)" in capsys.readouterr().err
 
     def test_root_without_suite_is_refused(self, tmp_path):
         with pytest.raises(SystemExit, match="no properties/ and tests/"):
