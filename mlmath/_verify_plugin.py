@@ -38,6 +38,9 @@ FALSIFYING_LABELS = ("Falsifying example", "Falsifying explicit example", "Faili
 #: Longest failure message kept in a record (the full text is in pytest's output).
 MAX_MESSAGE_CHARS = 1500
 
+#: Names of meta-tests (tests that feed a broken implementation to a property).
+META_TEST_NAME = re.compile(r"mutant|catch(es)?_")
+
 _EXAMPLES = pytest.StashKey[int]()
 
 
@@ -86,8 +89,10 @@ def kind_of(item: pytest.Item) -> str:
         return "doctest"
     if _hypothesis_handle(item) is not None:
         return "property"
-    # Meta-tests are named ``test_<property>_catches_mutant`` (or mention mutants).
-    return "mutant" if "mutant" in getattr(item, "originalname", item.name) else "test"
+    # Meta-tests are named ``test_<property>_catches_mutant``, ``..._catch_mutants``,
+    # ``..._catches_a_wrong_gradient``: a name that mentions mutants or catching.
+    name = getattr(item, "originalname", item.name)
+    return "mutant" if META_TEST_NAME.search(name) else "test"
 
 
 def _exception_tree(exc: BaseException) -> Iterator[BaseException]:

@@ -23,7 +23,7 @@ from mlmath import _verify, cli
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport Hypothesis depends on
     from exceptiongroup import ExceptionGroup
-from mlmath._verify_plugin import failure_details, is_counterexample_note
+from mlmath._verify_plugin import META_TEST_NAME, failure_details, is_counterexample_note
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -241,6 +241,16 @@ class TestSummary:
         assert b.examples is None
         table = _verify.format_summary(rows)
         assert table.splitlines()[-1].split()[:3] == ["total", "3", "?"]
+
+    @pytest.mark.parametrize(("name", "meta"), [
+        ("test_softmax_rows_are_distributions_catches_mutant", True),
+        ("test_audit_properties_catch_mutants", True),
+        ("test_agreement_catches_a_wrong_gradient", True),
+        ("test_kl_divergence_nonnegative", False),
+        ("test_catchy_name", False),
+    ])
+    def test_meta_tests_are_recognised_by_name(self, name, meta):
+        assert bool(META_TEST_NAME.search(name)) is meta
 
     def test_failures_beyond_the_cap_are_counted_not_shown(self):
         tests = {f"tests/test_a.py::t{i}": {"outcome": "failed", "message": f"m{i}"}
