@@ -188,10 +188,12 @@ def run(args: argparse.Namespace) -> int:
     if failures:
         print()
         print(failures)
-    checks = [CHECKS[name](args.profile) for name in OPTIONAL_CHECKS if name not in args.skip]
-    print()
-    for check in checks:
-        print(check.describe())
+    print(flush=True)
+    checks = []
+    for name in OPTIONAL_CHECKS:
+        if name not in args.skip:
+            checks.append(CHECKS[name](args.profile))
+            print(checks[-1].describe(), flush=True)  # as each finishes: they take seconds
     problems = failure_reasons(status, rows, checks, len(report["collect_errors"]))
     print()
     print("verify: " + ("PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"))
