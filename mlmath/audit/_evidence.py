@@ -49,7 +49,7 @@ class Budget:
     reproducible byte for byte; ``thorough`` draws ten times more, randomly.
     """
 
-    max_examples: int = 150
+    max_examples: int = 100
     derandomize: bool = True
 
     @classmethod
