@@ -118,6 +118,12 @@ REFERENCES: dict[str, dict[str, Any]] = {
         "venue": "Technometrics 12(1), 1970", "year": 1970,
         "task": "some lambda > 0 has lower expected squared estimation error than least squares",
     },
+    "hastie2009": {
+        "title": "The Elements of Statistical Learning, chapter 2 (Overview of Supervised "
+                 "Learning)",
+        "venue": "Springer, 2nd ed. 2009", "year": 2009,
+        "task": "learning from labelled (input, output) pairs; regression and classification",
+    },
     "tibshirani1996": {
         "title": "Regression Shrinkage and Selection via the Lasso",
         "venue": "J. R. Statist. Soc. B 58(1), 1996", "year": 1996, "task": "L1 penalty (lasso)",
