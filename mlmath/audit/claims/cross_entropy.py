@@ -441,7 +441,8 @@ def _ce_additive_any_pair(budget: Budget) -> Outcome:
     return forall(budget, strategy=_pairs(q_full=True),
                   holds=lambda pq: close(lib.cross_entropy(*pq),
                                          lib.entropy(pq[0]) + lib.entropy(pq[1])),
-                  exact=exact, show=show)
+                  exact=exact, show=show,
+                  reason_fails="H(P, Q) = H(P) + KL(P||Q), not H(P) + H(Q)")
 
 
 @ce_claim(
@@ -494,7 +495,9 @@ def _conditional_ce(budget: Budget, *, q_independent: bool) -> Outcome:
                 f"vs H(P_X, Q_X) = {_n(rhs)}")
 
     return forall(budget, strategy=_conditional_ce_pairs(q_independent=q_independent),
-                  holds=lambda ex: close(*sides(ex, precise=False)), exact=exact, show=show)
+                  holds=lambda ex: close(*sides(ex, precise=False)), exact=exact, show=show,
+                  reason_holds="conditioning on an independent Y changes nothing",
+                  reason_fails="Jensen: averaging -log over Q(x|y) exceeds -log of the average")
 
 
 @ce_claim(
@@ -573,7 +576,8 @@ def _ce_notation(budget: Budget) -> Outcome:
     return forall(budget, strategy=_targets_and_predictions(),
                   holds=lambda ex: close(lib.cross_entropy(ex[0], ex[0]),
                                          loss_f("categorical", *ex)),
-                  exact=exact, show=show)
+                  exact=exact, show=show,
+                  reason_fails="with p = y the expression H(y, y) ignores the prediction")
 
 
 # --------------------------------------------------------------------------- section 3.2
@@ -1155,7 +1159,8 @@ def _binary_is_two_class(budget: Budget) -> Outcome:
                   holds=lambda ex: close(loss_f("one-vs-rest", [ex[0]], [ex[1]]),
                                          lib.cross_entropy([ex[0], 1 - ex[0]],
                                                            [ex[1], 1 - ex[1]])),
-                  exact=exact, show=repr)
+                  exact=exact, show=repr,
+                  reason_holds="BCE(y, ŷ) = H((y, 1-y), (ŷ, 1-ŷ))")
 
 
 @ce_claim(
