@@ -12,40 +12,38 @@ from typing import Any
 
 import numpy as np
 
+from mlmath.attention import scaled_dot_product_attention
+from mlmath.information import cross_entropy as _cross_entropy
+from mlmath.information import entropy as _entropy
+from mlmath.information import kl_divergence as _kl_divergence
+from mlmath.losses import softmax_cross_entropy
 from mlmath.special import logsumexp, softmax
 
-__all__ = ["attention", "cross_entropy", "entropy", "kl_divergence", "logsumexp", "softmax"]
+__all__ = ["attention", "cross_entropy", "entropy", "kl_divergence", "logit_cross_entropy",
+           "logsumexp", "softmax"]
 
 
 def _arr(v: Sequence[Any]) -> np.ndarray:
     return np.array([float(x) for x in v], dtype=np.float64)
 
 
-# --- information measures (private minimal versions until mlmath.information lands) ---------
-
-def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x == 0, 0.0, x * np.log(y))
-
-
 def entropy(p: Sequence[Any]) -> float:
-    a = _arr(p)
-    return float(-np.sum(_xlogy(a, a)))
+    return float(_entropy(_arr(p)))
 
 
 def cross_entropy(p: Sequence[Any], q: Sequence[Any]) -> float:
-    return float(-np.sum(_xlogy(_arr(p), _arr(q))))
+    return float(_cross_entropy(_arr(p), _arr(q)))
 
 
 def kl_divergence(p: Sequence[Any], q: Sequence[Any]) -> float:
-    a, b = _arr(p), _arr(q)
-    return float(np.sum(_xlogy(a, a) - _xlogy(a, b)))
+    return float(_kl_divergence(_arr(p), _arr(q)))
 
 
-# --- attention (private minimal version until mlmath.attention lands) ----------------------
+def logit_cross_entropy(y: Sequence[Any], z: Sequence[Any]) -> float:
+    """-Σ y log softmax(z) for a probability-vector target y (mlmath.losses)."""
+    return float(softmax_cross_entropy(_arr(z), _arr(y)))
+
 
 def attention(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """softmax(q kᵀ / sqrt(d)) v over the last two axes."""
-    d = q.shape[-1]
-    w = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(d), axis=-1)
-    return np.asarray(w @ v)
+    """softmax(q kᵀ / sqrt(d)) v over the last two axes (mlmath.attention)."""
+    return np.asarray(scaled_dot_product_attention(q, k, v))

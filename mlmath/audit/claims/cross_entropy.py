@@ -729,8 +729,7 @@ def _ce_convex_probs(budget: Budget) -> Outcome:
 
 
 def _logit_loss_f(y: Any, z: Any) -> float:
-    return float(lib.logsumexp(np.array(z, dtype=np.float64))) - sum(
-        float(a) * b for a, b in zip(y, z, strict=True))
+    return lib.logit_cross_entropy(y, z)
 
 
 def _logit_loss_mp(y: Any, z: Any) -> Any:
