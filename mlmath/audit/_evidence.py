@@ -163,7 +163,7 @@ def forall(budget: Budget, *, strategy: Any, holds: Callable[[Any], bool],
 def exists(budget: Budget, *, strategy: Any, witness: Callable[[Any], bool],
            exact: Callable[[Any], bool], show: Callable[[Any], str],
            reason_found: str, reason_none: str) -> Outcome:
-    """Verdict of "some draw of ``strategy`` satisfies ``witness``": holds with the shrunk witness."""
+    """Verdict of "some draw of ``strategy`` satisfies ``witness``" (holds, with the witness)."""
     found, tried = _search(strategy, witness, budget)
     if found is None:
         return Outcome("false", reason_none,
@@ -187,7 +187,7 @@ def ill_posed(why: str, readings: Sequence[tuple[str, Outcome]]) -> Outcome:
 
 
 def code_listing(cases: Sequence[Case], *, summary: str) -> Outcome:
-    """``code-defect`` when some case misbehaves (its observed output differs from the correct one)."""
+    """``code-defect`` when some case misbehaves (observed output differs from the correct one)."""
     bad = [c for c in cases if c.defective]
     evidence = tuple(f"input {c.input}: listing gives {c.observed}; correct {c.correct}"
                      + (" [DEFECT]" if c.defective else "") for c in cases)
@@ -203,8 +203,8 @@ def facts(asserted: Mapping[str, Any], reference: Mapping[str, Any], *, source: 
           reason_ok: str = "agrees with the reference") -> Outcome:
     """``factual-error`` when an asserted field differs from the reference table."""
     wrong = [k for k in asserted if asserted[k] != reference.get(k)]
-    evidence = tuple(f"{k}: article says {asserted[k]!r}; reference: {reference.get(k)!r}"
-                     for k in asserted) + (f"reference: {source}",)
+    evidence = (*(f"{k}: article says {asserted[k]!r}; reference: {reference.get(k)!r}"
+                  for k in asserted), f"reference: {source}")
     if not wrong:
         return Outcome("holds", reason_ok, evidence=evidence)
     detail = "; ".join(f"{k} is {reference.get(k)!r}, not {asserted[k]!r}" for k in wrong)
@@ -234,6 +234,9 @@ def by_setting(*, true_in: Sequence[tuple[str, Outcome]],
     evidence += tuple(f"NOT established: {s}" for s in failed)
     cx = next((o.counterexample for _, o in (*established_false, *established_true)
                if o.counterexample), "")
+    if not cx and established_false:  # a setting established by a reference: name it
+        s, o = established_false[0]
+        cx = f"{s}: {o.evidence[-1]}" if o.evidence else s
     if established_true and established_false:
         return Outcome("conditional", reason, counterexample=cx, evidence=evidence)
     if established_true:
@@ -245,6 +248,6 @@ def by_setting(*, true_in: Sequence[tuple[str, Outcome]],
 
 def established(statement: bool, reason: str, *, evidence: Sequence[str] = (),
                 counterexample: str = "") -> Outcome:
-    """Outcome of a direct computation: ``holds`` when ``statement`` came out true, else ``false``."""
+    """Outcome of a direct computation: ``holds`` if ``statement`` came out true, else ``false``."""
     return Outcome("holds" if statement else "false", reason, counterexample=counterexample,
                    evidence=tuple(evidence))

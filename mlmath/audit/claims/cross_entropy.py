@@ -1199,5 +1199,6 @@ def _ce_mse(budget: Budget) -> Outcome:
     return established(
         not identity, "MSE/2 = -log N(y; μ, 1) - log(2π)/2 identically (SymPy)",
         counterexample=f"y = 1, μ = 0: -log N(1; 0, 1) = "
-                       f"{sp.simplify(sp.expand_log(nll.subs(at), force=True))} = MSE/2 + log(2π)/2",
+                       f"{sp.simplify(sp.expand_log(nll.subs(at), force=True))} "
+                       "= MSE/2 + log(2π)/2",
         evidence=("SymPy: -log N(y; μ, 1) - (y-μ)²/2 - log(2π)/2 ≡ 0",))

@@ -24,7 +24,6 @@ from mlmath.audit._evidence import (
     Proof,
     by_setting,
     code_listing,
-    established,
     exists,
     facts,
     forall,
@@ -33,6 +32,8 @@ from mlmath.audit._evidence import (
 )
 from mlmath.audit._num import DPS, distributions, fmt, mp, mp_close, mp_softmax
 from mlmath.audit._references import REFERENCES, cite
+
+__all__ = ["f_self_attention", "mp_self_attention"]
 
 sa_claim = partial(claim, article="SA")
 
@@ -201,9 +202,10 @@ def _sa_concepts(budget: Budget) -> Outcome:
 def _sa_transformer(budget: Budget) -> Outcome:
     asserted = {"based on self-attention": True, "language models": True,
                 "image recognition": True}
-    reference = {"based on self-attention": "Transformer" in REFERENCES["vaswani2017"]["introduced"],
-                 "language models": "radford2018" in REFERENCES,
-                 "image recognition": REFERENCES["dosovitskiy2021"]["task"] == "image classification"}
+    reference = {
+        "based on self-attention": "Transformer" in REFERENCES["vaswani2017"]["introduced"],
+        "language models": "radford2018" in REFERENCES,
+        "image recognition": REFERENCES["dosovitskiy2021"]["task"] == "image classification"}
     return facts(asserted, reference, source="; ".join(
         cite(k) for k in ("vaswani2017", "radford2018", "dosovitskiy2021")))
 
@@ -640,6 +642,3 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
 def _sa_summary(budget: Budget) -> Outcome:
     return vague("restates earlier claims; checked where first made")
 
-
-__all__ = ["f_self_attention", "mp_self_attention"]
-_ = established  # re-exported helper kept for symmetry with the other article modules
