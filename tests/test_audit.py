@@ -106,7 +106,7 @@ def test_ill_posed_claims_give_readings_with_verdicts(audit_results):
 # Independent exact checks of the minimal counterexamples (pinned values, not parsed output).
 
 def _sym_ce(p, q):
-    return -sum(sp.Rational(a) * sp.log(sp.Rational(b)) for a, b in zip(p, q) if a)
+    return -sum(sp.Rational(a) * sp.log(sp.Rational(b)) for a, b in zip(p, q, strict=True) if a)
 
 
 class TestCounterexamplesExactly:

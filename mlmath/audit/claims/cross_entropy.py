@@ -7,7 +7,7 @@ target (one-hot or soft), ``ŷ`` predicted probabilities, ``z`` logits.
 from __future__ import annotations
 
 import math
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import mpmath
@@ -280,6 +280,7 @@ def _independent_pairs() -> Any:
     return st.tuples(distributions(1, 4), distributions(1, 4))
 
 
+@cache  # shared by several claims: search once per budget
 def _joint_entropy_additive(budget: Budget) -> Outcome:
     def joint(pq: Any) -> list[Any]:
         p, q = pq
@@ -799,6 +800,7 @@ def _product_net_f(a: float, b: float) -> float:
     return math.log1p(math.exp(-a * b))
 
 
+@cache  # shared by several claims: search once per budget
 def _nonconvex_in_parameters(budget: Budget) -> Outcome:
     def violated(ex: Any) -> bool:
         (a1, b1), (a2, b2) = ex

@@ -7,7 +7,7 @@ f(x) = softmax((x W_q)(x W_k)ᵀ / sqrt(d)) (x W_v), softmax over keys (rows).
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
+from functools import cache, partial
 from itertools import permutations
 from typing import Any
 
@@ -149,6 +149,7 @@ def _sa_idea(budget: Budget) -> Outcome:
 
 # --------------------------------------------------------------------------- section 2
 
+@cache  # shared by several claims: search once per budget
 def _convex_hull_outputs(budget: Budget) -> Outcome:
     """Every output row is a convex combination (all weights > 0) of the value rows."""
     def build(ld: tuple[int, int]) -> Any:
@@ -304,6 +305,7 @@ def _midpoint_cases() -> Any:
     return st.tuples(st.integers(1, 3), st.integers(1, 2)).flatmap(build)
 
 
+@cache  # shared by several claims: search once per budget
 def _not_affine(budget: Budget) -> Outcome:
     """A witness x1, x2 with f((x1+x2)/2) != (f(x1)+f(x2))/2, identity projections."""
     def f(x: Any) -> np.ndarray:
@@ -403,6 +405,7 @@ def _perm_cases() -> Any:
     return st.tuples(st.integers(2, 3), st.integers(1, 2)).flatmap(build)
 
 
+@cache  # shared by several claims: search once per budget
 def _equivariant(budget: Budget) -> Outcome:
     def holds(ex: Any) -> bool:
         x, wq, wk, wv, perm = ex
