@@ -301,3 +301,17 @@ def test_cli_exits_nonzero_on_disagreement(monkeypatch, capsys):
     monkeypatch.setattr(run_module, "ledger", lambda: tampered)
     assert main(["audit", "--id", "REG-4"]) == 1
     assert "MISMATCH" in capsys.readouterr().out
+
+
+def test_readme_example_adds_a_claim(monkeypatch, capsys):
+    """The 'Adding a claim' example of docs/readme/audit.md runs and finds its witness."""
+    import mlmath.audit._core as core
+
+    monkeypatch.setattr(core, "_LEDGER", dict(core._LEDGER))
+    monkeypatch.setattr(core, "ARTICLES", dict(core.ARTICLES))
+    readme = (ROOT / "docs" / "readme" / "audit.md").read_text(encoding="utf-8")
+    block = readme.split("### Adding a claim")[1].split("```python\n")[1].split("```")[0]
+    exec(compile(block, "docs/readme/audit.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == "1/2"
+    result = run_audit(ids=["SM"])[0]
+    assert result.agrees and result.outcome.verdict == "false"

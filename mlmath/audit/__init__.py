@@ -12,7 +12,30 @@ Hypothesis is needed at run time (``pip install mlmath[test]``), not at import.
 
 from __future__ import annotations
 
-from mlmath.audit._core import ARTICLES, VERDICTS, Article, Claim, Outcome, claim, ledger
+from mlmath.audit._core import (
+    ARTICLES,
+    VERDICTS,
+    Article,
+    Claim,
+    Outcome,
+    add_article,
+    claim,
+    ledger,
+)
+from mlmath.audit._evidence import (
+    Budget,
+    Case,
+    Condition,
+    Proof,
+    by_setting,
+    code_listing,
+    established,
+    exists,
+    facts,
+    forall,
+    ill_posed,
+    vague,
+)
 from mlmath.audit._run import AuditResult, run_audit
 
 __all__ = [
@@ -20,9 +43,22 @@ __all__ = [
     "VERDICTS",
     "Article",
     "AuditResult",
+    "Budget",
+    "Case",
     "Claim",
+    "Condition",
     "Outcome",
+    "Proof",
+    "add_article",
+    "by_setting",
     "claim",
+    "code_listing",
+    "established",
+    "exists",
+    "facts",
+    "forall",
+    "ill_posed",
     "ledger",
     "run_audit",
+    "vague",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "Claim",
     "Outcome",
     "Reading",
+    "add_article",
     "claim",
     "ledger",
 ]
@@ -47,6 +48,14 @@ ARTICLES: dict[str, Article] = {a.key: a for a in (
     Article("SSL", "#21 Self-supervised learning in deep learning"),
     Article("REG", "#22 Regularisation methods in deep learning (text cut off mid-list)"),
 )}
+
+
+def add_article(key: str, title: str) -> Article:
+    """Register another source article (its ``key`` prefixes its claim ids)."""
+    if key in ARTICLES:
+        raise ValueError(f"`key`: article {key!r} is already registered")
+    ARTICLES[key] = Article(key, title)
+    return ARTICLES[key]
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,18 @@ def _reg_generalisation(budget: Budget) -> Outcome:
 
 
 @reg_claim(
+    id="REG-3-evaluate", section="3 step 3",
+    paraphrase="Finally, evaluate the trained model to verify whether regularisation prevented "
+               "overfitting.",
+    formal="(procedure; no criterion given)",
+    expected="vague",
+    corrected="Compare error on held-out data across penalty strengths (validation), as the "
+              "experiment of REG-3-generalisation does.")
+def _reg_evaluate(budget: Budget) -> Outcome:
+    return vague("no evaluation criterion or data split is specified")
+
+
+@reg_claim(
     id="REG-4-l1", section="4, item 1",
     paraphrase="L1 regularisation is one of the main types.",
     formal="penalty λ‖w‖₁",
