@@ -144,17 +144,9 @@ def smoothed_mass(n_classes: int, target: Any, *, smoothing: float = 0.0,
         return [w[c] * ((1 - eps) * t[c] + eps / n_classes) for c in range(n_classes)]
 
 
-def mp_softplus(z: Any) -> Any:
-    return mpmath.log1p(mpmath.exp(z))
-
-
 def mp_sigmoid_binary_cross_entropy(z: Any, y: Any, pos_weight: Any = 1) -> Any:
     """pos_weight·y·softplus(-z) + (1 - y)·softplus(z)."""
     return pos_weight * y * mp_softplus(-z) + (1 - y) * mp_softplus(z)
-
-
-def mp_sigmoid(z: Any) -> Any:
-    return 1 / (1 + mpmath.exp(-z))
 
 
 def mp_binary_cross_entropy(p: Any, y: Any) -> Any:
@@ -165,6 +157,8 @@ def mp_binary_cross_entropy(p: Any, y: Any) -> Any:
     pos = mpmath.mpf(0) if y == 0 else (y * mpmath.log(p) if p > 0 else -mpmath.inf)
     neg = mpmath.mpf(0) if y == 1 else ((1 - y) * mpmath.log1p(-p) if p < 1 else -mpmath.inf)
     return -(pos + neg)
+
+
 # ----------------------------------------------------------------------------
 # References for mlmath.special (evaluated at DPS digits by mp_reference).
 # ----------------------------------------------------------------------------
@@ -217,6 +211,8 @@ def mp_softplus(x: Any) -> Any:
 
 def mp_log_sigmoid(x: Any) -> Any:
     return np.vectorize(lambda t: -mpmath.log1p(mpmath.exp(-t)), otypes=[object])(x)
+
+
 # ---------------------------------------------------------------- information measures
 # References for mlmath.information, on object arrays of mpf (rows along the last
 # axis).  They follow the documented definitions exactly: the KL divergence is the

@@ -26,8 +26,6 @@ from mlmath.strategies._information import (
     near_equal_pairs,
     probability_vectors,
 )
-
-__all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
 from mlmath.strategies._losses import (
     BinaryProblem,
     SoftmaxProblem,
@@ -35,16 +33,6 @@ from mlmath.strategies._losses import (
     probability_targets,
     softmax_problems,
 )
-
-__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
-    "extreme_logits",
-    "float_dtypes",
-    "logits",
-    "logits_and_exact_shift",
-    "masked_logits",
-__all__ = [
-    "attention_inputs",
-    "attention_masks",
 from mlmath.strategies._penalties import (
     elastic_net_params,
     extreme_penalty_arrays,
@@ -57,11 +45,17 @@ from mlmath.strategies._penalties import (
     soft_threshold_cases,
 )
 
-__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
+__all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
+    # attention
+    "attention_inputs",
+    "attention_masks",
+    "multi_head_inputs",
+    # common
     "extreme_logits",
     "float_dtypes",
     "logits",
-    "multi_head_inputs",
+    "logits_and_exact_shift",
+    "masked_logits",
     "shapes_with_axis",
     # information
     "distribution_pairs",
