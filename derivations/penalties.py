@@ -8,7 +8,9 @@ elementwise).  The proximal operators are *solved* from the optimality
 condition ``0 in df(u) + (u - x)/t`` on each smooth piece (``u > 0``,
 ``u < 0``) plus the kink ``u = 0``, keeping a piece only where its solution is
 consistent with the piece's sign.  A piecewise identity is checked on every
-region by substituting ``x = (boundary) + r`` with ``r > 0``.
+region of ``x`` around its threshold ``c`` by substituting a point of the region
+written with positive symbols (``x = c + r``, ``x = -c - r``, ``x = +-a`` with
+``c = a + r``, ``x = 0``, ``x = +-c``), so SymPy decides every branch condition.
 """
 
 from __future__ import annotations
