@@ -23,7 +23,14 @@ import sympy as sp
 from derivations._core import Derivation, matrix_symbols, require_equal
 from derivations.special import softmax
 
-__all__ = ["MASKS", "attention_grads", "attention_weights", "derivations", "general_formulas"]
+__all__ = [
+    "MASKS",
+    "attention_grads",
+    "attention_jacobians",
+    "attention_weights",
+    "derivations",
+    "general_formulas",
+]
 
 L_Q, L_K, D, D_V = 2, 3, 2, 2
 
@@ -105,6 +112,33 @@ def attention_grads(mask: str | None = None) -> list[Derivation]:
     return result
 
 
+def attention_jacobians() -> list[Derivation]:
+    """The Jacobians d vec(out) / d vec(q), d vec(k), d vec(v) (row-major vec), element-wise.
+
+    Each is checked against the general backward formulas:
+    ``vec(dq) = J_q^T vec(G)`` with ``dq = scale dS k`` etc., for a symbolic ``G``.
+    """
+    q, k, v, g, scale = _symbols()
+    out = attention_weights(q, k, scale) * v
+    flat_out = sp.Matrix(list(out))
+    flat_g = sp.Matrix(list(g))
+    backward = general_formulas(attention_weights(q, k, scale), q, k, v, g, scale)
+    args = (("q", q.tolist()), ("k", k.tolist()), ("v", v.tolist()), ("scale", scale))
+    result = []
+    for name, wrt in (("q", q), ("k", k), ("v", v)):
+        jac = flat_out.jacobian(list(wrt))
+        check = require_equal(jac.T * flat_g, sp.Matrix(list(backward[name])),
+                              f"J_{name}^T vec(G) = vec(d{name}) of the general backward "
+                              "formula, for every G")
+        result.append(Derivation(
+            f"attention_jacobian_{name}",
+            f"d vec(out) / d vec({name}), out = softmax(scale q k^T) v "
+            f"(Lq={L_Q}, Lk={L_K}, d={D}, dv={D_V}; row-major vec)",
+            out, jac, args, (check,)))
+    return result
+
+
 def derivations() -> list[Derivation]:
     """All derivations of this topic, in the order they are written out."""
-    return [*attention_grads(), *attention_grads("causal"), *attention_grads("mask")]
+    return [*attention_grads(), *attention_grads("causal"), *attention_grads("mask"),
+            *attention_jacobians()]

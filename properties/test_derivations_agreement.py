@@ -333,6 +333,32 @@ def test_scaled_dot_product_attention_grad_agrees(mm, masking, dtype, data):
                          atol_eps=32 * scales[name], q=q, k=k, v=v, grad_out=g, scale=scale)
 
 
+@_requires("scaled_dot_product_attention")
+@pytest.mark.parametrize("wrt", ["q", "k", "v"])
+@given(data=st.data())
+def test_attention_jacobian_agrees_with_finite_differences(mm, wrt, data):
+    """Derived d vec(out)/d vec(wrt), column j = central difference of mm's forward along e_j."""
+    inputs = {name: data.draw(_arrays(shape, -3, 3, np.float64), label=name)
+              for name, shape in (("q", (LQ, D)), ("k", (LK, D)), ("v", (LK, D)))}
+    scale = data.draw(_floats(0.1, 2.0, np.float64), label="scale")
+    column = data.draw(st.integers(0, inputs[wrt].size - 1), label="column")
+    jac = derived("attention", f"attention_jacobian_{wrt}")(
+        inputs["q"], inputs["k"], inputs["v"], scale)
+    direction = np.zeros(inputs[wrt].size)
+    direction[column] = 1.0
+
+    def forward(x: np.ndarray) -> Any:
+        moved = {**inputs, wrt: x.reshape(inputs[wrt].shape)}
+        return np.ravel(mm.scaled_dot_product_attention(moved["q"], moved["k"], moved["v"],
+                                                        scale=scale))
+
+    fd = _central_difference(forward, inputs[wrt].ravel(), direction)
+    # the FD tolerance, times the size of the outputs (|out| <= max|v|).
+    assert_close_eps(fd, jac[:, column], prop=f"attention-jacobian-{wrt}-fd", rtol_eps=0,
+                     atol_eps=FD_ATOL_EPS * (1 + float(np.max(np.abs(inputs["v"])))),
+                     eps=np.finfo(np.float64).eps, column=column, scale=scale, **inputs)
+
+
 # --- penalties ------------------------------------------------------------------------------
 
 def _with_zeros(dtype: Any, shape: tuple[int, ...] = (3,)) -> st.SearchStrategy[np.ndarray]:
@@ -497,6 +523,11 @@ def _attention_grad_without_scale_in_dq(q: Any, k: Any, v: Any, g: Any, **kw: An
     return dq / scale, dk, dv
 
 
+def _attention_without_scale(q: Any, k: Any, v: Any, **kw: Any) -> Any:
+    kw.pop("scale", None)  # falls back to 1/sqrt(d)
+    return mlmath.scaled_dot_product_attention(q, k, v, **kw)
+
+
 def _attention_grad_ignoring_mask(q: Any, k: Any, v: Any, g: Any, **kw: Any) -> Any:
     kw.pop("mask", None)
     return mlmath.scaled_dot_product_attention_grad(q, k, v, g, **kw)
@@ -580,6 +611,9 @@ PARAMETRISED_MUTANTS = [
     (test_scaled_dot_product_attention_grad_agrees, {"masking": "mask"},
      {"scaled_dot_product_attention_grad": _attention_grad_ignoring_mask},
      ("scaled_dot_product_attention_grad",)),
+    (test_attention_jacobian_agrees_with_finite_differences, {"wrt": "k"},
+     {"scaled_dot_product_attention": _attention_without_scale},
+     ("scaled_dot_product_attention",)),
     (test_softmax_cross_entropy_hessian_agrees_with_finite_differences, {"n_classes": 3},
      {"softmax_cross_entropy_grad": _without("softmax_cross_entropy_grad", "class_weights")},
      ("softmax_cross_entropy_grad",)),
