@@ -2,11 +2,12 @@
 
 Every derived expression (``derivations/``, committed in
 ``derivations/generated/``) is lambdified with the NumPy printer
-(``derivations.numeric``) and evaluated in float64 at Hypothesis-drawn points;
-the implementation under test (``mm``) is evaluated on the same values in the
-drawn dtype.  Where mlmath has no gradient function (special functions,
-information measures, the Huber function) the derivative is compared with
-central finite differences of ``mm``'s forward function in float64.
+(``derivations.numeric``) and evaluated in long double, rounded to float64, at
+Hypothesis-drawn points; the implementation under test (``mm``) is evaluated
+on the same values in the drawn dtype (float32 or float64).  Where mlmath has
+no gradient function (softmax Jacobians, information measures, the Huber
+function, the CE Hessian, the attention Jacobians) the derivative is compared
+with central finite differences of ``mm``'s forward function in float64.
 
 Tolerances are in eps of the dtype under test: ``rtol_eps`` for relative
 error and ``atol_eps`` times the magnitude of the *terms* being summed (a
@@ -36,17 +37,17 @@ from mlmath.testing import assert_close_eps, expect_property_failure, mutant
 def derived(topic: str, name: str) -> Any:
     """The lambdified derivation, evaluated in long double and returned as float64.
 
-    SymPy's raw derivative can cancel (e.g. ``1 - sigmoid(x)`` in the BCE
-    gradient); the NumPy printer's code run on ``np.longdouble`` (64-bit
-    significand on x86-64) keeps that error below 0.1 float64 eps, so the
-    reference is accurate and the tolerances below measure the library only.
+    SymPy's raw derivative can cancel (e.g. ``1 - s`` in a CE gradient entry);
+    the same NumPy-printer code run on ``np.longdouble`` (64-bit significand on
+    x86-64 Linux) makes those rounding errors 2^11 times smaller than in float64,
+    so the tolerances below measure the library.  Where long double is float64
+    (e.g. macOS arm64) the absolute parts of the tolerances still cover them.
     """
     fn = derivations.numeric(topic, name)
 
     def reference(*args: Any) -> np.ndarray:
-        wide = [np.asarray(a, dtype=np.longdouble) if not isinstance(a, str) else a
-                for a in args]
-        return np.asarray(fn(*wide), dtype=np.float64)
+        return np.asarray(fn(*[np.asarray(a, dtype=np.longdouble) for a in args]),
+                          dtype=np.float64)
     return reference
 
 
