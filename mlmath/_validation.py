@@ -33,6 +33,7 @@ __all__ = [
     "check_nonempty_axis",
     "check_nonnegative",
     "check_normalised",
+    "check_positive_int",
     "check_positive_scalar",
     "check_probabilities",
     "check_same_shape",
@@ -241,3 +242,16 @@ def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"`{name}`: expected one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """An integer >= 1 (bools, floats and other non-integers raise ``TypeError``)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"`{name}`: expected an integer >= 1, got {n}")
+    return n

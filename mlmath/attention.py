@@ -34,7 +34,6 @@ path to a few ulps of the values.
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,21 +112,9 @@ def _prepare_mask(mask: ArrayLike, lq: int, lk: int) -> Array:
     return m
 
 
-def check_block_size(block_size: Any) -> int | None:
-    """``None`` or an integer >= 1 (bools and floats are rejected)."""
-    if block_size is None:
-        return None
-    if isinstance(block_size, (bool, np.bool_)):
-        raise TypeError(f"`block_size`: expected an integer >= 1 or None, got {block_size!r}")
-    try:
-        b = operator.index(block_size)
-    except TypeError:
-        raise TypeError(
-            f"`block_size`: expected an integer >= 1 or None, got {block_size!r}"
-        ) from None
-    if b < 1:
-        raise ValueError(f"`block_size`: expected an integer >= 1, got {b}")
-    return b
+def _check_block_size(block_size: Any) -> int | None:
+    """``None`` (plain path) or an integer >= 1."""
+    return None if block_size is None else val.check_positive_int(block_size, "block_size")
 
 
 def _scores_may_overflow(q: Array, k: Array) -> bool:
@@ -526,7 +513,7 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
     [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
     """
-    block = check_block_size(block_size)
+    block = _check_block_size(block_size)
     inp = _prepare(q, k, v, mask, causal, scale, validate)
     out, _ = _forward(inp, block)
     return val.restore_dtype(out, inp.out_dtype)
@@ -576,7 +563,7 @@ def scaled_dot_product_attention_grad(
     >>> dq.tolist(), dk.tolist(), dv.tolist()
     ([[0.0]], [[0.0]], [[1.0]])
     """
-    block = check_block_size(block_size)
+    block = _check_block_size(block_size)
     inp = _prepare(q, k, v, mask, causal, scale, validate)
     assert inp.v is not None
     g, g_out = val.as_float_array(grad_out, "grad_out")
@@ -612,16 +599,9 @@ def _check_projection(w: ArrayLike, name: str, d_model: int) -> tuple[Array, np.
 
 
 def _check_num_heads(num_heads: Any, d_model: int) -> int:
-    if isinstance(num_heads, (bool, np.bool_)):
-        raise TypeError(f"`num_heads`: expected a positive integer, got {num_heads!r}")
-    try:
-        h = operator.index(num_heads)
-    except TypeError:
-        raise TypeError(f"`num_heads`: expected a positive integer, got {num_heads!r}") from None
-    if h < 1 or d_model % h:
-        raise ValueError(
-            f"`num_heads`: expected a positive divisor of d_model = {d_model}, got {h}"
-        )
+    h = val.check_positive_int(num_heads, "num_heads")
+    if d_model % h:
+        raise ValueError(f"`num_heads`: expected a divisor of d_model = {d_model}, got {h}")
     return h
 
 
