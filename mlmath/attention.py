@@ -535,6 +535,8 @@ def scaled_dot_product_attention_grad(
     block_size : int, optional
         Recompute the weights block by block (FlashAttention-2's backward) with
         extra memory O(batch * block_size * (block_size + d + dv)).
+    validate : bool, default True
+        Check inputs; False skips the value checks on trusted data.
 
     Returns
     -------
@@ -554,6 +556,11 @@ def scaled_dot_product_attention_grad(
     The rank-one term uses :math:`\sum_j P_{ij} dP_{ij} = G_i \cdot o_i`, which
     avoids a second pass over the Lq x Lk matrix.  Masked pairs have P = 0 and
     contribute nothing; fully masked rows give zero gradients.
+
+    References
+    ----------
+    Dao, "FlashAttention-2: faster attention with better parallelism and work
+    partitioning", 2023 (Algorithm 2, the blocked backward pass).
 
     Examples
     --------
@@ -645,6 +652,10 @@ def multi_head_attention(
     .. math::
         \operatorname{MHA}(X) = \operatorname{concat}_j\Big(\operatorname{attn}
         (X W^Q_j, X W^K_j, X W^V_j)\Big) W^O, \qquad \text{scale} = 1/\sqrt{d_h}.
+
+    References
+    ----------
+    Vaswani et al., "Attention is all you need", NeurIPS 2017, sec. 3.2.2.
 
     Examples
     --------
