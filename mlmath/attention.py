@@ -352,36 +352,56 @@ def _probabilities(inp: _Inputs, lse: Array, i0: int, i1: int, j0: int, j1: int)
 def _grad_kernel(
     inp: _Inputs, grad_out: Array, block: int | None,
 ) -> tuple[Array, Array, Array]:
-    """(dq, dk, dv) in the broadcast batch shape; q in ``inp`` is pre-scaled.
+    """(dq / scale, dk, dv) in the broadcast batch shape; q in ``inp`` is pre-scaled.
 
     With S = scale q kᵀ, P = softmax(S), O = P v and upstream G = dL/dO:
     dv = Pᵀ G, dP = G vᵀ, dS = P * (dP - rowsum(G * O)), dq = scale dS k,
-    dk = scale dSᵀ q.  The blocked path recomputes P block by block from the
-    saved log-sum-exp (FlashAttention-2's backward pass).
+    dk = scale dSᵀ q.  The plain path materialises P once; the blocked path
+    recomputes P block by block from the saved log-sum-exp (FlashAttention-2's
+    backward pass), so it never holds more than a block of it.
     """
     assert inp.v is not None
     lq, lk = inp.q.shape[-2], inp.k.shape[-2]
-    out, lse = _forward(inp, block)
-    # D_i = sum_j P_ij dP_ij = G_i . O_i (the softmax Jacobian's rank-one part).
-    delta = np.sum(grad_out * out, axis=-1, keepdims=True)
-    bq = lq if block is None else block
-    bk = lk if block is None else block
-    dq = np.zeros(inp.batch + inp.q.shape[-2:], dtype=inp.q.dtype)
-    dk = np.zeros(inp.batch + inp.k.shape[-2:], dtype=inp.q.dtype)
-    dv = np.zeros(inp.batch + inp.v.shape[-2:], dtype=inp.q.dtype)
-    for i0, i1 in _blocks(lq, max(bq, 1)):
-        g = grad_out[..., i0:i1, :]
-        for j0, j1 in _blocks(lk, max(bk, 1)):
+    dq, dk, dv = (np.zeros((*inp.batch, *a.shape[-2:]), dtype=inp.q.dtype)
+                  for a in (inp.q, inp.k, inp.v))
+    grads = (dq, dk, dv)
+    if block is None:
+        p, _, total = _plain_weights(inp)
+        p = _normalise(p, total)
+        delta = _rank_one_term(grad_out, p @ inp.v)
+        _accumulate_grads(inp, p, grad_out, delta, 0, 0, grads)
+        return grads
+    out, lse = _blocked_forward(inp, block)
+    delta = _rank_one_term(grad_out, out)
+    for i0, i1 in _blocks(lq, block):
+        for j0, j1 in _blocks(lk, block):
             if _block_is_masked_out(inp, i1, j0):
                 break
             p = _probabilities(inp, lse, i0, i1, j0, j1)
-            dv[..., j0:j1, :] += np.swapaxes(p, -1, -2) @ g
-            dp = g @ np.swapaxes(inp.v[..., j0:j1, :], -1, -2)
-            ds = p * (dp - delta[..., i0:i1, :])
-            dq[..., i0:i1, :] += ds @ inp.k[..., j0:j1, :]
-            # dS kᵀ-adjoint uses the scaled q, which already carries one factor of scale.
-            dk[..., j0:j1, :] += np.swapaxes(ds, -1, -2) @ inp.q[..., i0:i1, :]
-    return dq, dk, dv
+            _accumulate_grads(inp, p, grad_out[..., i0:i1, :], delta[..., i0:i1, :], i0, j0,
+                              grads)
+    return grads
+
+
+def _rank_one_term(grad_out: Array, out: Array) -> Array:
+    """D_i = sum_j P_ij dP_ij = G_i . O_i: the softmax Jacobian's rank-one part."""
+    return np.sum(grad_out * out, axis=-1, keepdims=True)
+
+
+def _accumulate_grads(
+    inp: _Inputs, p: Array, g: Array, delta: Array, i0: int, j0: int,
+    grads: tuple[Array, ...],
+) -> None:
+    """Add one (query block, key block)'s contribution to (dq / scale, dk, dv) in place."""
+    assert inp.v is not None
+    dq, dk, dv = grads
+    i1, j1 = i0 + p.shape[-2], j0 + p.shape[-1]
+    v_blk = inp.v[..., j0:j1, :]
+    dv[..., j0:j1, :] += np.swapaxes(p, -1, -2) @ g
+    ds = p * (g @ np.swapaxes(v_blk, -1, -2) - delta)
+    dq[..., i0:i1, :] += ds @ inp.k[..., j0:j1, :]
+    # The pre-scaled q already carries the factor scale of dk = scale dSᵀ q.
+    dk[..., j0:j1, :] += np.swapaxes(ds, -1, -2) @ inp.q[..., i0:i1, :]
 
 
 # --------------------------------------------------------------------------
