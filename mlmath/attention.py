@@ -561,7 +561,8 @@ def scaled_dot_product_attention_grad(
     Returns
     -------
     dq, dk, dv : ndarray
-        Same shapes as q, k and v (gradients summed over broadcast dimensions).
+        Same shapes as q, k and v (gradients summed over broadcast dimensions),
+        in the dtype of the attention output (``grad_out`` is cast to it).
 
     Notes
     -----
@@ -593,7 +594,7 @@ def scaled_dot_product_attention_grad(
     block = _check_block_size(block_size)
     inp = _prepare(q, k, v, mask, causal, scale, validate)
     assert inp.v is not None
-    g, g_out = val.as_float_array(grad_out, "grad_out")
+    g, _ = val.as_float_array(grad_out, "grad_out")
     want = (*inp.batch, inp.q.shape[-2], inp.v.shape[-1])
     if g.shape != want:
         raise ValueError(
@@ -601,13 +602,13 @@ def scaled_dot_product_attention_grad(
         )
     if validate:
         val.check_finite(g, "grad_out")
+    # Gradients take the dtype of q, k, v (as the values do); grad_out is cast to it.
     g = g.astype(inp.q.dtype, copy=False)
     dq, dk, dv = _grad_kernel(inp, g, block)
     shapes = [np.shape(np.asarray(a)) for a in (q, k, v)]
     # dk already carries scale through the pre-scaled q; dq gets it here.
     grads = (dq * inp.q.dtype.type(inp.scale), dk, dv)
-    out_dtype = val.result_dtype(inp.out_dtype, g_out)[1]
-    dq, dk, dv = (val.restore_dtype(_sum_to_shape(gr, shp), out_dtype)
+    dq, dk, dv = (val.restore_dtype(_sum_to_shape(gr, shp), inp.out_dtype)
                   for gr, shp in zip(grads, shapes, strict=True))
     return dq, dk, dv
 
