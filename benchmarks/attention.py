@@ -108,20 +108,26 @@ import json, sys, time, tracemalloc
 import numpy as np
 import mlmath as mm
 length, d, block, trace = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+grad = sys.argv[5] == "grad"
 block = None if block == "none" else int(block)
 def status_mib(field):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 rng = np.random.default_rng(0)
-q, k, v = (rng.standard_normal((length, d), dtype=np.float32) for _ in range(3))
-mm.scaled_dot_product_attention(q[:64], k[:64], v[:64], block_size=block)  # warm-up
+q, k, v, g = (rng.standard_normal((length, d), dtype=np.float32) for _ in range(4))
+def call(n):
+    if grad:
+        return mm.scaled_dot_product_attention_grad(q[:n], k[:n], v[:n], g[:n],
+                                                    block_size=block)[0]
+    return mm.scaled_dot_product_attention(q[:n], k[:n], v[:n], block_size=block)
+call(64)  # warm-up
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # reset the peak (VmHWM) to the current resident size
 before = status_mib("VmRSS")
 if trace:
     tracemalloc.start()
 start = time.perf_counter()
-out = mm.scaled_dot_product_attention(q, k, v, block_size=block)
+out = call(length)
 seconds = time.perf_counter() - start
 traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
 print(json.dumps({"extra_rss_mib": status_mib("VmHWM") - before, "traced_mib": traced,
@@ -133,8 +139,9 @@ _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS
 
 
 def measure_memory(length: int, d: int = 64, block: int | None = BLOCK,
-                   threads: int = 1, trace: bool = False) -> dict[str, Any]:
-    """Peak extra memory of one float32 head of length ``length`` in a fresh process.
+                   threads: int = 1, trace: bool = False, grad: bool = False) -> dict[str, Any]:
+    """Peak extra memory of one float32 head of length ``length`` in a fresh process
+    (of the forward pass, or of the gradient when ``grad``).
 
     ``trace`` also reports tracemalloc's peak; it runs separately because tracing
     costs memory and time of its own, which would pollute the RSS figure.
@@ -142,7 +149,8 @@ def measure_memory(length: int, d: int = 64, block: int | None = BLOCK,
     env = {**os.environ, **dict.fromkeys(_THREAD_VARIABLES, str(threads))}
     result = subprocess.run(
         [sys.executable, "-c", _MEMORY_SNIPPET, str(length), str(d),
-         "none" if block is None else str(block), "1" if trace else "0"],
+         "none" if block is None else str(block), "1" if trace else "0",
+         "grad" if grad else "forward"],
         capture_output=True, text=True, check=True, env=env)
     return dict(json.loads(result.stdout))
 
@@ -150,15 +158,18 @@ def measure_memory(length: int, d: int = 64, block: int | None = BLOCK,
 def _memory_table(lengths: list[int], threads: int) -> str:
     rows = []
     for length in lengths:
-        for block in (None, BLOCK):
-            if block is None and length > 16384:
-                continue  # the plain path would need Lq * Lk * 4 bytes = 16 GiB here
-            m = measure_memory(length, block=block, threads=threads)
-            traced = measure_memory(length, block=block, threads=threads, trace=True)
-            scores = length * length * 4 / 2**20
-            rows.append([length, "plain" if block is None else f"blocked {block}",
-                         f"{m['extra_rss_mib']:.0f}", f"{traced['traced_mib']:.0f}",
-                         f"{scores:.0f}", f"{m['seconds']:.1f}", m["finite"]])
+        for grad in (False, True):
+            for block in (None, BLOCK):
+                if length > 16384 and (block is None or grad):
+                    continue  # plain: the 16 GiB score matrix; grad: too slow to be useful
+                m = measure_memory(length, block=block, threads=threads, grad=grad)
+                traced = measure_memory(length, block=block, threads=threads, trace=True,
+                                        grad=grad)
+                path = "plain" if block is None else f"blocked {block}"
+                rows.append([length, ("gradient, " if grad else "") + path,
+                             f"{m['extra_rss_mib']:.0f}", f"{traced['traced_mib']:.0f}",
+                             f"{length * length * 4 / 2**20:.0f}", f"{m['seconds']:.1f}",
+                             m["finite"]])
     return markdown_table(["L", "path", "peak extra RSS MiB", "peak traced MiB",
                            "L×L float32 MiB", "seconds", "finite"], rows)
 
