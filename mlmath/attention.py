@@ -63,8 +63,10 @@ class _Inputs:
 
     ``q`` is already multiplied by ``scale`` (one rounding per entry of q
     instead of one per score; both paths use it, so they see the same scores).
-    ``q``, ``k``, ``v`` and ``mask`` are read-only views broadcast to the common
-    batch shape (no copies), so every score block has the full batch shape.
+    ``q``, ``k`` and ``v`` are read-only views broadcast to the common batch
+    shape (no copies), so every score block has the full batch shape.  ``mask``
+    keeps its own (broadcastable, at least 2-D) shape: negating a broadcast view
+    would materialise the full (batch, Lq, Lk) array.
     """
 
     q: Array
@@ -167,8 +169,6 @@ def _prepare(
         m = _prepare_mask(mask, lq, lk)
         batch_shapes["mask"] = m.shape[:-2]
     batch = _broadcast_batch(batch_shapes)
-    if m is not None:
-        m = np.broadcast_to(m, (*batch, lq, lk))
     if scale is None:
         if qa.shape[-1] == 0:
             raise ValueError(
@@ -200,7 +200,7 @@ def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
     """Set s to -inf where query i0 + r may not attend key j0 + c (mask or causality)."""
     rows, cols = s.shape[-2:]
     if inp.mask is not None:
-        np.copyto(s, -np.inf, where=~inp.mask[..., i0:i0 + rows, j0:j0 + cols])
+        np.copyto(s, -np.inf, where=~_mask_block(inp.mask, i0, rows, j0, cols))
     if not inp.causal or j0 + cols - 1 <= i0:  # no key after any query of the block
         return
     if cols >= _ROW_LOOP_MIN_COLS:
@@ -215,6 +215,13 @@ def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
 
 #: Row length from which the causal mask is applied row by row.
 _ROW_LOOP_MIN_COLS = 256
+
+
+def _mask_block(mask: Array, i0: int, rows: int, j0: int, cols: int) -> Array:
+    """The block of a broadcastable mask; a side of length 1 applies to every row/column."""
+    r = slice(None) if mask.shape[-2] == 1 else slice(i0, i0 + rows)
+    c = slice(None) if mask.shape[-1] == 1 else slice(j0, j0 + cols)
+    return mask[..., r, c]
 
 
 def _block_is_masked_out(inp: _Inputs, i1: int, j0: int) -> bool:
@@ -244,14 +251,18 @@ def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
         )
 
 
-def _safe_max(s: Array) -> Array:
-    """Row maximum (kept dims) with -inf (fully masked row) replaced by 0.
+def _row_max(s: Array) -> Array:
+    """Row maximum (kept dims); -inf for a row with no allowed key (or no keys)."""
+    return np.max(s, axis=-1, keepdims=True, initial=-np.inf)
+
+
+def _shift(m: Array) -> Array:
+    """A row maximum with -inf (row with no allowed key) replaced by 0.
 
     Subtracting 0 from a row of -inf keeps exp(-inf) = 0 instead of the NaN of
     -inf - (-inf); every other row is shifted by its true maximum.
     """
-    m = np.max(s, axis=-1, keepdims=True, initial=-np.inf)
-    return np.where(m == -np.inf, 0, m).astype(s.dtype, copy=False)
+    return np.where(m == -np.inf, 0, m).astype(m.dtype, copy=False)
 
 
 def _exp_shifted(s: Array, m: Array) -> Array:
@@ -269,17 +280,16 @@ def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:
     """Unnormalised weights exp(s - m), the shift m and the row sums l."""
     lq, lk = inp.q.shape[-2], inp.k.shape[-2]
     s = _scores(inp, 0, lq, 0, lk)
-    m = _safe_max(s)
+    m = _shift(_row_max(s))
     p = _exp_shifted(s, m)
     return p, m, np.sum(p, axis=-1, keepdims=True)
 
 
-def _plain_forward(inp: _Inputs) -> tuple[Array, Array]:
-    """Output and row log-sum-exp of the scores, materialising (..., Lq, Lk)."""
+def _plain_forward(inp: _Inputs) -> Array:
+    """Attention output, materialising the (..., Lq, Lk) weights."""
     assert inp.v is not None
-    p, m, total = _plain_weights(inp)
-    out = _normalise(p @ inp.v, total)
-    return out, _row_lse(m, total)
+    p, _, total = _plain_weights(inp)
+    return _normalise(p @ inp.v, total)
 
 
 def _row_lse(m: Array, total: Array) -> Array:
@@ -314,8 +324,8 @@ def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
             if _block_is_masked_out(inp, i1, j0):
                 break  # causal: every later key block is masked out too
             s = _scores(inp, i0, i1, j0, j1)
-            m_new = np.maximum(m, np.max(s, axis=-1, keepdims=True, initial=-np.inf))
-            shift = np.where(m_new == -np.inf, 0, m_new).astype(dt, copy=False)
+            m_new = np.maximum(m, _row_max(s))
+            shift = _shift(m_new)
             # exp(m_old - m_new) <= 1 rescales the partial sums; it is 0 while
             # the row has seen no allowed key (m_old = -inf), where they are 0.
             alpha = np.exp(m - shift)
@@ -324,12 +334,8 @@ def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
             acc = acc * alpha + p @ inp.v[..., j0:j1, :]
             m = m_new
         out[..., i0:i1, :] = _normalise(acc, total)
-        lse[..., i0:i1, :] = _row_lse(np.where(m == -np.inf, 0, m).astype(dt), total)
+        lse[..., i0:i1, :] = _row_lse(_shift(m), total)
     return out, lse
-
-
-def _forward(inp: _Inputs, block: int | None) -> tuple[Array, Array]:
-    return _plain_forward(inp) if block is None else _blocked_forward(inp, block)
 
 
 def _sum_to_shape(g: Array, shape: tuple[int, ...]) -> Array:
@@ -346,7 +352,7 @@ def _probabilities(inp: _Inputs, lse: Array, i0: int, i1: int, j0: int, j1: int)
     s = _scores(inp, i0, i1, j0, j1)
     lse_blk = lse[..., i0:i1, :]
     # Rows with no allowed key have lse = -inf and s = -inf: use shift 0 -> P = 0.
-    return _exp_shifted(s, np.where(lse_blk == -np.inf, 0, lse_blk).astype(s.dtype))
+    return _exp_shifted(s, _shift(lse_blk))
 
 
 def _grad_kernel(
@@ -535,7 +541,7 @@ def scaled_dot_product_attention(
     """
     block = _check_block_size(block_size)
     inp = _prepare(q, k, v, mask, causal, scale, validate)
-    out, _ = _forward(inp, block)
+    out = _plain_forward(inp) if block is None else _blocked_forward(inp, block)[0]
     return val.restore_dtype(out, inp.out_dtype)
 
 
