@@ -19,13 +19,15 @@ __all__ = [
     "assert_accurate",
     "errors_in_eps",
     "mp_all_three",
-    "mp_log_sigmoid",
+    "mp_log_sigmoid_array",
     "mp_log_softmax",
     "mp_logsumexp",
     "mp_reference",
     "mp_sigmoid",
+    "mp_sigmoid_array",
     "mp_softmax",
     "mp_softplus",
+    "mp_softplus_array",
     "mpf_array",
     "overflow_to_inf",
 ]
@@ -104,6 +106,69 @@ def assert_accurate(
     return float(err.max(initial=0.0))
 
 
+# --------------------------------------------------------------------------- #
+# Loss references (mlmath.losses).  Each works on one example; the formulas  #
+# are written so that no 50-digit subtraction cancels, even for 1e4 logits.  #
+# --------------------------------------------------------------------------- #
+
+def mp_neg_log_softmax(row: Sequence[Any], c: int) -> Any:
+    """-log softmax(row)_c = log1p(sum_{j != c} exp(row_j - row_c)) (no cancellation)."""
+    return mpmath.log1p(mpmath.fsum(mpmath.exp(row[j] - row[c])
+                                    for j in range(len(row)) if j != c))
+
+
+def mp_softmax_cross_entropy(row: Sequence[Any], mass: Sequence[Any]) -> Any:
+    """sum_c mass_c · (-log softmax(row)_c): the loss for target mass a = w·t'."""
+    return mpmath.fsum(a * mp_neg_log_softmax(row, c) for c, a in enumerate(mass) if a)
+
+
+def mp_softmax_cross_entropy_grad(row: Sequence[Any], mass: Sequence[Any]) -> list[Any]:
+    """d/dx_c = A p_c - a_c, written as (sum_{j != c} a_j - a_c r_c) / (1 + r_c)."""
+    out = []
+    for c in range(len(row)):
+        r = mpmath.fsum(mpmath.exp(row[j] - row[c]) for j in range(len(row)) if j != c)
+        others = mpmath.fsum(a for j, a in enumerate(mass) if j != c)
+        out.append((others - mass[c] * r) / (1 + r))
+    return out
+
+
+def smoothed_mass(n_classes: int, target: Any, *, smoothing: float = 0.0,
+                  weights: Sequence[float] | None = None) -> list[Any]:
+    """Exact target mass a_c = w_c ((1 - eps) t_c + eps / C) as mpf (t: label or vector)."""
+    with mpmath.workdps(DPS):
+        if np.ndim(target) == 0:
+            t = [mpmath.mpf(int(c == int(target))) for c in range(n_classes)]
+        else:
+            t = [mpmath.mpf(float(x)) for x in target]
+        eps = mpmath.mpf(smoothing)
+        w = [mpmath.mpf(1)] * n_classes if weights is None else [mpmath.mpf(float(x))
+                                                                for x in weights]
+        return [w[c] * ((1 - eps) * t[c] + eps / n_classes) for c in range(n_classes)]
+
+
+def mp_softplus(z: Any) -> Any:
+    return mpmath.log1p(mpmath.exp(z))
+
+
+def mp_sigmoid_binary_cross_entropy(z: Any, y: Any, pos_weight: Any = 1) -> Any:
+    """pos_weight·y·softplus(-z) + (1 - y)·softplus(z)."""
+    return pos_weight * y * mp_softplus(-z) + (1 - y) * mp_softplus(z)
+
+
+def mp_sigmoid(z: Any) -> Any:
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def mp_binary_cross_entropy(p: Any, y: Any) -> Any:
+    """-(y log p + (1 - y) log1p(-p)) with 0 log 0 = 0 and +inf where they disagree.
+
+    ``log1p(-p)``, not ``log(1 - p)``: at 50 digits 1 - 1e-300 is 1.
+    """
+    pos = mpmath.mpf(0) if y == 0 else (y * mpmath.log(p) if p > 0 else -mpmath.inf)
+    neg = mpmath.mpf(0) if y == 1 else ((1 - y) * mpmath.log1p(-p) if p < 1 else -mpmath.inf)
+    return -(pos + neg)
+
+
 # ----------------------------------------------------------------------------
 # References for mlmath.special (evaluated at DPS digits by mp_reference).
 # ----------------------------------------------------------------------------
@@ -146,13 +211,16 @@ def mp_all_three(row: Any) -> Any:
                      [(t - m) - log_total for t in row]], dtype=object)
 
 
-def mp_sigmoid(x: Any) -> Any:
-    return np.vectorize(lambda t: 1 / (1 + mpmath.exp(-t)), otypes=[object])(x)
+def mp_sigmoid_array(x: Any) -> Any:
+    """:func:`mp_sigmoid` entrywise on an object array (for :func:`mp_reference`)."""
+    return np.vectorize(mp_sigmoid, otypes=[object])(x)
 
 
-def mp_softplus(x: Any) -> Any:
-    return np.vectorize(lambda t: mpmath.log1p(mpmath.exp(t)), otypes=[object])(x)
+def mp_softplus_array(x: Any) -> Any:
+    """:func:`mp_softplus` entrywise: log1p(e^x), exact for tiny e^x."""
+    return np.vectorize(mp_softplus, otypes=[object])(x)
 
 
-def mp_log_sigmoid(x: Any) -> Any:
-    return np.vectorize(lambda t: -mpmath.log1p(mpmath.exp(-t)), otypes=[object])(x)
+def mp_log_sigmoid_array(x: Any) -> Any:
+    """log sigma(x) = -log1p(e^-x) entrywise (log(1 + 1e-300) would be 0 at 50 digits)."""
+    return np.vectorize(lambda t: -mp_softplus(-t), otypes=[object])(x)
