@@ -98,8 +98,8 @@ def accuracy_rows(long: bool) -> tuple[list[str], list[list[Any]]]:
 
     libs = _libraries()
     refs = {"logsumexp": orc.mp_logsumexp, "softmax": orc.mp_softmax,
-            "log_softmax": orc.mp_log_softmax, "sigmoid": orc.mp_sigmoid_array,
-            "softplus": orc.mp_softplus_array, "log_sigmoid": orc.mp_log_sigmoid_array}
+            "log_softmax": orc.mp_log_softmax, "sigmoid": orc.mp_sigmoid,
+            "softplus": orc.mp_softplus, "log_sigmoid": orc.mp_log_sigmoid}
     table = []
     for dtype in (np.float32, np.float64):
         cases: dict[str, list[np.ndarray]] = {name: hard_rows(dtype) for name in REDUCTIONS}

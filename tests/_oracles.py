@@ -19,15 +19,13 @@ __all__ = [
     "assert_accurate",
     "errors_in_eps",
     "mp_all_three",
-    "mp_log_sigmoid_array",
+    "mp_log_sigmoid",
     "mp_log_softmax",
     "mp_logsumexp",
     "mp_reference",
     "mp_sigmoid",
-    "mp_sigmoid_array",
     "mp_softmax",
     "mp_softplus",
-    "mp_softplus_array",
     "mpf_array",
     "overflow_to_inf",
 ]
@@ -146,17 +144,9 @@ def smoothed_mass(n_classes: int, target: Any, *, smoothing: float = 0.0,
         return [w[c] * ((1 - eps) * t[c] + eps / n_classes) for c in range(n_classes)]
 
 
-def mp_softplus(z: Any) -> Any:
-    return mpmath.log1p(mpmath.exp(z))
-
-
 def mp_sigmoid_binary_cross_entropy(z: Any, y: Any, pos_weight: Any = 1) -> Any:
     """pos_weight·y·softplus(-z) + (1 - y)·softplus(z)."""
     return pos_weight * y * mp_softplus(-z) + (1 - y) * mp_softplus(z)
-
-
-def mp_sigmoid(z: Any) -> Any:
-    return 1 / (1 + mpmath.exp(-z))
 
 
 def mp_binary_cross_entropy(p: Any, y: Any) -> Any:
@@ -211,16 +201,103 @@ def mp_all_three(row: Any) -> Any:
                      [(t - m) - log_total for t in row]], dtype=object)
 
 
-def mp_sigmoid_array(x: Any) -> Any:
-    """:func:`mp_sigmoid` entrywise on an object array (for :func:`mp_reference`)."""
-    return np.vectorize(mp_sigmoid, otypes=[object])(x)
+def mp_sigmoid(x: Any) -> Any:
+    return np.vectorize(lambda t: 1 / (1 + mpmath.exp(-t)), otypes=[object])(x)
 
 
-def mp_softplus_array(x: Any) -> Any:
-    """:func:`mp_softplus` entrywise: log1p(e^x), exact for tiny e^x."""
-    return np.vectorize(mp_softplus, otypes=[object])(x)
+def mp_softplus(x: Any) -> Any:
+    return np.vectorize(lambda t: mpmath.log1p(mpmath.exp(t)), otypes=[object])(x)
 
 
-def mp_log_sigmoid_array(x: Any) -> Any:
-    """log sigma(x) = -log1p(e^-x) entrywise (log(1 + 1e-300) would be 0 at 50 digits)."""
-    return np.vectorize(lambda t: -mp_softplus(-t), otypes=[object])(x)
+def mp_log_sigmoid(x: Any) -> Any:
+    return np.vectorize(lambda t: -mpmath.log1p(mpmath.exp(-t)), otypes=[object])(x)
+
+
+# ---------------------------------------------------------------- information measures
+# References for mlmath.information, on object arrays of mpf (rows along the last
+# axis).  They follow the documented definitions exactly: the KL divergence is the
+# sum of the non-negative terms p log(p/q) - p + q (equal to sum p log(p/q) for
+# normalised inputs), and cross-entropy is H(p) + KL(p||q).
+
+def _rows(x: Any) -> Any:
+    arr = np.asarray(x, dtype=object)
+    return arr.reshape(-1, arr.shape[-1]), arr.shape[:-1]
+
+
+def _rowwise(term: Callable[..., Any], *arrays: Any) -> Any:
+    rows = [_rows(a) for a in arrays]
+    shape = rows[0][1]
+    out = np.empty(len(rows[0][0]), dtype=object)
+    for i in range(len(out)):
+        out[i] = mpmath.fsum(term(*vals) for vals in zip(*(r[0][i] for r in rows), strict=True))
+    return out.reshape(shape) if shape else out[0]
+
+
+def mp_entropy(p: Any) -> Any:
+    """-sum p log p with 0 log 0 = 0."""
+    return _rowwise(lambda a: -a * mpmath.log(a) if a > 0 else mpmath.mpf(0), p)
+
+
+def mp_kl(p: Any, q: Any) -> Any:
+    """sum (p log(p/q) - p + q); +inf where q = 0 < p."""
+    def term(a: Any, b: Any) -> Any:
+        if a == 0:
+            return b
+        if b == 0:
+            return mpmath.inf
+        return a * mpmath.log(a / b) - a + b
+    return _rowwise(term, p, q)
+
+
+def mp_cross_entropy(p: Any, q: Any) -> Any:
+    """H(p) + KL(p||q) (= -sum p log q for normalised inputs)."""
+    return mp_entropy(p) + mp_kl(p, q)
+
+
+def mp_js(p: Any, q: Any) -> Any:
+    """sum (p log(2p/(p+q)) + q log(2q/(p+q))) / 2."""
+    def half(a: Any, s: Any) -> Any:
+        return a * mpmath.log(2 * a / s) if a > 0 else mpmath.mpf(0)
+    return _rowwise(lambda a, b: (half(a, a + b) + half(b, a + b)) / 2, p, q)
+
+
+def mp_binary_entropy(p: Any) -> Any:
+    """-p log p - (1 - p) log(1 - p), elementwise."""
+    def h(a: Any) -> Any:
+        return (-a * mpmath.log(a) if a > 0 else 0) - (1 - a) * mpmath.log1p(-a)
+    return np.vectorize(h, otypes=[object])(p)
+
+
+#: Joint-table references work at this precision: a marginal such as 0.5 + 5e-201
+#: must keep its tiny part (it decides H(X|Y) of a near-deterministic column).
+JOINT_DPS = 700
+
+
+def _marginals(pxy: Any) -> tuple[Any, Any]:
+    t = np.asarray(pxy, dtype=object)
+    px = [mpmath.fsum(t[i, :]) for i in range(t.shape[0])]
+    py = [mpmath.fsum(t[:, j]) for j in range(t.shape[1])]
+    return px, py
+
+
+def mp_conditional_entropy(pxy: Any) -> Any:
+    """H(X|Y) = -sum p(x,y) log(p(x,y) / p(y)), Y = columns."""
+    t = np.asarray(pxy, dtype=object)
+    with mpmath.workdps(JOINT_DPS):
+        _, py = _marginals(t)
+        return +mpmath.fsum(-t[i, j] * mpmath.log(t[i, j] / py[j])
+                           for i in range(t.shape[0]) for j in range(t.shape[1]) if t[i, j] > 0)
+
+
+def mp_mutual_information(pxy: Any) -> Any:
+    """sum (p log(p / (px py)) - p + px py), exact marginals."""
+    t = np.asarray(pxy, dtype=object)
+    with mpmath.workdps(JOINT_DPS):
+        px, py = _marginals(t)
+        total = []
+        for i in range(t.shape[0]):
+            for j in range(t.shape[1]):
+                q = px[i] * py[j]
+                a = t[i, j]
+                total.append(q if a == 0 else a * mpmath.log(a / q) - a + q)
+        return +mpmath.fsum(total)

@@ -17,13 +17,13 @@ import mlmath as mm
 from tests._oracles import (
     assert_accurate,
     mp_all_three,
-    mp_log_sigmoid_array,
+    mp_log_sigmoid,
     mp_log_softmax,
     mp_logsumexp,
     mp_reference,
-    mp_sigmoid_array,
+    mp_sigmoid,
     mp_softmax,
-    mp_softplus_array,
+    mp_softplus,
     overflow_to_inf,
 )
 
@@ -37,8 +37,8 @@ ALL_FUNCTIONS = REDUCTIONS + ELEMENTWISE
 
 ROW_REFERENCES = {"logsumexp": mp_logsumexp, "softmax": mp_softmax,
                   "log_softmax": mp_log_softmax}
-ELEMENTWISE_REFERENCES = {"sigmoid": mp_sigmoid_array, "softplus": mp_softplus_array,
-                          "log_sigmoid": mp_log_sigmoid_array}
+ELEMENTWISE_REFERENCES = {"sigmoid": mp_sigmoid, "softplus": mp_softplus,
+                          "log_sigmoid": mp_log_sigmoid}
 
 
 # ----------------------------------------------------------------------------
