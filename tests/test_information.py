@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -398,3 +399,21 @@ def test_strategy_joint_tables_are_distributions(t, table):
     _assert_distribution(px)
     _assert_distribution(py)
     assert pxy.shape == (px.size, py.size)
+
+
+# ============================================== the polynomial fits inside the module
+@pytest.mark.parametrize(("name", "closed_form", "xmax"), [
+    ("_B_FIT", lambda x: (mpmath.atanh(mpmath.sqrt(x)) / mpmath.sqrt(x) - 1) / x, 0.36),
+    ("_G_FIT", lambda x: ((1 + mpmath.sqrt(x)) * mpmath.log1p(mpmath.sqrt(x))
+                          + (1 - mpmath.sqrt(x)) * mpmath.log1p(-mpmath.sqrt(x))) / x, 0.25),
+])
+def test_series_fits_match_closed_forms(name, closed_form, xmax):
+    """The hard-coded near-minimax fits agree with their closed forms to < 1 ulp."""
+    from mlmath import information
+
+    coeffs = getattr(information, name)
+    x = np.linspace(xmax / 400, xmax, 400)
+    with mpmath.workdps(60):
+        ref = np.array([float(closed_form(mpmath.mpf(float(t)))) for t in x])
+    got = np.polynomial.polynomial.polyval(x, coeffs)
+    assert_accurate(got, ref, max_eps=1.0, dtype=np.float64, label=name)
