@@ -264,22 +264,18 @@ VECTOR_CASES = list(_vector_cases())
 VECTOR_IDS = [f"{c[0]}-{ARG_NAMES[c[3]]}" for c in VECTOR_CASES]
 
 
-@pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
-@pytest.mark.parametrize("kind", sorted(BAD_DISTRIBUTIONS))
-def test_bad_distribution_values(fname, fn, args, pos, kind):
-    """NaN, +-inf, a negative entry or bad normalisation: ValueError naming the argument."""
-    bad = list(args)
-    bad[pos] = BAD_DISTRIBUTIONS[kind]
-    _raises(ValueError, ARG_NAMES[pos], fn, *bad)
+BAD_ENTRIES = {**{k: (v, ValueError) for k, v in BAD_DISTRIBUTIONS.items()},
+               **{k: (v, TypeError) for k, v in BAD_DTYPES.items()}}
 
 
 @pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
-@pytest.mark.parametrize("kind", sorted(BAD_DTYPES))
-def test_bad_dtypes(fname, fn, args, pos, kind):
-    """Complex, object, string and bytes input: TypeError naming the argument."""
+@pytest.mark.parametrize("kind", sorted(BAD_ENTRIES))
+def test_bad_distributions(fname, fn, args, pos, kind):
+    """NaN, +-inf, negative entry, bad normalisation: ValueError; complex, object,
+    string, bytes dtype: TypeError; each naming the argument."""
     bad = list(args)
-    bad[pos] = BAD_DTYPES[kind]
-    _raises(TypeError, ARG_NAMES[pos], fn, *bad)
+    bad[pos], exc = BAD_ENTRIES[kind]
+    _raises(exc, ARG_NAMES[pos], fn, *bad)
 
 
 @pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
