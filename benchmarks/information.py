@@ -41,7 +41,8 @@ def _inputs(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 def _speed_rows(p: np.ndarray, q: np.ndarray, repeat: int) -> list[list[Any]]:
     torch = torch_or_none()
-    tp = tq = None
+    tp: Any = None
+    tq: Any = None
     if torch is not None:
         tp, tq = torch.from_numpy(p), torch.from_numpy(q)
     cases: dict[str, dict[str, Callable[[], Any] | None]] = {
@@ -130,7 +131,7 @@ def _accuracy_rows() -> list[list[Any]]:
                      _worst_eps(st.entropy(p, axis=-1), h_ref),
                      _worst_eps(-torch.special.xlogy(*[torch.from_numpy(p)] * 2).sum(-1).numpy(),
                                 h_ref) if torch else "n/a"])
-        tkl = "n/a"
+        tkl: Any = "n/a"
         if torch:
             tp, tq = torch.from_numpy(p), torch.from_numpy(q)
             tkl = _worst_eps(torch.nn.functional.kl_div(tq.log(), tp, reduction="none")
@@ -148,7 +149,7 @@ def _binary_and_mi_rows(torch: Any) -> list[list[Any]]:
         ref = np.array([float(-mpmath.mpf(a) * mpmath.log(a) - (1 - mpmath.mpf(a))
                               * mpmath.log1p(-mpmath.mpf(a))) for a in x])
     pairs = np.stack([x, 1 - x], axis=-1)
-    tb = "n/a"
+    tb: Any = "n/a"
     if torch:
         tx = torch.from_numpy(x)
         tb = _worst_eps((-torch.special.xlogy(tx, tx) - torch.special.xlogy(1 - tx, 1 - tx))
