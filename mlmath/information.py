@@ -24,8 +24,9 @@ How (the three ideas the module rests on):
    Sterbenz's lemma when p and q are within a factor 2), :math:`s = p + q` and
    :math:`d = \delta/s`, the KL term is :math:`(\delta^2/s)\,(1 + d(1+d)B(d^2))` and
    the Jensen-Shannon term is :math:`(\delta^2/4s)\,G(d^2)` with power series ``B``,
-   ``G`` of positive coefficients, used for :math:`|d| \le 1/2`; outside, the direct
-   forms :math:`p\,\mathrm{log1p}(\delta/q) - \delta` and
+   ``G`` (near-minimax polynomial fits), used for :math:`|d| \le 0.6` (KL) and
+   :math:`|d| \le 1/2` (JS); outside, the direct forms
+   :math:`p\log(p/q) - \delta` and
    :math:`\tfrac12(p\,\mathrm{log1p}(d) + q\,\mathrm{log1p}(-d))` lose < 2.5 eps.
 3. **Pairwise summation along contiguous rows** (NumPy's ``add.reduce`` on the last,
    contiguous axis), cache-sized row chunks and threads over chunks for large arrays;
@@ -76,7 +77,7 @@ _JS_SERIES_MAX_D = 0.5
 _CHUNK_ELEMENTS = 1 << 13
 #: Arrays at least this large are split over threads (ufuncs release the GIL).
 _THREAD_ELEMENTS = 1 << 20
-#: Taylor terms kept: enough that the truncation error is < 2**-56 at |d| = 1/2.
+#: Taylor terms kept (the fits take over when more than 15 would be needed).
 _SERIES_TERMS = 30
 #: B(x) = sum_j x^j / (2j + 3):  (1 + d) atanh(d) - d = d^2 (1 + d (1 + d) B(d^2)).
 _B_TAYLOR = np.array([1.0 / (2 * j + 3) for j in range(_SERIES_TERMS)])
@@ -387,7 +388,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     Near p = q each term has a double root; with :math:`\delta = p - q` (exact there)
     and :math:`d = \delta/(p+q)`, the term is
     :math:`\tfrac{\delta^2}{p+q}\,(1 + d(1+d)B(d^2))`, :math:`B(x)=\sum_j x^j/(2j+3)`,
-    with no cancellation.  Target: relative error <= 4 eps, including results as
+    with no cancellation, used for :math:`|d| \le 0.6`.  Target: relative error
+    <= 4 eps, including results as
     small as 1e-30 where ``scipy.special.rel_entr(p, q).sum()`` returns noise
     (or a negative number).
 
