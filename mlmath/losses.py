@@ -190,34 +190,42 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
 # Softmax cross-entropy kernels (row blocks)                                  #
 # --------------------------------------------------------------------------- #
 
-def _row_blocks(n_rows: int, n_classes: int) -> list[slice]:
+def _row_blocks(p: _SoftmaxProblem) -> tuple[list[slice], Any]:
+    """Row slices of about _BLOCK_ELEMENTS entries and one reusable exp buffer."""
+    n_rows, n_classes = p.x.shape
     step = max(1, _BLOCK_ELEMENTS // max(n_classes, 1))
-    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
+    buf = np.empty((min(step, n_rows), n_classes), p.acc)
+    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)], buf
 
 
-def _shifted_exp(xb: Any, acc: np.dtype[Any]) -> tuple[Any, Any, Any, Any]:
+def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     """Row argmax ``top``, max ``m``, ``e = exp(x - m)`` and ``r = sum of e over c != top``.
 
-    The maximal entry's ``e`` is exactly 1; leaving it out of the sum keeps
-    the digits of ``r`` when ``r`` is far below eps (a confident row), so
-    ``log1p(r)`` is accurate where ``log(1 + r)`` would round to 0.  Rows with
-    a small ``r`` are then refined by :func:`_exact_rest`.
+    ``e`` is computed in the accumulator dtype ``buf.dtype`` (float64): for
+    float32 logits ``x - m`` is then exact and each ``e`` has float64 error,
+    far below float32's eps.  The maximal entry's ``e`` is exactly 1; leaving
+    it out of the sum keeps the digits of ``r`` when ``r`` is far below eps (a
+    confident row), so ``log1p(r)`` is accurate where ``log(1 + r)`` would
+    round to 0.  For float64 logits, rows with a small ``r`` are refined by
+    :func:`_exact_rest` (there ``x - m`` is rounded).
     """
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
     m = xb[rows, top]
-    e = np.subtract(xb, m[:, None])
+    e = buf[:xb.shape[0]]
+    np.subtract(xb, m[:, None], out=e, dtype=e.dtype)
     np.exp(e, out=e)
     e[rows, top] = 0
-    rest = np.sum(e, axis=1, dtype=acc)
+    rest = np.sum(e, axis=1)
     e[rows, top] = 1
-    small = rest < _REFINE_BELOW
-    if small.any():
-        rest[small] = _exact_rest(xb[small], m[small], top[small], acc)
+    if xb.dtype == e.dtype:
+        small = rest < _REFINE_BELOW
+        if small.any():
+            rest[small] = _exact_rest(xb[small], m[small], top[small], e.dtype)
     return top, m, e, rest
 
 
-#: Rows whose other-class mass r is below this are recomputed by _exact_rest.
+#: float64 rows whose other-class mass r is below this are recomputed by _exact_rest.
 #: The rounding of x - m perturbs each exp(x - m) by |x - m|·eps/2 relative;
 #: log1p(r) damps that by r / ((1 + r) log1p(r)), which is ~1 for small r (a
 #: 30-eps error at r ~ 1e-17) but keeps it under 1.5 eps once r >= 16 (even
@@ -326,23 +334,23 @@ def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
 
 def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
     """Per-row losses (N,) in the accumulator dtype."""
-    n_rows, n_classes = p.x.shape
-    out = np.empty(n_rows, p.acc)
-    for sl in _row_blocks(n_rows, n_classes):
-        _, m, _, rest = _shifted_exp(p.x[sl], p.acc)
+    out = np.empty(p.x.shape[0], p.acc)
+    blocks, buf = _row_blocks(p)
+    for sl in blocks:
+        _, m, _, rest = _shifted_exp(p.x[sl], buf)
         out[sl] = _block_loss(p, sl, m, np.log1p(rest))
     return out
 
 
 def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     """Gradient (N, C) in the compute dtype, including the reduction's scale."""
-    n_rows, n_classes = p.x.shape
     den = p.denominator()
     if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
-    for sl in _row_blocks(n_rows, n_classes):
-        top, _, e, rest = _shifted_exp(p.x[sl], p.acc)
+    blocks, buf = _row_blocks(p)
+    for sl in blocks:
+        top, _, e, rest = _shifted_exp(p.x[sl], buf)
         out[sl] = _block_grad(p, sl, top, e, rest, den)
     return out
 
