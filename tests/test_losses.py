@@ -12,8 +12,10 @@ import re
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
 
 import mlmath as mm
+from mlmath import strategies as mst
 from tests._oracles import (
     DPS,
     assert_accurate,
@@ -418,3 +420,29 @@ def test_bad_input_is_named(fn, args, kwargs, exc, pattern):
         fn(*args, **kwargs)
     assert type(info.value) is exc
     assert re.search(pattern, str(info.value)), str(info.value)
+
+
+# --------------------------------------------------------------------------- #
+# The loss strategies draw valid inputs                                        #
+# --------------------------------------------------------------------------- #
+
+@given(p=mst.softmax_problems(extreme=True))
+def test_softmax_problems_are_valid_inputs(p):
+    """Labels in range (or the drawn ignore_index), targets normalised, finite logits."""
+    assert np.isfinite(p.logits).all()
+    if p.index_targets:
+        ok = (p.targets >= 0) & (p.targets < p.n_classes)
+        if "ignore_index" in p.kwargs:
+            ok |= p.targets == p.kwargs["ignore_index"]
+        assert ok.all()
+        assert p.one_hot().shape == p.logits.shape
+    else:
+        assert p.targets.shape == p.logits.shape and (p.targets >= 0).all()
+    mm.softmax_cross_entropy(p.logits, p.targets, **p.kwargs)  # passes validation
+
+
+@given(p=mst.binary_problems())
+def test_binary_problems_are_valid_inputs(p):
+    """Targets in [0, 1], pos_weight broadcastable: the loss accepts every draw."""
+    assert ((p.targets >= 0) & (p.targets <= 1)).all()
+    mm.sigmoid_binary_cross_entropy(p.logits, p.targets, **p.kwargs)
