@@ -206,8 +206,8 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     far below float32's eps.  The maximal entry's ``e`` is exactly 1; leaving
     it out of the sum keeps the digits of ``r`` when ``r`` is far below eps (a
     confident row), so ``log1p(r)`` is accurate where ``log(1 + r)`` would
-    round to 0.  For float64 logits, rows with a small ``r`` are refined by
-    :func:`_exact_rest` (there ``x - m`` is rounded).
+    round to 0.  For float64 logits, rows with a small ``r`` are corrected by
+    :func:`_difference_correction` (there ``x - m`` is rounded).
     """
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
@@ -217,15 +217,15 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     np.exp(e, out=e)
     e[rows, top] = 0
     rest = np.sum(e, axis=1)
-    e[rows, top] = 1
     if xb.dtype == e.dtype:
         small = rest < _REFINE_BELOW
         if small.any():
-            rest[small] = _exact_rest(xb[small], m[small], top[small], e.dtype)
+            rest[small] += _difference_correction(xb[small], m[small], e[small])
+    e[rows, top] = 1
     return top, m, e, rest
 
 
-#: float64 rows whose other-class mass r is below this are recomputed by _exact_rest.
+#: float64 rows whose other-class mass r is below this get _difference_correction.
 #: The rounding of x - m perturbs each exp(x - m) by |x - m|·eps/2 relative;
 #: log1p(r) damps that by r / ((1 + r) log1p(r)), which is ~1 for small r (a
 #: 30-eps error at r ~ 1e-17) but keeps it under 1.5 eps once r >= 16 (even
@@ -233,20 +233,18 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
 _REFINE_BELOW = 16.0
 
 
-def _exact_rest(xs: Any, m: Any, top: Any, acc: np.dtype[Any]) -> Any:
-    """``sum_{c != top} exp(x_c - m)`` with ``x - m`` carried exactly as hi + lo.
+def _difference_correction(xs: Any, m: Any, e: Any) -> Any:
+    """``sum_c e_c·lo_c``: what the rounding of ``x - m`` took from ``sum_c e_c``.
 
-    TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly; then
-    ``exp(x - m) = exp(hi)·(1 + lo)`` up to ``lo**2``, evaluated in the
-    float64 accumulator.
+    TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly, where
+    ``hi = fl(x - m)`` and ``e = exp(hi)``; then ``exp(x - m) = e·(1 + lo)``
+    up to ``lo**2``.
     """
     neg_m = -m[:, None]
     hi = xs + neg_m
     bb = hi - xs
     lo = (xs - (hi - bb)) + (neg_m - bb)
-    e = np.exp(hi.astype(acc)) * (1 + lo.astype(acc))
-    e[np.arange(xs.shape[0]), top] = 0
-    return np.sum(e, axis=1)
+    return np.einsum("ij,ij->i", e, lo)
 
 
 def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:

@@ -74,7 +74,7 @@ def _assert_grad_accurate(g, ref, x, *, label):
     differences).  float64: slack |x - max|/2, because x - max is rounded
     (half an ulp of the difference), a relative change of |x - max|·eps/2 in
     exp(x - max) -- exactly what rounding the input logit itself does, so it
-    is backward stable; the loss removes it (``_exact_rest``) but the
+    is backward stable; the loss removes it (``_difference_correction``) but the
     gradient's hot path does not pay for that.  ``tiny`` floors subnormals.
     """
     eps, tiny = float(np.finfo(x.dtype).eps), float(np.finfo(x.dtype).tiny)
