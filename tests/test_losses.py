@@ -108,6 +108,14 @@ class TestSoftmaxCrossEntropyAccuracy:
         _check_softmax_accuracy(x, np.zeros(4, int), "confident-correct")
         assert mm.softmax_cross_entropy(x[:1], [0]) > 3.8e-17 * (1 - 1e-6)
 
+    def test_confident_rows_with_inexact_differences(self, dtype):
+        """Confident rows whose x_c - max is not exact in the dtype (random decimals):
+        the rounding of the difference must not reach the tiny loss."""
+        rng = np.random.default_rng(11)
+        x = rng.uniform(-5, 5, size=(12, 6))
+        x[:, 0] = rng.uniform(30, 45, size=12)
+        _check_softmax_accuracy(x.astype(dtype), np.zeros(12, int), "confident-inexact")
+
     def test_target_at_smallest_logit(self, dtype):
         """The label sits at the minimum logit, far below the others."""
         rng = np.random.default_rng(7)
