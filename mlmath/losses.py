@@ -14,8 +14,11 @@ mass of every class but one maximal one),
 
 a sum of two non-negative terms, so it never cancels: a confidently correct
 row keeps all its digits (``log1p(r)`` with :math:`r \approx 10^{-17}`) where
-``logsumexp(x) - x[y]`` rounds to 0.  Row sums are accumulated in float64
-(also for float32 input), so 32,000 classes cost no accuracy.
+``logsumexp(x) - x[y]`` rounds to 0.  Row sums are accumulated in float64;
+for float32 logits ``x - m`` and ``exp`` are evaluated in float64 too (the
+differences are then exact), so 32,000 classes cost no accuracy; for float64
+logits, rows with a small ``r`` get the rounding error of ``x - m`` added
+back (TwoSum), which is what keeps tiny losses accurate to a few eps.
 
 Reductions (``"mean"``, ``"sum"``, ``"none"``) follow PyTorch.  For
 ``reduction="none"`` a ``*_grad`` function returns the gradient of the *sum*
