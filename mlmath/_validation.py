@@ -30,6 +30,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_no_nan",
+    "check_no_posinf",
     "check_nonempty_axis",
     "check_nonnegative",
     "check_normalised",
@@ -243,12 +244,22 @@ def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     return value
 
 
+def check_no_posinf(x: NDArray[Any], name: str, *, why: str) -> None:
+    """Raise ``ValueError`` at the first ``+inf`` (``why`` says why it is refused)."""
+    bad = x == np.inf
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected no +inf ({why}), got +inf at index {_format_index(idx)}"
+        )
+
+
 def check_fraction(value: Any, name: str) -> float:
-    """A real scalar in [0, 1] (e.g. ``label_smoothing``); returns it as float."""
+    """A real scalar in [0, 1] (e.g. ``label_smoothing``, ``l1_ratio``); returns it as float."""
     try:
         v = check_positive_scalar(value, name, allow_zero=True)
     except ValueError:
-        v = -1.0  # negative, NaN or infinite: reported below with the [0, 1] message
+        v = float("nan")  # negative or non-finite: reported below with the [0, 1] range
     if not 0 <= v <= 1:
         raise ValueError(f"`{name}`: expected a value in [0, 1], got {value!r}")
     return v
@@ -274,3 +285,17 @@ def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: s
         ok = False
     if not ok:
         raise ValueError(f"`{name}`: expected a shape broadcastable to {target}, got {shape}")
+def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.intp]:
+    """Integer group labels, one per element of an array of ``shape``.
+
+    Booleans and floats (even integral ones) raise ``TypeError``: a label is an
+    identity, not a quantity, so ``1.0`` is more likely a mix-up with weights.
+    """
+    arr = np.asarray(groups)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"`{name}`: expected an integer dtype (one group label per "
+                        f"element), got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"`{name}`: expected one label per element, i.e. shape {shape}, "
+                         f"got shape {arr.shape}")
+    return arr.astype(np.intp, copy=False)

@@ -1,0 +1,643 @@
+r"""Regularisation penalties, their (sub)gradients and proximal operators.
+
+Penalties are *sums over all elements* of an array of any shape and return a
+scalar; subgradients and proximal operators return an array of the input's
+shape and dtype.  The proximal operator of a function :math:`f` with step
+:math:`t > 0` is
+
+.. math:: \operatorname{prox}_{t f}(x) = \operatorname*{argmin}_u\;
+          f(u) + \frac{1}{2t}\lVert u - x\rVert_2^2 .
+
+Conventions (every choice the API leaves open):
+
+* ``squared_l2(w)`` is :math:`\sum_i w_i^2` **without** a factor 1/2, so its
+  gradient is :math:`2w` and its prox is :math:`x / (1 + 2t)`;
+* ``elastic_net`` follows scikit-learn:
+  :math:`\alpha\,(\rho\lVert w\rVert_1 + \tfrac12(1-\rho)\lVert w\rVert_2^2)`;
+* subgradients are the minimum-norm element of the subdifferential, so
+  ``l1_subgradient(0) == 0``;
+* thresholds (``t * alpha * l1_ratio``, ...) are formed in float64 and
+  rounded once to the working dtype, then every comparison and subtraction
+  happens in that dtype: ``prox_l1(x, t)`` is exactly zero exactly where
+  ``abs(x) <= t`` (``t`` rounded to ``x``'s dtype), and zeros are ``+0.0``;
+* ``validate=False`` skips the O(n) array checks (the NaN scan and the group
+  label checks); scalar hyperparameters are always checked (O(1)).
+
+References
+----------
+.. [PB14] N. Parikh and S. Boyd, "Proximal Algorithms", Foundations and Trends
+   in Optimization 1(3), 2014: section 2.2 (the regularisation rule), 2.5
+   (Moreau decomposition), 3.1 (Moreau envelope, Huber), 6.1.1 (quadratics),
+   6.5.2-6.5.4 (soft thresholding, elastic net, group lasso).
+.. [Beck17] A. Beck, "First-Order Methods in Optimization", MOS-SIAM Series on
+   Optimization, 2017, chapter 6 "The Proximal Operator" (first examples,
+   prox calculus rules, the Moreau decomposition, the Moreau envelope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mlmath import _validation as v
+
+__all__ = [
+    "elastic_net",
+    "elastic_net_subgradient",
+    "group_lasso",
+    "huber",
+    "huber_grad",
+    "l1",
+    "l1_subgradient",
+    "prox_elastic_net",
+    "prox_group_lasso",
+    "prox_l1",
+    "prox_squared_l2",
+    "squared_l2",
+    "squared_l2_grad",
+]
+
+
+# ---------------------------------------------------------------------------
+# small private helpers
+# ---------------------------------------------------------------------------
+
+def _prepare(x: ArrayLike, name: str, validate: bool) -> tuple[Any, np.dtype[Any]]:
+    arr, out_dtype = v.as_float_array(x, name)
+    if validate:
+        v.check_no_nan(arr, name)
+    return arr, out_dtype
+
+
+def _accumulator(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """float32 terms are formed and summed in float64: the float32 result is
+    then one rounding of a nearly exact value (and squares of float32 never
+    overflow or underflow in float64)."""
+    return np.promote_types(dtype, np.float64)
+
+
+def _total(terms: Any) -> Any:
+    return np.sum(terms, dtype=_accumulator(terms.dtype))
+
+
+def _squares(x: Any) -> Any:
+    return np.square(x, dtype=_accumulator(x.dtype))
+
+
+def _combine(c1: float, term1: Callable[[], Any], c2: float, term2: Callable[[], Any]) -> Any:
+    """``c1 * term1() + c2 * term2()``, skipping (not evaluating) a term whose
+    coefficient is 0.
+
+    Why: the elastic net with ``l1_ratio=1`` is the lasso even where the
+    squares overflow or ``w`` is infinite, and ``0 * inf`` would be a silent NaN.
+    """
+    total: Any = 0.0
+    for c, term in ((c1, term1), (c2, term2)):
+        if c != 0:
+            total = total + c * term()
+    return total
+
+
+def _step(t: Any) -> float:
+    return v.check_positive_scalar(t, "t")
+
+
+def _in_dtype(value: float, dtype: np.dtype[Any]) -> Any:
+    """A validated finite scalar rounded to ``dtype``, saturating at its largest
+    value: a step of 1e39 for float32 data must stay finite, else
+    ``inf - inf`` would turn an infinite entry into NaN."""
+    return dtype.type(min(value, float(np.finfo(dtype).max)))
+
+
+def _elastic_net_params(alpha: Any, l1_ratio: Any) -> tuple[float, float]:
+    """Validated ``(alpha * l1_ratio, alpha * (1 - l1_ratio))``: the l1 weight
+    and the weight of :math:`\\tfrac12\\lVert w\\rVert^2`."""
+    a = v.check_positive_scalar(alpha, "alpha", allow_zero=True)
+    rho = v.check_fraction(l1_ratio, "l1_ratio")
+    return a * rho, a * (1.0 - rho)
+
+
+def _soft_threshold(x: Any, tau: Any) -> Any:
+    """:math:`\\operatorname{sign}(x)\\max(|x| - \\tau, 0)` written as
+    ``x - clip(x, -tau, tau)``: exact zeros (``x - x = +0``) where
+    ``|x| <= tau``, one correctly rounded subtraction elsewhere, and
+    ``inf - tau = inf``."""
+    return x - np.clip(x, -tau, tau)
+
+
+# ---------------------------------------------------------------------------
+# penalties
+# ---------------------------------------------------------------------------
+
+def l1(w: ArrayLike, *, validate: bool = True) -> Any:
+    r"""The l1 norm :math:`\lVert w\rVert_1 = \sum_i |w_i|` over all elements.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Real values; NaN raises ``ValueError`` (``validate=True``).
+    validate : bool, keyword-only
+        ``False`` skips the NaN scan.
+
+    Returns
+    -------
+    scalar of ``w``'s float dtype
+
+    Notes
+    -----
+    float32 terms are formed and summed in float64 and rounded once, so the
+    float32 result is within 0.5 ulp plus a float64 residue (measured: 0.5
+    eps); float64 uses NumPy's pairwise sum (relative error at most about
+    :math:`\log_2(n)\,\epsilon`, no cancellation since every term is
+    non-negative; measured <= 1 eps on 400 terms).
+
+    Examples
+    --------
+    >>> float(l1([3.0, -4.0, 0.0]))
+    7.0
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    return v.restore_dtype(_total(np.abs(arr)), out_dtype)
+
+
+def squared_l2(w: ArrayLike, *, validate: bool = True) -> Any:
+    r"""The squared Euclidean norm :math:`\lVert w\rVert_2^2 = \sum_i w_i^2`.
+
+    There is **no** factor 1/2 (``../API.md``): the gradient is :math:`2w`
+    (:func:`squared_l2_grad`) and the prox is :math:`x/(1+2t)`
+    (:func:`prox_squared_l2`).
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    scalar of ``w``'s float dtype
+
+    Notes
+    -----
+    Accumulation as in :func:`l1`.  The squares overflow only when the true
+    result does (an infinite result is then the correctly rounded value).
+
+    Examples
+    --------
+    >>> float(squared_l2([3.0, -4.0]))
+    25.0
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    return v.restore_dtype(_total(_squares(arr)), out_dtype)
+
+
+def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
+                validate: bool = True) -> Any:
+    r"""The elastic-net penalty in scikit-learn's convention.
+
+    .. math:: \alpha\Big(\rho\,\lVert w\rVert_1
+              + \frac{1-\rho}{2}\lVert w\rVert_2^2\Big), \qquad \rho = \mathtt{l1\_ratio}
+
+    This is exactly the penalty of ``sklearn.linear_model.ElasticNet`` (whose
+    data term is :math:`\lVert y - Xw\rVert^2 / (2 n)`); ``l1_ratio=1`` is the
+    lasso penalty :math:`\alpha\lVert w\rVert_1`.  Note the 1/2 on the squared
+    norm here, unlike :func:`squared_l2`.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    alpha : float >= 0, keyword-only
+        Overall strength.
+    l1_ratio : float in [0, 1], keyword-only
+        Mix between l1 (1) and squared l2 (0).
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    scalar of ``w``'s float dtype
+
+    Notes
+    -----
+    A term whose coefficient is 0 is dropped rather than multiplied by 0, so
+    ``alpha=0`` gives 0 and ``l1_ratio=1`` gives the lasso even for infinite
+    ``w`` (never ``0 * inf = NaN``).
+
+    Examples
+    --------
+    >>> float(elastic_net([1.0, -2.0], alpha=0.5, l1_ratio=0.5))  # 0.5 * (1.5 + 1.25)
+    1.375
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
+    acc = _accumulator(arr.dtype)
+    value = _combine(lam1, lambda: _total(np.abs(arr)), 0.5 * lam2,
+                     lambda: _total(_squares(arr)))
+    return v.restore_dtype(np.asarray(value, dtype=acc), out_dtype)
+
+
+def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weights: bool,
+                     validate: bool) -> tuple[Any, Any]:
+    """Per element, the index of its group (0..G-1, flat); per group, its weight."""
+    labels = v.as_group_labels(groups, shape, "groups") if validate else np.asarray(groups)
+    _, index, sizes = np.unique(labels.reshape(-1), return_inverse=True, return_counts=True)
+    weights = np.sqrt(sizes) if sqrt_size_weights else np.ones(sizes.shape)
+    return index.reshape(-1), weights
+
+
+def _group_norms(x: Any, index: Any, n_groups: int) -> Any:
+    r"""Euclidean norm of each group, without overflow or underflow.
+
+    Each group is scaled by its largest magnitude before squaring (the hypot
+    technique): :math:`\lVert x_g\rVert = m_g\sqrt{\sum (x_i/m_g)^2}`, so
+    ``[1e200, 1e200]`` has norm ``1.41e200`` rather than ``inf`` and
+    ``[1e-200]`` has norm ``1e-200`` rather than 0.  Work is done in at least
+    float64 (float32 input: about 1 float32 ulp overall).
+    """
+    a = np.abs(x.reshape(-1)).astype(_accumulator(x.dtype), copy=False)
+    scale = np.zeros(n_groups, dtype=a.dtype)
+    np.maximum.at(scale, index, a)
+    usable = (scale > 0) & np.isfinite(scale)
+    safe = np.where(usable, scale, 1)
+    sum_sq = np.bincount(index, weights=np.square(a / safe[index]), minlength=n_groups)
+    norms = safe * np.sqrt(sum_sq.astype(a.dtype, copy=False))
+    return np.where(np.isinf(scale), np.inf, norms)
+
+
+def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = False,
+                validate: bool = True) -> Any:
+    r"""The group-lasso penalty :math:`\sum_g c_g\,\lVert w_g\rVert_2`.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    groups : array_like of int, same shape as ``w``
+        One group label per element (any integers; they need not be
+        contiguous or sorted).  Elements with equal labels form a group.
+    sqrt_size_weights : bool, keyword-only
+        ``False`` (default): :math:`c_g = 1`.  ``True``: the usual weighting
+        :math:`c_g = \sqrt{|g|}` of Yuan & Lin (2006), which makes groups of
+        different sizes comparable.  Pass the same value to
+        :func:`prox_group_lasso`.
+    validate : bool, keyword-only
+        ``False`` skips the NaN scan and the label dtype/shape checks.
+
+    Returns
+    -------
+    scalar of ``w``'s float dtype
+
+    Notes
+    -----
+    With one element per group this is :func:`l1`; with a single group it is
+    the Euclidean norm.  Group norms are computed by scaling each group by its
+    largest magnitude (no overflow/underflow of the squares, see the example);
+    the relative error is about :math:`(1 + n_g/2)\,\epsilon` of float64.
+
+    References
+    ----------
+    M. Yuan and Y. Lin, "Model selection and estimation in regression with
+    grouped variables", J. R. Stat. Soc. B 68(1), 2006.
+
+    Examples
+    --------
+    >>> float(group_lasso([3.0, 4.0, -2.0], [0, 0, 1]))
+    7.0
+    >>> float(group_lasso([3e200, 4e200], [7, 7]))  # no overflow of the squares
+    5e+200
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)
+    norms = _group_norms(arr, index, weights.size)
+    return v.restore_dtype(np.sum(weights * norms), out_dtype)
+
+
+def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
+    r"""Sum of the Huber function: the Moreau envelope of :math:`\delta|\cdot|`.
+
+    .. math:: h_\delta(x) = \begin{cases} x^2/2, & |x| \le \delta \\
+              \delta\,(|x| - \delta/2), & |x| > \delta \end{cases}
+              \;=\; \min_u\; \delta|u| + \tfrac12 (u - x)^2 ,
+
+    the minimum being attained at :math:`u = \operatorname{prox}_{\delta|\cdot|}(x)`
+    (``prox_l1(x, delta)``).  Returns :math:`\sum_i h_\delta(x_i)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    delta : float >= 0
+        Transition point; ``delta=0`` gives the zero function.
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    scalar of ``x``'s float dtype
+
+    Notes
+    -----
+    Evaluated as :math:`m\,(|x| - m/2)` with :math:`m = \min(|x|, \delta)`,
+    which is both branches in one expression: no squares of large ``|x|`` are
+    formed (no spurious overflow), and each term costs at most two roundings.
+    float32 input is evaluated in float64 and rounded once (as :func:`l1`).
+
+    References
+    ----------
+    P. J. Huber, "Robust estimation of a location parameter", Ann. Math.
+    Statist. 35(1), 1964; [PB14]_ section 3.1; [Beck17]_ chapter 6 (the
+    Moreau envelope).
+
+    Examples
+    --------
+    >>> float(huber([0.5, -3.0], delta=1.0))  # 0.125 + (3 - 0.5)
+    2.625
+    >>> float(huber([1e300], delta=1.0))  # linear branch: no overflow
+    1e+300
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    d = v.check_positive_scalar(delta, "delta", allow_zero=True)
+    a = np.abs(arr).astype(_accumulator(arr.dtype), copy=False)
+    m = np.minimum(a, d)
+    with np.errstate(invalid="ignore"):  # m = 0 with |x| = inf: the term is 0, fixed below
+        terms = np.where(m == 0, 0, m * (a - m / 2))
+    return v.restore_dtype(_total(terms), out_dtype)
+
+
+# ---------------------------------------------------------------------------
+# (sub)gradients
+# ---------------------------------------------------------------------------
+
+def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> Any:
+    r"""Minimum-norm subgradient of :math:`\lVert w\rVert_1`: :math:`\operatorname{sign}(w)`.
+
+    The subdifferential is :math:`\{\operatorname{sign}(w_i)\}` where
+    :math:`w_i \ne 0` and :math:`[-1, 1]` where :math:`w_i = 0`; its
+    minimum-norm element takes 0 there.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``w``, entries in {-1, 0, 1}
+
+    Examples
+    --------
+    >>> l1_subgradient([2.0, 0.0, -0.0, -1e-300]).tolist()
+    [1.0, 0.0, 0.0, -1.0]
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    return v.restore_dtype(np.sign(arr) + 0.0, out_dtype)  # + 0.0 turns sign(-0.0) into +0.0
+
+
+def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> Any:
+    r"""Gradient of :func:`squared_l2`: :math:`\nabla \sum_i w_i^2 = 2w`.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``w`` (exact: doubling is exact)
+
+    Examples
+    --------
+    >>> squared_l2_grad([1.5, -2.0]).tolist()
+    [3.0, -4.0]
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    return v.restore_dtype(2 * arr, out_dtype)
+
+
+def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
+                            validate: bool = True) -> Any:
+    r"""Minimum-norm subgradient of :func:`elastic_net`.
+
+    .. math:: \alpha\big(\rho\,\operatorname{sign}(w) + (1-\rho)\,w\big),
+
+    which is 0 where :math:`w_i = 0` (the minimum-norm element of
+    :math:`\alpha\rho[-1, 1]`).
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    alpha : float >= 0, keyword-only
+    l1_ratio : float in [0, 1], keyword-only
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``w``
+
+    Examples
+    --------
+    >>> elastic_net_subgradient([2.0, 0.0, -1.0], alpha=2.0, l1_ratio=0.5).tolist()
+    [3.0, 0.0, -2.0]
+    """
+    arr, out_dtype = _prepare(w, "w", validate)
+    lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
+    grad = _combine(lam1, lambda: np.sign(arr), lam2, lambda: arr)
+    grad = np.broadcast_to(np.asarray(grad, dtype=arr.dtype), arr.shape) + 0.0  # no -0.0
+    return v.restore_dtype(grad, out_dtype)
+
+
+def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
+    r"""Gradient of :func:`huber`: :math:`\operatorname{clip}(x, -\delta, \delta)`.
+
+    By the Moreau-envelope identity this equals :math:`x - \operatorname{prox}_{\delta|\cdot|}(x)`
+    ([PB14]_ section 3.1, [Beck17]_ chapter 6); it is exact (no rounding).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    delta : float >= 0
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``x``
+
+    Examples
+    --------
+    >>> huber_grad([0.5, -3.0], delta=1.0).tolist()
+    [0.5, -1.0]
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    d = _in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype)
+    return v.restore_dtype(np.clip(arr, -d, d), out_dtype)
+
+
+# ---------------------------------------------------------------------------
+# proximal operators
+# ---------------------------------------------------------------------------
+
+def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
+    r"""Proximal operator of :math:`t\lVert\cdot\rVert_1`: soft thresholding.
+
+    .. math:: \operatorname{prox}_{t\lVert\cdot\rVert_1}(x)_i
+              = \operatorname{sign}(x_i)\max(|x_i| - t, 0)
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    t : float > 0
+        Step (threshold); rounded once to ``x``'s dtype.
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``x``
+
+    Notes
+    -----
+    Computed as ``x - clip(x, -t, t)``: the output is exactly ``+0.0``
+    exactly where ``|x| <= t`` (a sparse solution stays sparse; no ``1e-17``
+    residue), and elsewhere it is the correctly rounded ``|x| - t`` with the
+    sign of ``x`` (error at most 0.5 ulp).
+
+    References
+    ----------
+    [PB14]_ section 6.5.2; [Beck17]_ chapter 6.
+
+    Examples
+    --------
+    >>> prox_l1([3.0, -0.5, 1.0, -2.0], 1.0).tolist()  # exact zeros
+    [2.0, 0.0, 0.0, -1.0]
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    tau = _in_dtype(_step(t), arr.dtype)
+    return v.restore_dtype(_soft_threshold(arr, tau), out_dtype)
+
+
+def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
+    r"""Proximal operator of :math:`t\sum_i u_i^2` (no 1/2, as :func:`squared_l2`).
+
+    .. math:: \operatorname*{argmin}_u \lVert u\rVert_2^2 + \frac{1}{2t}\lVert u - x\rVert_2^2
+              = \frac{x}{1 + 2t}
+
+    (setting the gradient :math:`2u + (u - x)/t` to zero).  With the more
+    common :math:`\tfrac12\lVert u\rVert^2` the factor would be :math:`1/(1+t)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    t : float > 0
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``x`` (relative error at most 1 ulp:
+    the rounding of :math:`1 + 2t` and of the division)
+
+    References
+    ----------
+    [PB14]_ section 6.1.1; [Beck17]_ chapter 6.
+
+    Examples
+    --------
+    >>> prox_squared_l2([3.0, -6.0], 1.0).tolist()
+    [1.0, -2.0]
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    denominator = _in_dtype(1.0 + 2.0 * _step(t), arr.dtype)
+    return v.restore_dtype(arr / denominator, out_dtype)
+
+
+def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: float = 0.5,
+                     validate: bool = True) -> Any:
+    r"""Proximal operator of :math:`t` times :func:`elastic_net`.
+
+    .. math:: \operatorname{prox}(x) = \frac{\operatorname{sign}(x)\max(|x| - t\alpha\rho, 0)}
+              {1 + t\alpha(1-\rho)}
+
+    i.e. soft thresholding followed by shrinkage: for
+    :math:`f = g + \tfrac{\mu}{2}\lVert\cdot\rVert^2`,
+    :math:`\operatorname{prox}_{tf} = \operatorname{prox}_{\frac{t}{1+t\mu} g}
+    (\,\cdot\,/(1+t\mu))`, and for the positively homogeneous :math:`g = \lambda\lVert\cdot\rVert_1`
+    this equals :math:`\operatorname{prox}_{tg}(x)/(1+t\mu)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    t : float > 0
+    alpha : float >= 0, keyword-only
+    l1_ratio : float in [0, 1], keyword-only
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``x``; exact zeros exactly where
+    :math:`|x| \le t\alpha\rho` (threshold rounded to the dtype), relative
+    error elsewhere at most about 1.5 ulp for that threshold.
+
+    References
+    ----------
+    [PB14]_ sections 2.2 (regularisation rule) and 6.5.3 (elastic net);
+    [Beck17]_ chapter 6 (prox calculus).
+
+    Examples
+    --------
+    >>> prox_elastic_net([3.0, -0.5], 1.0, alpha=2.0, l1_ratio=0.5).tolist()
+    [1.0, 0.0]
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    step = _step(t)
+    lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
+    tau = _in_dtype(step * lam1, arr.dtype)
+    denominator = _in_dtype(1.0 + step * lam2, arr.dtype)
+    return v.restore_dtype(_soft_threshold(arr, tau) / denominator, out_dtype)
+
+
+def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
+                     sqrt_size_weights: bool = False, validate: bool = True) -> Any:
+    r"""Proximal operator of :math:`t` times :func:`group_lasso`: block soft thresholding.
+
+    .. math:: \operatorname{prox}(x)_g = \max\Big(1 - \frac{t c_g}{\lVert x_g\rVert_2}, 0\Big)\,x_g
+
+    with :math:`c_g = 1`, or :math:`\sqrt{|g|}` when ``sqrt_size_weights``.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    t : float > 0
+    groups : array_like of int, same shape as ``x``
+        One group label per element (see :func:`group_lasso`).
+    sqrt_size_weights : bool, keyword-only
+        Same meaning as in :func:`group_lasso`.
+    validate : bool, keyword-only
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``x``; a whole group is exactly ``+0.0``
+    where :math:`\lVert x_g\rVert \le t c_g`.
+
+    Notes
+    -----
+    Group norms are computed without overflow (see :func:`group_lasso`); the
+    shrink factor is formed as :math:`(\lVert x_g\rVert - tc_g)/\lVert x_g\rVert`
+    in at least float64 (the subtraction is exact near the threshold, by
+    Sterbenz's lemma) and applied with one rounding to ``x``'s dtype.
+
+    References
+    ----------
+    [PB14]_ section 6.5.4; [Beck17]_ chapter 6.
+
+    Examples
+    --------
+    >>> prox_group_lasso([3.0, 4.0, 0.3, -0.4], 1.0, [0, 0, 1, 1]).tolist()
+    [2.4, 3.2, 0.0, 0.0]
+    """
+    arr, out_dtype = _prepare(x, "x", validate)
+    step = _step(t)
+    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)
+    norms = _group_norms(arr, index, weights.size)
+    thresholds = step * weights
+    with np.errstate(invalid="ignore", divide="ignore"):  # masked: norm <= threshold or inf
+        factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
+    factor = np.where(np.isinf(norms), 1.0, factor)
+    # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
+    shrunk = arr.reshape(-1) * factor[index] + 0.0
+    return v.restore_dtype(shrunk.reshape(arr.shape), out_dtype)
