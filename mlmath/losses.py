@@ -27,8 +27,9 @@ of the per-example losses (each example's own gradient, stacked).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -370,14 +371,9 @@ def _reduce(per_example: Any, reduction: str, den: float, out_dtype: np.dtype[An
 # Public functions                                                            #
 # --------------------------------------------------------------------------- #
 
-def softmax_cross_entropy(
-    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
-    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
-    reduction: str = "mean", validate: bool = True,
-) -> Any:
-    r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
-
-    Parameters
+#: Docstring sections shared by a loss and its gradient (written once).
+_DOC_BLOCKS = {
+    "softmax_parameters": r"""    Parameters
     ----------
     logits : array_like, shape (..., C, ...)
         Unnormalised log-probabilities; the C classes lie along ``axis``.
@@ -402,7 +398,57 @@ def softmax_cross_entropy(
         Check values (finite logits, labels in range, normalised targets);
         ``False`` skips these checks for speed on trusted data.
 
-    Returns
+""",
+    "softmax_references": r"""    References
+    ----------
+    PyTorch, ``torch.nn.CrossEntropyLoss`` documentation.
+    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016
+    (label smoothing).
+
+""",
+    "binary_parameters": r"""    Parameters
+    ----------
+    logits : array_like
+        Finite logits :math:`z`, any shape.
+    targets : array_like, same shape as ``logits``
+        Soft or hard targets :math:`y \in [0, 1]`.
+    pos_weight : array_like, optional
+        Non-negative weight of the positive term, broadcastable to the shape
+        of ``logits`` (typically one weight per class on the last axis), as in
+        PyTorch.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element.
+    validate : bool, default True
+
+""",
+    "binary_references": r"""    References
+    ----------
+    PyTorch, ``torch.nn.BCEWithLogitsLoss`` documentation.
+
+""",
+}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _shared_doc(fn: _F) -> _F:
+    """Fill the ``{block}`` markers of ``fn``'s docstring from _DOC_BLOCKS."""
+    doc = fn.__doc__ or ""
+    for key, text in _DOC_BLOCKS.items():
+        doc = doc.replace("{" + key + "}", text)
+    fn.__doc__ = doc
+    return fn
+
+
+@_shared_doc
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
+    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
+
+{softmax_parameters}    Returns
     -------
     loss : float or ndarray
         A scalar for ``"mean"`` and ``"sum"``; shape of ``logits`` without
@@ -433,13 +479,7 @@ def softmax_cross_entropy(
     weight 0), PyTorch returns NaN; here the mean is 0 and its gradient is 0
     (an empty average contributes nothing), never NaN.
 
-    References
-    ----------
-    PyTorch, ``torch.nn.CrossEntropyLoss`` documentation.
-    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016
-    (label smoothing).
-
-    Examples
+{softmax_references}    Examples
     --------
     A confidently correct prediction keeps its (tiny) loss; ``logsumexp(x) -
     x[y]`` rounds it to 0:
@@ -459,6 +499,7 @@ def softmax_cross_entropy(
     return _reduce(rows, p.reduction, p.denominator(), p.out_dtype)
 
 
+@_shared_doc
 def softmax_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
     class_weights: ArrayLike | None = None, ignore_index: int | None = None,
@@ -466,9 +507,7 @@ def softmax_cross_entropy_grad(
 ) -> Any:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to ``logits``.
 
-    Same parameters as :func:`softmax_cross_entropy`.
-
-    Returns
+{softmax_parameters}    Returns
     -------
     grad : ndarray, shape of ``logits``
         :math:`s\,(A_n\,p_n - a_n)` along ``axis`` for every example, with
@@ -484,7 +523,7 @@ def softmax_cross_entropy_grad(
     :math:`p` is computed as ``exp(x - m) / (1 + r)`` (no overflow); ignored
     rows have :math:`a = 0` and get an exact 0 gradient.
 
-    Examples
+{softmax_references}    Examples
     --------
     >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
     [[0.5, -0.5]]
@@ -527,27 +566,14 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     return _BinaryProblem(z, y, pw, reduction, out_dtype)
 
 
+@_shared_doc
 def sigmoid_binary_cross_entropy(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
 ) -> Any:
     r"""Binary cross-entropy between ``sigmoid(logits)`` and targets in [0, 1].
 
-    Parameters
-    ----------
-    logits : array_like
-        Finite logits :math:`z`, any shape.
-    targets : array_like, same shape as ``logits``
-        Soft or hard targets :math:`y \in [0, 1]`.
-    pos_weight : array_like, optional
-        Non-negative weight of the positive term, broadcastable to the shape
-        of ``logits`` (typically one weight per class on the last axis), as in
-        PyTorch.
-    reduction : {"mean", "sum", "none"}, default "mean"
-        ``"mean"`` averages over every element.
-    validate : bool, default True
-
-    Returns
+{binary_parameters}    Returns
     -------
     loss : float or ndarray (shape of ``logits`` for ``"none"``)
 
@@ -564,11 +590,7 @@ def sigmoid_binary_cross_entropy(
     equals :math:`\operatorname{softplus}(z) - yz` without that form's
     cancellation near its minimum.
 
-    References
-    ----------
-    PyTorch, ``torch.nn.BCEWithLogitsLoss`` documentation.
-
-    Examples
+{binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy(-40.0, 0.0))
     4.248354255291589e-18
@@ -583,13 +605,14 @@ def sigmoid_binary_cross_entropy(
     return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
 
 
+@_shared_doc
 def sigmoid_binary_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
 ) -> Any:
     r"""Gradient of :func:`sigmoid_binary_cross_entropy` with respect to ``logits``.
 
-    Returns
+{binary_parameters}    Returns
     -------
     grad : ndarray, shape of ``logits``
 
@@ -602,7 +625,7 @@ def sigmoid_binary_cross_entropy_grad(
     last digit in both tails.  Scaled by 1 / (number of elements) for
     ``"mean"``; for ``"none"`` it is the gradient of the sum.
 
-    Examples
+{binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
     -0.5
