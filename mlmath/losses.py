@@ -195,10 +195,15 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
 # --------------------------------------------------------------------------- #
 
 def _row_blocks(p: _SoftmaxProblem) -> tuple[list[slice], Any]:
-    """Row slices of about _BLOCK_ELEMENTS entries and one reusable exp buffer."""
+    """Row slices of about _BLOCK_ELEMENTS entries and reusable block buffers.
+
+    ``buf[0]`` receives exp(x - m); float64 logits get two more scratch
+    buffers for :func:`_difference_correction` (no temporaries in the loop).
+    """
     n_rows, n_classes = p.x.shape
     step = max(1, _BLOCK_ELEMENTS // max(n_classes, 1))
-    buf = np.empty((min(step, n_rows), n_classes), p.acc)
+    n_buffers = 3 if p.x.dtype == p.acc else 1
+    buf = np.empty((n_buffers, min(step, n_rows), n_classes), p.acc)
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)], buf
 
 
@@ -216,20 +221,19 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
     m = xb[rows, top]
-    e = buf[:xb.shape[0]]
+    e = buf[0, :xb.shape[0]]
     np.subtract(xb, m[:, None], out=e, dtype=e.dtype)
     np.exp(e, out=e)
     e[rows, top] = 0
     rest = np.sum(e, axis=1)
-    if xb.dtype == e.dtype:
-        small = rest < _REFINE_BELOW
-        if small.any():
-            rest[small] += _difference_correction(xb[small], m[small], e[small])
+    if xb.dtype == e.dtype and np.any(rest < _REFINE_BELOW):
+        rest += _difference_correction(xb, m, e, *buf[1:, :xb.shape[0]])
     e[rows, top] = 1
     return top, m, e, rest
 
 
-#: float64 rows whose other-class mass r is below this get _difference_correction.
+#: float64 blocks with a row whose other-class mass r is below this get
+#: _difference_correction (applied to the whole block: harmless, no gathers).
 #: The rounding of x - m perturbs each exp(x - m) by |x - m|·eps/2 relative;
 #: log1p(r) damps that by r / ((1 + r) log1p(r)), which is ~1 for small r (a
 #: 30-eps error at r ~ 1e-17) but keeps it under 1.5 eps once r >= 16 (even
@@ -237,18 +241,21 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
 _REFINE_BELOW = 16.0
 
 
-def _difference_correction(xs: Any, m: Any, e: Any) -> Any:
+def _difference_correction(xs: Any, m: Any, e: Any, s1: Any, s2: Any) -> Any:
     """``sum_c e_c·lo_c``: what the rounding of ``x - m`` took from ``sum_c e_c``.
 
     TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly, where
     ``hi = fl(x - m)`` and ``e = exp(hi)``; then ``exp(x - m) = e·(1 + lo)``
-    up to ``lo**2``.
+    up to ``lo**2``.  ``s1``, ``s2`` are scratch buffers shaped like ``xs``.
     """
     neg_m = -m[:, None]
-    hi = xs + neg_m
-    bb = hi - xs
-    lo = (xs - (hi - bb)) + (neg_m - bb)
-    return np.einsum("ij,ij->i", e, lo)
+    np.add(xs, neg_m, out=s1)       # hi
+    np.subtract(s1, xs, out=s2)     # bb = hi - x
+    np.subtract(s1, s2, out=s1)     # hi - bb
+    np.subtract(xs, s1, out=s1)     # x - (hi - bb)
+    np.subtract(neg_m, s2, out=s2)  # -m - bb
+    np.add(s1, s2, out=s1)          # lo
+    return np.einsum("ij,ij->i", e, s1)
 
 
 def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:
