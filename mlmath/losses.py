@@ -145,6 +145,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
                      label_smoothing: float, class_weights: ArrayLike | None,
                      ignore_index: int | None, reduction: str,
                      validate: bool) -> _SoftmaxProblem:
+    """Check every argument (type and shape always, values when ``validate``)."""
     reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
     x, out_dtype = v.as_float_array(logits, "logits")
     if x.ndim == 0:
