@@ -241,7 +241,14 @@ def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weight
                      validate: bool) -> tuple[Any, Any]:
     """Per element, the index of its group (0..G-1, flat); per group, its weight."""
     labels = v.as_group_labels(groups, shape, "groups") if validate else np.asarray(groups)
-    _, index, sizes = np.unique(labels.reshape(-1), return_inverse=True, return_counts=True)
+    flat = labels.reshape(-1)
+    if flat.size and flat.min() >= 0 and flat.max() < 2 * flat.size + 1024:
+        # Dense non-negative labels (the usual 0..G-1): use them as indices, O(n)
+        # instead of a sort; unused labels are empty groups and contribute 0.
+        index = flat.astype(np.intp, copy=False)
+        sizes = np.bincount(index)
+    else:
+        _, index, sizes = np.unique(flat, return_inverse=True, return_counts=True)
     weights = np.sqrt(sizes) if sqrt_size_weights else np.ones(sizes.shape)
     return index.reshape(-1), weights
 
@@ -355,11 +362,11 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     """
     arr, out_dtype = _prepare(x, "x", validate)
     d = v.check_positive_scalar(delta, "delta", allow_zero=True)
+    if d == 0:  # the zero function (and m * (a - m/2) would be 0 * inf at |x| = inf)
+        return v.restore_dtype(np.zeros((), dtype=_accumulator(arr.dtype)), out_dtype)
     a = np.abs(arr).astype(_accumulator(arr.dtype), copy=False)
     m = np.minimum(a, d)
-    with np.errstate(invalid="ignore"):  # m = 0 with |x| = inf: the term is 0, fixed below
-        terms = np.where(m == 0, 0, m * (a - m / 2))
-    return v.restore_dtype(_total(terms), out_dtype)
+    return v.restore_dtype(_total(m * (a - m / 2)), out_dtype)
 
 
 # ---------------------------------------------------------------------------

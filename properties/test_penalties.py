@@ -533,6 +533,11 @@ def _en_threshold_after_shrink(x, t, *, alpha=1.0, l1_ratio=0.5):
         if alpha * l1_ratio > 0 else shrunk
 
 
+def _en_swapped_weights(x, t, *, alpha=1.0, l1_ratio=0.5):
+    """Bug: l1_ratio weighs the ridge part (the other library's convention)."""
+    return mlmath.prox_elastic_net(x, t, alpha=alpha, l1_ratio=1 - l1_ratio)
+
+
 def _huber_without_abs(x, delta=1.0):
     """Bug: branches on x instead of |x|."""
     x = np.asarray(x, dtype=np.float64)
@@ -572,7 +577,7 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_prox_satisfies_optimality_condition, {"name": "squared_l2"},
      {"prox_squared_l2": lambda x, t: np.asarray(x / (1 + t), dtype=x.dtype)}),  # 1/2 mix-up
     (test_prox_satisfies_optimality_condition, {"name": "elastic_net"},
-     {"prox_elastic_net": _en_threshold_after_shrink}),
+     {"prox_elastic_net": _en_swapped_weights}),
     (test_prox_satisfies_optimality_condition, {"name": "group_lasso"},
      {"prox_group_lasso": _elementwise_group_prox}),
     (test_prox_is_firmly_nonexpansive, {"name": "l1"}, {"prox_l1": _hard_threshold}),
@@ -605,3 +610,11 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 def test_property_catches_mutant(prop, params, overrides):
     """Each property fails on a deliberately broken implementation (named in the id)."""
     expect_property_failure(prop, mm=mutant(**overrides), **params)
+
+
+def test_every_property_has_a_mutant():
+    """Every Hypothesis property of this module appears in the mutant table."""
+    properties = {name for name, obj in globals().items()
+                  if name.startswith("test_") and hasattr(obj, "hypothesis")}
+    covered = {prop.__name__ for prop, _, _ in _MUTANTS}
+    assert properties - covered == set(), f"properties without a mutant: {properties - covered}"
