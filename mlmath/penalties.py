@@ -267,7 +267,7 @@ def _group_norms(x: Any, index: Any, n_groups: int) -> Any:
     np.maximum.at(scale, index, a)
     usable = (scale > 0) & np.isfinite(scale)
     safe = np.where(usable, scale, 1)
-    sum_sq = np.bincount(index, weights=np.square(a / safe[index]), minlength=n_groups)
+    sum_sq = np.bincount(index, weights=np.square(a / np.take(safe, index)), minlength=n_groups)
     norms = safe * np.sqrt(sum_sq.astype(a.dtype, copy=False))
     return np.where(np.isinf(scale), np.inf, norms)
 
@@ -646,5 +646,5 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
         factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
     factor = np.where(np.isinf(norms), 1.0, factor)
     # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
-    shrunk = arr.reshape(-1) * factor[index] + 0.0
+    shrunk = arr.reshape(-1) * np.take(factor, index) + 0.0
     return v.restore_dtype(shrunk.reshape(arr.shape), out_dtype)

@@ -312,7 +312,7 @@ def _draw_prox_case(data: st.DataObject, name: str, *, pair: bool = False) -> An
 
 @given(data=st.data())
 def test_prox_satisfies_optimality_condition(mm, name, data):
-    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] 3.1)."""
+    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] ch. 3)."""
     name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     u = _prox(mm, name, x, t, kw)
