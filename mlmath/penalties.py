@@ -361,7 +361,8 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     1e+300
     """
     arr, out_dtype = _prepare(x, "x", validate)
-    d = v.check_positive_scalar(delta, "delta", allow_zero=True)
+    # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
+    d = float(_in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype))
     if d == 0:  # the zero function (and m * (a - m/2) would be 0 * inf at |x| = inf)
         return v.restore_dtype(np.zeros((), dtype=_accumulator(arr.dtype)), out_dtype)
     a = np.abs(arr).astype(_accumulator(arr.dtype), copy=False)
