@@ -6,6 +6,29 @@ README); every name is also importable from its topic module.
 
 from __future__ import annotations
 
+from mlmath.attention import (
+    attention_weights,
+    multi_head_attention,
+    scaled_dot_product_attention,
+    scaled_dot_product_attention_grad,
+)
+from mlmath.information import (
+    binary_entropy,
+    conditional_entropy,
+    cross_entropy,
+    entropy,
+    joint_entropy,
+    js_divergence,
+    kl_divergence,
+    mutual_information,
+)
+from mlmath.losses import (
+    binary_cross_entropy,
+    sigmoid_binary_cross_entropy,
+    sigmoid_binary_cross_entropy_grad,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 from mlmath.penalties import (
     elastic_net,
     elastic_net_subgradient,
@@ -32,7 +55,7 @@ from mlmath.special import (
 
 __version__ = "0.1.0"
 
-__all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
+__all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     # special
     "log_sigmoid",
     "log_softmax",
@@ -40,6 +63,26 @@ __all__ = [  # noqa: RUF022 (grouped by topic, sorted within each group)
     "sigmoid",
     "softmax",
     "softplus",
+    # information
+    "binary_entropy",
+    "conditional_entropy",
+    "cross_entropy",
+    "entropy",
+    "joint_entropy",
+    "js_divergence",
+    "kl_divergence",
+    "mutual_information",
+    # losses
+    "binary_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+    # attention
+    "attention_weights",
+    "multi_head_attention",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_grad",
     # penalties
     "elastic_net",
     "elastic_net_subgradient",

@@ -30,6 +30,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_no_nan",
+    "check_no_posinf",
     "check_nonempty_axis",
     "check_nonnegative",
     "check_normalised",
@@ -243,8 +244,18 @@ def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     return value
 
 
-def check_scalar_in_unit_interval(value: Any, name: str) -> float:
-    """A real scalar in [0, 1] (e.g. ``l1_ratio``); returns it as float."""
+def check_no_posinf(x: NDArray[Any], name: str, *, why: str) -> None:
+    """Raise ``ValueError`` at the first ``+inf`` (``why`` says why it is refused)."""
+    bad = x == np.inf
+    if bad.any():
+        idx = first_index(bad)
+        raise ValueError(
+            f"`{name}`: expected no +inf ({why}), got +inf at index {_format_index(idx)}"
+        )
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A real scalar in [0, 1] (e.g. ``label_smoothing``, ``l1_ratio``); returns it as float."""
     try:
         v = check_positive_scalar(value, name, allow_zero=True)
     except ValueError:
@@ -254,6 +265,26 @@ def check_scalar_in_unit_interval(value: Any, name: str) -> float:
     return v
 
 
+def check_optional_int(value: Any, name: str) -> int | None:
+    """``None`` or a Python/NumPy integer (bools rejected); returns it as int."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}") from None
+
+
+def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: str) -> None:
+    """Raise ``ValueError`` unless an array of ``shape`` broadcasts to ``target``."""
+    try:
+        ok = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}`: expected a shape broadcastable to {target}, got {shape}")
 def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.intp]:
     """Integer group labels, one per element of an array of ``shape``.
 

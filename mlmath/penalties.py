@@ -116,7 +116,7 @@ def _elastic_net_params(alpha: Any, l1_ratio: Any) -> tuple[float, float]:
     """Validated ``(alpha * l1_ratio, alpha * (1 - l1_ratio))``: the l1 weight
     and the weight of :math:`\\tfrac12\\lVert w\\rVert^2`."""
     a = v.check_positive_scalar(alpha, "alpha", allow_zero=True)
-    rho = v.check_scalar_in_unit_interval(l1_ratio, "l1_ratio")
+    rho = v.check_fraction(l1_ratio, "l1_ratio")
     return a * rho, a * (1.0 - rho)
 
 

@@ -1,0 +1,177 @@
+"""Derivations for ``mlmath.losses``: gradients and Hessians of the classification losses.
+
+Conventions are PyTorch's (``torch.nn.functional.cross_entropy`` and
+``binary_cross_entropy_with_logits``), written from their definitions:
+
+* index targets, smoothing ``eps``, class weights ``w``: per sample
+  ``(1 - eps) * w[y] * (-log s_y) + eps/C * sum_c w_c (-log s_c)``; the
+  ``"mean"`` reduction divides the batch sum by ``sum_i w[y_i]`` over the
+  non-ignored samples (not by their number).  A target is encoded as the
+  one-hot row ``Y_i``; an ignored sample is a zero row, which removes it from
+  both terms and from the denominator.
+* probability targets: smoothed to ``(1 - eps) y + eps/C``, per sample
+  ``-sum_c w_c y_c log s_c``, and ``"mean"`` divides by the number of samples.
+* sigmoid BCE: ``-[pw y log sigma(x) + (1 - y) log(1 - sigma(x))]`` elementwise,
+  ``"mean"`` divides by the number of elements.
+
+Concrete sizes: a batch of N = 2 samples and C = 3 classes; the closed forms
+(general in N and C) are verified against them.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations._core import Derivation, matrix_symbols, require_equal, vector_symbols
+from derivations.special import hessian_psd_certificate, logsumexp, softmax
+
+__all__ = [
+    "derivations",
+    "sigmoid_binary_cross_entropy_grad",
+    "softmax_cross_entropy_grad_index",
+    "softmax_cross_entropy_grad_probs",
+    "softmax_cross_entropy_hessian",
+]
+
+N_SAMPLES = 2
+N_CLASSES = 3
+
+
+def _symbols() -> tuple[sp.Matrix, sp.Matrix, list[sp.Symbol], sp.Symbol]:
+    z = sp.Matrix(matrix_symbols("z", N_SAMPLES, N_CLASSES))
+    y = sp.Matrix(matrix_symbols("y", N_SAMPLES, N_CLASSES, nonnegative=True))
+    w = vector_symbols("w", N_CLASSES, positive=True)
+    eps = sp.Symbol("varepsilon", nonnegative=True)
+    return z, y, w, eps
+
+
+def _log_softmax_row(z_row: list[sp.Symbol]) -> list[sp.Expr]:
+    lse = logsumexp(z_row)
+    return [zc - lse for zc in z_row]
+
+
+def _softmax_rows(z: sp.Matrix) -> sp.Matrix:
+    return sp.Matrix([list(softmax(list(z.row(i)))) for i in range(z.rows)])
+
+
+def _args(z: sp.Matrix, y: sp.Matrix, w: list[sp.Symbol], eps: sp.Symbol
+          ) -> tuple[tuple[str, list[list[sp.Symbol]] | list[sp.Symbol] | sp.Symbol], ...]:
+    return (("logits", z.tolist()), ("targets", y.tolist()), ("class_weights", w),
+            ("label_smoothing", eps))
+
+
+def _grad(loss: sp.Expr, z: sp.Matrix) -> sp.Matrix:
+    return z.applyfunc(lambda zij: sp.diff(loss, zij))
+
+
+def softmax_cross_entropy_grad_index(reduction: str) -> Derivation:
+    """d CE / d logits for index targets (one-hot rows ``Y``), smoothing and class weights."""
+    z, y, w, eps = _symbols()
+    n_classes = sp.Integer(N_CLASSES)
+    total = 0
+    for i in range(N_SAMPLES):
+        log_s = _log_softmax_row(list(z.row(i)))
+        kept = sp.Add(*y.row(i))  # 1 for a target, 0 for an ignored sample
+        nll = -sp.Add(*[y[i, c] * w[c] * log_s[c] for c in range(N_CLASSES)])
+        smooth = -kept * sp.Add(*[w[c] * log_s[c] for c in range(N_CLASSES)])
+        total += (1 - eps) * nll + eps / n_classes * smooth
+    weight_of_target = [sp.Add(*[y[i, c] * w[c] for c in range(N_CLASSES)])
+                        for i in range(N_SAMPLES)]
+    denominator = sp.Add(*weight_of_target) if reduction == "mean" else sp.Integer(1)
+    loss = total / denominator
+    grad = _grad(loss, z)
+    s = _softmax_rows(z)
+    w_sum = sp.Add(*w)
+    closed = sp.Matrix(N_SAMPLES, N_CLASSES, lambda i, k: (
+        (1 - eps) * (weight_of_target[i] * s[i, k] - y[i, k] * w[k])
+        + eps / n_classes * sp.Add(*y.row(i)) * (w_sum * s[i, k] - w[k])) / denominator)
+    check = require_equal(grad, closed, "dL/dz_ik = [(1-eps)(w_{y_i} s_ik - Y_ik w_k) "
+                          "+ eps/C [y_i not ignored] (sum(w) s_ik - w_k)] / D, "
+                          + ("D = sum_i w_{y_i}" if reduction == "mean" else "D = 1"))
+    return Derivation(
+        f"softmax_cross_entropy_grad_index_{reduction}",
+        f"d CE/d logits, index targets (one-hot rows Y), reduction={reduction!r}",
+        loss, grad, _args(z, y, w, eps), (check,), (("closed form", closed),))
+
+
+def softmax_cross_entropy_grad_probs(reduction: str) -> Derivation:
+    """d CE / d logits for probability targets with smoothing and class weights."""
+    z, y, w, eps = _symbols()
+    n_classes = sp.Integer(N_CLASSES)
+    smoothed = y.applyfunc(lambda t: (1 - eps) * t + eps / n_classes)
+    denominator = sp.Integer(N_SAMPLES) if reduction == "mean" else sp.Integer(1)
+    loss = -sp.Add(*[w[c] * smoothed[i, c] * _log_softmax_row(list(z.row(i)))[c]
+                     for i in range(N_SAMPLES) for c in range(N_CLASSES)]) / denominator
+    grad = _grad(loss, z)
+    s = _softmax_rows(z)
+    closed = sp.Matrix(N_SAMPLES, N_CLASSES, lambda i, k: (
+        sp.Add(*[w[c] * smoothed[i, c] for c in range(N_CLASSES)]) * s[i, k]
+        - w[k] * smoothed[i, k]) / denominator)
+    check = require_equal(grad, closed, "dL/dz_ik = [(sum_c w_c y'_ic) s_ik - w_k y'_ik] / D, "
+                          "y' = (1-eps) y + eps/C, "
+                          + ("D = N" if reduction == "mean" else "D = 1"))
+    return Derivation(
+        f"softmax_cross_entropy_grad_probs_{reduction}",
+        f"d CE/d logits, probability targets, reduction={reduction!r}",
+        loss, grad, _args(z, y, w, eps), (check,), (("closed form", closed),))
+
+
+def sigmoid_binary_cross_entropy_grad() -> Derivation:
+    """d/dx of -[pw y log sigma(x) + (1 - y) log(1 - sigma(x))] = sigma(x)(pw y + 1 - y) - pw y."""
+    x = sp.Symbol("x", real=True)
+    y = sp.Symbol("y", nonnegative=True)
+    pos_weight = sp.Symbol("p_w", positive=True)
+    sigma = 1 / (1 + sp.exp(-x))
+    loss = -(pos_weight * y * sp.log(sigma) + (1 - y) * sp.log(1 - sigma))
+    raw = sp.diff(loss, x)
+    # SymPy's raw derivative contains 1 - 1/(1 + exp(-x)), which cancels in floating
+    # point; the simplified form has no such difference and is the one written out.
+    grad = sp.simplify(raw)
+    closed = sigma * (pos_weight * y + 1 - y) - pos_weight * y
+    checks = (require_equal(raw, grad, "simplify(d/dx loss) = d/dx loss"),
+              require_equal(grad, closed, "dl/dx = sigma(x) (pw y + 1 - y) - pw y"))
+    return Derivation("sigmoid_binary_cross_entropy_grad",
+                      "d BCE-with-logits / d logit, elementwise (reduction='sum')",
+                      loss, grad, (("logits", x), ("targets", y), ("pos_weight", pos_weight)),
+                      checks, (("d/dx as SymPy differentiates it", raw),
+                               ("closed form", closed)))
+
+
+def softmax_cross_entropy_hessian(n_classes: int) -> Derivation:
+    """Hessian of one sample's CE in the logits: (sum_c a_c)(diag(s) - s s^T), PSD."""
+    z = vector_symbols("z", n_classes)
+    y = vector_symbols("y", n_classes, nonnegative=True)
+    w = vector_symbols("w", n_classes, positive=True)
+    eps = sp.Symbol("varepsilon", nonnegative=True)
+    # a_c = w_c ((1 - eps) y_c + eps/C) >= 0 covers index (one-hot y) and probability targets.
+    a = [w[c] * ((1 - eps) * y[c] + eps / n_classes) for c in range(n_classes)]
+    log_s = _log_softmax_row(z)
+    loss = -sp.Add(*[a[c] * log_s[c] for c in range(n_classes)])
+    hess = sp.hessian(loss, z)
+    s_of_z = softmax(z)
+    check = require_equal(hess, sp.Add(*a) * (sp.diag(*s_of_z) - s_of_z * s_of_z.T),
+                          "H = (sum_c a_c)(diag(s) - s s^T), a_c = w_c ((1-eps) y_c + eps/C)")
+    s = vector_symbols("s", n_classes, nonnegative=True)
+    scale = sp.Symbol("A", nonnegative=True)
+    h_in_s = scale * (sp.diag(*s) - sp.Matrix(s) * sp.Matrix(s).T)
+    psd_checks, extras = hessian_psd_certificate(h_in_s, s, scale)
+    return Derivation(
+        f"softmax_cross_entropy_hessian_n{n_classes}",
+        f"Hessian of one sample's CE in the logits, C = {n_classes}",
+        loss, hess, (("logits", z), ("targets", y), ("class_weights", w),
+                     ("label_smoothing", eps)),
+        (check, *psd_checks),
+        (("H in terms of s = softmax(z), A = sum_c a_c >= 0", h_in_s), *extras))
+
+
+def derivations() -> list[Derivation]:
+    """All derivations of this topic, in the order they are written out."""
+    return [
+        softmax_cross_entropy_grad_index("mean"),
+        softmax_cross_entropy_grad_index("sum"),
+        softmax_cross_entropy_grad_probs("mean"),
+        softmax_cross_entropy_grad_probs("sum"),
+        sigmoid_binary_cross_entropy_grad(),
+        softmax_cross_entropy_hessian(2),
+        softmax_cross_entropy_hessian(3),
+    ]

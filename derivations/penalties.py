@@ -1,0 +1,225 @@
+"""Derivations for ``mlmath.penalties``: gradients, subgradients, proximal operators.
+
+Conventions follow the API: ``squared_l2(w) = sum w^2`` (no 1/2), so its
+gradient is ``2 w``; ``elastic_net = alpha (l1_ratio |w|_1 + (1 - l1_ratio)|w|^2 / 2)``
+(scikit-learn); ``prox_f(x, t) = argmin_u f(u) + (u - x)^2 / (2 t)``.
+Everything is separable, so one coordinate is derived (vectors apply it
+elementwise).  The proximal operators are *solved* from the optimality
+condition ``0 in df(u) + (u - x)/t`` on each smooth piece (``u > 0``,
+``u < 0``) plus the kink ``u = 0``, keeping a piece only where its solution is
+consistent with the piece's sign.  A piecewise identity is checked on every
+region by substituting ``x = (boundary) + r`` with ``r > 0``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations._core import Derivation, DerivationError, require_equal, vector_symbols
+
+__all__ = [
+    "derivations",
+    "elastic_net_subgradient",
+    "huber_derivative",
+    "huber_moreau_envelope",
+    "l1_subgradient",
+    "prox_elastic_net",
+    "prox_l1",
+    "prox_squared_l2",
+    "squared_l2_grad",
+]
+
+N = 3
+X = sp.Symbol("x", real=True)
+U = sp.Symbol("u", real=True)
+T = sp.Symbol("t", positive=True)
+DELTA = sp.Symbol("delta", positive=True)
+ALPHA = sp.Symbol("alpha", positive=True)
+RHO = sp.Symbol("rho", nonnegative=True)  # l1_ratio in [0, 1]
+_R = sp.Symbol("r", positive=True)
+_A = sp.Symbol("a", positive=True)
+
+
+def _soft_threshold(x: sp.Expr, threshold: sp.Expr) -> sp.Expr:
+    """``sign(x) max(|x| - threshold, 0)``: the closed form the library implements."""
+    return sp.sign(x) * sp.Max(sp.Abs(x) - threshold, 0)
+
+
+def _require_on_regions(lhs: sp.Expr, rhs: sp.Expr, threshold: sp.Symbol,
+                        statement: str) -> str:
+    """Check ``lhs == rhs`` on every region of ``x`` around the threshold ``c > 0``.
+
+    Regions: ``x > c``, ``x < -c``, ``0 < x < c``, ``-c < x < 0`` (written as
+    ``x = +-a``, ``c = a + r``), ``x = 0`` and the boundaries ``x = +-c``; with
+    ``a, r > 0`` SymPy decides every branch condition of the Piecewise.
+    """
+    regions = [{X: threshold + _R}, {X: -threshold - _R}, {X: _A, threshold: _A + _R},
+               {X: -_A, threshold: _A + _R}, {X: 0}, {X: threshold}, {X: -threshold}]
+    for subs in regions:
+        a, b = lhs.subs(subs), rhs.subs(subs)
+        if sp.simplify(a - b) != 0:
+            raise DerivationError(f"{statement}: at {subs}: {a} != {b}")
+    return statement
+
+
+def squared_l2_grad() -> Derivation:
+    """d/dw sum w^2 = 2 w."""
+    w = vector_symbols("w", N)
+    f = sp.Add(*[wi**2 for wi in w])
+    grad = sp.Matrix([sp.diff(f, wi) for wi in w])
+    check = require_equal(grad, 2 * sp.Matrix(w), "d sum(w^2)/dw = 2 w")
+    return Derivation("squared_l2_grad", "gradient of squared_l2(w) = sum w^2", f, grad,
+                      (("w", w),), (check,))
+
+
+def l1_subgradient() -> Derivation:
+    """d|w|/dw = sign(w) for w != 0; the minimum-norm subgradient at 0 is 0 = sign(0)."""
+    w = vector_symbols("w", N)
+    f = sp.Add(*[sp.Abs(wi) for wi in w])
+    grad = sp.Matrix([sp.diff(f, wi) for wi in w])
+    check = require_equal(grad, sp.Matrix([sp.sign(wi) for wi in w]),
+                          "d|w_i|/dw_i = sign(w_i) (w_i != 0)")
+    # At 0 the subdifferential is [-1, 1]; its minimum-norm element 0 equals sign(0).
+    at_zero = "min-norm element of [-1, 1] (the subdifferential at 0) is 0 = sign(0)"
+    if sp.sign(0) != 0:
+        raise DerivationError(at_zero)
+    return Derivation("l1_subgradient", "subgradient of l1(w) = sum |w| away from 0", f, grad,
+                      (("w", w),), (check, at_zero))
+
+
+def elastic_net_subgradient() -> Derivation:
+    """alpha (rho sign(w) + (1 - rho) w) for w != 0 (0 term of sign at w = 0, min-norm)."""
+    w = sp.Symbol("w", real=True)
+    f = ALPHA * (RHO * sp.Abs(w) + (1 - RHO) * w**2 / 2)
+    grad = sp.diff(f, w)
+    closed = ALPHA * (RHO * sp.sign(w) + (1 - RHO) * w)
+    check = require_equal(grad, closed, "d/dw = alpha (l1_ratio sign(w) + (1 - l1_ratio) w)")
+    return Derivation("elastic_net_subgradient",
+                      "subgradient of elastic_net for one coordinate w != 0",
+                      f, grad, (("w", w), ("alpha", ALPHA), ("l1_ratio", RHO)), (check,),
+                      (("closed form", closed),))
+
+
+def huber_function(x: sp.Expr, delta: sp.Expr) -> sp.Expr:
+    """The definition: ``x^2/2`` for ``|x| <= delta``, ``delta (|x| - delta/2)`` elsewhere."""
+    return sp.Piecewise((x**2 / 2, sp.Abs(x) <= delta), (delta * (sp.Abs(x) - delta / 2), True))
+
+
+def huber_derivative() -> Derivation:
+    """huber'(x) = clip(x, -delta, delta); value and slope are continuous at |x| = delta."""
+    f = huber_function(X, DELTA)
+    derivative = sp.diff(f, X)
+    closed = sp.Min(sp.Max(X, -DELTA), DELTA)
+    checks = [_require_on_regions(derivative, closed, DELTA,
+                                  "huber'(x) = clip(x, -delta, delta) on each piece")]
+    for side in (DELTA, -DELTA):
+        inner, outer = f.args[0][0], f.args[1][0]
+        d_inner, d_outer = sp.diff(inner, X), sp.diff(outer, X)
+        if sp.simplify((inner - outer).subs(X, side)) != 0 or \
+                sp.simplify((d_inner - d_outer).subs(X, side)) != 0:
+            raise DerivationError(f"huber is not C^1 at x = {side}")
+        checks.append(f"pieces agree in value and slope at x = {side} (huber is C^1)")
+    return Derivation("huber_derivative", "derivative of the Huber function (one coordinate)",
+                      f, derivative, (("x", X), ("delta", DELTA)), tuple(checks),
+                      (("closed form", closed),))
+
+
+def _solve_prox(penalty_pieces: list[tuple[sp.Expr, str]], t: sp.Expr
+                ) -> tuple[sp.Piecewise, tuple[str, ...]]:
+    """Solve ``0 = f'(u) + (u - x)/t`` on each smooth piece; ``u = 0`` elsewhere.
+
+    ``penalty_pieces`` are ``(f on the piece, "u > 0" or "u < 0")``.  A piece's
+    stationary point ``u*`` is kept where it satisfies the piece's sign; where
+    no piece is consistent the minimiser is the kink ``u = 0`` (the objective
+    is convex, so the stationary point of a consistent piece is the minimiser).
+    Returns the Piecewise minimiser and one statement per step.
+    """
+    branches, steps = [], []
+    for piece, sign in penalty_pieces:
+        stationary = sp.Eq(sp.diff(piece, U) + (U - X) / t, 0)
+        (u_star,) = sp.solve(stationary, U)
+        consistent = u_star > 0 if sign == "u > 0" else u_star < 0
+        branches.append((u_star, consistent))
+        steps.append(f"{sign}: {stationary.lhs} = 0 gives u = {u_star}, kept where {consistent}")
+    branches.append((sp.Integer(0), True))
+    steps.append("u = 0 where neither piece is consistent")
+    return sp.Piecewise(*branches), tuple(steps)
+
+
+def prox_l1() -> Derivation:
+    """prox of |u| with step t: soft thresholding ``sign(x) max(|x| - t, 0)``."""
+    objective = sp.Abs(U) + (U - X) ** 2 / (2 * T)
+    prox, steps = _solve_prox([(U, "u > 0"), (-U, "u < 0")], T)
+    closed = _soft_threshold(X, T)
+    check = _require_on_regions(prox, closed, T,
+                                "prox = sign(x) max(|x| - t, 0) on every region")
+    return Derivation("prox_l1", "prox_l1(x, t) = argmin_u |u| + (u - x)^2/(2t)",
+                      objective, prox, (("x", X), ("t", T)),
+                      (*steps, check),
+                      (("closed form", closed),))
+
+
+def prox_squared_l2() -> Derivation:
+    """prox of u^2 (no 1/2) with step t: ``x / (1 + 2 t)``."""
+    objective = U**2 + (U - X) ** 2 / (2 * T)
+    (prox,) = sp.solve(sp.Eq(sp.diff(objective, U), 0), U)
+    convex = sp.diff(objective, U, 2)
+    if not sp.simplify(convex).is_positive:
+        raise DerivationError("objective of prox_squared_l2 is not strictly convex")
+    check = require_equal(prox, X / (1 + 2 * T), "prox = x / (1 + 2t)")
+    return Derivation("prox_squared_l2", "prox_squared_l2(x, t) = argmin_u u^2 + (u - x)^2/(2t)",
+                      objective, prox, (("x", X), ("t", T)),
+                      (f"second derivative {convex} > 0: the stationary point is the minimiser",
+                       check))
+
+
+def prox_elastic_net() -> Derivation:
+    """prox of the elastic net: ``soft(x, t alpha rho) / (1 + t alpha (1 - rho))``."""
+    ridge = ALPHA * (1 - RHO) * U**2 / 2
+    objective = ALPHA * RHO * sp.Abs(U) + ridge + (U - X) ** 2 / (2 * T)
+    prox, steps = _solve_prox([(ALPHA * RHO * U + ridge, "u > 0"),
+                               (-ALPHA * RHO * U + ridge, "u < 0")], T)
+    closed = _soft_threshold(X, T * ALPHA * RHO) / (1 + T * ALPHA * (1 - RHO))
+    # Check with the threshold c = t alpha rho as a symbol and 0 < rho < 1 made decidable.
+    c, r2 = sp.Symbol("c", positive=True), sp.Symbol("r_2", positive=True)
+    in_c = {RHO: 1 / (1 + r2)}
+    in_c[T] = c / (ALPHA * in_c[RHO])
+    check = _require_on_regions(prox.subs(in_c), closed.subs(in_c), c,
+                                "prox = soft(x, t alpha l1_ratio) / (1 + t alpha (1 - l1_ratio))"
+                                " (0 < l1_ratio < 1)")
+    return Derivation("prox_elastic_net", "prox_elastic_net(x, t, alpha, l1_ratio)",
+                      objective, prox, (("x", X), ("t", T), ("alpha", ALPHA), ("l1_ratio", RHO)),
+                      (*steps, check), (("closed form", closed),))
+
+
+def huber_moreau_envelope() -> Derivation:
+    """min_u delta |u| + (u - x)^2 / 2 equals huber(x, delta) (Moreau envelope, parameter 1)."""
+    # prox of delta |.| with step 1 is prox_l1(x, t = delta): reuse the derived minimiser.
+    minimiser = prox_l1().result.subs(T, DELTA)
+    objective = DELTA * sp.Abs(U) + (U - X) ** 2 / 2
+    # Evaluate the objective at the minimiser branch by branch; ``refine`` resolves
+    # |u*| with the branch condition (e.g. |x - delta| = x - delta where x > delta).
+    envelope = sp.Piecewise(*[
+        (sp.factor(sp.refine(objective.subs(U, u_star), cond)), cond)
+        for u_star, cond in minimiser.args])
+    check = _require_on_regions(envelope, huber_function(X, DELTA), DELTA,
+                                "envelope(x) = huber(x, delta) on every region")
+    return Derivation("huber_moreau_envelope",
+                      "Moreau envelope of delta |u| (parameter 1) is the Huber function",
+                      objective, envelope, (("x", X), ("delta", DELTA)),
+                      ("minimiser u* = prox_l1(x, delta) (derived in prox_l1 with t = delta)",
+                       check), (("Huber function", huber_function(X, DELTA)),))
+
+
+def derivations() -> list[Derivation]:
+    """All derivations of this topic, in the order they are written out."""
+    return [
+        squared_l2_grad(),
+        l1_subgradient(),
+        elastic_net_subgradient(),
+        huber_derivative(),
+        prox_l1(),
+        prox_squared_l2(),
+        prox_elastic_net(),
+        huber_moreau_envelope(),
+    ]

@@ -1,0 +1,706 @@
+r"""Scaled dot-product attention: weights, values, gradients, multi-head.
+
+Shapes follow PyTorch's ``scaled_dot_product_attention``: ``q`` is
+``(..., Lq, d)``, ``k`` is ``(..., Lk, d)``, ``v`` is ``(..., Lk, dv)``; the
+leading (batch, head) dimensions of ``q``, ``k``, ``v`` and ``mask`` broadcast
+together as in NumPy.
+
+Conventions (shared by every function here)
+-------------------------------------------
+* ``mask`` is boolean, ``True`` = *may attend*, broadcastable (NumPy rules) to
+  ``(..., Lq, Lk)``; its leading dimensions take part in the batch broadcast.
+  Any other dtype raises ``TypeError`` (an additive float mask and a boolean
+  mask mean opposite things in different libraries, so we never guess).
+* ``causal=True`` lets query ``i`` attend key ``j`` iff ``j <= i``: PyTorch's
+  *top-left* convention (``torch.tril(torch.ones(Lq, Lk, dtype=bool))``,
+  ``torch.nn.attention.bias.causal_upper_left``), also when ``Lq != Lk``.  It
+  is combined with ``mask`` by logical and.
+* A query row with no allowed key has all-zero weights and a zero output (and
+  zero gradients), never NaN.  The softmax over an empty set is undefined; zero
+  is the value PyTorch 2.5+ also returns, and it keeps padded rows inert.
+* ``scale`` defaults to :math:`1/\sqrt{d}`; it must be finite and > 0.
+* Inputs must be finite (NaN and infinities raise ``ValueError``); float32 and
+  float64 keep their dtype, float16 is computed in float32.
+
+Stability: every softmax subtracts the row maximum of the allowed scores
+before exponentiating, so scores of any finite size (e.g. +-1e4, where
+``exp`` overflows float32 at 88.7) give exact-looking weights.  The blocked
+path keeps a *running* maximum and rescales its partial sums when the maximum
+grows (the "online softmax" of Milakov & Gimelshein 2018, used by
+FlashAttention), which is exact in exact arithmetic and agrees with the plain
+path to a few ulps of the values.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from mlmath import _validation as val
+
+__all__ = [
+    "attention_weights",
+    "multi_head_attention",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_grad",
+]
+
+Array = NDArray[Any]
+
+
+# --------------------------------------------------------------------------
+# Input preparation (validation happens here and only here)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Validated, dtype-converted attention inputs.
+
+    ``q`` is already multiplied by ``scale`` (one rounding per entry of q
+    instead of one per score; both paths use it, so they see the same scores).
+    ``q``, ``k``, ``v`` and ``mask`` are read-only views broadcast to the common
+    batch shape (no copies), so every score block has the full batch shape.
+    """
+
+    q: Array
+    k: Array
+    v: Array | None
+    mask: Array | None
+    causal: bool
+    scale: float
+    batch: tuple[int, ...]
+    out_dtype: np.dtype[Any]
+    check_scores: bool
+
+
+def _check_matrix_stack(x: Array, name: str, what: str) -> None:
+    if x.ndim < 2:
+        raise ValueError(f"`{name}`: expected an array of shape {what}, got shape {x.shape}")
+
+
+def _broadcast_batch(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listing = ", ".join(f"`{n}` {s}" for n, s in shapes.items())
+        names = ", ".join(f"`{n}`" for n in shapes)
+        raise ValueError(
+            f"{names}: expected leading (batch) dimensions that broadcast together, "
+            f"got {listing}"
+        ) from None
+
+
+def _prepare_mask(mask: ArrayLike, lq: int, lk: int) -> Array:
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(
+            f"`mask`: expected a boolean array (True = may attend), got dtype {m.dtype}"
+        )
+    if m.ndim < 2:
+        m = m.reshape((1,) * (2 - m.ndim) + m.shape)
+    tail = m.shape[-2:]
+    if any(s not in (1, want) for s, want in zip(tail, (lq, lk), strict=True)):
+        raise ValueError(
+            f"`mask`: expected a shape broadcastable to (..., Lq, Lk) = (..., {lq}, {lk}), "
+            f"got {np.shape(mask)}"
+        )
+    return m
+
+
+def check_block_size(block_size: Any) -> int | None:
+    """``None`` or an integer >= 1 (bools and floats are rejected)."""
+    if block_size is None:
+        return None
+    if isinstance(block_size, (bool, np.bool_)):
+        raise TypeError(f"`block_size`: expected an integer >= 1 or None, got {block_size!r}")
+    try:
+        b = operator.index(block_size)
+    except TypeError:
+        raise TypeError(
+            f"`block_size`: expected an integer >= 1 or None, got {block_size!r}"
+        ) from None
+    if b < 1:
+        raise ValueError(f"`block_size`: expected an integer >= 1, got {b}")
+    return b
+
+
+def _scores_may_overflow(q: Array, k: Array) -> bool:
+    """Whether some |q_i . k_j| could exceed the dtype's range (q already scaled).
+
+    |q_i . k_j| <= d * max|q| * max|k|; when that bound is representable no
+    partial sum of any dot product overflows either, and the (costly) check of
+    every score is skipped.  The bound is evaluated in Python floats (inf on
+    overflow, which just means "check").
+    """
+    if q.size == 0 or k.size == 0:
+        return False
+    bound = q.shape[-1] * float(np.max(np.abs(q))) * float(np.max(np.abs(k)))
+    return not bound < float(np.finfo(q.dtype).max) / 2
+
+
+def _prepare(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike | None, mask: ArrayLike | None, causal: Any,
+    scale: Any, validate: bool,
+) -> _Inputs:
+    qa, q_out = val.as_float_array(q, "q")
+    ka, k_out = val.as_float_array(k, "k")
+    arrays = {"q": qa, "k": ka}
+    out_dtypes = [q_out, k_out]
+    va = None
+    if v is not None:
+        va, v_out = val.as_float_array(v, "v")
+        arrays["v"] = va
+        out_dtypes.append(v_out)
+    _check_matrix_stack(qa, "q", "(..., Lq, d)")
+    _check_matrix_stack(ka, "k", "(..., Lk, d)")
+    if qa.shape[-1] != ka.shape[-1]:
+        raise ValueError(
+            f"`k`: expected the feature size d = {qa.shape[-1]} of `q` in the last axis, "
+            f"got shape {ka.shape}"
+        )
+    if va is not None:
+        _check_matrix_stack(va, "v", "(..., Lk, dv)")
+        if va.shape[-2] != ka.shape[-2]:
+            raise ValueError(
+                f"`v`: expected Lk = {ka.shape[-2]} rows (the keys of `k`) in axis -2, "
+                f"got shape {va.shape}"
+            )
+    if not isinstance(causal, (bool, np.bool_)):
+        raise TypeError(f"`causal`: expected a bool, got {causal!r}")
+    lq, lk = qa.shape[-2], ka.shape[-2]
+    batch_shapes = {name: a.shape[:-2] for name, a in arrays.items()}
+    m = None
+    if mask is not None:
+        m = _prepare_mask(mask, lq, lk)
+        batch_shapes["mask"] = m.shape[:-2]
+    batch = _broadcast_batch(batch_shapes)
+    if m is not None:
+        m = np.broadcast_to(m, (*batch, lq, lk))
+    if scale is None:
+        if qa.shape[-1] == 0:
+            raise ValueError(
+                "`q`: expected d >= 1 to define the default scale 1/sqrt(d), got d = 0")
+        s = 1.0 / math.sqrt(qa.shape[-1])
+    else:
+        s = val.check_positive_scalar(scale, "scale")
+    if validate:
+        for name, a in arrays.items():
+            val.check_finite(a, name)
+    compute, out_dtype = val.result_dtype(*out_dtypes)
+    # Scaling q (Lq*d products) is cheaper than scaling the Lq*Lk scores.
+    qs = qa.astype(compute, copy=False) * compute.type(s)
+    ka = ka.astype(compute, copy=False)
+    check = validate and _scores_may_overflow(qs, ka)
+    qs = np.broadcast_to(qs, batch + qs.shape[-2:])
+    ka = np.broadcast_to(ka, batch + ka.shape[-2:])
+    if va is not None:
+        va = np.broadcast_to(va.astype(compute, copy=False), batch + va.shape[-2:])
+    return _Inputs(qs, ka, va, m, bool(causal), s, batch, out_dtype, check)
+
+
+# --------------------------------------------------------------------------
+# Kernels (pure NumPy; every array here is already validated)
+# --------------------------------------------------------------------------
+
+
+def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
+    """Set s to -inf where query i0 + r may not attend key j0 + c (mask or causality)."""
+    rows, cols = s.shape[-2:]
+    if inp.mask is not None:
+        np.copyto(s, -np.inf, where=~inp.mask[..., i0:i0 + rows, j0:j0 + cols])
+    if not inp.causal or j0 + cols - 1 <= i0:  # no key after any query of the block
+        return
+    if cols >= _ROW_LOOP_MIN_COLS:
+        # One slice per row: cheaper than building and negating a rows x cols
+        # boolean triangle when rows are long (measured ~2x at L = 4096).
+        for r in range(rows):
+            s[..., r, max(i0 + r - j0 + 1, 0):] = -np.inf
+    else:
+        np.copyto(s, -np.inf, where=np.arange(j0, j0 + cols)[None, :] >
+                  np.arange(i0, i0 + rows)[:, None])
+
+
+#: Row length from which the causal mask is applied row by row.
+_ROW_LOOP_MIN_COLS = 256
+
+
+def _block_is_masked_out(inp: _Inputs, i1: int, j0: int) -> bool:
+    """True when causality forbids every pair of the block (all keys after all queries)."""
+    return inp.causal and j0 > i1 - 1
+
+
+def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
+    """scale * q kᵀ for the block, with -inf where attending is not allowed."""
+    q_blk, k_blk = inp.q[..., i0:i1, :], np.swapaxes(inp.k[..., j0:j1, :], -1, -2)
+    if not inp.check_scores:
+        s = q_blk @ k_blk
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = q_blk @ k_blk
+        _check_scores_finite(s, i0, j0)
+    _forbid(inp, s, i0, j0)
+    return s
+
+
+def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
+    if not np.isfinite(s).all():
+        bad = val.first_index(~np.isfinite(s))
+        raise ValueError(
+            f"`q`, `k`: the scores scale * q kᵀ overflow {s.dtype} (at query "
+            f"{i0 + bad[-2]}, key {j0 + bad[-1]}); rescale the inputs or pass a smaller `scale`"
+        )
+
+
+def _safe_max(s: Array) -> Array:
+    """Row maximum (kept dims) with -inf (fully masked row) replaced by 0.
+
+    Subtracting 0 from a row of -inf keeps exp(-inf) = 0 instead of the NaN of
+    -inf - (-inf); every other row is shifted by its true maximum.
+    """
+    m = np.max(s, axis=-1, keepdims=True, initial=-np.inf)
+    return np.where(m == -np.inf, 0, m).astype(s.dtype, copy=False)
+
+
+def _exp_shifted(s: Array, m: Array) -> Array:
+    """exp(s - m) in place (s is a scratch buffer owned by the caller)."""
+    np.subtract(s, m, out=s)
+    return np.exp(s, out=s)
+
+
+def _normalise(acc: Array, total: Array) -> Array:
+    """acc / total row-wise, 0 where total == 0 (rows with no allowed key)."""
+    return np.divide(acc, total, out=np.zeros_like(acc), where=total > 0)
+
+
+def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:
+    """Unnormalised weights exp(s - m), the shift m and the row sums l."""
+    lq, lk = inp.q.shape[-2], inp.k.shape[-2]
+    s = _scores(inp, 0, lq, 0, lk)
+    m = _safe_max(s)
+    p = _exp_shifted(s, m)
+    return p, m, np.sum(p, axis=-1, keepdims=True)
+
+
+def _plain_forward(inp: _Inputs) -> tuple[Array, Array]:
+    """Output and row log-sum-exp of the scores, materialising (..., Lq, Lk)."""
+    assert inp.v is not None
+    p, m, total = _plain_weights(inp)
+    out = _normalise(p @ inp.v, total)
+    return out, _row_lse(m, total)
+
+
+def _row_lse(m: Array, total: Array) -> Array:
+    """log sum_j exp(s_ij) = m + log l, and -inf for rows with no allowed key."""
+    with np.errstate(divide="ignore"):
+        return m + np.log(total)
+
+
+def _blocks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
+    """Exact attention by query blocks x key blocks with an online softmax.
+
+    For each query block the running row maximum ``m``, running sum ``l`` and
+    running unnormalised output ``acc`` are updated key block by key block:
+    when the maximum grows from m to m', the old partial sums are multiplied by
+    exp(m - m') so that every term ends up as exp(s - max) exactly as in the
+    plain algorithm.  Peak extra memory: O(batch * block * (block + d + dv)).
+    """
+    assert inp.v is not None
+    lq, lk, dv = inp.q.shape[-2], inp.k.shape[-2], inp.v.shape[-1]
+    dt = inp.q.dtype
+    out = np.empty((*inp.batch, lq, dv), dtype=dt)
+    lse = np.empty((*inp.batch, lq, 1), dtype=dt)
+    for i0, i1 in _blocks(lq, block):
+        m = np.full((*inp.batch, i1 - i0, 1), -np.inf, dtype=dt)
+        total = np.zeros_like(m)
+        acc = np.zeros((*inp.batch, i1 - i0, dv), dtype=dt)
+        for j0, j1 in _blocks(lk, block):
+            if _block_is_masked_out(inp, i1, j0):
+                break  # causal: every later key block is masked out too
+            s = _scores(inp, i0, i1, j0, j1)
+            m_new = np.maximum(m, np.max(s, axis=-1, keepdims=True, initial=-np.inf))
+            shift = np.where(m_new == -np.inf, 0, m_new).astype(dt, copy=False)
+            # exp(m_old - m_new) <= 1 rescales the partial sums; it is 0 while
+            # the row has seen no allowed key (m_old = -inf), where they are 0.
+            alpha = np.exp(m - shift)
+            p = _exp_shifted(s, shift)
+            total = total * alpha + np.sum(p, axis=-1, keepdims=True)
+            acc = acc * alpha + p @ inp.v[..., j0:j1, :]
+            m = m_new
+        out[..., i0:i1, :] = _normalise(acc, total)
+        lse[..., i0:i1, :] = _row_lse(np.where(m == -np.inf, 0, m).astype(dt), total)
+    return out, lse
+
+
+def _forward(inp: _Inputs, block: int | None) -> tuple[Array, Array]:
+    return _plain_forward(inp) if block is None else _blocked_forward(inp, block)
+
+
+def _sum_to_shape(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum a broadcast gradient back to an input's shape (adjoint of broadcasting)."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return np.sum(g, axis=axes).reshape(shape) if axes else g
+
+
+def _probabilities(inp: _Inputs, lse: Array, i0: int, i1: int, j0: int, j1: int) -> Array:
+    """P = exp(s - lse) for a block, from the saved row log-sum-exp (0 where masked)."""
+    s = _scores(inp, i0, i1, j0, j1)
+    lse_blk = lse[..., i0:i1, :]
+    # Rows with no allowed key have lse = -inf and s = -inf: use shift 0 -> P = 0.
+    return _exp_shifted(s, np.where(lse_blk == -np.inf, 0, lse_blk).astype(s.dtype))
+
+
+def _grad_kernel(
+    inp: _Inputs, grad_out: Array, block: int | None,
+) -> tuple[Array, Array, Array]:
+    """(dq, dk, dv) in the broadcast batch shape; q in ``inp`` is pre-scaled.
+
+    With S = scale q kᵀ, P = softmax(S), O = P v and upstream G = dL/dO:
+    dv = Pᵀ G, dP = G vᵀ, dS = P * (dP - rowsum(G * O)), dq = scale dS k,
+    dk = scale dSᵀ q.  The blocked path recomputes P block by block from the
+    saved log-sum-exp (FlashAttention-2's backward pass).
+    """
+    assert inp.v is not None
+    lq, lk = inp.q.shape[-2], inp.k.shape[-2]
+    out, lse = _forward(inp, block)
+    # D_i = sum_j P_ij dP_ij = G_i . O_i (the softmax Jacobian's rank-one part).
+    delta = np.sum(grad_out * out, axis=-1, keepdims=True)
+    bq = lq if block is None else block
+    bk = lk if block is None else block
+    dq = np.zeros(inp.batch + inp.q.shape[-2:], dtype=inp.q.dtype)
+    dk = np.zeros(inp.batch + inp.k.shape[-2:], dtype=inp.q.dtype)
+    dv = np.zeros(inp.batch + inp.v.shape[-2:], dtype=inp.q.dtype)
+    for i0, i1 in _blocks(lq, max(bq, 1)):
+        g = grad_out[..., i0:i1, :]
+        for j0, j1 in _blocks(lk, max(bk, 1)):
+            if _block_is_masked_out(inp, i1, j0):
+                break
+            p = _probabilities(inp, lse, i0, i1, j0, j1)
+            dv[..., j0:j1, :] += np.swapaxes(p, -1, -2) @ g
+            dp = g @ np.swapaxes(inp.v[..., j0:j1, :], -1, -2)
+            ds = p * (dp - delta[..., i0:i1, :])
+            dq[..., i0:i1, :] += ds @ inp.k[..., j0:j1, :]
+            # dS kᵀ-adjoint uses the scaled q, which already carries one factor of scale.
+            dk[..., j0:j1, :] += np.swapaxes(ds, -1, -2) @ inp.q[..., i0:i1, :]
+    return dq, dk, dv
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def attention_weights(
+    q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None, causal: bool = False,
+    scale: float | None = None, validate: bool = True,
+) -> Any:
+    r"""Attention weights :math:`\operatorname{softmax}(\text{scale}\, q k^\top)` over keys.
+
+    Parameters
+    ----------
+    q : array_like, shape (..., Lq, d)
+        Queries.
+    k : array_like, shape (..., Lk, d)
+        Keys; leading dimensions broadcast with those of ``q``.
+    mask : array_like of bool, optional
+        True where query i may attend key j; broadcastable to (..., Lq, Lk).
+    causal : bool, default False
+        Also forbid keys j > i (top-left aligned, as PyTorch's ``is_causal``).
+    scale : float, optional
+        Positive finite multiplier of the scores; default ``1/sqrt(d)``.
+    validate : bool, default True
+        Check inputs (finiteness, shapes, score overflow); False skips the
+        value checks for speed on trusted data.
+
+    Returns
+    -------
+    ndarray, shape (..., Lq, Lk)
+        Non-negative weights; each row sums to 1, except rows with no allowed
+        key, which are all zero.  Forbidden positions are exactly 0.
+
+    Notes
+    -----
+    .. math::
+        w_{ij} = \frac{[j \in A_i]\, e^{s_{ij} - m_i}}{\sum_{l \in A_i} e^{s_{il} - m_i}},
+        \qquad s_{ij} = \text{scale}\; q_i \cdot k_j,\quad m_i = \max_{l \in A_i} s_{il}
+
+    where :math:`A_i` is the set of keys query i may attend.  Subtracting the
+    row maximum makes every exponent <= 0, so nothing overflows however large
+    the scores; the largest term is exactly 1, so the denominator is >= 1.
+
+    References
+    ----------
+    Vaswani et al., "Attention is all you need", NeurIPS 2017, eq. (1).
+
+    Examples
+    --------
+    Scores of +-1e4 (``exp`` would overflow) still give exact weights:
+
+    >>> attention_weights([[100.0]], [[100.0], [-100.0]], scale=1.0).tolist()
+    [[1.0, 0.0]]
+    >>> attention_weights([[1.0], [1.0]], [[1.0], [2.0]], causal=True).tolist()
+    [[1.0, 0.0], [0.2689414213699951, 0.7310585786300049]]
+    """
+    inp = _prepare(q, k, None, mask, causal, scale, validate)
+    p, _, total = _plain_weights(inp)
+    return val.restore_dtype(_normalise(p, total), inp.out_dtype)
+
+
+def scaled_dot_product_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = None,
+    causal: bool = False, scale: float | None = None, block_size: int | None = None,
+    validate: bool = True,
+) -> Any:
+    r"""Scaled dot-product attention :math:`\operatorname{softmax}(\text{scale}\, q k^\top) v`.
+
+    Parameters
+    ----------
+    q : array_like, shape (..., Lq, d)
+    k : array_like, shape (..., Lk, d)
+    v : array_like, shape (..., Lk, dv)
+        Leading dimensions of q, k, v and mask broadcast together.
+    mask : array_like of bool, optional
+        True where query i may attend key j; broadcastable to (..., Lq, Lk).
+    causal : bool, default False
+        Query i may attend key j only if j <= i (top-left aligned, as
+        PyTorch's ``is_causal``, also when Lq != Lk).
+    scale : float, optional
+        Positive finite multiplier of the scores; default ``1/sqrt(d)``.
+    block_size : int, optional
+        If given, use the exact blocked algorithm (query blocks x key blocks,
+        online softmax), whose extra memory is O(batch * block_size * (block_size
+        + d + dv)) instead of the O(batch * Lq * Lk) score matrix.
+    validate : bool, default True
+        Check inputs; False skips the value checks on trusted data.
+
+    Returns
+    -------
+    ndarray, shape (..., Lq, dv)
+        Each row is a convex combination of the rows of v that query may
+        attend; a query with no allowed key gets a row of zeros.
+
+    Notes
+    -----
+    .. math:: o_i = \sum_j w_{ij} v_j, \qquad w = \texttt{attention\_weights}(q, k)
+
+    The blocked path keeps, per query row, a running maximum m, running sum l
+    and running output a.  A key block with scores s updates
+
+    .. math::
+        m' = \max(m, \max_j s_j),\quad \alpha = e^{m - m'},\quad
+        l' = \alpha l + \sum_j e^{s_j - m'},\quad
+        a' = \alpha a + \sum_j e^{s_j - m'} v_j
+
+    and finally :math:`o = a / l`: every term ends up scaled by the true row
+    maximum, so the result is the plain one up to rounding (a few ulps of
+    max|v| times the conditioning of the scores).  Under ``causal``, key blocks
+    entirely after the query block are skipped (about half the work).
+
+    References
+    ----------
+    Milakov & Gimelshein, "Online normalizer calculation for softmax", 2018.
+    Dao et al., "FlashAttention", NeurIPS 2022; Dao, "FlashAttention-2", 2023.
+
+    Examples
+    --------
+    >>> q = [[0.0, 1.0], [1.0, 0.0]]
+    >>> v = [[1.0, 0.0], [0.0, 1.0]]
+    >>> scaled_dot_product_attention(q, q, v, scale=1e4).tolist()  # exp(1e4) = inf
+    [[1.0, 0.0], [0.0, 1.0]]
+
+    A query with nothing to attend gives zeros, not NaN; the blocked path agrees:
+
+    >>> mask = [[False, False], [True, True]]
+    >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
+    [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
+    """
+    block = check_block_size(block_size)
+    inp = _prepare(q, k, v, mask, causal, scale, validate)
+    out, _ = _forward(inp, block)
+    return val.restore_dtype(out, inp.out_dtype)
+
+
+def scaled_dot_product_attention_grad(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, grad_out: ArrayLike, *,
+    mask: ArrayLike | None = None, causal: bool = False, scale: float | None = None,
+    block_size: int | None = None, validate: bool = True,
+) -> tuple[Any, Any, Any]:
+    r"""Gradients (dq, dk, dv) of :math:`L = \sum \text{grad\_out} \odot o` through attention.
+
+    Parameters
+    ----------
+    q, k, v, mask, causal, scale
+        As in :func:`scaled_dot_product_attention`.
+    grad_out : array_like, shape (..., Lq, dv)
+        Upstream gradient dL/do, in the broadcast output shape.
+    block_size : int, optional
+        Recompute the weights block by block (FlashAttention-2's backward) with
+        extra memory O(batch * block_size * (block_size + d + dv)).
+
+    Returns
+    -------
+    dq, dk, dv : ndarray
+        Same shapes as q, k and v (gradients summed over broadcast dimensions).
+
+    Notes
+    -----
+    With :math:`S = \text{scale}\, q k^\top`, :math:`P = \operatorname{softmax}(S)`,
+    :math:`o = P v` and :math:`G = \partial L / \partial o`:
+
+    .. math::
+        dv = P^\top G,\quad dP = G v^\top,\quad
+        dS = P \odot (dP - \operatorname{rowsum}(G \odot o)),\quad
+        dq = \text{scale}\; dS\, k,\quad dk = \text{scale}\; dS^\top q.
+
+    The rank-one term uses :math:`\sum_j P_{ij} dP_{ij} = G_i \cdot o_i`, which
+    avoids a second pass over the Lq x Lk matrix.  Masked pairs have P = 0 and
+    contribute nothing; fully masked rows give zero gradients.
+
+    Examples
+    --------
+    With one key, the output is that key's value whatever q and k are:
+
+    >>> dq, dk, dv = scaled_dot_product_attention_grad([[1.0]], [[2.0]], [[3.0]], [[1.0]])
+    >>> dq.tolist(), dk.tolist(), dv.tolist()
+    ([[0.0]], [[0.0]], [[1.0]])
+    """
+    block = check_block_size(block_size)
+    inp = _prepare(q, k, v, mask, causal, scale, validate)
+    assert inp.v is not None
+    g, g_out = val.as_float_array(grad_out, "grad_out")
+    want = (*inp.batch, inp.q.shape[-2], inp.v.shape[-1])
+    if g.shape != want:
+        raise ValueError(
+            f"`grad_out`: expected the output shape (..., Lq, dv) = {want}, got {g.shape}"
+        )
+    if validate:
+        val.check_finite(g, "grad_out")
+    g = g.astype(inp.q.dtype, copy=False)
+    dq, dk, dv = _grad_kernel(inp, g, block)
+    shapes = [np.shape(np.asarray(a)) for a in (q, k, v)]
+    # dk already carries scale through the pre-scaled q; dq gets it here.
+    grads = (dq * inp.q.dtype.type(inp.scale), dk, dv)
+    out_dtype = val.result_dtype(inp.out_dtype, g_out)[1]
+    dq, dk, dv = (val.restore_dtype(_sum_to_shape(gr, shp), out_dtype)
+                  for gr, shp in zip(grads, shapes, strict=True))
+    return dq, dk, dv
+
+
+_PROJECTIONS = ("w_q", "w_k", "w_v", "w_o")
+
+
+def _check_projection(w: ArrayLike, name: str, d_model: int) -> tuple[Array, np.dtype[Any]]:
+    arr, out = val.as_float_array(w, name)
+    if arr.shape != (d_model, d_model):
+        raise ValueError(
+            f"`{name}`: expected shape (d_model, d_model) = ({d_model}, {d_model}), "
+            f"got {arr.shape}"
+        )
+    return arr, out
+
+
+def _check_num_heads(num_heads: Any, d_model: int) -> int:
+    if isinstance(num_heads, (bool, np.bool_)):
+        raise TypeError(f"`num_heads`: expected a positive integer, got {num_heads!r}")
+    try:
+        h = operator.index(num_heads)
+    except TypeError:
+        raise TypeError(f"`num_heads`: expected a positive integer, got {num_heads!r}") from None
+    if h < 1 or d_model % h:
+        raise ValueError(
+            f"`num_heads`: expected a positive divisor of d_model = {d_model}, got {h}"
+        )
+    return h
+
+
+def _split_heads(y: Array, h: int) -> Array:
+    """(..., L, h * dh) -> (..., h, L, dh): head j owns columns j*dh:(j+1)*dh."""
+    return np.swapaxes(y.reshape((*y.shape[:-1], h, y.shape[-1] // h)), -2, -3)
+
+
+def multi_head_attention(
+    x: ArrayLike, w_q: ArrayLike, w_k: ArrayLike, w_v: ArrayLike, w_o: ArrayLike, *,
+    num_heads: int, mask: ArrayLike | None = None, causal: bool = False,
+    validate: bool = True,
+) -> Any:
+    r"""Multi-head self-attention of ``x`` (no biases, no dropout).
+
+    Parameters
+    ----------
+    x : array_like, shape (..., L, d_model)
+        Tokens.
+    w_q, w_k, w_v, w_o : array_like, shape (d_model, d_model)
+        Projections applied on the right (``x @ w_q``, the paper's
+        :math:`X W^Q`).  Head j uses columns ``j*dh:(j+1)*dh`` of w_q, w_k,
+        w_v and rows ``j*dh:(j+1)*dh`` of w_o, with ``dh = d_model/num_heads``.
+        PyTorch's ``nn.MultiheadAttention(bias=False)`` stores the transposes:
+        ``in_proj_weight = concat(w_q.T, w_k.T, w_v.T)``, ``out_proj.weight = w_o.T``.
+    num_heads : int
+        Number of heads; must divide d_model.
+    mask : array_like of bool, optional
+        True = may attend, broadcastable to (..., L, L); shared by all heads.
+    causal : bool, default False
+        Token i attends tokens j <= i only.
+    validate : bool, default True
+        Check inputs; False skips the value checks on trusted data.
+
+    Returns
+    -------
+    ndarray, shape (..., L, d_model)
+
+    Notes
+    -----
+    .. math::
+        \operatorname{MHA}(X) = \operatorname{concat}_j\Big(\operatorname{attn}
+        (X W^Q_j, X W^K_j, X W^V_j)\Big) W^O, \qquad \text{scale} = 1/\sqrt{d_h}.
+
+    Examples
+    --------
+    Without positions, self-attention cannot see order: swapping two tokens
+    swaps the output rows.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((3, 4))
+    >>> w = [rng.standard_normal((4, 4)) for _ in range(4)]
+    >>> y = multi_head_attention(x, *w, num_heads=2)
+    >>> bool(np.allclose(multi_head_attention(x[[1, 0, 2]], *w, num_heads=2), y[[1, 0, 2]]))
+    True
+    """
+    xa, x_out = val.as_float_array(x, "x")
+    _check_matrix_stack(xa, "x", "(..., L, d_model)")
+    d_model = xa.shape[-1]
+    ws = [_check_projection(w, n, d_model) for w, n in
+          zip((w_q, w_k, w_v, w_o), _PROJECTIONS, strict=True)]
+    h = _check_num_heads(num_heads, d_model)
+    if validate:
+        val.check_finite(xa, "x")
+        for (w, _), n in zip(ws, _PROJECTIONS, strict=True):
+            val.check_finite(w, n)
+    compute, out_dtype = val.result_dtype(x_out, *(o for _, o in ws))
+    xa = xa.astype(compute, copy=False)
+    wq, wk, wv, wo = (w.astype(compute, copy=False) for w, _ in ws)
+    heads_mask = None if mask is None else _head_mask(mask, xa.shape[-2])
+    heads = scaled_dot_product_attention(
+        _split_heads(xa @ wq, h), _split_heads(xa @ wk, h), _split_heads(xa @ wv, h),
+        mask=heads_mask, causal=causal, validate=validate)
+    concat = np.swapaxes(heads, -2, -3).reshape((*heads.shape[:-3], xa.shape[-2], d_model))
+    return val.restore_dtype(concat @ wo, out_dtype)
+
+
+def _head_mask(mask: ArrayLike, length: int) -> Array:
+    """A (..., L, L) mask with a head axis inserted before its last two axes."""
+    m = _prepare_mask(mask, length, length)
+    return m[..., None, :, :]

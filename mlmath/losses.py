@@ -1,0 +1,653 @@
+r"""Classification losses and their gradients with respect to the logits.
+
+Softmax cross-entropy (integer class targets or probability targets, with the
+class weights, label smoothing, ``ignore_index`` and reductions of
+``torch.nn.functional.cross_entropy``), sigmoid binary cross-entropy
+(``binary_cross_entropy_with_logits``, with ``pos_weight``) and binary
+cross-entropy from probabilities.
+
+Accuracy rests on one identity.  With :math:`m = \max_c x_c`,
+:math:`d_c = m - x_c \ge 0` and :math:`r = \sum_{c \ne c^*} e^{x_c - m}` (the
+mass of every class but one maximal one),
+
+.. math:: -\log \operatorname{softmax}(x)_c = d_c + \operatorname{log1p}(r),
+
+a sum of two non-negative terms, so it never cancels: a confidently correct
+row keeps all its digits (``log1p(r)`` with :math:`r \approx 10^{-17}`) where
+``logsumexp(x) - x[y]`` rounds to 0.  Row sums are accumulated in float64
+(also for float32 input), so 32,000 classes cost no accuracy.
+
+Reductions (``"mean"``, ``"sum"``, ``"none"``) follow PyTorch.  For
+``reduction="none"`` a ``*_grad`` function returns the gradient of the *sum*
+of the per-example losses (each example's own gradient, stacked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special as sps
+
+from mlmath import _validation as v
+from mlmath.special import sigmoid, softplus
+
+__all__ = [
+    "binary_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+#: Rows are processed in blocks of about this many elements (1 MiB of float32):
+#: the exp buffer of a block stays in cache, and memory use stays O(block)
+#: on top of the input (and the gradient), whatever the batch size.
+_BLOCK_ELEMENTS = 1 << 18
+
+
+# --------------------------------------------------------------------------- #
+# Input handling                                                              #
+# --------------------------------------------------------------------------- #
+
+def _as_targets(targets: ArrayLike, logits_dtype: np.dtype[Any],
+                out_dtype: np.dtype[Any]) -> tuple[Any, np.dtype[Any], np.dtype[Any]]:
+    """Targets as a float array, with the (compute, output) dtypes of the result.
+
+    Float targets promote with the logits as NumPy does; bool/int targets
+    (0/1 indicators) take the logits' dtype instead of forcing float64.  The
+    array keeps its own dtype, so that it is validated with its own eps.
+    """
+    try:
+        kind = np.asarray(targets).dtype.kind
+    except (ValueError, TypeError):  # ragged: as_float_array reports it
+        kind = "O"
+    if kind in "biu":
+        return np.asarray(targets).astype(logits_dtype), logits_dtype, out_dtype
+    arr, t_out = v.as_float_array(targets, "targets")
+    compute, out = v.result_dtype(out_dtype, t_out)
+    return arr, compute, out
+
+
+def _as_weights(weights: ArrayLike, name: str, dtype: np.dtype[Any]) -> Any:
+    """Finite, non-negative weights cast to ``dtype`` (weights never promote)."""
+    w, _ = v.as_float_array(weights, name)
+    v.check_finite(w, name)
+    v.check_nonnegative(w, name)
+    return w.astype(dtype, copy=False)
+
+
+def _accumulator(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """Row sums are accumulated in float64 (or wider) whatever the input dtype."""
+    return np.dtype(np.result_type(dtype, np.float64))
+
+
+def _check_labels(labels: NDArray[np.intp], n_classes: int, ignore: int | None) -> None:
+    """Every label in [0, C) or equal to ``ignore_index``; name the first bad one."""
+    bad = (labels < 0) | (labels >= n_classes)
+    if ignore is not None:
+        bad &= labels != ignore
+    if bad.any():
+        idx = v.first_index(np.atleast_1d(bad))
+        allowed = f" or ignore_index={ignore}" if ignore is not None else ""
+        raise ValueError(
+            f"`targets`: expected class indices in [0, {n_classes}){allowed}, got "
+            f"{np.atleast_1d(labels)[idx]} at index {list(idx)}")
+
+
+@dataclass(frozen=True)
+class _SoftmaxProblem:
+    """Validated softmax cross-entropy inputs, with the class axis moved last.
+
+    ``x`` is (N, C); exactly one of ``labels`` (N,) and ``probs`` (N, C) is set.
+    ``counted`` marks the rows that are not ignored (index targets only).
+    """
+
+    x: Any
+    labels: Any
+    counted: Any
+    probs: Any
+    weights: Any
+    smoothing: float
+    reduction: str
+    batch_shape: tuple[int, ...]
+    axis: int
+    out_dtype: np.dtype[Any]
+
+    @property
+    def acc(self) -> np.dtype[Any]:
+        return _accumulator(self.x.dtype)
+
+    def mean_denominator(self) -> float:
+        """PyTorch's denominator of ``"mean"``: the summed weight of the counted
+        targets for index targets, the number of rows for probability targets."""
+        if self.labels is None:
+            return float(self.x.shape[0])
+        if self.weights is None:
+            return float(np.count_nonzero(self.counted))
+        y = self.labels[self.counted]
+        return float(np.sum(self.weights[y], dtype=self.acc))
+
+    def denominator(self) -> float:
+        """What the reduction divides by: 1 unless ``"mean"`` (0 = an empty mean)."""
+        return self.mean_denominator() if self.reduction == "mean" else 1.0
+
+
+def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
+                     label_smoothing: float, class_weights: ArrayLike | None,
+                     ignore_index: int | None, reduction: str,
+                     validate: bool) -> _SoftmaxProblem:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    x, out_dtype = v.as_float_array(logits, "logits")
+    if x.ndim == 0:
+        raise ValueError("`logits`: expected at least one dimension (the class axis), got a scalar")
+    ax = v.check_axis(axis, x.ndim)
+    n_classes = x.shape[ax]
+    v.check_nonempty_axis(x, ax, "logits")
+    if validate:
+        v.check_finite(x, "logits")
+    smoothing = v.check_fraction(label_smoothing, "label_smoothing")
+    ignore = v.check_optional_int(ignore_index, "ignore_index")
+    batch_shape = x.shape[:ax] + x.shape[ax + 1:]
+    t_shape = np.shape(targets)
+
+    labels = counted = probs = None
+    if t_shape == batch_shape:
+        labels = v.as_label_array(targets, "targets").reshape(-1)
+        if validate:
+            _check_labels(labels, n_classes, ignore)
+        counted = labels != ignore if ignore is not None else np.ones(labels.shape, bool)
+    elif t_shape == x.shape:
+        if ignore is not None:
+            raise ValueError("`ignore_index`: applies only to integer class targets, got "
+                             "probability targets (leave ignore_index=None)")
+        t, compute, out_dtype = _as_targets(targets, x.dtype, out_dtype)
+        if validate:
+            v.check_probabilities(t, ax, "targets")
+        x = x.astype(compute, copy=False)
+        probs = np.moveaxis(t.astype(compute, copy=False), ax, -1).reshape(-1, n_classes)
+    else:
+        raise ValueError(
+            f"`targets`: expected class indices of shape {batch_shape} or probabilities of "
+            f"shape {x.shape} (logits shape {x.shape}, class axis {ax}), got shape {t_shape}")
+
+    weights = None
+    if class_weights is not None:
+        weights = _as_weights(class_weights, "class_weights", _accumulator(x.dtype))
+        if weights.shape != (n_classes,):
+            raise ValueError(f"`class_weights`: expected shape ({n_classes},), one weight per "
+                             f"class, got {weights.shape}")
+    x2 = np.ascontiguousarray(np.moveaxis(x, ax, -1)).reshape(-1, n_classes)
+    return _SoftmaxProblem(x2, labels, counted, probs, weights, smoothing, reduction,
+                           batch_shape, ax, out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Softmax cross-entropy kernels (row blocks)                                  #
+# --------------------------------------------------------------------------- #
+
+def _row_blocks(n_rows: int, n_classes: int) -> list[slice]:
+    step = max(1, _BLOCK_ELEMENTS // max(n_classes, 1))
+    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
+
+
+def _shifted_exp(xb: Any, acc: np.dtype[Any]) -> tuple[Any, Any, Any, Any]:
+    """Row argmax ``top``, max ``m``, ``e = exp(x - m)`` and ``r = sum of e over c != top``.
+
+    The maximal entry's ``e`` is exactly 1; leaving it out of the sum keeps
+    the digits of ``r`` when ``r`` is far below eps (a confident row), so
+    ``log1p(r)`` is accurate where ``log(1 + r)`` would round to 0.  Rows with
+    a small ``r`` are then refined by :func:`_exact_rest`.
+    """
+    rows = np.arange(xb.shape[0])
+    top = np.argmax(xb, axis=1)
+    m = xb[rows, top]
+    e = np.subtract(xb, m[:, None])
+    np.exp(e, out=e)
+    e[rows, top] = 0
+    rest = np.sum(e, axis=1, dtype=acc)
+    e[rows, top] = 1
+    small = rest < _REFINE_BELOW
+    if small.any():
+        rest[small] = _exact_rest(xb[small], m[small], top[small], acc)
+    return top, m, e, rest
+
+
+#: Rows whose other-class mass r is below this are recomputed by _exact_rest.
+#: The rounding of x - m perturbs each exp(x - m) by |x - m|·eps/2 relative;
+#: log1p(r) damps that by r / ((1 + r) log1p(r)), which is ~1 for small r (a
+#: 30-eps error at r ~ 1e-17) but keeps it under 1.5 eps once r >= 16 (even
+#: with 10^6 classes).  Typical rows are far above it and pay nothing.
+_REFINE_BELOW = 16.0
+
+
+def _exact_rest(xs: Any, m: Any, top: Any, acc: np.dtype[Any]) -> Any:
+    """``sum_{c != top} exp(x_c - m)`` with ``x - m`` carried exactly as hi + lo.
+
+    TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly; then
+    ``exp(x - m) = exp(hi)·(1 + lo)`` up to ``lo**2``, evaluated in the
+    float64 accumulator.
+    """
+    neg_m = -m[:, None]
+    hi = xs + neg_m
+    bb = hi - xs
+    lo = (xs - (hi - bb)) + (neg_m - bb)
+    e = np.exp(hi.astype(acc)) * (1 + lo.astype(acc))
+    e[np.arange(xs.shape[0]), top] = 0
+    return np.sum(e, axis=1)
+
+
+def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:
+    """Target mass of a block as ``a[n, c] = u[n]·[c = y_n] + a_dense[n, c]``.
+
+    Returns ``(u, a_dense, total)`` with ``total[n] = sum_c a[n, c]`` (A in the
+    Notes), in the accumulator dtype; ``u`` is None for probability targets
+    and ``a_dense`` is None without smoothing (index targets).
+    """
+    acc, eps = p.acc, p.smoothing
+    n_classes = p.x.shape[1]
+    w = p.weights
+    if p.labels is None:
+        t = p.probs[sl].astype(acc)
+        if eps:
+            t = (1 - eps) * t + eps / n_classes
+        a = t if w is None else t * w
+        return None, a, np.sum(a, axis=1)
+    counted = p.counted[sl]
+    y = np.where(counted, p.labels[sl], 0)
+    w_y = np.ones(y.shape, acc) if w is None else w[y]
+    u = (1 - eps) * w_y * counted
+    if not eps:
+        return u, None, u
+    per_class = np.full(n_classes, 1.0, acc) if w is None else w
+    dense = np.outer(counted * (eps / n_classes), per_class)
+    return u, dense, u + np.sum(dense, axis=1)
+
+
+def _labels_of(p: _SoftmaxProblem, sl: slice) -> Any:
+    return np.where(p.counted[sl], p.labels[sl], 0)
+
+
+def _block_loss(p: _SoftmaxProblem, sl: slice, m: Any, log_partition: Any) -> Any:
+    """Per-row loss sum_c a[n, c]·(d[n, c] + L[n]) with d = m - x >= 0, L = log1p(r)."""
+    acc = p.acc
+    xb = p.x[sl]
+    u, dense, total = _coefficients(p, sl)
+    loss = total * log_partition
+    m_acc = m.astype(acc)
+    if u is not None:
+        rows = np.arange(xb.shape[0])
+        # float32 differences are exact in float64 (no rounding of m - x_y)
+        d_y = m_acc - xb[rows, _labels_of(p, sl)].astype(acc)
+        loss += u * d_y
+    if dense is not None:
+        d = m_acc[:, None] - xb.astype(acc)
+        loss += np.sum(dense * d, axis=1)
+    return loss
+
+
+def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
+                den: float) -> Any:
+    """Gradient rows (A[n]·softmax(x_n) - a[n]) / den; ``e`` is overwritten.
+
+    The target mass is divided by ``den`` before use (not multiplied by
+    1/den, which overflows for subnormal summed weights).
+
+    At the row maximum, ``A p - a`` would cancel (``p`` ≈ 1 for a confident
+    row, e.g. ``p - 1`` rounds to 0 where the truth is -1e-17); there it is
+    rewritten exactly as ``(sum_{c != top} a_c - a_top·r) / (1 + r)``.
+    """
+    u, dense, total = _coefficients(p, sl)
+    total = total / den
+    u = None if u is None else u / den
+    dense = None if dense is None else dense / den
+    rows = np.arange(e.shape[0])
+    coef = (total / (1 + rest)).astype(e.dtype)
+    g = np.multiply(e, coef[:, None], out=e)
+    a_top = np.zeros(rows.shape, total.dtype)
+    others = np.zeros(rows.shape, total.dtype)
+    if u is not None:
+        y = _labels_of(p, sl)
+        g[rows, y] -= u.astype(g.dtype)
+        a_top += np.where(y == top, u, 0)
+        others += np.where(y == top, 0, u)
+    if dense is not None:
+        g -= dense.astype(g.dtype)
+        a_top += dense[rows, top]
+        dense[rows, top] = 0
+        others += np.sum(dense, axis=1)
+    g[rows, top] = (others - a_top * rest) / (1 + rest)
+    return g
+
+
+def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
+    """Per-row losses (N,) in the accumulator dtype."""
+    n_rows, n_classes = p.x.shape
+    out = np.empty(n_rows, p.acc)
+    for sl in _row_blocks(n_rows, n_classes):
+        _, m, _, rest = _shifted_exp(p.x[sl], p.acc)
+        out[sl] = _block_loss(p, sl, m, np.log1p(rest))
+    return out
+
+
+def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
+    """Gradient (N, C) in the compute dtype, including the reduction's scale."""
+    n_rows, n_classes = p.x.shape
+    den = p.denominator()
+    if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
+        return np.zeros(p.x.shape, p.x.dtype)
+    out = np.empty(p.x.shape, p.x.dtype)
+    for sl in _row_blocks(n_rows, n_classes):
+        top, _, e, rest = _shifted_exp(p.x[sl], p.acc)
+        out[sl] = _block_grad(p, sl, top, e, rest, den)
+    return out
+
+
+def _reduce(per_example: Any, reduction: str, den: float, out_dtype: np.dtype[Any]) -> Any:
+    """Apply the reduction; an empty mean (``den == 0``) is 0, never NaN."""
+    if reduction == "none":
+        return v.restore_dtype(per_example, out_dtype)
+    total = np.sum(per_example, dtype=_accumulator(per_example.dtype))
+    if reduction == "mean":
+        total = total / den if den > 0 else np.zeros_like(total)
+    return v.restore_dtype(total, out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Public functions                                                            #
+# --------------------------------------------------------------------------- #
+
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
+    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., C, ...)
+        Unnormalised log-probabilities; the C classes lie along ``axis``.
+        Finite values only.
+    targets : array_like
+        Either integer class indices with the shape of ``logits`` without
+        ``axis`` (each in [0, C) or equal to ``ignore_index``), or probability
+        vectors with the shape of ``logits`` (non-negative, summing to 1 along
+        ``axis``).  Float targets with the index shape raise ``TypeError``.
+    axis : int, default -1
+        The class axis (negative allowed).
+    label_smoothing : float in [0, 1], default 0
+        Mixes the target with the uniform distribution:
+        :math:`t' = (1 - \varepsilon)\,t + \varepsilon / C`.
+    class_weights : array_like, shape (C,), optional
+        Non-negative weight of each class.
+    ignore_index : int, optional
+        Index targets equal to it contribute 0 to the loss and to the gradient
+        and are left out of the mean.  Only valid with index targets.
+    reduction : {"mean", "sum", "none"}, default "mean"
+    validate : bool, default True
+        Check values (finite logits, labels in range, normalised targets);
+        ``False`` skips these checks for speed on trusted data.
+
+    Returns
+    -------
+    loss : float or ndarray
+        A scalar for ``"mean"`` and ``"sum"``; shape of ``logits`` without
+        ``axis`` for ``"none"``.  The dtype of ``logits`` (promoted with float
+        probability targets as NumPy does).
+
+    Notes
+    -----
+    With :math:`p = \operatorname{softmax}(x)` and the target mass
+    :math:`a_{nc} = w_c\,t'_{nc}` (:math:`t_n` the one-hot vector of
+    :math:`y_n` for index targets), the loss of example :math:`n` is
+
+    .. math:: \ell_n = -\sum_c a_{nc} \log p_{nc}
+              = \sum_c a_{nc}\,(m_n - x_{nc}) + A_n\,\operatorname{log1p}(r_n),
+              \qquad A_n = \sum_c a_{nc},
+
+    every term non-negative (see the module docstring), so there is no
+    cancellation even when :math:`\ell_n \approx 10^{-17}`.  This is exactly
+    PyTorch's ``cross_entropy``: for index targets,
+    :math:`\ell_n = (1-\varepsilon)\,w_{y_n}(-\log p_{n y_n})
+    + \tfrac{\varepsilon}{C}\sum_c w_c(-\log p_{nc})`.
+
+    ``"mean"`` divides the sum by :math:`\sum_n w_{y_n}` over the non-ignored
+    index targets (the number of non-ignored rows without weights), and by
+    the number of rows N for probability targets -- PyTorch's convention in
+    both cases, smoothing included.  **Deviation from PyTorch:** when that
+    denominator is 0 (every target ignored, or every counted target has
+    weight 0), PyTorch returns NaN; here the mean is 0 and its gradient is 0
+    (an empty average contributes nothing), never NaN.
+
+    References
+    ----------
+    PyTorch, ``torch.nn.CrossEntropyLoss`` documentation.
+    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016
+    (label smoothing).
+
+    Examples
+    --------
+    A confidently correct prediction keeps its (tiny) loss; ``logsumexp(x) -
+    x[y]`` rounds it to 0:
+
+    >>> float(softmax_cross_entropy([[40.0, 0.0]], [0]))
+    4.248354255291589e-18
+
+    Logits of any magnitude:
+
+    >>> softmax_cross_entropy([[1e4, -1e4]], [1], reduction="none").tolist()
+    [20000.0]
+    """
+    p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
+                         class_weights=class_weights, ignore_index=ignore_index,
+                         reduction=reduction, validate=validate)
+    rows = _softmax_ce_rows(p).reshape(p.batch_shape)
+    return _reduce(rows, p.reduction, p.denominator(), p.out_dtype)
+
+
+def softmax_cross_entropy_grad(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
+    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Gradient of :func:`softmax_cross_entropy` with respect to ``logits``.
+
+    Same parameters as :func:`softmax_cross_entropy`.
+
+    Returns
+    -------
+    grad : ndarray, shape of ``logits``
+        :math:`s\,(A_n\,p_n - a_n)` along ``axis`` for every example, with
+        ``s`` = 1 / (the mean's denominator) for ``"mean"`` and 1 otherwise
+        (for ``"none"``: the gradient of the sum of the per-example losses).
+
+    Notes
+    -----
+    With the notation of :func:`softmax_cross_entropy`,
+    :math:`\partial \ell_n / \partial x_{nc} = A_n p_{nc} - a_{nc}`, which is
+    :math:`p - \text{onehot}(y)` in the plain case.  Each row sums to
+    :math:`A_n - A_n = 0` and has L1 norm at most :math:`2 A_n`.
+    :math:`p` is computed as ``exp(x - m) / (1 + r)`` (no overflow); ignored
+    rows have :math:`a = 0` and get an exact 0 gradient.
+
+    Examples
+    --------
+    >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
+    [[0.5, -0.5]]
+    """
+    p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
+                         class_weights=class_weights, ignore_index=ignore_index,
+                         reduction=reduction, validate=validate)
+    moved_shape = (*p.batch_shape, p.x.shape[1])
+    g = np.moveaxis(_softmax_ce_grad_rows(p).reshape(moved_shape), -1, p.axis)
+    return v.restore_dtype(g, p.out_dtype)
+
+
+@dataclass(frozen=True)
+class _BinaryProblem:
+    z: Any
+    y: Any
+    pos_weight: Any
+    reduction: str
+    out_dtype: np.dtype[Any]
+
+    def denominator(self) -> float:
+        """``"mean"`` averages over every element (PyTorch); 0 = an empty mean."""
+        return float(self.z.size) if self.reduction == "mean" else 1.0
+
+
+def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction: str,
+                    validate: bool, pos_weight: ArrayLike | None = None) -> _BinaryProblem:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    z, out_dtype = v.as_float_array(values, name)
+    y, compute, out_dtype = _as_targets(targets, z.dtype, out_dtype)
+    v.check_same_shape(z, y, name, "targets")
+    z, y = z.astype(compute, copy=False), y.astype(compute, copy=False)
+    if validate:
+        (v.check_unit_interval if name == "probs" else v.check_finite)(z, name)
+        v.check_unit_interval(y, "targets")
+    pw = None
+    if pos_weight is not None:
+        pw = _as_weights(pos_weight, "pos_weight", compute)
+        v.check_broadcastable(pw.shape, z.shape, "pos_weight")
+    return _BinaryProblem(z, y, pw, reduction, out_dtype)
+
+
+def sigmoid_binary_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Binary cross-entropy between ``sigmoid(logits)`` and targets in [0, 1].
+
+    Parameters
+    ----------
+    logits : array_like
+        Finite logits :math:`z`, any shape.
+    targets : array_like, same shape as ``logits``
+        Soft or hard targets :math:`y \in [0, 1]`.
+    pos_weight : array_like, optional
+        Non-negative weight of the positive term, broadcastable to the shape
+        of ``logits`` (typically one weight per class on the last axis), as in
+        PyTorch.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element.
+    validate : bool, default True
+
+    Returns
+    -------
+    loss : float or ndarray (shape of ``logits`` for ``"none"``)
+
+    Notes
+    -----
+    .. math:: \ell = -\big[\,p_w\,y \log\sigma(z) + (1 - y)\log(1 - \sigma(z))\big]
+              = p_w\,y\,\operatorname{softplus}(-z) + (1 - y)\operatorname{softplus}(z),
+
+    using :math:`-\log\sigma(z) = \operatorname{softplus}(-z)` and
+    :math:`-\log(1 - \sigma(z)) = \operatorname{softplus}(z)`.  Both terms are
+    non-negative and each softplus is evaluated as
+    :math:`\max(z, 0) + \operatorname{log1p}(e^{-|z|})`, so the loss neither
+    overflows (``|z|`` of 1e4 and beyond) nor cancels: for :math:`p_w = 1` it
+    equals :math:`\operatorname{softplus}(z) - yz` without that form's
+    cancellation near its minimum.
+
+    References
+    ----------
+    PyTorch, ``torch.nn.BCEWithLogitsLoss`` documentation.
+
+    Examples
+    --------
+    >>> float(sigmoid_binary_cross_entropy(-40.0, 0.0))
+    4.248354255291589e-18
+    >>> float(sigmoid_binary_cross_entropy(-1e4, 1.0))
+    10000.0
+    """
+    p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
+    pos = softplus(-p.z, validate=False)
+    if p.pos_weight is not None:
+        pos = pos * p.pos_weight
+    loss = p.y * pos + (1 - p.y) * softplus(p.z, validate=False)
+    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
+
+
+def sigmoid_binary_cross_entropy_grad(
+    logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Gradient of :func:`sigmoid_binary_cross_entropy` with respect to ``logits``.
+
+    Returns
+    -------
+    grad : ndarray, shape of ``logits``
+
+    Notes
+    -----
+    .. math:: \partial\ell / \partial z = (1 - y)\,\sigma(z) - p_w\,y\,\sigma(-z),
+
+    which is :math:`\sigma(z) - y` for :math:`p_w = 1`; written with
+    :math:`\sigma(\pm z)` so that hard targets get a result accurate to the
+    last digit in both tails.  Scaled by 1 / (number of elements) for
+    ``"mean"``; for ``"none"`` it is the gradient of the sum.
+
+    Examples
+    --------
+    >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
+    -0.5
+    """
+    p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
+    neg = sigmoid(-p.z, validate=False)
+    if p.pos_weight is not None:
+        neg = neg * p.pos_weight
+    g = (1 - p.y) * sigmoid(p.z, validate=False) - p.y * neg
+    den = p.denominator()
+    g = np.asarray(g, p.z.dtype) / p.z.dtype.type(den) if den else np.zeros_like(p.z)
+    return v.restore_dtype(g, p.out_dtype)
+
+
+def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str = "mean",
+                         validate: bool = True) -> Any:
+    r"""Binary cross-entropy from probabilities: :math:`-[y\log p + (1-y)\log(1-p)]`.
+
+    Parameters
+    ----------
+    probs : array_like
+        Probabilities :math:`p \in [0, 1]`; exactly 0 and 1 are allowed.
+    targets : array_like, same shape as ``probs``
+        Targets :math:`y \in [0, 1]`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+    validate : bool, default True
+
+    Returns
+    -------
+    loss : float or ndarray (shape of ``probs`` for ``"none"``)
+
+    Notes
+    -----
+    Evaluated as ``-(xlogy(y, p) + xlog1py(1 - y, -p))``: ``log1p(-p)`` keeps
+    the digits of :math:`\log(1 - p)` for small :math:`p`, and the convention
+    :math:`0 \log 0 = 0` makes a probability of exactly 0 or 1 give 0 where
+    the target agrees and :math:`+\infty` where it disagrees -- never NaN.
+    Nothing is clipped: PyTorch clamps each log at -100, so its loss at
+    :math:`p = 10^{-300}, y = 1` is 100 instead of 690.8.  Prefer
+    :func:`sigmoid_binary_cross_entropy` on logits when you have them.
+
+    References
+    ----------
+    PyTorch, ``torch.nn.BCELoss`` documentation (for the clamp).
+
+    Examples
+    --------
+    >>> float(binary_cross_entropy(1e-300, 1.0))
+    690.7755278982137
+    >>> binary_cross_entropy([0.0, 1.0, 0.0], [0.0, 1.0, 1.0], reduction="none").tolist()
+    [0.0, 0.0, inf]
+    """
+    p = _binary_problem(probs, targets, "probs", reduction, validate)
+    with np.errstate(divide="ignore"):
+        # + 0.0 turns the -0.0 of agreeing targets into 0.0
+        loss = -(sps.xlogy(p.y, p.z) + sps.xlog1py(1 - p.y, -p.z)) + 0.0
+    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)

@@ -1,0 +1,418 @@
+"""Unit, edge-case, bad-input and mpmath accuracy tests of mlmath.losses.
+
+Accuracy references are evaluated at 50 digits (``tests/_oracles.py``) on the
+exact binary values of the inputs; the bound is 4 eps of the input dtype
+(relative, per element) on the hard cases named in the issue.
+"""
+
+from __future__ import annotations
+
+import re
+
+import mpmath
+import numpy as np
+import pytest
+
+import mlmath as mm
+from tests._oracles import (
+    DPS,
+    assert_accurate,
+    mp_binary_cross_entropy,
+    mp_sigmoid,
+    mp_sigmoid_binary_cross_entropy,
+    mp_softmax_cross_entropy,
+    mp_softmax_cross_entropy_grad,
+    smoothed_mass,
+)
+
+DTYPES = [np.float32, np.float64]
+#: Worst relative error allowed on the hard cases, in eps of the dtype.
+MAX_EPS = 4
+
+
+# --------------------------------------------------------------------------- #
+# Reference helpers                                                           #
+# --------------------------------------------------------------------------- #
+
+def _mp_rows(x2d, masses):
+    """Per-row loss references for (N, C) logits and their target masses."""
+    with mpmath.workdps(DPS):
+        return np.array([float(mp_softmax_cross_entropy([mpmath.mpf(float(v)) for v in row], a))
+                         for row, a in zip(x2d, masses, strict=True)])
+
+
+def _mp_grad_rows(x2d, masses):
+    with mpmath.workdps(DPS):
+        return np.array([[float(g) for g in mp_softmax_cross_entropy_grad(
+            [mpmath.mpf(float(v)) for v in row], a)] for row, a in zip(x2d, masses, strict=True)])
+
+
+def _masses(x2d, targets, **kw):
+    return [smoothed_mass(x2d.shape[1], t, **kw) for t in targets]
+
+
+def _check_softmax_accuracy(x, labels, label, *, grad=True, **kw):
+    """Loss (reduction none) and gradient (reduction sum) of every row within MAX_EPS."""
+    x = np.asarray(x)
+    weights = kw.get("class_weights")
+    masses = _masses(x, labels, smoothing=kw.get("label_smoothing", 0.0), weights=weights)
+    got = mm.softmax_cross_entropy(x, labels, reduction="none", **kw)
+    assert got.dtype == x.dtype
+    assert_accurate(got, _mp_rows(x, masses), max_eps=MAX_EPS, dtype=x.dtype,
+                    label=f"{label}:loss", points=[r.tolist() for r in x])
+    if grad:
+        g = mm.softmax_cross_entropy_grad(x, labels, reduction="sum", **kw)
+        _assert_grad_accurate(g, _mp_grad_rows(x, masses), x, label=f"{label}:grad")
+
+
+def _assert_grad_accurate(g, ref, x, *, label):
+    """Per element, |g - ref| <= (MAX_EPS + |x - max|/2)·eps·max(|ref|, tiny).
+
+    Why the |x - max|/2 term: the gradient uses exp(x - max) with x - max
+    rounded (half an ulp of the difference), a relative change of |x - max|·eps/2
+    -- exactly what rounding the input logit itself does, so it is backward
+    stable; the loss removes it (``_exact_rest``) but the gradient's hot path
+    does not pay for that.  ``tiny`` floors subnormal results.
+    """
+    eps, tiny = float(np.finfo(x.dtype).eps), float(np.finfo(x.dtype).tiny)
+    gap = np.max(x, axis=-1, keepdims=True).astype(np.float64) - x
+    err = np.abs(g.astype(np.float64) - ref) / (np.maximum(np.abs(ref), tiny) * eps)
+    bad = err > MAX_EPS + gap / 2
+    assert not bad.any(), (
+        f"[accuracy:{label}] {int(bad.sum())} of {bad.size} bad; worst {err.max():.3g} eps at "
+        f"{np.unravel_index(np.argmax(err - gap / 2), err.shape)}; got {g[bad][:3]!r}, "
+        f"expected {ref[bad][:3]!r}")
+
+
+# --------------------------------------------------------------------------- #
+# softmax_cross_entropy: accuracy on the hard cases                           #
+# --------------------------------------------------------------------------- #
+
+@pytest.mark.parametrize("dtype", DTYPES)
+class TestSoftmaxCrossEntropyAccuracy:
+    def test_extreme_logits(self, dtype):
+        """Logits of +-1e4 (and mixed scales): every label, loss and gradient."""
+        x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4 - 1, 3.0],
+                      [0.5, -1e4, 1e4]], dtype)
+        for label in range(3):
+            _check_softmax_accuracy(x, np.full(4, label), f"pm1e4-label{label}")
+
+    def test_confident_correct_row_near_zero(self, dtype):
+        """Loss ~ 1e-17..1e-30 (SciPy and PyTorch return 0) via log1p of the other mass."""
+        x = np.array([[37.8, 0.0, -3.0], [40.0, 0.0, 2.0], [70.0, 1.0, 1.0], [20.0, 0.0, 0.0]],
+                     dtype)
+        _check_softmax_accuracy(x, np.zeros(4, int), "confident-correct")
+        assert mm.softmax_cross_entropy(x[:1], [0]) > 3.8e-17 * (1 - 1e-6)
+
+    def test_target_at_smallest_logit(self, dtype):
+        """The label sits at the minimum logit, far below the others."""
+        rng = np.random.default_rng(7)
+        x = rng.normal(0, 30, size=(6, 9)).astype(dtype)
+        _check_softmax_accuracy(x, np.argmin(x, axis=1), "smallest-logit")
+
+    def test_smoothing_with_confident_wrong_class(self, dtype):
+        """Smoothing 0.1, with and without weights, when one wrong class dominates."""
+        x = np.array([[0.0, 60.0, -5.0, 2.0], [-1e4, 1e4, 0.0, 1.0], [3.0, 50.0, 3.0, 3.0]], dtype)
+        labels = np.zeros(3, int)
+        _check_softmax_accuracy(x, labels, "smooth-wrong", label_smoothing=0.1)
+        _check_softmax_accuracy(x, labels, "smooth-wrong-weighted", label_smoothing=0.1,
+                                class_weights=[2.0, 0.5, 1.0, 3.0])
+
+    def test_probability_targets(self, dtype):
+        """Soft targets with exact zeros and smoothing, against the 50-digit loss."""
+        x = np.array([[1e4, 0.0, -1e4], [40.0, 0.0, 1.0]], dtype)
+        t = np.array([[0.75, 0.25, 0.0], [1.0, 0.0, 0.0]], dtype)
+        for eps in (0.0, 0.2):
+            masses = _masses(x, t, smoothing=eps)
+            got = mm.softmax_cross_entropy(x, t, label_smoothing=eps, reduction="none")
+            assert_accurate(got, _mp_rows(x, masses), max_eps=MAX_EPS, dtype=dtype,
+                            label=f"probs-eps{eps}")
+
+
+def test_float32_with_32000_classes():
+    """float32, C = 32,000: a confident row (label at the max) and a random label, <= 4 eps.
+
+    (Two rows: each 50-digit reference costs 32,000 mpmath exponentials.)
+    """
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 4, size=(2, 32000)).astype(np.float32)
+    x[0, 17] = 60.0  # a confident row: its loss is ~ sum_c e^{x_c - 60} ~ 1e-14
+    labels = np.array([17, 12345])
+    _check_softmax_accuracy(x, labels, "32000-classes", grad=False)
+
+
+# --------------------------------------------------------------------------- #
+# softmax_cross_entropy: semantics                                             #
+# --------------------------------------------------------------------------- #
+
+class TestSoftmaxCrossEntropySemantics:
+    def test_two_classes_closed_form(self):
+        """CE of two classes is softplus(x_other - x_label)."""
+        x = np.array([[0.3, -1.2], [5.0, 2.0]])
+        np.testing.assert_allclose(mm.softmax_cross_entropy(x, [1, 0], reduction="none"),
+                                   np.logaddexp(0, [0.3 + 1.2, 2.0 - 5.0]), rtol=1e-15)
+
+    @pytest.mark.parametrize("axis", [0, 1, -1, 2])
+    def test_axis_equals_moveaxis(self, axis):
+        """Any class axis gives the class-last result with the axis moved."""
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(2, 3, 4))
+        labels = rng.integers(0, x.shape[axis], size=np.delete(x.shape, axis))
+        last = np.moveaxis(x, axis, -1)
+        kw = {"label_smoothing": 0.1, "reduction": "none"}
+        np.testing.assert_array_equal(mm.softmax_cross_entropy(x, labels, axis=axis, **kw),
+                                      mm.softmax_cross_entropy(last, labels, **kw))
+        np.testing.assert_array_equal(
+            mm.softmax_cross_entropy_grad(x, labels, axis=axis, **kw),
+            np.moveaxis(mm.softmax_cross_entropy_grad(last, labels, **kw), -1, axis))
+
+    def test_single_example_without_batch(self):
+        """1-D logits with a scalar label give a scalar loss and a (C,) gradient."""
+        assert np.ndim(mm.softmax_cross_entropy([1.0, 2.0, 3.0], 2, reduction="none")) == 0
+        assert mm.softmax_cross_entropy_grad([1.0, 2.0, 3.0], 2).shape == (3,)
+
+    @pytest.mark.parametrize(("logits_dtype", "target_dtype", "out"), [
+        (np.float32, None, np.float32), (np.float16, None, np.float16),
+        (np.int64, None, np.float64), (np.float32, np.float64, np.float64),
+        (np.float32, np.float32, np.float32), (np.float32, np.int64, np.float32),
+    ])
+    def test_dtype_rules(self, logits_dtype, target_dtype, out):
+        """float32/16 kept, ints -> float64, float targets promote, int one-hots do not."""
+        x = np.array([[1, 2, 0]], logits_dtype)
+        t = [2] if target_dtype is None else np.array([[0, 0, 1]], target_dtype)
+        assert np.asarray(mm.softmax_cross_entropy(x, t)).dtype == out
+        assert mm.softmax_cross_entropy_grad(x, t).dtype == out
+
+    def test_all_ignored_mean_is_zero(self):
+        """Every target ignored: mean 0.0 and gradient 0 (PyTorch gives NaN; documented)."""
+        x = np.array([[1.0, 2.0], [3.0, -1.0]])
+        assert mm.softmax_cross_entropy(x, [-100, -100], ignore_index=-100) == 0.0
+        assert not mm.softmax_cross_entropy_grad(x, [-100, -100], ignore_index=-100).any()
+
+    def test_zero_total_weight_mean_is_zero(self):
+        """Counted targets whose weights are all 0: mean 0.0, gradient 0."""
+        x = np.array([[1.0, 2.0], [3.0, -1.0]])
+        assert mm.softmax_cross_entropy(x, [0, 0], class_weights=[0.0, 1.0]) == 0.0
+        assert not mm.softmax_cross_entropy_grad(x, [0, 0], class_weights=[0.0, 1.0]).any()
+
+    def test_ignored_rows_have_zero_loss_and_gradient(self):
+        """An ignored row contributes exactly 0 to ``none`` and to the gradient."""
+        x = np.array([[1.0, 2.0], [3.0, -1.0]])
+        assert mm.softmax_cross_entropy(x, [1, 7], ignore_index=7, reduction="none")[1] == 0.0
+        assert not mm.softmax_cross_entropy_grad(x, [1, 7], ignore_index=7)[1].any()
+
+    def test_ignore_index_inside_the_class_range(self):
+        """ignore_index may be a real class (PyTorch allows it): that class is dropped."""
+        x = np.array([[1.0, 2.0], [3.0, -1.0]])
+        assert mm.softmax_cross_entropy(x, [0, 1], ignore_index=0) == pytest.approx(
+            mm.softmax_cross_entropy(x[1:], [1]), rel=1e-15)
+
+    def test_reduction_shapes(self):
+        """none keeps the batch shape; sum and mean are scalars."""
+        x = np.zeros((2, 3, 4))
+        labels = np.zeros((2, 3), int)
+        assert mm.softmax_cross_entropy(x, labels, reduction="none").shape == (2, 3)
+        assert np.ndim(mm.softmax_cross_entropy(x, labels, reduction="sum")) == 0
+        assert mm.softmax_cross_entropy(x, labels) == pytest.approx(np.log(4), rel=1e-15)
+
+    def test_validate_false_gives_the_same_result(self):
+        """validate=False only skips checks."""
+        x = np.array([[1.0, 2.0, 0.5]])
+        assert mm.softmax_cross_entropy(x, [1], validate=False) == mm.softmax_cross_entropy(x, [1])
+
+    def test_empty_batch(self):
+        """No rows: sum 0, mean 0 (the empty-mean convention), gradient of shape (0, C)."""
+        x = np.zeros((0, 3))
+        labels = np.zeros(0, int)
+        assert mm.softmax_cross_entropy(x, labels, reduction="sum") == 0.0
+        assert mm.softmax_cross_entropy(x, labels) == 0.0
+        assert mm.softmax_cross_entropy_grad(x, labels).shape == (0, 3)
+
+
+# --------------------------------------------------------------------------- #
+# sigmoid_binary_cross_entropy and binary_cross_entropy                       #
+# --------------------------------------------------------------------------- #
+
+_Z = np.array([-1e4, -700.0, -40.0, -10.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 10.0, 40.0, 700.0, 1e4])
+_Y = np.array([0.0, 0.25, 1.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pos_weight", [None, 3.0])
+def test_sigmoid_binary_cross_entropy_accuracy(dtype, pos_weight):
+    """Loss and gradient on a grid of logits out to +-1e4, hard and soft targets."""
+    z, y = (a.astype(dtype) for a in np.meshgrid(_Z, _Y))
+    z = z[np.abs(z) <= np.finfo(dtype).max]
+    y = y.reshape(z.shape)
+    pw = 1.0 if pos_weight is None else pos_weight
+    pairs = list(zip(z.flat, y.flat, strict=True))
+    with mpmath.workdps(DPS):
+        mp_pairs = [(mpmath.mpf(float(a)), mpmath.mpf(float(b))) for a, b in pairs]
+        ref = [float(mp_sigmoid_binary_cross_entropy(a, b, pw)) for a, b in mp_pairs]
+        ref_g = [float((1 - b) * mp_sigmoid(a) - pw * b * mp_sigmoid(-a)) for a, b in mp_pairs]
+    got = mm.sigmoid_binary_cross_entropy(z, y, pos_weight=pos_weight, reduction="none")
+    assert got.dtype == dtype
+    # references are rounded to the dtype: 1e-304 is 0 in float32 (no digits to lose)
+    ref, ref_g = (np.asarray(r).astype(dtype) for r in (ref, ref_g))
+    assert_accurate(got, ref, max_eps=MAX_EPS, dtype=dtype, label="sigmoid-bce",
+                    points=pairs)
+    # the soft-target gradient cancels near sigma(z) = y (inherent); hard targets do not
+    hard = (y.reshape(-1) != 0.25)
+    g = mm.sigmoid_binary_cross_entropy_grad(z, y, pos_weight=pos_weight, reduction="sum")
+    assert_accurate(g.reshape(-1)[hard], ref_g[hard], max_eps=MAX_EPS, dtype=dtype,
+                    label="sigmoid-bce-grad")
+
+
+def test_sigmoid_binary_cross_entropy_near_zero():
+    """sigmoid_binary_cross_entropy(-40, 0) = log1p(e^-40) ~ 4.25e-18, not 0."""
+    assert mm.sigmoid_binary_cross_entropy(-40.0, 0.0) == pytest.approx(4.248354255291589e-18,
+                                                                         rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_binary_cross_entropy_accuracy(dtype):
+    """From probabilities, tiny p (1e-300: 690.8, PyTorch clamps to 100) and p near 1."""
+    tiny = float(np.finfo(dtype).tiny)
+    p = np.array([tiny, 1e-300, 1e-10, 0.3, 0.5, 0.9, 1 - 2.0**-23, 1 - 2.0**-53], dtype)
+    p = p[(p > 0) & (p < 1)]
+    for y in (0.0, 0.25, 1.0):
+        with mpmath.workdps(DPS):
+            ref = [float(mp_binary_cross_entropy(mpmath.mpf(float(q)), mpmath.mpf(y))) for q in p]
+        got = mm.binary_cross_entropy(p, np.full_like(p, y), reduction="none")
+        assert_accurate(got, ref, max_eps=MAX_EPS, dtype=dtype, label=f"bce-y{y}")
+    assert mm.binary_cross_entropy(1e-300, 1.0) == pytest.approx(690.7755278982137, rel=1e-15)
+
+
+def test_binary_cross_entropy_exact_zero_and_one():
+    """p in {0, 1}: 0 where the target agrees, +inf where it disagrees, never NaN."""
+    p = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    y = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 0.5])
+    got = mm.binary_cross_entropy(p, y, reduction="none")
+    np.testing.assert_array_equal(got, [0.0, np.inf, np.inf, 0.0, np.inf, np.inf])
+    assert not np.signbit(got).any()
+    assert mm.binary_cross_entropy(p, y) == np.inf
+
+
+def test_binary_reductions_average_every_element():
+    """mean = sum / number of elements (PyTorch), for both binary losses."""
+    z = np.array([[0.5, -2.0], [3.0, 0.0]])
+    y = np.array([[1.0, 0.0], [0.5, 1.0]])
+    for fn, arg in ((mm.sigmoid_binary_cross_entropy, z), (mm.binary_cross_entropy, mm.sigmoid(z))):
+        assert fn(arg, y) == pytest.approx(fn(arg, y, reduction="sum") / 4, rel=1e-15)
+        assert fn(arg, y, reduction="none").shape == (2, 2)
+    g_sum = mm.sigmoid_binary_cross_entropy_grad(z, y, reduction="sum")
+    np.testing.assert_allclose(mm.sigmoid_binary_cross_entropy_grad(z, y), g_sum / 4, rtol=1e-15)
+
+
+def test_pos_weight_broadcasts_over_the_last_axis():
+    """pos_weight of shape (C,) weights the positive term of every row's class c."""
+    z = np.array([[0.5, -2.0, 1.0]] * 2)
+    y = np.array([[1.0, 0.0, 0.3]] * 2)
+    pw = np.array([2.0, 5.0, 0.5])
+    expected = pw * y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)
+    np.testing.assert_allclose(mm.sigmoid_binary_cross_entropy(z, y, pos_weight=pw,
+                                                               reduction="none"),
+                               expected, rtol=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# Bad input: exact exception type and a message naming the argument            #
+# --------------------------------------------------------------------------- #
+
+_X = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+_SCE = (mm.softmax_cross_entropy, mm.softmax_cross_entropy_grad)
+_SBCE = (mm.sigmoid_binary_cross_entropy, mm.sigmoid_binary_cross_entropy_grad)
+
+BAD_SOFTMAX = [
+    # (id, args, kwargs, exception, message pattern)
+    ("label-out-of-range", (_X, [0, 3]), {}, ValueError,
+     r"`targets`: expected class indices in \[0, 3\), got 3 at index \[1\]"),
+    ("label-negative", (_X, [-1, 0]), {}, ValueError, r"`targets`: .*got -1 at index \[0\]"),
+    ("label-not-ignore", (_X, [-100, 5]), {"ignore_index": -100}, ValueError,
+     r"`targets`: .* or ignore_index=-100, got 5 at index \[1\]"),
+    ("label-float-dtype", (_X, [0.0, 1.0]), {}, TypeError,
+     r"`targets`: expected an integer dtype for class labels, got float64"),
+    ("probs-not-normalised", (_X, [[0.5, 0.4, 0.0], [1.0, 0.0, 0.0]]), {}, ValueError,
+     r"`targets`: expected entries summing to 1 .* at batch index \[0\]"),
+    ("probs-negative", (_X, [[1.5, -0.5, 0.0], [1.0, 0.0, 0.0]]), {}, ValueError,
+     r"`targets`: expected non-negative values, got \S*-0.5\S* at index \[0, 1\]"),
+    ("shape-mismatch", (_X, [0, 1, 2]), {}, ValueError,
+     r"`targets`: expected class indices of shape \(2,\) or probabilities of shape \(2, 3\)"),
+    ("weights-wrong-length", (_X, [0, 1]), {"class_weights": [1.0, 2.0]}, ValueError,
+     r"`class_weights`: expected shape \(3,\), one weight per class, got \(2,\)"),
+    ("weights-negative", (_X, [0, 1]), {"class_weights": [1.0, -2.0, 1.0]}, ValueError,
+     r"`class_weights`: expected non-negative values, got \S*-2.0\S* at index \[1\]"),
+    ("weights-nan", (_X, [0, 1]), {"class_weights": [1.0, np.nan, 1.0]}, ValueError,
+     r"`class_weights`: expected finite values"),
+    ("smoothing-above-1", (_X, [0, 1]), {"label_smoothing": 1.5}, ValueError,
+     r"`label_smoothing`: expected a value in \[0, 1\], got 1.5"),
+    ("smoothing-negative", (_X, [0, 1]), {"label_smoothing": -0.1}, ValueError,
+     r"`label_smoothing`: expected a value in \[0, 1\], got -0.1"),
+    ("smoothing-array", (_X, [0, 1]), {"label_smoothing": [0.1]}, TypeError,
+     r"`label_smoothing`: expected a real scalar"),
+    ("unknown-reduction", (_X, [0, 1]), {"reduction": "avg"}, ValueError,
+     r"`reduction`: expected one of \['mean', 'sum', 'none'\], got 'avg'"),
+    ("ignore-index-float", (_X, [0, 1]), {"ignore_index": 1.5}, TypeError,
+     r"`ignore_index`: expected an integer or None, got 1.5"),
+    ("ignore-index-with-probs", (_X, np.eye(3)[[0, 1]]), {"ignore_index": -100}, ValueError,
+     r"`ignore_index`: applies only to integer class targets"),
+    ("logits-nan", (np.array([[1.0, np.nan]]), [0]), {}, ValueError,
+     r"`logits`: expected finite values, got nan at index \[0, 1\]"),
+    ("logits-inf", (np.array([[1.0, -np.inf]]), [0]), {}, ValueError,
+     r"`logits`: expected finite values, got -inf at index \[0, 1\]"),
+    ("logits-complex", (np.array([[1.0, 2j]]), [0]), {}, TypeError, r"`logits`: expected a real"),
+    ("logits-scalar", (1.0, 0), {}, ValueError, r"`logits`: expected at least one dimension"),
+    ("logits-empty-axis", (np.zeros((2, 0)), [0, 0]), {}, ValueError,
+     r"`logits`: expected a non-empty axis"),
+    ("axis-out-of-range", (_X, [0, 1, 2]), {"axis": 2}, ValueError,
+     r"`axis`: expected an axis in \[-2, 1\]"),
+    ("targets-string", (_X, "ab"), {}, ValueError, r"`targets`: expected class indices of shape"),
+]
+
+BAD_BINARY = [
+    ("targets-above-1", (np.zeros(2), [0.0, 1.5]), {}, ValueError,
+     r"`targets`: expected values in \[0, 1\], got \S*1.5\S* at index \[1\]"),
+    ("targets-negative", (np.zeros(2), [-0.5, 1.0]), {}, ValueError,
+     r"`targets`: expected values in \[0, 1\], got \S*-0.5\S* at index \[0\]"),
+    ("shape-mismatch", (np.zeros(2), [0.0, 1.0, 1.0]), {}, ValueError,
+     r"`targets`: expected the shape of `(logits|probs)` \(2,\), got \(3,\)"),
+    ("unknown-reduction", (np.zeros(2), [0.0, 1.0]), {"reduction": None}, ValueError,
+     r"`reduction`: expected one of"),
+    ("targets-complex", (np.zeros(2), np.array([0j, 1])), {}, TypeError,
+     r"`targets`: expected a real"),
+]
+
+BAD_LOGITS_ONLY = [
+    ("logits-inf", (np.array([np.inf, 0.0]), [0.0, 1.0]), {}, ValueError,
+     r"`logits`: expected finite values, got inf at index \[0\]"),
+    ("pos-weight-negative", (np.zeros((2, 3)), np.ones((2, 3))), {"pos_weight": [1.0, -1.0, 1.0]},
+     ValueError, r"`pos_weight`: expected non-negative values, got \S*-1.0\S* at index \[1\]"),
+    ("pos-weight-shape", (np.zeros((2, 3)), np.ones((2, 3))), {"pos_weight": [1.0, 1.0]},
+     ValueError, r"`pos_weight`: expected a shape broadcastable to \(2, 3\), got \(2,\)"),
+]
+
+BAD_PROBS_ONLY = [
+    ("probs-above-1", (np.array([0.5, 1.5]), [0.0, 1.0]), {}, ValueError,
+     r"`probs`: expected values in \[0, 1\], got \S*1.5\S* at index \[1\]"),
+    ("probs-nan", (np.array([0.5, np.nan]), [0.0, 1.0]), {}, ValueError,
+     r"`probs`: expected values in \[0, 1\], got \S*nan\S* at index \[1\]"),
+]
+
+
+def _cases(table, functions):
+    return [pytest.param(fn, *case[1:], id=f"{fn.__name__}-{case[0]}")
+            for case in table for fn in functions]
+
+
+@pytest.mark.parametrize(("fn", "args", "kwargs", "exc", "pattern"), [
+    *_cases(BAD_SOFTMAX, _SCE),
+    *_cases(BAD_BINARY, (*_SBCE, mm.binary_cross_entropy)),
+    *_cases(BAD_LOGITS_ONLY, _SBCE),
+    *_cases(BAD_PROBS_ONLY, (mm.binary_cross_entropy,)),
+])
+def test_bad_input_is_named(fn, args, kwargs, exc, pattern):
+    """Each bad input raises the documented exception type; the message names the argument."""
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    assert type(info.value) is exc
+    assert re.search(pattern, str(info.value)), str(info.value)
