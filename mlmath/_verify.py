@@ -101,15 +101,22 @@ summary columns (one line per topic, from the test module's name):
   tests       other tests                 doctests  docstring examples
   failed, skipped, time (summed test durations; worker time with -n)
 
-exit code: 0 only when at least one test passed, none failed, and neither the
-derivation drift check nor the claims audit failed ("not installed" is not a
-failure); 1 otherwise.
+exit code: 0 only when at least one test passed, none failed, every test module
+imported, and neither the derivation drift check nor the claims audit failed
+("not installed" is not a failure); 1 otherwise; 2 when pytest, hypothesis (or
+pytest-xdist, for -n) is not installed.
 
 examples:
   mlmath verify -n auto                      # everything, on every core
   mlmath verify --profile dev -- -k special  # one topic, quickly
   mlmath verify --profile thorough           # release check: many more examples
 """
+
+
+def _parallel(workers: object) -> bool:
+    """Whether ``-n`` asks for pytest-xdist workers (0 or empty: run serially)."""
+    return str(workers) not in ("0", "")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``mlmath verify`` (the parser is built by ``mlmath.cli``)."""
@@ -140,7 +147,7 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rsxX", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report}",
            f"--hypothesis-profile={args.profile}"]
-    if str(args.workers) not in ("0", ""):
+    if _parallel(args.workers):
         cmd += ["-n", str(args.workers)]
     cmd += [d for d in TEST_DIRS if (root / d).is_dir()]
     return cmd + extra
@@ -158,7 +165,7 @@ def _child_environment(root: Path) -> dict[str, str]:
 def missing_requirements(workers: str) -> list[str]:
     """Distributions ``mlmath verify`` needs that are not installed."""
     needed = {"pytest": "pytest", "hypothesis": "hypothesis"}
-    if str(workers) not in ("0", ""):
+    if _parallel(workers):
         needed["xdist"] = "pytest-xdist (for -n)"
     return [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
 
@@ -171,8 +178,8 @@ def run(args: argparse.Namespace) -> int:
               "python -m pip install -e \".[test]\"", file=sys.stderr)
         return 2
     root = source_root(args.root)
-    workers = {"0": "serial", "": "serial", "1": "1 worker"}.get(str(args.workers),
-                                                                 f"{args.workers} workers")
+    workers = ("serial" if not _parallel(args.workers) else
+               "1 worker" if str(args.workers) == "1" else f"{args.workers} workers")
     print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlmath-verify-") as tmp:
         report_path = Path(tmp) / "report.json"
