@@ -1,0 +1,241 @@
+"""Claims of article #22, regularisation (key ``REG``; the article stops mid-list).
+
+The experiment behind REG-3-generalisation is ridge regression,
+w_λ = argmin ‖X w - y‖² + λ‖w‖² = (XᵀX + λI)⁻¹ Xᵀ y, across λ on seeded data.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import partial
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from mlmath.audit._core import Outcome, claim
+from mlmath.audit._evidence import (
+    Budget,
+    Proof,
+    by_setting,
+    established,
+    exists,
+    facts,
+    forall,
+    vague,
+)
+from mlmath.audit._num import fmt
+from mlmath.audit._references import REFERENCES, cite
+
+__all__ = ["LAMBDAS", "ridge", "ridge_experiment"]
+
+reg_claim = partial(claim, article="REG")
+
+#: λ grid of the deterministic experiment (0 = least squares).
+LAMBDAS: tuple[float, ...] = (0.0, 1e-3, 1e-2, 1e-1, 1.0, 3.0, 10.0, 30.0, 100.0, 1e3, 1e4)
+
+
+def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Ridge solution (XᵀX + λI)⁻¹Xᵀy (least squares at λ = 0, X of full column rank)."""
+    p = x.shape[1]
+    return np.linalg.solve(x.T @ x + lam * np.eye(p), x.T @ y)
+
+
+def ridge_experiment(*, n_train: int = 20, n_test: int = 2000, p: int = 15, noise: float = 1.0,
+                     seed: int = 0) -> list[tuple[float, float, float]]:
+    """(λ, train MSE, test MSE) across :data:`LAMBDAS` for y = x·w* + noise (seeded)."""
+    rng = np.random.default_rng(seed)
+    w_true = rng.standard_normal(p)
+    x_tr, x_te = rng.standard_normal((n_train, p)), rng.standard_normal((n_test, p))
+    y_tr = x_tr @ w_true + noise * rng.standard_normal(n_train)
+    y_te = x_te @ w_true + noise * rng.standard_normal(n_test)
+    rows = []
+    for lam in LAMBDAS:
+        w = ridge(x_tr, y_tr, lam)
+        rows.append((lam, float(np.mean((x_tr @ w - y_tr) ** 2)),
+                     float(np.mean((x_te @ w - y_te) ** 2))))
+    return rows
+
+
+def _table(rows: list[tuple[float, float, float]]) -> str:
+    return "; ".join(f"λ={lam:g}: train {tr:.3f}, test {te:.3f}" for lam, tr, te in rows)
+
+
+def _known(*keys: str) -> Outcome:
+    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
+                 source="; ".join(cite(k) for k in keys))
+
+
+@reg_claim(
+    id="REG-0-definition", section="intro, 1, 2 item 2",
+    paraphrase="Regularisation prevents overfitting by adding a penalty term during training "
+               "that constrains the model's complexity; overfitting is common in deep learning.",
+    formal="regularisation = adding a penalty term to the loss",
+    expected="conditional",
+    corrected="Penalties (L1, L2, elastic net) are one family; regularisation in general is any "
+              "change meant to reduce generalisation error rather than training error, "
+              "including dropout, early stopping, data augmentation (Goodfellow et al. 2016, "
+              "ch. 7).")
+def _reg_definition(budget: Budget) -> Outcome:
+    return by_setting(true_in=[("explicit penalties: ridge, lasso", _known("hoerl1970",
+                                                                           "tibshirani1996"))],
+                      false_in=[("regularisers without a penalty term (dropout, early stopping)",
+                                 _known("goodfellow2016"))],
+                      reason="penalty terms are one kind of regularisation among others")
+
+
+@reg_claim(
+    id="REG-1-overfitting", section="1, 2 item 1",
+    paraphrase="Overfitting is when a model does very well on the training data but poorly on "
+               "new data.",
+    formal="definition; exhibited by least squares with few samples per parameter",
+    expected="holds",
+    corrected="Holds.")
+def _reg_overfitting(budget: Budget) -> Outcome:
+    rows = ridge_experiment()
+    lam0 = rows[0]
+    return established(lam0[2] > 3 * lam0[1],
+                       "least squares fits the training set far better than new data",
+                       evidence=(f"λ = 0 (n = 20, p = 15, σ = 1): train MSE {lam0[1]:.3f}, "
+                                 f"test MSE {lam0[2]:.3f}",))
+
+
+def _ridge_cases() -> Any:
+    ints = st.integers(-3, 3)
+    def build(n: int) -> Any:
+        return st.tuples(st.lists(ints, min_size=n, max_size=n),
+                         st.lists(ints, min_size=n, max_size=n),
+                         st.integers(1, 8).map(lambda a: Fraction(a, 4)),
+                         st.integers(1, 8).map(lambda a: Fraction(a, 4)))
+    return st.integers(1, 4).flatmap(build)
+
+
+def _ridge_1d(xs: Any, ys: Any, lam: Fraction) -> Fraction:
+    """Exact 1-parameter ridge: Σxy / (Σx² + λ)."""
+    return Fraction(sum(a * b for a, b in zip(xs, ys, strict=True))) / (sum(a * a for a in xs)
+                                                                        + lam)
+
+
+@reg_claim(
+    id="REG-2-penalty-shrinks", section="2 item 3, 3 steps 1-2",
+    paraphrase="The penalty is a function of the parameters added to the loss (loss += "
+               "penalty); minimising the sum constrains the size of the parameters.",
+    formal="ridge: 0 < λ1 < λ2 ⇒ ‖w_λ2‖ <= ‖w_λ1‖",
+    expected="holds",
+    corrected="Holds for λ >= 0 (with a negative weight the 'penalty' would reward large "
+              "parameters): ‖w_λ‖² = Σ_i (s_i u_iᵀy / (s_i² + λ))² decreases in λ.")
+def _reg_shrinks(budget: Budget) -> Outcome:
+    def shrinks(ex: Any) -> bool:  # exact arithmetic with Fractions
+        xs, ys, l1, dl = ex
+        return abs(_ridge_1d(xs, ys, l1 + dl)) <= abs(_ridge_1d(xs, ys, l1))
+
+    def proof() -> bool:
+        import sympy as sp
+
+        s, c, lam = sp.symbols("s c lambda", positive=True)
+        w2 = (s * c / (s**2 + lam)) ** 2
+        deriv = sp.simplify(sp.diff(w2, lam))
+        return bool(sp.simplify(deriv + 2 * s**2 * c**2 / (s**2 + lam) ** 3) == 0)
+
+    return forall(budget, strategy=_ridge_cases(), holds=shrinks, exact=shrinks, show=repr,
+                  proof=Proof("SymPy: d/dλ (s c/(s² + λ))² = -2 s² c²/(s² + λ)³ <= 0 for each "
+                              "singular direction", proof),
+                  reason_holds="the ridge solution's norm never grows with λ")
+
+
+def _noiseless_hurts(budget: Budget) -> Outcome:
+    """Noise-free y = x w*: every λ > 0 has a larger test error than λ = 0 (exact)."""
+    ints = st.integers(-3, 3)
+    cases = st.integers(1, 3).flatmap(lambda n: st.tuples(
+        st.lists(ints, min_size=n, max_size=n).filter(lambda xs: any(xs)), ints, ints,
+        st.integers(1, 8).map(lambda a: Fraction(a, 4))))
+
+    def errors(ex: Any) -> tuple[Fraction, Fraction]:
+        xs, w_true, x_test, lam = ex
+        ys = [a * w_true for a in xs]
+        err0 = (x_test * _ridge_1d(xs, ys, Fraction(0)) - x_test * w_true) ** 2
+        err = (x_test * _ridge_1d(xs, ys, lam) - x_test * w_true) ** 2
+        return err0, err
+
+    def show(ex: Any) -> str:
+        xs, w_true, x_test, lam = ex
+        err0, err = errors(ex)
+        return (f"x = {xs}, w* = {w_true}, y = x w* (no noise), test point {x_test}, "
+                f"λ = {fmt(lam)}: test error {fmt(err)} > {fmt(err0)} at λ = 0")
+
+    return exists(budget, strategy=cases, witness=lambda ex: errors(ex)[1] > errors(ex)[0],
+                  exact=lambda ex: errors(ex)[1] > errors(ex)[0], show=show,
+                  reason_found="regularisation hurts on noise-free data",
+                  reason_none="no case where it hurts")
+
+
+def _hoerl_kennard() -> Outcome:
+    import sympy as sp
+
+    s, w, sigma, lam = sp.symbols("s w sigma lambda", positive=True)
+    # one parameter, Σx² = s: E(w_λ - w)² = (λ² w² + s σ²)/(s + λ)²
+    risk = (lam**2 * w**2 + s * sigma**2) / (s + lam) ** 2
+    slope = sp.simplify(sp.diff(risk, lam).subs(lam, 0))
+    return established(sp.simplify(slope + 2 * sigma**2 / s**2) == 0,
+                       "the expected error decreases at λ = 0 when σ > 0",
+                       evidence=(f"SymPy: d/dλ E(w_λ - w)² at λ = 0 = {slope}",))
+
+
+@reg_claim(
+    id="REG-3-generalisation", section="3 step 3 (and intro)",
+    paraphrase="By constraining complexity, regularisation makes the model perform better on "
+               "new data, which solves overfitting.",
+    formal="∀ data, λ > 0: test error(w_λ) <= test error(w_0)",
+    expected="conditional",
+    corrected="Only for a well-chosen λ on noisy, under-determined problems: some small λ > 0 "
+              "lowers the expected error when there is noise (Hoerl & Kennard 1970), but a "
+              "large λ underfits and on noise-free data every λ > 0 hurts. Choose λ by "
+              "validation.")
+def _reg_generalisation(budget: Budget) -> Outcome:
+    rows = ridge_experiment()
+    test = {lam: te for lam, _, te in rows}
+    best = min(test, key=test.__getitem__)
+    table = (f"ridge, n = 20, p = 15, σ = 1, seed 0: {_table(rows)}",)
+    helps = established(best > 0 and test[best] < test[0.0],
+                        f"best λ = {best:g} beats least squares", evidence=table)
+    too_big = established(test[LAMBDAS[-1]] > test[0.0], f"λ = {LAMBDAS[-1]:g} is worse than "
+                          "least squares", evidence=table)
+    return by_setting(
+        true_in=[("noisy data, λ chosen well (seeded experiment)", helps),
+                 ("in expectation, small λ > 0 with noise (Hoerl-Kennard)", _hoerl_kennard())],
+        false_in=[("noise-free data (exact counterexample)", _noiseless_hurts(budget)),
+                  ("λ too large (same experiment)", too_big)],
+        reason="helps only for a well-chosen λ; too much regularisation or noise-free data "
+               "makes new-data error worse")
+
+
+@reg_claim(
+    id="REG-3-evaluate", section="3 step 3",
+    paraphrase="Finally, evaluate the trained model to verify whether regularisation prevented "
+               "overfitting.",
+    formal="(procedure; no criterion given)",
+    expected="vague",
+    corrected="Compare error on held-out data across penalty strengths (validation), as the "
+              "experiment of REG-3-generalisation does.")
+def _reg_evaluate(budget: Budget) -> Outcome:
+    return vague("no evaluation criterion or data split is specified")
+
+
+@reg_claim(
+    id="REG-4-l1", section="4, item 1",
+    paraphrase="L1 regularisation is one of the main types.",
+    formal="penalty λ‖w‖₁",
+    expected="holds",
+    corrected="Holds (the lasso).")
+def _reg_l1(budget: Budget) -> Outcome:
+    return _known("tibshirani1996")
+
+
+@reg_claim(
+    id="REG-4-truncated", section="4 (cut off)",
+    paraphrase="The list of regularisation types stops after its first item.",
+    formal="(text missing)",
+    expected="vague",
+    corrected="Nothing to check beyond REG-4-l1.")
+def _reg_truncated(budget: Budget) -> Outcome:
+    return vague("the source text ends mid-list")
