@@ -35,8 +35,10 @@ RECORD_KEY = "mlmath-verify"
 #: wording does not lose the counterexample.
 FALSIFYING_LABELS = ("Falsifying example", "Falsifying explicit example", "Failing test case",
                      "Failing explicit example")
-#: Longest failure message kept in a record (the full text is in pytest's output).
-MAX_MESSAGE_CHARS = 1500
+#: How much of a failure message a record keeps (the full text is in pytest's
+#: output with ``-- --tb=short``): a few lines, each cut to a readable width.
+MAX_MESSAGE_LINES = 8
+MAX_LINE_CHARS = 300
 
 #: Names of meta-tests (tests that feed a broken implementation to a property).
 META_TEST_NAME = re.compile(r"mutant|catch(es)?_")
@@ -114,9 +116,12 @@ def is_counterexample_note(note: object, test_name: str | None = None) -> bool:
 def failure_details(exc: BaseException, test_name: str | None = None
                     ) -> tuple[str, list[str]]:
     """The (truncated) error message and the counterexamples Hypothesis noted."""
-    message = f"{type(exc).__name__}: {exc}"
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + " ..."
+    lines = f"{type(exc).__name__}: {exc}".splitlines()
+    kept = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] + " ..."
+            for ln in lines[:MAX_MESSAGE_LINES]]
+    if len(lines) > MAX_MESSAGE_LINES:
+        kept.append(f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)")
+    message = "\n".join(kept)
     examples = [note for e in _exception_tree(exc) for note in getattr(e, "__notes__", ())
                 if is_counterexample_note(note, test_name)]
     return message, examples

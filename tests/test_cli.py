@@ -280,6 +280,14 @@ class TestSummary:
         assert examples == ["Falsifying example: test_p(\n    x=0,\n)",
                             "Falsifying example: test_p(\n    x=1,\n)"]
 
+    def test_long_messages_are_cut_to_a_few_readable_lines(self):
+        exc = AssertionError("[p] first line\n" + "x" * 1000 + "\n" + "\n".join("abcdefghij"))
+        message, _ = failure_details(exc)
+        lines = message.splitlines()
+        assert lines[0] == "AssertionError: [p] first line"
+        assert lines[1] == "x" * 300 + " ..."
+        assert len(lines) == 9 and lines[-1] == "... (4 more lines)"
+
     @pytest.mark.parametrize(("note", "caught"), [
         ("Failing test case: test_p(\n    x=0,\n)", True),  # Hypothesis >= 6.16x wording
         ("Some Future Label: test_p(x=0)", True),  # unknown wording, but names the test
