@@ -212,7 +212,8 @@ def failure_reasons(status: int, rows: Sequence[TopicSummary], checks: Iterable[
     """Why the run failed (empty when it passed)."""
     problems = []
     total = sum(rows, TopicSummary("total"))
-    if status != 0:
+    explained = status == 1 and (total.failed or collect_errors)  # counted below
+    if status != 0 and not explained:
         meaning = PYTEST_EXIT_MEANINGS.get(status, "tests failed")
         problems.append(f"pytest exit code {status}: {meaning}")
     if collect_errors:
