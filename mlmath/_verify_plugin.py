@@ -12,8 +12,12 @@ Examples are counted through Hypothesis's documented hook for wrapping a test
 body: ``test.hypothesis.inner_test`` may be replaced before the test runs (it
 is looked up at call time).  The wrapper counts calls of the body -- generated
 examples, ``@example`` cases, shrinking and the final replay -- and is removed
-after the test.  No private Hypothesis state is read; if the handle is missing
-(a future Hypothesis), the count is reported as unknown rather than guessed.
+after the test.  The wrapper is made with ``functools.wraps``, so its source and
+signature (through ``__wrapped__``) are the test's: the derandomised seed and
+the example-database key that Hypothesis derives from them do not change, and
+``mlmath verify`` draws exactly the examples that plain pytest draws.  No
+private Hypothesis state is read; if the handle is missing (a future
+Hypothesis), the count is reported as unknown rather than guessed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +73,23 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     if inner is None:
         yield
         return
-    calls = 0
-
-    @functools.wraps(inner)
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return inner(*args, **kwargs)
-
-    handle.inner_test = counting
+    calls = [0]
+    handle.inner_test = counting_wrapper(inner, calls)
     try:
         yield
     finally:
         handle.inner_test = inner
-        item.stash[_EXAMPLES] = calls
+        item.stash[_EXAMPLES] = calls[0]
+
+
+def counting_wrapper(inner: Callable[..., Any], calls: list[int]) -> Callable[..., Any]:
+    """``inner`` with ``calls[0]`` incremented on each call (same name, source, signature)."""
+    @functools.wraps(inner)
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return inner(*args, **kwargs)
+
+    return counting
 
 
 def kind_of(item: pytest.Item) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mlmath import _verify, cli
+from mlmath import _verify, _verify_plugin, cli
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport Hypothesis depends on
     from exceptiongroup import ExceptionGroup
@@ -280,6 +280,22 @@ class TestSummary:
         assert message.startswith("ExceptionGroup: two failures")
         assert examples == ["Falsifying example: test_p(\n    x=0,\n)",
                             "Falsifying example: test_p(\n    x=1,\n)"]
+
+    def test_counting_wrapper_keeps_hypothesis_seed_and_database_key(self):
+        """The derandomised seed and the database key hash the test's source and
+        signature; the counting wrapper must not change them (else `verify` would
+        draw other examples than plain pytest)."""
+        reflection = pytest.importorskip("hypothesis.internal.reflection")  # private: guarded
+        from hypothesis import given
+        from hypothesis import strategies as st
+
+        @given(x=st.integers())
+        def prop(mm, x):
+            assert x == x
+
+        inner = prop.hypothesis.inner_test
+        wrapped = _verify_plugin.counting_wrapper(inner, [0])
+        assert reflection.function_digest(wrapped) == reflection.function_digest(inner)
 
     def test_long_messages_are_cut_to_a_few_readable_lines(self):
         exc = AssertionError("[p] first line\n" + "x" * 1000 + "\n" + "\n".join("abcdefghij"))
