@@ -109,6 +109,7 @@ pytest-xdist, for -n) is not installed.
 examples:
   mlmath verify -n auto                      # everything, on every core
   mlmath verify --profile dev -- -k special  # one topic, quickly
+  mlmath verify -- properties/test_special.py  # one file
   mlmath verify --profile thorough           # release check: many more examples
 """
 
@@ -133,7 +134,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None, metavar="PATH",
                         help="source checkout to verify (default: the one of this mlmath)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
-                        help="extra arguments for pytest after `--` (e.g. -- -k softmax)")
+                        help="extra arguments for pytest after `--` (e.g. -- -k softmax); "
+                             "test paths given there replace the default directories")
 
 
 def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[str]:
@@ -149,7 +151,10 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
            f"--hypothesis-profile={args.profile}"]
     if _parallel(args.workers):
         cmd += ["-n", str(args.workers)]
-    cmd += [d for d in TEST_DIRS if (root / d).is_dir()]
+    # Paths among the extra arguments (`-- properties/test_special.py`) replace
+    # the default directories instead of adding to them.
+    if not any(not a.startswith("-") and (root / a.split("::", 1)[0]).exists() for a in extra):
+        cmd += [d for d in TEST_DIRS if (root / d).is_dir()]
     return cmd + extra
 
 

@@ -23,6 +23,7 @@ Hypothesis), the count is reported as unknown rather than guessed.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Generator, Iterator
@@ -44,6 +45,8 @@ FALSIFYING_LABELS = ("Falsifying example", "Falsifying explicit example", "Faili
 MAX_MESSAGE_LINES = 8
 MAX_LINE_CHARS = 300
 
+#: Notes that give the values drawn with ``st.data()`` ("Draw 1 (x): 0").
+DRAW_NOTE = re.compile(r"Draw \d+\b")
 #: Names of meta-tests (tests that feed a broken implementation to a property).
 META_TEST_NAME = re.compile(r"mutant|catch(es)?_")
 
@@ -129,8 +132,14 @@ def failure_details(exc: BaseException, test_name: str | None = None
     if len(lines) > MAX_MESSAGE_LINES:
         kept.append(f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)")
     message = "\n".join(kept)
-    examples = [note for e in _exception_tree(exc) for note in getattr(e, "__notes__", ())
-                if is_counterexample_note(note, test_name)]
+    examples = []
+    for e in _exception_tree(exc):
+        notes = [n for n in getattr(e, "__notes__", ()) if isinstance(n, str)]
+        for i, note in enumerate(notes):
+            if is_counterexample_note(note, test_name):
+                # Values drawn interactively (``st.data()``) follow as "Draw k: ..." notes.
+                draws = itertools.takewhile(DRAW_NOTE.match, notes[i + 1:])
+                examples.append("\n".join([note, *draws]))
     return message, examples
 
 

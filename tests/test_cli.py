@@ -210,6 +210,15 @@ class TestVerifyRun:
         assert cli.main(["verify", "-n", "2"]) == 2
         assert "needs pytest-xdist (for -n)" in capsys.readouterr().err
 
+    def test_paths_after_the_separator_replace_the_default_directories(self, checkout):
+        def command(*extra: str) -> list[str]:
+            args = cli.build_parser().parse_args(["verify", "--", *extra])
+            return _verify.pytest_command(args, checkout, Path("r.json"))
+
+        assert command("-k", "x")[-4:] == ["properties", "tests", "-k", "x"]
+        assert command("properties/test_toy.py::test_square_is_nonnegative")[-2:] == [
+            "--hypothesis-profile=ci", "properties/test_toy.py::test_square_is_nonnegative"]
+
     def test_root_without_suite_is_refused(self, tmp_path):
         with pytest.raises(SystemExit, match="no properties/ and tests/"):
             _verify.source_root(tmp_path)
@@ -296,6 +305,14 @@ class TestSummary:
         inner = prop.hypothesis.inner_test
         wrapped = _verify_plugin.counting_wrapper(inner, [0])
         assert reflection.function_digest(wrapped) == reflection.function_digest(inner)
+
+    def test_interactive_draws_are_part_of_the_counterexample(self):
+        exc = AssertionError("[p] x + y < 5")
+        exc.__notes__ = ["Falsifying example: test_d(\n    data=data(...),\n)",
+                         "Draw 1 (x): 0", "Draw 2: 5", "You can reproduce this example ..."]
+        _, examples = failure_details(exc, "test_d")
+        assert examples == ["Falsifying example: test_d(\n    data=data(...),\n)\n"
+                            "Draw 1 (x): 0\nDraw 2: 5"]
 
     def test_long_messages_are_cut_to_a_few_readable_lines(self):
         exc = AssertionError("[p] first line\n" + "x" * 1000 + "\n" + "\n".join("abcdefghij"))
