@@ -17,7 +17,9 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given
 
+from mlmath import strategies as mst
 from mlmath.audit import VERDICTS, AuditResult, Outcome, ledger, run_audit
 from mlmath.audit._evidence import (
     AuditError,
@@ -315,3 +317,10 @@ def test_readme_example_adds_a_claim(monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == "1/2"
     result = run_audit(ids=["SM"])[0]
     assert result.agrees and result.outcome.verdict == "false"
+
+
+@given(p=mst.rational_distributions(1, 6), m=mst.point_masses())
+def test_audit_strategies_draw_exact_distributions(p, m):
+    """Rational distributions are exact (entries >= 0 summing to exactly 1); masses one-hot."""
+    assert all(isinstance(v, Fraction) and v >= 0 for v in p) and sum(p) == 1
+    assert sorted(m)[-1] == 1 and sum(m) == 1
