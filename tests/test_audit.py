@@ -43,9 +43,16 @@ CLAIMS = ledger()
 IDS = [c.id for c in CLAIMS]
 
 
+def _budget() -> str:
+    """The audit budget matching the Hypothesis profile (``thorough`` draws >= 1000 examples)."""
+    from hypothesis import settings
+
+    return "thorough" if settings.default.max_examples >= 1000 else "ci"
+
+
 @pytest.fixture(scope="session")
 def audit_results() -> dict[str, AuditResult]:
-    return {r.claim.id: r for r in run_audit()}
+    return {r.claim.id: r for r in run_audit(budget=_budget())}
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -275,8 +282,9 @@ def test_claims_md_does_not_drift(audit_results):
 
     committed = (ROOT / "CLAIMS.md").read_text(encoding="utf-8")
     fresh = render(list(audit_results.values()), "markdown")
-    if f"Hypothesis {hypothesis.__version__})" not in committed:
-        # Shrunk counterexamples may differ across Hypothesis versions: compare verdicts only.
+    if f"Hypothesis {hypothesis.__version__})" not in committed or _budget() != "ci":
+        # Shrunk counterexamples may differ across Hypothesis versions, and a thorough
+        # (random) search may shrink to another minimal example: compare verdicts only.
         rows = re.compile(r"^\| ([A-Z]+-[^ |]+) \| [^|]* \| ([a-z-]+)", re.M)
         readings = re.compile(r"^- \*\*Reading:\*\* (.*?) → ([a-z-]+):", re.M)
         assert rows.findall(committed) == rows.findall(fresh)
