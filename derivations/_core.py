@@ -115,7 +115,7 @@ def _exp_free(expr: sp.Expr) -> sp.Expr:
 
 
 def _is_zero(expr: sp.Expr) -> bool:
-    expr = sp.expand_log(sp.sympify(expr), force=True)
+    expr = sp.expand_log(expr, force=True)
     if sp.cancel(sp.together(_exp_free(expr))) == 0:
         return True
     return bool(sp.simplify(expr) == 0)

@@ -47,7 +47,9 @@ def numeric(topic: str, name: str, expression: str = "result") -> Callable[..., 
         expr = derivation.definition
     else:
         expr = dict(derivation.extras)[expression]
-    fn = sp.lambdify(derivation.arg_symbols(), expr, modules="numpy")
+    # cse=True: the generated code computes shared subexpressions (the softmax
+    # exponentials of the attention gradients ...) once; same value, much faster.
+    fn = sp.lambdify(derivation.arg_symbols(), expr, modules="numpy", cse=True)
     column = isinstance(expr, sp.MatrixBase) and expr.cols == 1
 
     def evaluate(*args: Any) -> np.ndarray:

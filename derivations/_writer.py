@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import importlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,13 @@ MAX_LATEX_CHARS = 2500
 _FILE_MODE = 0o644
 
 
-def derive_topic(topic: str) -> list[Derivation]:
-    """Run the derivations of one topic (pure: no file is touched)."""
+@functools.cache
+def derive_topic(topic: str) -> tuple[Derivation, ...]:
+    """Run the derivations of one topic (pure: no file is touched; cached per process)."""
     if topic not in TOPICS:
         raise ValueError(f"`topic`: expected one of {list(TOPICS)}, got {topic!r}")
     module = importlib.import_module(f"derivations.{topic}")
-    return list(module.derivations())
+    return tuple(module.derivations())
 
 
 def _names(symbols: Nested) -> Any:
@@ -73,7 +75,7 @@ def _printed(expr: Any) -> dict[str, str]:
     return {"srepr": sp.srepr(expr), "latex": sp.latex(expr)}
 
 
-def render_json(topic: str, derivations: list[Derivation]) -> str:
+def render_json(topic: str, derivations: Sequence[Derivation]) -> str:
     """The machine-readable file of a topic (``srepr`` strings plus LaTeX)."""
     document = {
         "_generated": HEADER,
@@ -115,7 +117,7 @@ def _display(expr: Any, topic: str) -> str:
     return f"(too long to display: {len(text)} characters of LaTeX; see `{topic}.json`)"
 
 
-def render_markdown(topic: str, derivations: list[Derivation]) -> str:
+def render_markdown(topic: str, derivations: Sequence[Derivation]) -> str:
     """The human-readable page of a topic: definition, result, checks, supporting forms."""
     module = importlib.import_module(f"derivations.{topic}")
     intro = (module.__doc__ or "").strip()

@@ -123,13 +123,18 @@ def sigmoid_binary_cross_entropy_grad() -> Derivation:
     pos_weight = sp.Symbol("p_w", positive=True)
     sigma = 1 / (1 + sp.exp(-x))
     loss = -(pos_weight * y * sp.log(sigma) + (1 - y) * sp.log(1 - sigma))
-    grad = sp.diff(loss, x)
+    raw = sp.diff(loss, x)
+    # SymPy's raw derivative contains 1 - 1/(1 + exp(-x)), which cancels in floating
+    # point; the simplified form has no such difference and is the one written out.
+    grad = sp.simplify(raw)
     closed = sigma * (pos_weight * y + 1 - y) - pos_weight * y
-    check = require_equal(grad, closed, "dl/dx = sigma(x) (pw y + 1 - y) - pw y")
+    checks = (require_equal(raw, grad, "simplify(d/dx loss) = d/dx loss"),
+              require_equal(grad, closed, "dl/dx = sigma(x) (pw y + 1 - y) - pw y"))
     return Derivation("sigmoid_binary_cross_entropy_grad",
                       "d BCE-with-logits / d logit, elementwise (reduction='sum')",
                       loss, grad, (("logits", x), ("targets", y), ("pos_weight", pos_weight)),
-                      (check,), (("closed form", closed),))
+                      checks, (("d/dx as SymPy differentiates it", raw),
+                               ("closed form", closed)))
 
 
 def softmax_cross_entropy_hessian(n_classes: int) -> Derivation:

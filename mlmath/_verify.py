@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,10 +39,12 @@ __all__ = [
     "TopicSummary",
     "add_arguments",
     "audit_check",
+    "audit_from_results",
     "derivations_check",
     "failure_reasons",
     "format_failures",
     "format_summary",
+    "missing_requirements",
     "pytest_command",
     "run",
     "source_root",
@@ -57,6 +61,8 @@ PYTEST_EXIT_MEANINGS = {2: "interrupted", 3: "internal error", 4: "usage error",
                         5: "no tests collected"}
 #: Lines of a collection error shown in the summary (the end of the traceback).
 COLLECT_ERROR_LINES = 15
+#: Failures shown in full per topic unless ``--max-failures`` says otherwise.
+DEFAULT_MAX_FAILURES = 10
 
 
 # --------------------------------------------------------------------------- checkout
@@ -88,14 +94,35 @@ def source_root(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 # --------------------------------------------------------------------------- CLI
 
+EPILOG = """\
+summary columns (one line per topic, from the test module's name):
+  properties  Hypothesis tests run        examples  calls of their bodies
+  mutants     meta-tests (broken implementations that must be caught)
+  tests       other tests                 doctests  docstring examples
+  failed, skipped, time (summed test durations; worker time with -n)
+
+exit code: 0 only when at least one test passed, none failed, and neither the
+derivation drift check nor the claims audit failed ("not installed" is not a
+failure); 1 otherwise.
+
+examples:
+  mlmath verify -n auto                      # everything, on every core
+  mlmath verify --profile dev -- -k special  # one topic, quickly
+  mlmath verify --profile thorough           # release check: many more examples
+"""
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``mlmath verify`` (the parser is built by ``mlmath.cli``)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
     parser.add_argument("--profile", choices=["dev", "ci", "thorough"], default="ci",
                         help="Hypothesis profile (default: ci, derandomised)")
     parser.add_argument("-n", "--workers", default="0", metavar="N",
                         help="pytest-xdist workers: a number or 'auto' (default 0: serial)")
     parser.add_argument("--skip", action="append", choices=OPTIONAL_CHECKS, default=[],
                         help="leave out the derivation drift check or the audit (repeatable)")
+    parser.add_argument("--max-failures", type=int, default=DEFAULT_MAX_FAILURES, metavar="K",
+                        help="failures shown in full per topic (default: %(default)s; 0: all)")
     parser.add_argument("--root", default=None, metavar="PATH",
                         help="source checkout to verify (default: the one of this mlmath)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
@@ -107,7 +134,10 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider",
+    # --tb=no and -rsxX: the failures (with their counterexamples) are in our
+    # summary; pytest still lists skip and xfail reasons.  Later options win, so
+    # `-- --tb=short` brings tracebacks back.
+    cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rsxX", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report}",
            f"--hypothesis-profile={args.profile}"]
     if str(args.workers) not in ("0", ""):
@@ -125,10 +155,24 @@ def _child_environment(root: Path) -> dict[str, str]:
     return env
 
 
+def missing_requirements(workers: str) -> list[str]:
+    """Distributions ``mlmath verify`` needs that are not installed."""
+    needed = {"pytest": "pytest", "hypothesis": "hypothesis"}
+    if str(workers) not in ("0", ""):
+        needed["xdist"] = "pytest-xdist (for -n)"
+    return [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run everything, print the summary; 0 only when every part passes."""
+    missing = missing_requirements(args.workers)
+    if missing:
+        print(f"mlmath verify: needs {', '.join(missing)}: "
+              "python -m pip install -e \".[test]\"", file=sys.stderr)
+        return 2
     root = source_root(args.root)
-    workers = "serial" if str(args.workers) in ("0", "") else f"{args.workers} workers"
+    workers = {"0": "serial", "": "serial", "1": "1 worker"}.get(str(args.workers),
+                                                                 f"{args.workers} workers")
     print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlmath-verify-") as tmp:
         report_path = Path(tmp) / "report.json"
@@ -140,14 +184,16 @@ def run(args: argparse.Namespace) -> int:
     rows = summarise(tests)
     print()
     print(format_summary(rows))
-    failures = format_failures(tests, report["collect_errors"])
+    failures = format_failures(tests, report["collect_errors"], args.max_failures)
     if failures:
         print()
         print(failures)
-    checks = [CHECKS[name]() for name in OPTIONAL_CHECKS if name not in args.skip]
-    print()
-    for check in checks:
-        print(check.describe())
+    print(flush=True)
+    checks = []
+    for name in OPTIONAL_CHECKS:
+        if name not in args.skip:
+            checks.append(CHECKS[name](args.profile))
+            print(checks[-1].describe(), flush=True)  # as each finishes: they take seconds
     problems = failure_reasons(status, rows, checks, len(report["collect_errors"]))
     print()
     print("verify: " + ("PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"))
@@ -282,22 +328,36 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 
 def format_failures(tests: Mapping[str, Mapping[str, Any]],
-                    collect_errors: Sequence[Mapping[str, str]]) -> str:
-    """Each failure: test id, location, message and the shrunk counterexample(s)."""
+                    collect_errors: Sequence[Mapping[str, str]],
+                    max_per_topic: int = DEFAULT_MAX_FAILURES) -> str:
+    """Each failure: test id, location, message and the shrunk counterexample(s).
+
+    At most ``max_per_topic`` failures of a topic are shown in full (0: all);
+    the others are counted, so a topic that fails wholesale stays readable.
+    """
     blocks = []
     for err in collect_errors:
         tail = "\n".join(err["text"].splitlines()[-COLLECT_ERROR_LINES:])
         blocks.append(f"[{topic_of(err['nodeid'])}] ERROR collecting {err['nodeid']}\n"
                       + _indent(tail))
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
     for nodeid, record in tests.items():
         if record.get("outcome") not in ("failed", "error"):
             continue
-        head = f"[{topic_of(nodeid)}] {record['outcome'].upper()} {nodeid}"
+        topic = topic_of(nodeid)
+        if max_per_topic and shown.get(topic, 0) >= max_per_topic:
+            hidden[topic] = hidden.get(topic, 0) + 1
+            continue
+        shown[topic] = shown.get(topic, 0) + 1
+        head = f"[{topic}] {record['outcome'].upper()} {nodeid}"
         if "location" in record:
             head += f"  ({record['location']})"
         parts = [head, _indent(record.get("message", "(no message)"))]
         parts += [_indent(example) for example in record.get("falsifying", [])]
         blocks.append("\n".join(parts))
+    blocks += [f"[{topic}] ... and {n} more failure{'s' * (n != 1)} (see pytest's output above, "
+               "or rerun with --max-failures 0)" for topic, n in hidden.items()]
     if not blocks:
         return ""
     return "Failures\n--------\n" + "\n\n".join(blocks)
@@ -346,8 +406,11 @@ def _guarded(name: str, check: Callable[[], CheckResult]) -> CheckResult:
         return CheckResult(name, "error", f"{type(exc).__name__}: {exc}")
 
 
-def derivations_check() -> CheckResult:
-    """Drift of the committed derivations: ``derivations.cli.check()`` -> drifted files."""
+def derivations_check(profile: str = "ci") -> CheckResult:
+    """Drift of the committed derivations: ``derivations.cli.check()`` -> drifted files.
+
+    (``profile`` is unused: the derivations are deterministic.)
+    """
     def check() -> CheckResult:
         cli = _import_optional("derivations.cli")
         if cli is None or not hasattr(cli, "check"):
@@ -361,34 +424,65 @@ def derivations_check() -> CheckResult:
     return _guarded("derivations", check)
 
 
-def audit_check() -> CheckResult:
-    """The claims audit: ``mlmath audit --format text``; fails on a non-zero exit code.
+def audit_check(profile: str = "ci") -> CheckResult:
+    """The claims audit; fails when a computed verdict disagrees with the recorded one.
 
-    The audit is called through its CLI interface (``add_arguments``/``run``), with
-    the arguments parsed by its own parser so that new options keep their
-    defaults; its output is shown only when it fails.
+    Uses the audit's structured API when it has one (``mlmath.audit.run_audit``,
+    returning results with ``agrees``, ``claim.id``, ``claim.expected`` and
+    ``outcome.verdict``), with the ``thorough`` search budget under the thorough
+    profile and the reproducible ``ci`` budget otherwise.  Otherwise it runs
+    ``mlmath audit --format text`` through the audit's own argument parser (so
+    new options keep their defaults) and fails on a non-zero exit code; the
+    output is shown only on failure.
     """
     def check() -> CheckResult:
-        if _import_optional("mlmath.audit") is None:
+        audit = _import_optional("mlmath.audit")
+        if audit is None:
             return CheckResult("audit", "not installed")
-        cli = _import_optional("mlmath.audit.cli")
-        if cli is None:
-            return CheckResult("audit", "not installed", "mlmath.audit has no cli module")
-        parser = argparse.ArgumentParser(prog="mlmath audit")
-        cli.add_arguments(parser)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = int(cli.run(parser.parse_args(["--format", "text"])))
-        text = out.getvalue().rstrip()
-        if code != 0:
-            return CheckResult("audit", "failed", f"exit code {code}\n{text}")
-        last = text.splitlines()[-1].strip() if text else ""
-        return CheckResult("audit", "ok", last or "computed verdicts match the recorded ones")
+        run_audit = getattr(audit, "run_audit", None)
+        if callable(run_audit):
+            budget = "thorough" if profile == "thorough" else "ci"
+            return audit_from_results(list(run_audit(budget=budget)))
+        return _audit_through_cli()
     return _guarded("audit", check)
 
 
+def audit_from_results(results: Sequence[Any]) -> CheckResult:
+    """Verdict tally, or the claims whose computed verdict differs from the ledger."""
+    if not results:
+        return CheckResult("audit", "failed", "no claims were audited")
+    disagree = [r for r in results if not r.agrees]
+    if disagree:
+        lines = [f"{r.claim.id}: computed {r.outcome.verdict}, recorded {r.claim.expected}"
+                 + (f" -- {r.outcome.reason}" if getattr(r.outcome, "reason", "") else "")
+                 for r in disagree]
+        return CheckResult("audit", "failed",
+                           f"{len(disagree)} of {len(results)} computed verdicts disagree "
+                           "with the ledger (see `mlmath audit`):\n" + "\n".join(lines))
+    tally = Counter(str(r.outcome.verdict) for r in results)
+    return CheckResult("audit", "ok", f"{len(results)} claims, every computed verdict "
+                       "matches the ledger: " + ", ".join(f"{n} {v}" for v, n in
+                                                          sorted(tally.items())))
+
+
+def _audit_through_cli() -> CheckResult:
+    cli = _import_optional("mlmath.audit.cli")
+    if cli is None:
+        return CheckResult("audit", "not installed", "mlmath.audit has no cli module")
+    parser = argparse.ArgumentParser(prog="mlmath audit")
+    cli.add_arguments(parser)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = int(cli.run(parser.parse_args(["--format", "text"])))
+    text = out.getvalue().rstrip()
+    if code != 0:
+        return CheckResult("audit", "failed", f"exit code {code}\n{text}")
+    last = text.splitlines()[-1].strip() if text else ""
+    return CheckResult("audit", "ok", last or "computed verdicts match the recorded ones")
+
+
 #: The checks that run after the suite, by ``--skip`` name.
-CHECKS: dict[str, Callable[[], CheckResult]] = {
+CHECKS: dict[str, Callable[[str], CheckResult]] = {
     "derivations": derivations_check,
     "audit": audit_check,
 }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,17 @@ import pytest
 
 #: Key of the ``user_properties`` entry that carries a record.
 RECORD_KEY = "mlmath-verify"
-#: Prefix of the note Hypothesis attaches to the error of a falsified property.
-FALSIFYING_PREFIX = "Falsifying"
+#: Labels of the note Hypothesis attaches to the error of a falsified property
+#: ("Falsifying example: test_x(" up to 6.15x, "Failing test case: test_x(" later).
+#: Any note of the form ``<Label>: <test name>(`` is also accepted, so a new
+#: wording does not lose the counterexample.
+FALSIFYING_LABELS = ("Falsifying example", "Falsifying explicit example", "Failing test case",
+                     "Failing explicit example")
 #: Longest failure message kept in a record (the full text is in pytest's output).
 MAX_MESSAGE_CHARS = 1500
+
+#: Names of meta-tests (tests that feed a broken implementation to a property).
+META_TEST_NAME = re.compile(r"mutant|catch(es)?_")
 
 _EXAMPLES = pytest.StashKey[int]()
 
@@ -81,8 +89,10 @@ def kind_of(item: pytest.Item) -> str:
         return "doctest"
     if _hypothesis_handle(item) is not None:
         return "property"
-    # Meta-tests are named ``test_<property>_catches_mutant`` (or mention mutants).
-    return "mutant" if "mutant" in getattr(item, "originalname", item.name) else "test"
+    # Meta-tests are named ``test_<property>_catches_mutant``, ``..._catch_mutants``,
+    # ``..._catches_a_wrong_gradient``: a name that mentions mutants or catching.
+    name = getattr(item, "originalname", item.name)
+    return "mutant" if META_TEST_NAME.search(name) else "test"
 
 
 def _exception_tree(exc: BaseException) -> Iterator[BaseException]:
@@ -91,13 +101,24 @@ def _exception_tree(exc: BaseException) -> Iterator[BaseException]:
         yield from _exception_tree(sub)
 
 
-def failure_details(exc: BaseException) -> tuple[str, list[str]]:
-    """The (truncated) error message and the falsifying examples Hypothesis noted."""
+def is_counterexample_note(note: object, test_name: str | None = None) -> bool:
+    """Whether an exception note is Hypothesis's report of a (shrunk) failing input."""
+    if not isinstance(note, str):
+        return False
+    if note.startswith(FALSIFYING_LABELS):
+        return True
+    return test_name is not None and re.match(
+        rf"[A-Z][\w ]*: {re.escape(test_name)}\(", note) is not None
+
+
+def failure_details(exc: BaseException, test_name: str | None = None
+                    ) -> tuple[str, list[str]]:
+    """The (truncated) error message and the counterexamples Hypothesis noted."""
     message = f"{type(exc).__name__}: {exc}"
     if len(message) > MAX_MESSAGE_CHARS:
         message = message[:MAX_MESSAGE_CHARS] + " ..."
     examples = [note for e in _exception_tree(exc) for note in getattr(e, "__notes__", ())
-                if isinstance(note, str) and note.startswith(FALSIFYING_PREFIX)]
+                if is_counterexample_note(note, test_name)]
     return message, examples
 
 
@@ -113,7 +134,8 @@ def pytest_runtest_makereport(
     if call.when == "call":
         record["examples"] = item.stash.get(_EXAMPLES, None)
     if report.failed and call.excinfo is not None:
-        record["message"], record["falsifying"] = failure_details(call.excinfo.value)
+        record["message"], record["falsifying"] = failure_details(
+            call.excinfo.value, getattr(item, "originalname", None))
         crash = getattr(report.longrepr, "reprcrash", None)
         if crash is not None:
             record["location"] = f"{crash.path}:{crash.lineno}"

@@ -15,7 +15,8 @@ __all__ = ["main"]
 
 #: subcommand -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "verify": ("mlmath._verify", "run the property suite and tests with a per-topic summary"),
+    "verify": ("mlmath._verify", "run the property suite, the tests, the derivation drift "
+                                 "check and the claims audit, with a per-topic summary"),
     "derive": ("derivations.cli", "regenerate (or --check) the SymPy derivations"),
     "audit": ("mlmath.audit.cli", "print the claims audit of the source articles"),
 }

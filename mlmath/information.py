@@ -97,13 +97,17 @@ def _horner(coeffs: Array, x: Array) -> Array:
     return acc
 
 
-def _log1p_ratio(num: Array, den: Array) -> Array:
-    """log1p(num / den) = log((den + num) / den), also when num / den overflows."""
-    ratio = num / den
-    out = np.log1p(ratio)
-    huge = np.isinf(ratio) & (den > 0)
-    if huge.any():  # den is subnormal: log(den + num) - log(den) has no overflow
-        out[huge] = np.log(den[huge] + num[huge]) - np.log(den[huge])
+def _log_ratio(p: Array, q: Array, delta: Array) -> Array:
+    """log(p / q) as log1p(delta / q) with delta = p - q (accurate for p ~ q).
+
+    Where the ratio overflows (q subnormal) or rounds to -1 (p < eps q) the result is
+    not finite although p, q > 0; there log p - log q is used (|log(p/q)| > 36, so
+    the subtraction loses at most a few bits of a negligible term).
+    """
+    out = np.log1p(delta / q)
+    bad = ~np.isfinite(out) & (p > 0) & (q > 0)
+    if bad.any():
+        out[bad] = np.log(p[bad]) - np.log(q[bad])
     return out
 
 
@@ -124,7 +128,7 @@ def _kl_terms(p: Array, q: Array, delta: Array | None = None) -> Array:
         delta = p - q  # exact where |d| <= 1/2 (Sterbenz: q/2 <= p <= 2q)
     s = p + q
     # Direct form everywhere: p log1p(delta/q) - delta (no cancellation for |d| > 1/2).
-    out = p * _log1p_ratio(delta, q)
+    out = p * _log_ratio(p, q, delta)
     out -= delta
     # p = 0 gives 0 * log(0) = nan: the term is q (0 log 0 = 0, and 0 log(0/q) = 0).
     zero_p = p == 0
@@ -143,12 +147,17 @@ def _kl_terms(p: Array, q: Array, delta: Array | None = None) -> Array:
 
 
 def _js_terms(p: Array, q: Array) -> Array:
-    r"""Elementwise :math:`\tfrac12(p\log(2p/s) + q\log(2q/s)) \ge 0` with s = p + q."""
+    r"""Elementwise :math:`\tfrac12(p\log(2p/s) + q\log(2q/s)) \ge 0` with s = p + q.
+
+    Evaluated on (max, min) of the pair, so JS(p, q) == JS(q, p) bit for bit.
+    """
+    p, q = np.maximum(p, q), np.minimum(p, q)
     delta = p - q
     s = p + q
     d = delta / s
-    out = p * np.log1p(d)
-    out += q * np.log1p(-d)
+    # log(2p/s) = log1p(d), log(2q/s) = log1p(-d): no rounding of a ratio near 1.
+    out = p * _log_ratio(2.0 * p, s, delta)
+    out -= q * _log_ratio(s, 2.0 * q, delta)
     out *= 0.5
     # One of p, q zero: the term is (p + q) log(2) / 2 (0 log 0 = 0); both zero: 0.
     edge = (p == 0) | (q == 0)
@@ -628,7 +637,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     with np.errstate(all="ignore"):
         hi, lo = _dd_sum(x, axis=0)
         rest = (hi[None, :] - x) + lo[None, :]  # exact difference when x >= p(y)/2
-        terms = x * _log1p_ratio(rest, x)
+        terms = x * _log_ratio(hi[None, :], x, rest)
         terms[x == 0] = 0.0
         h = _row_sum(terms.reshape(-1))
     return _log_base(h, b, out_dtype)

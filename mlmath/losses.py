@@ -56,8 +56,12 @@ _BLOCK_ELEMENTS = 1 << 18
 
 def _as_targets(targets: ArrayLike, logits_dtype: np.dtype[Any],
                 out_dtype: np.dtype[Any]) -> tuple[Any, np.dtype[Any], np.dtype[Any]]:
-    """Float targets promote with the logits as NumPy does; bool/int targets
-    (0/1 indicators) take the logits' dtype instead of forcing float64."""
+    """Targets as a float array, with the (compute, output) dtypes of the result.
+
+    Float targets promote with the logits as NumPy does; bool/int targets
+    (0/1 indicators) take the logits' dtype instead of forcing float64.  The
+    array keeps its own dtype, so that it is validated with its own eps.
+    """
     try:
         kind = np.asarray(targets).dtype.kind
     except (ValueError, TypeError):  # ragged: as_float_array reports it
@@ -66,7 +70,7 @@ def _as_targets(targets: ArrayLike, logits_dtype: np.dtype[Any],
         return np.asarray(targets).astype(logits_dtype), logits_dtype, out_dtype
     arr, t_out = v.as_float_array(targets, "targets")
     compute, out = v.result_dtype(out_dtype, t_out)
-    return arr.astype(compute, copy=False), compute, out
+    return arr, compute, out
 
 
 def _as_weights(weights: ArrayLike, name: str, dtype: np.dtype[Any]) -> Any:
@@ -128,12 +132,9 @@ class _SoftmaxProblem:
         y = self.labels[self.counted]
         return float(np.sum(self.weights[y], dtype=self.acc))
 
-    def scale(self) -> float:
-        """Factor of the reduction (an empty mean, denominator 0, is 0: see Notes)."""
-        if self.reduction != "mean":
-            return 1.0
-        den = self.mean_denominator()
-        return 1.0 / den if den > 0 else 0.0
+    def denominator(self) -> float:
+        """What the reduction divides by: 1 unless ``"mean"`` (0 = an empty mean)."""
+        return self.mean_denominator() if self.reduction == "mean" else 1.0
 
 
 def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
@@ -168,7 +169,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
         if validate:
             v.check_probabilities(t, ax, "targets")
         x = x.astype(compute, copy=False)
-        probs = np.moveaxis(t, ax, -1).reshape(-1, n_classes)
+        probs = np.moveaxis(t.astype(compute, copy=False), ax, -1).reshape(-1, n_classes)
     else:
         raise ValueError(
             f"`targets`: expected class indices of shape {batch_shape} or probabilities of "
@@ -290,30 +291,36 @@ def _block_loss(p: _SoftmaxProblem, sl: slice, m: Any, log_partition: Any) -> An
 
 
 def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
-                scale: float) -> Any:
-    """Gradient rows scale·(A[n]·softmax(x_n) - a[n]); ``e`` is overwritten.
+                den: float) -> Any:
+    """Gradient rows (A[n]·softmax(x_n) - a[n]) / den; ``e`` is overwritten.
+
+    The target mass is divided by ``den`` before use (not multiplied by
+    1/den, which overflows for subnormal summed weights).
 
     At the row maximum, ``A p - a`` would cancel (``p`` ≈ 1 for a confident
     row, e.g. ``p - 1`` rounds to 0 where the truth is -1e-17); there it is
     rewritten exactly as ``(sum_{c != top} a_c - a_top·r) / (1 + r)``.
     """
     u, dense, total = _coefficients(p, sl)
+    total = total / den
+    u = None if u is None else u / den
+    dense = None if dense is None else dense / den
     rows = np.arange(e.shape[0])
-    coef = (scale * total / (1 + rest)).astype(e.dtype)
+    coef = (total / (1 + rest)).astype(e.dtype)
     g = np.multiply(e, coef[:, None], out=e)
     a_top = np.zeros(rows.shape, total.dtype)
     others = np.zeros(rows.shape, total.dtype)
     if u is not None:
         y = _labels_of(p, sl)
-        g[rows, y] -= (scale * u).astype(g.dtype)
+        g[rows, y] -= u.astype(g.dtype)
         a_top += np.where(y == top, u, 0)
         others += np.where(y == top, 0, u)
     if dense is not None:
-        g -= (scale * dense).astype(g.dtype)
+        g -= dense.astype(g.dtype)
         a_top += dense[rows, top]
         dense[rows, top] = 0
         others += np.sum(dense, axis=1)
-    g[rows, top] = scale * (others - a_top * rest) / (1 + rest)
+    g[rows, top] = (others - a_top * rest) / (1 + rest)
     return g
 
 
@@ -330,19 +337,24 @@ def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
 def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     """Gradient (N, C) in the compute dtype, including the reduction's scale."""
     n_rows, n_classes = p.x.shape
-    scale = p.scale()
+    den = p.denominator()
+    if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
+        return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
     for sl in _row_blocks(n_rows, n_classes):
         top, _, e, rest = _shifted_exp(p.x[sl], p.acc)
-        out[sl] = _block_grad(p, sl, top, e, rest, scale)
+        out[sl] = _block_grad(p, sl, top, e, rest, den)
     return out
 
 
-def _reduce(per_example: Any, reduction: str, scale: float, out_dtype: np.dtype[Any]) -> Any:
+def _reduce(per_example: Any, reduction: str, den: float, out_dtype: np.dtype[Any]) -> Any:
+    """Apply the reduction; an empty mean (``den == 0``) is 0, never NaN."""
     if reduction == "none":
         return v.restore_dtype(per_example, out_dtype)
     total = np.sum(per_example, dtype=_accumulator(per_example.dtype))
-    return v.restore_dtype(total * scale if reduction == "mean" else total, out_dtype)
+    if reduction == "mean":
+        total = total / den if den > 0 else np.zeros_like(total)
+    return v.restore_dtype(total, out_dtype)
 
 
 # --------------------------------------------------------------------------- #
@@ -435,7 +447,7 @@ def softmax_cross_entropy(
                          class_weights=class_weights, ignore_index=ignore_index,
                          reduction=reduction, validate=validate)
     rows = _softmax_ce_rows(p).reshape(p.batch_shape)
-    return _reduce(rows, p.reduction, p.scale(), p.out_dtype)
+    return _reduce(rows, p.reduction, p.denominator(), p.out_dtype)
 
 
 def softmax_cross_entropy_grad(
@@ -484,11 +496,9 @@ class _BinaryProblem:
     reduction: str
     out_dtype: np.dtype[Any]
 
-    def scale(self) -> float:
-        """``"mean"`` averages over every element (PyTorch); an empty mean is 0."""
-        if self.reduction != "mean":
-            return 1.0
-        return 1.0 / self.z.size if self.z.size else 0.0
+    def denominator(self) -> float:
+        """``"mean"`` averages over every element (PyTorch); 0 = an empty mean."""
+        return float(self.z.size) if self.reduction == "mean" else 1.0
 
 
 def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction: str,
@@ -497,7 +507,7 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     z, out_dtype = v.as_float_array(values, name)
     y, compute, out_dtype = _as_targets(targets, z.dtype, out_dtype)
     v.check_same_shape(z, y, name, "targets")
-    z = z.astype(compute, copy=False)
+    z, y = z.astype(compute, copy=False), y.astype(compute, copy=False)
     if validate:
         (v.check_unit_interval if name == "probs" else v.check_finite)(z, name)
         v.check_unit_interval(y, "targets")
@@ -561,7 +571,7 @@ def sigmoid_binary_cross_entropy(
     if p.pos_weight is not None:
         pos = pos * p.pos_weight
     loss = p.y * pos + (1 - p.y) * softplus(p.z, validate=False)
-    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.scale(), p.out_dtype)
+    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
 
 
 def sigmoid_binary_cross_entropy_grad(
@@ -593,7 +603,9 @@ def sigmoid_binary_cross_entropy_grad(
     if p.pos_weight is not None:
         neg = neg * p.pos_weight
     g = (1 - p.y) * sigmoid(p.z, validate=False) - p.y * neg
-    return v.restore_dtype(np.asarray(g, p.z.dtype) * p.z.dtype.type(p.scale()), p.out_dtype)
+    den = p.denominator()
+    g = np.asarray(g, p.z.dtype) / p.z.dtype.type(den) if den else np.zeros_like(p.z)
+    return v.restore_dtype(g, p.out_dtype)
 
 
 def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str = "mean",
@@ -638,4 +650,4 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     with np.errstate(divide="ignore"):
         # + 0.0 turns the -0.0 of agreeing targets into 0.0
         loss = -(sps.xlogy(p.y, p.z) + sps.xlog1py(1 - p.y, -p.z)) + 0.0
-    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.scale(), p.out_dtype)
+    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)

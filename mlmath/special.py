@@ -42,6 +42,7 @@ Infinities and NaN (the API leaves them open; these are the choices)
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +60,8 @@ _CHUNK_ELEMS = 1 << 16
 #: Below this many elements the thread pool costs more than it saves.
 _PARALLEL_MIN_ELEMS = 1 << 20
 _F64 = np.dtype(np.float64)
+#: Ceiling of the multiprecision path (never reached by float64 input in practice).
+_MAX_PRECISION_BITS = 1 << 14
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -88,7 +91,9 @@ class _Rows(NamedTuple):
 
     def restore(self, out2: np.ndarray) -> Any:
         """(rows, n) results back to the input's layout and dtype."""
-        out = np.moveaxis(out2.reshape(self.moved_shape), -1, self.axis)
+        out = out2.reshape(self.moved_shape)
+        if self.axis != out.ndim - 1:
+            out = np.moveaxis(out, -1, self.axis)
         return v.restore_dtype(out.reshape(()) if self.scalar else out, self.out_dtype)
 
 
@@ -106,7 +111,7 @@ def _prepare_rows(x: ArrayLike, axis: Any) -> _Rows:
         arr = arr.reshape(1)
     ax = v.check_axis(axis, arr.ndim)
     v.check_nonempty_axis(arr, ax, "x")
-    moved = np.moveaxis(arr, ax, -1)
+    moved = arr if ax == arr.ndim - 1 else np.moveaxis(arr, ax, -1)
     rows2d = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     return _Rows(arr, rows2d, out_dtype, moved.shape, ax, scalar)
 
@@ -353,32 +358,33 @@ def _refine_cancelling_rows(rows2d: np.ndarray, maxima: np.ndarray, result: np.n
     with np.errstate(all="ignore"):
         cancels = (m < 0) & np.isfinite(r) & ((r - m) > amplification_limit * np.abs(r))
     for i in np.flatnonzero(cancels):
-        result[i, 0] = _log_sum_exp_multiprecision(rows2d[i])
+        result[i, 0] = _log_sum_exp_multiprecision(rows2d[i], estimate=float(r[i]))
 
 
-def _log_sum_exp_multiprecision(row: np.ndarray) -> float:
+def _bits_lost(r: float, n: int) -> int:
+    """Bits cancelled between terms of magnitude ~1 and a result ``r``, plus n roundings."""
+    return (-math.frexp(r)[1] if r else 0) + n.bit_length() + 8
+
+
+def _log_sum_exp_multiprecision(row: np.ndarray, estimate: float) -> float:
     """``log(sum(exp(row)))`` correctly rounded, with mpmath at adaptive precision.
 
     The slow path for rows whose result is far smaller than their terms (about
     7 microseconds per entry): the absolute error of the sum must be below
     eps * |result|, which no fixed precision guarantees.  Precision grows until
-    the bits lost to cancellation leave more than 64 correct bits.
+    the bits lost to cancellation leave more than 64 correct bits; the float64
+    ``estimate`` of the result sets the first precision, so one round usually
+    suffices.
     """
     import mpmath  # a dependency of SymPy, hence of mlmath; imported only here
 
     terms = [mpmath.mpf(float(value)) for value in row[row > -np.inf]]
-    prec = 128
+    prec = 96 + _bits_lost(estimate, len(terms))
     while True:
         with mpmath.workprec(prec):
-            total = mpmath.fsum(mpmath.exp(t) for t in terms)
-            r = mpmath.log(total)
-            if r == 0:
-                lost = prec  # only possible when the row is exactly [0, -inf, ...]
-            else:
-                lost = int(mpmath.mag(total) - mpmath.mag(r)) + len(terms).bit_length() + 8
-        if r == 0 and max(terms) == 0:
-            return 0.0
-        if prec - lost >= 64:
+            r = mpmath.log(mpmath.fsum(mpmath.exp(t) for t in terms))
+        lost = prec if r == 0 else _bits_lost(float(r), len(terms))
+        if prec - lost >= 64 or prec > _MAX_PRECISION_BITS:
             return float(r)
         prec = lost + 96
 

@@ -1,27 +1,279 @@
 """Properties of the stable primitives (mlmath.special).
 
-Each test states one theorem; ``mm`` is the implementation under test.
+Each test states one theorem; ``mm`` is the implementation under test, so the
+same suite checks SciPy, PyTorch or a user's module (``$MLMATH_IMPL``).  Every
+property is shown to catch a realistic broken implementation (the mutant table
+at the bottom).  Tolerances are in eps of the dtype: mlmath.special promises
+4 eps per result (tests/test_special.py checks it against mpmath), so two
+results agree within 8 eps plus the rounding of the comparison itself.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
 from mlmath import strategies as mst
-from mlmath.testing import assert_all, assert_close_eps, expect_property_failure, mutant
+from mlmath.testing import (
+    assert_all,
+    assert_close_eps,
+    eps_of,
+    expect_property_failure,
+    mutant,
+)
+
+#: float32 and float64, a shape of up to 3 dims and an axis into it.
+CASES = st.tuples(mst.float_dtypes(), mst.shapes_with_axis())
 
 
-@given(x=mst.extreme_logits(shape=mst.shapes_with_axis().map(lambda sa: sa[0])))
-def test_softmax_rows_are_distributions(mm, x):
-    """softmax(x) >= 0 and each row sums to 1, for every finite x (no overflow)."""
-    s = mm.softmax(x)
+def _draw_logits(data: st.DataObject, strategy: Any = mst.logits) -> tuple[np.ndarray, int]:
+    dtype, (shape, axis) = data.draw(CASES, label="dtype, (shape, axis)")
+    return data.draw(strategy(shape=shape, dtype=dtype), label="x"), axis
+
+
+@given(data=st.data())
+def test_softmax_rows_are_distributions(mm, data):
+    """softmax(x) >= 0 and sums to 1 along ``axis``, for every finite x (no overflow)."""
+    x, axis = _draw_logits(data, mst.extreme_logits)
+    s = mm.softmax(x, axis=axis)
     assert_all(np.isfinite(s) & (s >= 0), "softmax-simplex", "finite entries >= 0", x=x)
-    # n roundings in the division plus n in the sum: 2n eps, n <= 8 here.
-    assert_close_eps(np.sum(s, axis=-1), 1.0, prop="softmax-simplex", rtol_eps=16, x=x)
+    # each entry within 4 eps, plus n roundings of the sum: (4 + 8) eps, n <= 8.
+    assert_close_eps(np.sum(s, axis=axis, dtype=np.float64), 1.0, prop="softmax-simplex",
+                     rtol_eps=12, eps=eps_of(x), x=x, axis=axis)
 
 
-def test_softmax_rows_are_distributions_catches_mutant():
-    """A softmax that forgets to normalise is caught."""
-    expect_property_failure(test_softmax_rows_are_distributions,
-                            mm=mutant(softmax=lambda x: np.exp(x - np.max(x, -1, keepdims=True))))
+@given(x=mst.masked_logits(shape=(3, 5), axis=-1))
+def test_softmax_gives_masked_logits_exactly_zero_weight(mm, x):
+    """-inf logits have weight exactly 0 and the rest still sums to 1."""
+    s = mm.softmax(x)
+    assert_all(s[np.isneginf(x)] == 0, "softmax-mask", "softmax = 0 at -inf logits", x=x)
+    assert_close_eps(np.sum(s, axis=-1), 1.0, prop="softmax-mask", rtol_eps=12, x=x)
+
+
+@given(data=st.data())
+def test_softmax_shift_invariance(mm, data):
+    """softmax(x + c) = softmax(x) for every constant c (x + c exact by construction)."""
+    dtype, (shape, axis) = data.draw(CASES, label="dtype, (shape, axis)")
+    x, c = data.draw(mst.logits_and_exact_shift(shape=shape, dtype=dtype), label="x, c")
+    shifted = mm.softmax(x + np.asarray(c, dtype), axis=axis)
+    # both within 4 eps of the same exact value; below the normal range, in spacings.
+    tiny = float(np.finfo(dtype).tiny)
+    assert_close_eps(shifted, mm.softmax(x, axis=axis), prop="softmax-shift", rtol_eps=8,
+                     atol_eps=8 * tiny / eps_of(x), x=x, c=c, axis=axis)
+
+
+@given(data=st.data())
+def test_log_softmax_shift_invariance(mm, data):
+    """log_softmax(x + c) = log_softmax(x) for every constant c (x + c exact)."""
+    dtype, (shape, axis) = data.draw(CASES, label="dtype, (shape, axis)")
+    x, c = data.draw(mst.logits_and_exact_shift(shape=shape, dtype=dtype), label="x, c")
+    assert_close_eps(mm.log_softmax(x + np.asarray(c, dtype), axis=axis),
+                     mm.log_softmax(x, axis=axis), prop="log-softmax-shift", rtol_eps=8,
+                     x=x, c=c, axis=axis)
+
+
+@given(data=st.data())
+def test_log_softmax_is_log_of_softmax(mm, data):
+    """log_softmax(x) = log(softmax(x)) wherever softmax does not underflow."""
+    x, axis = _draw_logits(data)
+    s = mm.softmax(x, axis=axis)
+    assume(np.all(s >= np.finfo(x.dtype).tiny))
+    # log(s) turns s's 4 eps relative error into 4 eps absolute; log rounds (0.5 ulp).
+    assert_close_eps(mm.log_softmax(x, axis=axis), np.log(s), prop="log-softmax-log",
+                     rtol_eps=5, atol_eps=5, x=x, axis=axis)
+
+
+@given(data=st.data())
+def test_logsumexp_between_max_and_max_plus_log_n(mm, data):
+    """max(x) <= LSE(x) <= max(x) + log n along ``axis``, for every finite x."""
+    x, axis = _draw_logits(data, mst.extreme_logits)
+    lse = np.asarray(mm.logsumexp(x, axis=axis), dtype=np.float64)
+    m = np.max(x, axis=axis).astype(np.float64)
+    upper = m + np.log(x.shape[axis])
+    eps = eps_of(x)
+    # lower bound exact (log1p(rest) >= 0 and rounding is monotone); upper: 4 eps + rounding.
+    assert_all(lse >= m, "lse-bounds", "LSE >= max", x=x, axis=axis)
+    with np.errstate(over="ignore"):
+        assert_all(lse <= upper + 5 * eps * np.abs(upper), "lse-bounds", "LSE <= max + log n",
+                   x=x, axis=axis)
+
+
+@given(data=st.data())
+def test_logsumexp_translation_equivariance(mm, data):
+    """LSE(x + c) = LSE(x) + c for every constant c (x + c exact by construction)."""
+    dtype, (shape, axis) = data.draw(CASES, label="dtype, (shape, axis)")
+    x, c = data.draw(mst.logits_and_exact_shift(shape=shape, dtype=dtype), label="x, c")
+    left = np.asarray(mm.logsumexp(x + np.asarray(c, dtype), axis=axis), np.float64)
+    right = np.asarray(mm.logsumexp(x, axis=axis), np.float64) + c
+    # each LSE within 4 eps of its magnitude; the sum LSE(x) + c may cancel, so the
+    # tolerance is on the scale of the terms, not of the (possibly tiny) result.
+    scale = np.abs(left) + np.abs(right - c) + abs(c)
+    assert_all(np.isfinite(left) & np.isfinite(right), "lse-translation",
+               "finite LSE of finite logits", x=x, c=c, axis=axis)
+    assert_all(np.abs(left - right) <= 9 * eps_of(x) * scale, "lse-translation",
+               "LSE(x + c) = LSE(x) + c within 9 eps of the terms", x=x, c=c, axis=axis)
+
+
+@given(data=st.data())
+def test_logsumexp_is_monotone(mm, data):
+    """x <= y entrywise implies LSE(x) <= LSE(y)."""
+    x, axis = _draw_logits(data)
+    bump = data.draw(mst.logits(shape=x.shape, dtype=x.dtype, bound=30.0), label="bump")
+    y = x + np.abs(bump)  # rounding is monotone: y >= x exactly
+    lx = np.asarray(mm.logsumexp(x, axis=axis), np.float64)
+    ly = np.asarray(mm.logsumexp(y, axis=axis), np.float64)
+    # both within 4 eps of exact values that are ordered.
+    assert_all(lx <= ly + 8 * eps_of(x) * np.maximum(np.abs(lx), np.abs(ly)), "lse-monotone",
+               "LSE(x) <= LSE(y)", x=x, y=y, axis=axis)
+
+
+@given(x=mst.extreme_logits(shape=mst.shapes_with_axis().map(lambda sa: sa[0]),
+                            dtype=np.float64) | mst.extreme_logits(dtype=np.float32))
+@example(x=np.array([0.0, 20.5, -745.0, 1e308]))
+def test_sigmoid_reflection(mm, x):
+    """sigma(-x) = 1 - sigma(x), i.e. sigma(x) + sigma(-x) = 1."""
+    total = mm.sigmoid(x).astype(np.float64) + mm.sigmoid(-x)
+    # each term within 4 eps of its value, both <= 1: 8 eps absolute, plus the sum's rounding.
+    assert_close_eps(total, 1.0, prop="sigmoid-reflection", rtol_eps=9, eps=eps_of(x), x=x)
+
+
+@given(x=mst.extreme_logits(shape=(6,), dtype=np.float64)
+       | mst.extreme_logits(shape=(6,), dtype=np.float32) | mst.logits(shape=(6,), bound=60.0))
+@example(x=np.array([20.5, 25.0, 36.0, 40.0, -700.0, 1.0]))
+def test_softplus_difference_is_identity(mm, x):
+    """softplus(x) - softplus(-x) = x."""
+    plus = np.asarray(mm.softplus(x), np.float64)
+    minus = np.asarray(mm.softplus(-x), np.float64)
+    # 4 eps on each term; the difference is exact in float64 for float32 terms and
+    # otherwise rounds by 0.5 ulp of the result.
+    slack = 9 * eps_of(x) * (plus + minus)
+    with np.errstate(invalid="ignore"):  # inf - inf where softplus(+-1e308) overflows
+        ok = (np.abs((plus - minus) - x) <= slack) | (np.isinf(x) | np.isinf(plus))
+    assert_all(ok, "softplus-difference", "softplus(x) - softplus(-x) = x", x=x)
+
+
+@given(x=mst.extreme_logits(shape=(6,), dtype=np.float64)
+       | mst.extreme_logits(shape=(6,), dtype=np.float32) | mst.logits(shape=(6,), bound=60.0))
+@example(x=np.array([40.0, 20.5, -20.5, 700.0, -700.0, 0.0]))
+def test_log_sigmoid_is_minus_softplus_of_minus_x(mm, x):
+    """log sigma(x) = -softplus(-x)."""
+    tiny = float(np.finfo(x.dtype).tiny)
+    with np.errstate(over="ignore"):  # 8 * |1e308| in the tolerance is +inf, harmlessly
+        assert_close_eps(mm.log_sigmoid(x), -mm.softplus(-x), prop="log-sigmoid-softplus",
+                         rtol_eps=8, atol_eps=8 * tiny / eps_of(x), x=x)
+
+
+# ----------------------------------------------------------------------------
+# Mutants: realistic bugs, each caught by the property it is paired with.
+# ----------------------------------------------------------------------------
+
+def _shifted(x: Any, axis: int) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x - np.max(x, axis=axis, keepdims=True)
+
+
+def softmax_unnormalised(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """Forgets to divide by the sum."""
+    return np.exp(_shifted(x, axis))
+
+
+def softmax_naive(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """No max shift: overflows to inf/inf = NaN for large logits."""
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(x, dtype=np.float64))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_wrong_axis(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """Normalises along the last axis whatever ``axis`` says."""
+    e = np.exp(_shifted(x, -1))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_masked_as_tiny(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """Replaces -inf by a large negative number (weight e^-1e4 is 0 but e^(-30+30)...)."""
+    x = np.where(np.isneginf(x), -30.0, x)
+    e = np.exp(_shifted(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax_naive(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """x - log(sum(exp(x))) without the shift: overflows."""
+    with np.errstate(all="ignore"):
+        x = np.asarray(x, dtype=np.float64)
+        return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
+
+
+def log_softmax_unnormalised(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """Returns x - max, forgetting the log-normaliser."""
+    return _shifted(x, axis)
+
+
+def logsumexp_log_not_log1p(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """Off by one: m + log(rest) instead of m + log1p(rest)."""
+    d = _shifted(x, axis)
+    with np.errstate(divide="ignore"):
+        rest = np.sum(np.exp(d), axis=axis) - 1.0
+        return np.max(x, axis=axis) + np.log(rest)
+
+
+def logsumexp_naive(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """log(sum(exp(x))): overflows for large x."""
+    with np.errstate(all="ignore"):
+        return np.log(np.sum(np.exp(np.asarray(x, dtype=np.float64)), axis=axis))
+
+
+def logsumexp_sign_error(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """m - log1p(rest): decreases when a non-max entry grows."""
+    d = _shifted(x, axis)
+    rest = np.sum(np.exp(d), axis=axis) - 1.0
+    return np.max(x, axis=axis) - np.log1p(rest)
+
+
+def sigmoid_naive_ratio(x: Any, **_: Any) -> Any:
+    """e^x / (1 + e^x): inf/inf = NaN for x > 709."""
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(x, dtype=np.float64))
+        return e / (1.0 + e)
+
+
+def softplus_torch_threshold(x: Any, **_: Any) -> Any:
+    """PyTorch's threshold: x above 20 (drops log1p(e^-x) ~ 2e-9 at 20)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+def log_sigmoid_naive(x: Any, **_: Any) -> Any:
+    """log(sigmoid(x)): 0 for x > 37, where the true value is -e^-x."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return np.log(1.0 / (1.0 + np.exp(-x)))
+
+
+MUTANTS = [
+    (test_softmax_rows_are_distributions, {"softmax": softmax_unnormalised}),
+    (test_softmax_rows_are_distributions, {"softmax": softmax_wrong_axis}),
+    (test_softmax_gives_masked_logits_exactly_zero_weight, {"softmax": softmax_masked_as_tiny}),
+    (test_softmax_shift_invariance, {"softmax": softmax_naive}),
+    (test_log_softmax_shift_invariance, {"log_softmax": log_softmax_naive}),
+    (test_log_softmax_is_log_of_softmax, {"log_softmax": log_softmax_unnormalised}),
+    (test_logsumexp_between_max_and_max_plus_log_n, {"logsumexp": logsumexp_log_not_log1p}),
+    (test_logsumexp_translation_equivariance, {"logsumexp": logsumexp_naive}),
+    (test_logsumexp_is_monotone, {"logsumexp": logsumexp_sign_error}),
+    (test_sigmoid_reflection, {"sigmoid": sigmoid_naive_ratio}),
+    (test_softplus_difference_is_identity, {"softplus": softplus_torch_threshold}),
+    (test_log_sigmoid_is_minus_softplus_of_minus_x, {"log_sigmoid": log_sigmoid_naive}),
+]
+
+
+@pytest.mark.parametrize(
+    "prop, overrides", MUTANTS,
+    ids=[f"{p.__name__}-{next(iter(o.values())).__name__}" for p, o in MUTANTS])
+def test_property_catches_mutant(prop, overrides):
+    """Each property fails on its paired realistic bug."""
+    expect_property_failure(prop, mm=mutant(**overrides))

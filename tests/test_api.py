@@ -114,10 +114,17 @@ def docstring_sections(doc: str) -> dict[str, str]:
 
 
 def documented_parameters(section: str) -> set[str]:
-    """Names in ``name : type`` lines (``x, y : ...`` documents both)."""
+    """Names on the header lines of a Parameters section (numpydoc: ``name : type``,
+    ``x, y : type``, or a bare ``name`` line; descriptions are indented further)."""
+    lines = [ln for ln in section.splitlines() if ln.strip()]
+    if not lines:
+        return set()
+    base = min(len(ln) - len(ln.lstrip()) for ln in lines)
     names: set[str] = set()
-    for m in re.finditer(r"^([*\w][\w*]*(?:\s*,\s*[*\w][\w*]*)*)\s*:", section, re.MULTILINE):
-        names.update(n.strip().lstrip("*") for n in m.group(1).split(","))
+    for ln in lines:
+        if len(ln) - len(ln.lstrip()) == base:
+            head = ln.split(" :", 1)[0]
+            names.update(n.strip().lstrip("*") for n in head.split(","))
     return names
 
 
@@ -274,8 +281,10 @@ def test_docstring_section_parser():
     Parameters
     ----------
     x, y : array_like
-        Inputs.
-    *, axis : int
+        Inputs: not a parameter line.
+    axis : int
+    base, validate
+        As in :func:`f`.
 
     Returns
     -------
@@ -283,4 +292,5 @@ def test_docstring_section_parser():
     """
     sections = docstring_sections(doc)
     assert set(sections) == {"Parameters", "Returns"}
-    assert {"x", "y"} <= documented_parameters(sections["Parameters"])
+    assert documented_parameters(sections["Parameters"]) == {"x", "y", "axis", "base",
+                                                             "validate"}

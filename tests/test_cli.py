@@ -8,7 +8,9 @@ modules placed in ``sys.modules``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import types
@@ -21,7 +23,7 @@ from mlmath import _verify, cli
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport Hypothesis depends on
     from exceptiongroup import ExceptionGroup
-from mlmath._verify_plugin import failure_details
+from mlmath._verify_plugin import META_TEST_NAME, failure_details, is_counterexample_note
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -171,15 +173,17 @@ class TestVerifyRun:
         assert summary_row(out, "plain")[4:8] == ["3", "0", "1", "1"]
         assert "[toy] FAILED properties/test_toy.py::test_value_is_small" in out
         assert "[small] expected x < 100, got 100" in out
-        assert "Falsifying example: test_value_is_small(\n" in out
-        assert "x=100," in out
+        # "Falsifying example:" up to Hypothesis 6.15x, "Failing test case:" later.
+        assert re.search(r"^    (Falsifying example|Failing test case): test_value_is_small\(\n"
+                         r"        x=100,\n    \)$", out, re.MULTILINE), out
         assert "one is not two" in out
         assert "derivations:" not in out and "audit:" not in out
         assert "verify: FAIL" in out and "2 tests failed" in out
 
     def test_passing_selection_with_workers_exits_0(self, checkout, no_extras, capsys):
-        """With -n 2 and a -k selection that passes, the summary still counts examples."""
-        code = cli.main(["verify", "--profile", "dev", "-n", "2", "--root", str(checkout),
+        """Through an xdist worker (-n 1: the same controller/worker path as -n 8, one
+        process to start) and a -k selection that passes, the summary still counts."""
+        code = cli.main(["verify", "--profile", "dev", "-n", "1", "--root", str(checkout),
                          "--", "-k", "square or passes"])
         out = capsys.readouterr().out
         assert code == 0, out
@@ -187,7 +191,7 @@ class TestVerifyRun:
         assert toy[1:4] == ["1", toy[2], "0"] and 0 < int(toy[2]) <= 25  # dev: 25 examples
         assert summary_row(out, "total")[6] == "0"
         assert "derivations: not installed" in out and "audit: not installed" in out
-        assert "2 workers" in out and "verify: PASS" in out
+        assert "1 worker," in out and "verify: PASS" in out
 
     def test_no_tests_ran_is_a_failure(self, checkout, no_extras, capsys):
         """Deselecting everything (pytest exit 5) must not pass."""
@@ -196,6 +200,15 @@ class TestVerifyRun:
         out = capsys.readouterr().out
         assert code != 0
         assert "no tests ran" in out and "no test passed" in out
+
+    def test_missing_test_extra_is_reported_not_crashed(self, monkeypatch, capsys):
+        """Without pytest-xdist, -n says what to install (exit 2) instead of a pytest error."""
+        real = importlib.util.find_spec
+        monkeypatch.setattr(importlib.util, "find_spec",
+                            lambda name, *a: None if name == "xdist" else real(name, *a))
+        assert _verify.missing_requirements("0") == []
+        assert cli.main(["verify", "-n", "2"]) == 2
+        assert "needs pytest-xdist (for -n)" in capsys.readouterr().err
 
     def test_root_without_suite_is_refused(self, tmp_path):
         with pytest.raises(SystemExit, match="no properties/ and tests/"):
@@ -229,6 +242,24 @@ class TestSummary:
         table = _verify.format_summary(rows)
         assert table.splitlines()[-1].split()[:3] == ["total", "3", "?"]
 
+    @pytest.mark.parametrize(("name", "meta"), [
+        ("test_softmax_rows_are_distributions_catches_mutant", True),
+        ("test_audit_properties_catch_mutants", True),
+        ("test_agreement_catches_a_wrong_gradient", True),
+        ("test_kl_divergence_nonnegative", False),
+        ("test_catchy_name", False),
+    ])
+    def test_meta_tests_are_recognised_by_name(self, name, meta):
+        assert bool(META_TEST_NAME.search(name)) is meta
+
+    def test_failures_beyond_the_cap_are_counted_not_shown(self):
+        tests = {f"tests/test_a.py::t{i}": {"outcome": "failed", "message": f"m{i}"}
+                 for i in range(4)}
+        text = _verify.format_failures(tests, [], max_per_topic=2)
+        assert "m1" in text and "m2" not in text
+        assert "[a] ... and 2 more failures" in text
+        assert "m3" in _verify.format_failures(tests, [], max_per_topic=0)
+
     def test_failure_reasons(self):
         ok = _verify.CheckResult("audit", "not installed")
         bad = _verify.CheckResult("derivations", "failed", "drifted: x.json")
@@ -248,6 +279,15 @@ class TestSummary:
         assert message.startswith("ExceptionGroup: two failures")
         assert examples == ["Falsifying example: test_p(\n    x=0,\n)",
                             "Falsifying example: test_p(\n    x=1,\n)"]
+
+    @pytest.mark.parametrize(("note", "caught"), [
+        ("Failing test case: test_p(\n    x=0,\n)", True),  # Hypothesis >= 6.16x wording
+        ("Some Future Label: test_p(x=0)", True),  # unknown wording, but names the test
+        ("Some Future Label: other_test(x=0)", False),
+        ("You can reproduce this example by ...", False),
+    ])
+    def test_counterexample_notes_are_recognised(self, note, caught):
+        assert is_counterexample_note(note, "test_p") is caught
 
 
 class TestChecks:
@@ -271,7 +311,7 @@ class TestChecks:
         monkeypatch.setitem(sys.modules, "mlmath.audit", None)
         assert _verify.audit_check().describe() == "audit: not installed"
 
-    def test_audit_runs_text_format_and_passes(self, monkeypatch):
+    def test_audit_without_structured_api_runs_the_cli_in_text_format(self, monkeypatch):
         seen = fake_audit(monkeypatch, exit_code=0)
         result = _verify.audit_check()
         assert result.ok and "1 claims, 0 disagreements" in result.describe()
@@ -283,6 +323,47 @@ class TestChecks:
         assert not result.ok
         assert "exit code 1" in result.describe()
         assert "A2  false (recorded: holds)" in result.describe()
+
+    @staticmethod
+    def structured_audit(monkeypatch, verdicts):
+        """A stand-in ``mlmath.audit`` with ``run_audit``: (id, computed, recorded) triples."""
+        budgets: list[str] = []
+
+        def run_audit(*, budget: str = "ci") -> list[Any]:
+            budgets.append(budget)
+            return [types.SimpleNamespace(
+                agrees=computed == recorded,
+                claim=types.SimpleNamespace(id=cid, expected=recorded),
+                outcome=types.SimpleNamespace(verdict=computed, reason="because"))
+                for cid, computed, recorded in verdicts]
+
+        module = types.ModuleType("mlmath.audit")
+        module.run_audit = run_audit  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "mlmath.audit", module)
+        return budgets
+
+    def test_structured_audit_tallies_verdicts(self, monkeypatch):
+        budgets = self.structured_audit(monkeypatch, [("CE-1", "holds", "holds"),
+                                                      ("CE-2", "false", "false"),
+                                                      ("SA-1", "false", "false")])
+        result = _verify.audit_check()
+        assert result.describe() == ("audit: ok (3 claims, every computed verdict matches the "
+                                     "ledger: 2 false, 1 holds)")
+        assert budgets == ["ci"]
+        _verify.audit_check("thorough")
+        assert budgets == ["ci", "thorough"]
+
+    def test_structured_audit_names_each_disagreement(self, monkeypatch):
+        self.structured_audit(monkeypatch, [("CE-1", "holds", "holds"),
+                                            ("CE-7", "false", "holds")])
+        result = _verify.audit_check()
+        assert not result.ok
+        assert "1 of 2 computed verdicts disagree" in result.describe()
+        assert "CE-7: computed false, recorded holds -- because" in result.describe()
+
+    def test_empty_audit_is_a_failure(self, monkeypatch):
+        self.structured_audit(monkeypatch, [])
+        assert _verify.audit_check().status == "failed"
 
     def test_a_crashing_check_is_an_error_not_a_crash(self, monkeypatch):
         module = types.ModuleType("derivations.cli")

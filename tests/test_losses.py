@@ -130,11 +130,14 @@ class TestSoftmaxCrossEntropyAccuracy:
 
 
 def test_float32_with_32000_classes():
-    """float32, C = 32,000: labels at the max, at the min and at random, <= 4 eps."""
+    """float32, C = 32,000: a confident row (label at the max) and a random label, <= 4 eps.
+
+    (Two rows: each 50-digit reference costs 32,000 mpmath exponentials.)
+    """
     rng = np.random.default_rng(3)
-    x = rng.normal(0, 4, size=(3, 32000)).astype(np.float32)
-    x[0, 17] = 60.0  # one confident row: its loss is ~ 32000 e^{-60+...}
-    labels = np.array([17, int(np.argmin(x[1])), 12345])
+    x = rng.normal(0, 4, size=(2, 32000)).astype(np.float32)
+    x[0, 17] = 60.0  # a confident row: its loss is ~ sum_c e^{x_c - 60} ~ 1e-14
+    labels = np.array([17, 12345])
     _check_softmax_accuracy(x, labels, "32000-classes", grad=False)
 
 

@@ -1,13 +1,326 @@
-"""Unit tests of mlmath.special against closed forms."""
+"""Unit, edge-case, bad-input and mpmath accuracy tests of mlmath.special.
+
+Accuracy tests are declarative: a 50-digit mpmath reference (written here,
+evaluated by ``tests/_oracles.py``) and a hard point set built to break the
+naive formulas: huge and tiny logits, dominant logits, entries far below the
+row max, cancellation, 1e5-entry rows, float32 and float64.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 
 import mlmath as mm
+from tests._oracles import (
+    assert_accurate,
+    mp_all_three,
+    mp_log_sigmoid,
+    mp_log_softmax,
+    mp_logsumexp,
+    mp_reference,
+    mp_sigmoid,
+    mp_softmax,
+    mp_softplus,
+    overflow_to_inf,
+)
+
+#: The accuracy target of mlmath.special (module docstring): 4 eps of the dtype.
+BOUND_EPS = 4.0
+DTYPES = [np.float32, np.float64]
+REDUCTIONS = [mm.logsumexp, mm.softmax, mm.log_softmax]
+ELEMENTWISE = [mm.sigmoid, mm.log_sigmoid, mm.softplus]
+ALL_FUNCTIONS = REDUCTIONS + ELEMENTWISE
 
 
-def test_logsumexp_of_equal_entries_is_max_plus_log_n():
-    """LSE of n equal entries a is a + log n, even for huge a."""
-    assert mm.logsumexp([1e308, 1e308]) == 1e308
-    np.testing.assert_allclose(mm.logsumexp([3.0, 3.0, 3.0, 3.0]), 3.0 + np.log(4.0), rtol=1e-15)
+ROW_REFERENCES = {"logsumexp": mp_logsumexp, "softmax": mp_softmax,
+                  "log_softmax": mp_log_softmax}
+ELEMENTWISE_REFERENCES = {"sigmoid": mp_sigmoid, "softplus": mp_softplus,
+                          "log_sigmoid": mp_log_sigmoid}
+
+
+# ----------------------------------------------------------------------------
+# Hard point sets.
+# ----------------------------------------------------------------------------
+
+def hard_rows(dtype: Any) -> list[np.ndarray]:
+    """Rows on which naive logsumexp / softmax / log_softmax lose digits."""
+    rng = np.random.default_rng(20261125)
+    fmax = float(np.finfo(dtype).max)
+    big = 700.0 if dtype == np.float64 else 85.0  # exp(-big) is still a normal number
+    rows: list[list[float] | np.ndarray] = [
+        [0.0, -50.0],                                   # LSE = log1p(e^-50) ~ 2e-22
+        [50.0, 0.0, 0.0],                               # log_softmax -3.9e-22 at the max
+        [40.0, 1.5, -3.25, 0.125],                      # dominant logit, messy rest
+        [0.0, -big - 0.123456789],                      # softmax far below the max
+        [1.0 / 3.0, 1.0 / 3.0 - big * 0.999],           # x - m rounds: exp amplifies it
+        [fmax, fmax],                                   # no overflow: m + log 2
+        [fmax, fmax * 0.5, -fmax],                      # x - m overflows to -inf
+        [-fmax, -fmax * 0.75],                          # huge negative logits
+        [1e-300 if dtype == np.float64 else 1e-40, 0.0, -1e-300],
+        [3.0, 3.0, 3.0, 3.0],                           # ties at the max
+        [-745.0 if dtype == np.float64 else -104.0, 0.0],  # exp near the subnormals
+        list(np.log([0.2, 0.3, 0.5])),                  # log-probabilities: LSE ~ 0
+        [-np.log(2.0), -np.log(2.0)],                   # LSE = rounding error of ln 2
+        [-0.5, -1.7, -2.2],                             # m < 0, LSE ~ 0.17 (mild cancellation)
+    ]
+    for scale in (1.0, 30.0, 300.0):
+        rows += list(rng.standard_normal((3, 9)) * scale)
+    probs = rng.dirichlet(np.ones(12), size=3)
+    rows += list(np.log(probs))                          # LSE cancels to ~1e-16
+    rows += [rng.uniform(-big, 0.0, 7) + rng.uniform(-5, 5)]
+    return [np.asarray(r, dtype=dtype) for r in rows]
+
+
+def long_row(dtype: Any) -> np.ndarray:
+    """A 1e5-entry row (long reductions must stay within the bound): a leading
+    logit 40 that nearly dominates, then N(0, 8^2) logits spanning ~70 nats.
+    One row per dtype: the 50-digit reference costs ~5 s."""
+    rng = np.random.default_rng(7)
+    return np.concatenate([[40.0], rng.standard_normal(99_999) * 8]).astype(dtype)
+
+
+def hard_scalars(dtype: Any) -> np.ndarray:
+    """Both tails, the PyTorch threshold at 20, tiny arguments, the subnormal edge."""
+    top = 745.0 if dtype == np.float64 else 104.0
+    mags = np.concatenate([np.logspace(-30, np.log10(top), 61), [0.5, 1.0, 19.5, 20.0,
+                                                                  20.001, 20.5, 36.0, 40.0]])
+    return np.concatenate([-mags, [0.0], mags]).astype(dtype)
+
+
+def _row_id(row: np.ndarray) -> str:
+    return f"n={row.size}:{row[:3].tolist()}"
+
+
+# ----------------------------------------------------------------------------
+# Accuracy against mpmath.
+# ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ROW_REFERENCES))
+def test_reductions_within_bound_on_hard_rows(name, dtype):
+    """Every hard row: relative error <= 4 eps of the dtype (subnormal results: in spacings)."""
+    fn, ref = getattr(mm, name), ROW_REFERENCES[name]
+    for row in hard_rows(dtype):
+        expected = overflow_to_inf(mp_reference(ref, row), dtype)
+        assert_accurate(fn(row), expected, max_eps=BOUND_EPS, dtype=dtype,
+                        label=f"{name} {np.dtype(dtype).name} {_row_id(row)}",
+                        subnormal_floor=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reductions_within_bound_on_long_rows(dtype):
+    """1e5 entries: the pairwise sum along a contiguous row keeps the bound."""
+    row = long_row(dtype)
+    ref = mp_reference(mp_all_three, row)
+    for fn, expected in zip(REDUCTIONS, ref, strict=True):
+        got = np.broadcast_to(fn(row), row.shape)
+        assert_accurate(got, expected, max_eps=BOUND_EPS, dtype=dtype,
+                        label=f"{fn.__name__} long {_row_id(row)}", subnormal_floor=True)
+
+
+def test_long_rows_reduced_along_a_strided_axis_match_contiguous():
+    """Reducing axis 0 of a (1e5, 2) array gives the same answer as the contiguous row."""
+    row = long_row(np.float64)
+    stacked = np.stack([row, row[::-1]], axis=1)
+    np.testing.assert_array_equal(mm.logsumexp(stacked, axis=0),
+                                  [mm.logsumexp(row), mm.logsumexp(row[::-1])])
+    np.testing.assert_array_equal(mm.softmax(stacked, axis=0)[:, 0], mm.softmax(row))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ELEMENTWISE_REFERENCES))
+def test_elementwise_within_bound_in_both_tails(name, dtype):
+    """sigmoid, softplus, log_sigmoid: <= 4 eps from 1e-30 to the underflow edge, both signs."""
+    x = hard_scalars(dtype)
+    assert_accurate(getattr(mm, name)(x), mp_reference(ELEMENTWISE_REFERENCES[name], x),
+                    max_eps=BOUND_EPS, dtype=dtype, label=f"{name} {np.dtype(dtype).name}",
+                    points=list(x), subnormal_floor=True)
+
+
+# ----------------------------------------------------------------------------
+# Closed forms and named edge values.
+# ----------------------------------------------------------------------------
+
+class TestClosedForms:
+    def test_logsumexp_of_equal_entries_is_max_plus_log_n(self):
+        """LSE of n equal entries a is a + log n, even for a = 1e308 (no overflow)."""
+        assert mm.logsumexp([1e308, 1e308]) == 1e308
+        np.testing.assert_allclose(mm.logsumexp([3.0] * 4), 3.0 + np.log(4.0), rtol=1e-15)
+
+    def test_logsumexp_near_zero_keeps_its_digits(self):
+        """LSE([0, -50]) = log1p(e^-50) = 1.9287498479639178e-22, not 0."""
+        assert mm.logsumexp([0.0, -50.0]) == 1.9287498479639178e-22
+
+    def test_log_softmax_at_a_dominant_logit(self):
+        """log_softmax([50, 0, 0])[0] = -log1p(2 e^-50) = -3.8574996959278356e-22."""
+        assert mm.log_softmax([50.0, 0.0, 0.0])[0] == -3.8574996959278356e-22
+
+    def test_log_sigmoid_at_40(self):
+        """log sigma(40) = -log1p(e^-40) ~ -4.248e-18, where log(sigmoid(40)) = 0."""
+        assert mm.log_sigmoid(40.0) == -4.248354255291589e-18
+
+    def test_softplus_far_left_and_its_underflow(self):
+        """softplus(-700) = 9.86e-305; softplus(-800) = 3.7e-348 rounds to +0.0 in float64."""
+        assert mm.softplus(-700.0) == 9.85967654375977e-305
+        assert mm.softplus(-800.0) == 0.0 and not np.signbit(mm.softplus(-800.0))
+
+    def test_sigmoid_symmetric_values(self):
+        """sigma(0) = 1/2 and sigma(log 3) = 3/4."""
+        assert mm.sigmoid(0.0) == 0.5
+        np.testing.assert_allclose(mm.sigmoid(np.log(3.0)), 0.75, rtol=2e-16)
+
+    def test_softmax_of_two_logits_is_a_sigmoid(self):
+        """softmax([a, 0])[0] = sigma(a)."""
+        a = np.linspace(-30, 30, 13)
+        got = mm.softmax(np.stack([a, np.zeros_like(a)], axis=-1))[:, 0]
+        np.testing.assert_allclose(got, mm.sigmoid(a), rtol=4e-16)
+
+
+class TestInfinities:
+    """Documented semantics: -inf has weight 0; +inf is +inf for LSE, refused by softmax."""
+
+    def test_neg_inf_entries_have_weight_zero(self):
+        x = [0.0, -np.inf, np.log(3.0)]
+        np.testing.assert_array_equal(mm.softmax(x)[1], 0.0)
+        assert mm.log_softmax(x)[1] == -np.inf
+        np.testing.assert_allclose(mm.softmax(x), [0.25, 0.0, 0.75], rtol=4e-16)
+        np.testing.assert_allclose(mm.logsumexp(x), np.log(4.0), rtol=4e-16)
+
+    def test_logsumexp_of_all_neg_inf_is_neg_inf(self):
+        np.testing.assert_array_equal(mm.logsumexp([[-np.inf, -np.inf], [0.0, -np.inf]]),
+                                      [-np.inf, 0.0])
+
+    def test_logsumexp_with_pos_inf_is_pos_inf(self):
+        np.testing.assert_array_equal(mm.logsumexp([[1.0, np.inf], [np.inf, -np.inf]]),
+                                      [np.inf, np.inf])
+
+    @pytest.mark.parametrize("fn", [mm.softmax, mm.log_softmax])
+    def test_all_neg_inf_row_is_refused(self, fn):
+        with pytest.raises(ValueError, match=r"`x`.*all -inf at index \[1, :\]"):
+            fn([[0.0, 1.0], [-np.inf, -np.inf]])
+
+    @pytest.mark.parametrize("fn", [mm.softmax, mm.log_softmax])
+    def test_pos_inf_is_refused(self, fn):
+        with pytest.raises(ValueError, match=r"`x`.*\+inf.*index \[0, 1\]"):
+            fn([[0.0, np.inf], [1.0, 2.0]])
+
+    def test_elementwise_limits(self):
+        x = np.array([-np.inf, np.inf])
+        np.testing.assert_array_equal(mm.sigmoid(x), [0.0, 1.0])
+        np.testing.assert_array_equal(mm.softplus(x), [0.0, np.inf])
+        np.testing.assert_array_equal(mm.log_sigmoid(x), [-np.inf, 0.0])
+
+    def test_overflowing_difference_gives_exact_zero(self):
+        """x - m = -inf (x = -1e308, m = 1e308): weight exactly 0, no NaN."""
+        np.testing.assert_array_equal(mm.softmax([1e308, -1e308]), [1.0, 0.0])
+        np.testing.assert_array_equal(mm.log_softmax([1e308, -1e308]), [0.0, -np.inf])
+
+
+class TestAxisKeepdimsAndDtypes:
+    @pytest.mark.parametrize("fn", REDUCTIONS)
+    @pytest.mark.parametrize("axis", [0, 1, 2, -1, -2, -3])
+    def test_axis_equals_moveaxis(self, fn, axis):
+        """fn(x, axis=a) equals fn on x with a moved last, moved back (bitwise)."""
+        x = np.random.default_rng(3).standard_normal((3, 4, 5)) * 20
+        moved = fn(np.moveaxis(x, axis, -1), axis=-1)
+        expected = moved if fn is mm.logsumexp else np.moveaxis(moved, -1, axis)
+        np.testing.assert_array_equal(fn(x, axis=axis), expected)
+
+    def test_logsumexp_keepdims_shape(self):
+        x = np.zeros((2, 3, 4))
+        assert mm.logsumexp(x, axis=1, keepdims=True).shape == (2, 1, 4)
+        assert mm.logsumexp(x, axis=-1).shape == (2, 3)
+
+    @pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+    def test_zero_d_input_gives_zero_d_output(self, fn):
+        out = fn(np.float64(2.5))
+        assert np.ndim(out) == 0
+        expected = {mm.logsumexp: 2.5, mm.softmax: 1.0, mm.log_softmax: 0.0}
+        if fn in expected:
+            assert out == expected[fn]
+
+    @pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+    @pytest.mark.parametrize("dtype, out", [(np.float16, np.float16), (np.float32, np.float32),
+                                            (np.float64, np.float64), (np.int64, np.float64),
+                                            (np.bool_, np.float64)])
+    def test_dtype_rules(self, fn, dtype, out):
+        """float kept (float16 computed in float32), int and bool -> float64."""
+        x = np.array([[1, 0, 1], [0, 0, 1]], dtype=dtype)
+        got = fn(x)
+        assert got.dtype == out
+        if dtype == np.float16:
+            np.testing.assert_array_equal(got, fn(x.astype(np.float32)).astype(np.float16))
+
+    @pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+    def test_validate_false_matches_on_valid_input(self, fn):
+        x = np.random.default_rng(5).standard_normal((4, 6)) * 50
+        np.testing.assert_array_equal(fn(x, validate=False), fn(x))
+
+    @pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+    def test_validate_false_skips_the_nan_check(self, fn):
+        """The documented escape hatch: no check, NaN propagates (no exception)."""
+        assert np.isnan(fn(np.array([1.0, np.nan]), validate=False)).any()
+
+    def test_large_input_threaded_path_matches_serial(self):
+        """Row chunks run on a thread pool for large inputs: same bits as small calls."""
+        x = np.random.default_rng(9).standard_normal((64, 20_000)) * 10
+        whole = mm.log_softmax(x)
+        np.testing.assert_array_equal(whole[5], mm.log_softmax(x[5]))
+        np.testing.assert_array_equal(mm.logsumexp(x)[7], mm.logsumexp(x[7]))
+
+
+# ----------------------------------------------------------------------------
+# The bad-input matrix: exact exception type, message names the argument.
+# ----------------------------------------------------------------------------
+
+BAD_X = [
+    pytest.param(np.array([0.5, np.nan, 1.0]), ValueError, r"`x`.*NaN at index \[1\]", id="nan"),
+    pytest.param(np.array([1 + 2j, 0j]), TypeError, r"`x`.*complex", id="complex"),
+    pytest.param(np.array([1.0, None], dtype=object), TypeError, r"`x`.*object", id="object"),
+    pytest.param(np.array(["a", "b"]), TypeError, r"`x`", id="string-array"),
+    pytest.param("1.0", TypeError, r"`x`.*str", id="string"),
+    pytest.param([[1.0, 2.0], [3.0]], TypeError, r"`x`", id="ragged"),
+]
+
+
+@pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+@pytest.mark.parametrize("x, exc, pattern", BAD_X)
+def test_bad_x_is_refused(fn, x, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        fn(x)
+
+
+BAD_AXIS = [
+    pytest.param(1.5, TypeError, id="float"),
+    pytest.param("0", TypeError, id="string"),
+    pytest.param(None, TypeError, id="none"),
+    pytest.param(True, TypeError, id="bool"),
+    pytest.param(2, ValueError, id="too-large"),
+    pytest.param(-3, ValueError, id="too-small"),
+]
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS)
+@pytest.mark.parametrize("axis, exc", BAD_AXIS)
+def test_bad_axis_is_refused(fn, axis, exc):
+    with pytest.raises(exc, match=r"`axis`"):
+        fn(np.zeros((2, 3)), axis=axis)
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS)
+def test_empty_axis_is_refused(fn):
+    with pytest.raises(ValueError, match=r"`x`.*non-empty axis 1.*\(2, 0\)"):
+        fn(np.zeros((2, 0)))
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS)
+def test_empty_batch_with_nonempty_axis_is_fine(fn):
+    assert fn(np.zeros((0, 3))).shape[0] == 0
+
+
+@pytest.mark.parametrize("fn", ELEMENTWISE)
+def test_elementwise_keeps_shape_of_empty_input(fn):
+    assert fn(np.zeros((2, 0))).shape == (2, 0)

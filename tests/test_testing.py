@@ -158,7 +158,7 @@ def test_expect_property_failure_returns_the_failure_text():
     assert "[sigmoid-range] expected 0 <= sigmoid(x) <= 1" in text
 
 
-def test_expect_property_failure_raises_when_the_mutant_passes():
+def test_expect_property_failure_raises_when_the_defect_goes_unseen():
     """A mutant the property cannot see makes the meta-test fail, naming both."""
     with pytest.raises(AssertionError, match="check_sigmoid_in_unit_interval did not catch "
                                              "the mutant mm="):
@@ -175,7 +175,7 @@ def test_expect_property_failure_does_not_count_a_crash_as_caught():
         expect_property_failure(check_sigmoid_in_unit_interval, mm=mutant(sigmoid=crash))
 
 
-def test_mutant_overrides_only_the_given_names():
+def test_overrides_replace_only_the_given_names():
     fake = mutant(softmax=len)
     assert fake.softmax is len
     assert fake.logsumexp is mlmath.logsumexp

@@ -1,0 +1,559 @@
+"""Agreement of mlmath's hand-written gradients with the SymPy derivations.
+
+Every derived expression (``derivations/``, committed in
+``derivations/generated/``) is lambdified with the NumPy printer
+(``derivations.numeric``) and evaluated in float64 at Hypothesis-drawn points;
+the implementation under test (``mm``) is evaluated on the same values in the
+drawn dtype.  Where mlmath has no gradient function (special functions,
+information measures, the Huber function) the derivative is compared with
+central finite differences of ``mm``'s forward function in float64.
+
+Tolerances are in eps of the dtype under test: ``rtol_eps`` for relative
+error and ``atol_eps`` times the magnitude of the *terms* being summed (a
+gradient entry like ``s - y`` can cancel to ~0, where a relative bound means
+nothing).  Each tolerance is commented with why.  Agreement tests for
+functions not merged yet skip themselves (``_requires``) and run once merged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import Phase, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import derivations
+import mlmath
+from mlmath import strategies as mst
+from mlmath.testing import assert_close_eps, expect_property_failure, mutant
+
+
+def derived(topic: str, name: str) -> Any:
+    """The lambdified derivation, evaluated in long double and returned as float64.
+
+    SymPy's raw derivative can cancel (e.g. ``1 - sigmoid(x)`` in the BCE
+    gradient); the NumPy printer's code run on ``np.longdouble`` (64-bit
+    significand on x86-64) keeps that error below 0.1 float64 eps, so the
+    reference is accurate and the tolerances below measure the library only.
+    """
+    fn = derivations.numeric(topic, name)
+
+    def reference(*args: Any) -> np.ndarray:
+        wide = [np.asarray(a, dtype=np.longdouble) if not isinstance(a, str) else a
+                for a in args]
+        return np.asarray(fn(*wide), dtype=np.float64)
+    return reference
+
+
+def _requires(*names: str) -> pytest.MarkDecorator:
+    """Skip until every ``mlmath.<name>`` exists (the test runs once the topic is merged)."""
+    missing = [n for n in names if not hasattr(mlmath, n)]
+    return pytest.mark.skipif(bool(missing), reason=f"mlmath.{', '.join(missing)} not merged yet")
+
+
+# --- strategies (fixed sizes: the derivations are concrete, e.g. N = 2, C = 3) ---------
+
+def _floats(lo: float, hi: float, dtype: Any = np.float32) -> st.SearchStrategy[float]:
+    """Floats in ~[lo, hi] exactly representable in ``dtype`` (so no argument is rounded)."""
+    cast = np.dtype(dtype).type
+    return st.floats(float(cast(lo)), float(cast(hi)), width=np.dtype(dtype).itemsize * 8)
+
+
+def _arrays(shape: tuple[int, ...], lo: float, hi: float, dtype: Any) -> st.SearchStrategy:
+    return hnp.arrays(dtype, shape, elements=_floats(lo, hi, dtype))
+
+
+@st.composite
+def _simplex(draw: st.DrawFn, n: int = 3, floor: float = 0.05) -> np.ndarray:
+    """A float64 probability vector, entries >= ``floor`` (finite differences stay inside)."""
+    raw = draw(_arrays((n,), 1.0, 20.0, np.float64))
+    return floor + (1 - n * floor) * raw / raw.sum()
+
+
+def _tangent_direction(n: int = 3) -> st.SearchStrategy[np.ndarray]:
+    """``e_i - e_j`` (i != j): a direction along the simplex (its entries sum to 0)."""
+    return st.permutations(range(n)).map(lambda perm: np.eye(n)[perm[0]] - np.eye(n)[perm[1]])
+
+
+#: Central-difference step and tolerance, float64 only.  With h = 2^-20 ~ 1e-6 the
+#: truncation error is <= h^2 |f'''| / 6 ~ 2e-10 (|f'''| <= 2 / 0.05^2 here) and the
+#: rounding error <= eps |f| / h ~ 2e-10, so 2^24 eps ~ 3.7e-9 leaves a 5x margin.
+FD_STEP = 2.0**-20
+FD_ATOL_EPS = 2.0**24
+
+
+def _central_difference(f: Any, x: np.ndarray, direction: np.ndarray) -> Any:
+    return (np.asarray(f(x + FD_STEP * direction), np.float64)
+            - np.asarray(f(x - FD_STEP * direction), np.float64)) / (2 * FD_STEP)
+
+
+# --- special: the library's forward functions are the derivatives' closed forms --------
+
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_logsumexp_gradient_agrees_with_softmax(mm, dtype, data):
+    """d logsumexp(z)/dz (derived) = mm.softmax(z) for |z| <= 30 (Boyd & Vandenberghe 3.1.5)."""
+    z = data.draw(mst.logits(shape=(3,), dtype=dtype), label="z")
+    # softmax: ~4 roundings per entry (shift, exp, sum, divide); 8 eps relative + absolute.
+    assert_close_eps(mm.softmax(z), derived("special", "logsumexp_grad")(z.astype(np.float64)),
+                     prop="d-logsumexp", rtol_eps=8, atol_eps=8, z=z)
+
+
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_log_sigmoid_derivative_agrees_with_sigmoid(mm, dtype, data):
+    """d log sigma(x)/dx (derived) = mm.sigmoid(-x)."""
+    x = data.draw(_arrays((4,), -30, 30, dtype), label="x")
+    # sigmoid: exp plus one add and one divide, 4 eps relative.
+    assert_close_eps(mm.sigmoid(-x), derived("special", "log_sigmoid_derivative")(
+        x.astype(np.float64)), prop="d-log-sigmoid", rtol_eps=4, x=x)
+
+
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_softplus_derivative_agrees_with_sigmoid(mm, dtype, data):
+    """d softplus(x)/dx (derived) = mm.sigmoid(x)."""
+    x = data.draw(_arrays((4,), -30, 30, dtype), label="x")
+    # as above: 4 eps relative.
+    assert_close_eps(mm.sigmoid(x), derived("special", "softplus_derivative")(
+        x.astype(np.float64)), prop="d-softplus", rtol_eps=4, x=x)
+
+
+@pytest.mark.parametrize("name,forward", [
+    ("softmax_jacobian", "softmax"),
+    ("log_softmax_jacobian", "log_softmax"),
+    ("logsumexp_hessian_n3", "softmax"),  # the Hessian of lse is the Jacobian of its gradient
+])
+@given(z=mst.logits(shape=(3,), bound=10.0), direction=_tangent_direction())
+def test_special_jacobian_agrees_with_finite_differences(mm, name, forward, z, direction):
+    """J d (derived Jacobian) = central difference of mm.<forward> along d."""
+    jac = derived("special", name)(z)
+    fd = _central_difference(getattr(mm, forward), z, direction)
+    assert_close_eps(fd, jac @ direction, prop=f"{name}-fd", rtol_eps=0, atol_eps=FD_ATOL_EPS,
+                     eps=np.finfo(np.float64).eps, z=z, direction=direction)
+
+
+# --- information: gradients vs finite differences along the simplex ---------------------
+
+def _information_cases() -> list[Any]:
+    """(derivation, mm function, which argument moves); each needs its function merged."""
+    cases = [
+        ("entropy_grad_p", "entropy", "p"),
+        ("cross_entropy_grad_p", "cross_entropy", "p"),
+        ("cross_entropy_grad_q", "cross_entropy", "q"),
+        ("kl_divergence_grad_p", "kl_divergence", "p"),
+        ("kl_divergence_grad_q", "kl_divergence", "q"),
+        ("js_divergence_grad_p", "js_divergence", "p"),
+    ]
+    return [pytest.param(*case, marks=_requires(case[1]), id=case[0]) for case in cases]
+
+
+@pytest.mark.parametrize("name,function,moving", _information_cases())
+@given(p=_simplex(), q=_simplex(), direction=_tangent_direction())
+def test_information_gradient_agrees_with_finite_differences(mm, name, function, moving,
+                                                             p, q, direction):
+    """grad . d (derived, nats) = central difference of mm.<function> along d, sum(d) = 0."""
+    f = getattr(mm, function)
+    if function == "entropy":
+        grad = derived("information", name)(p)
+        fd = _central_difference(f, p, direction)
+    else:
+        grad = derived("information", name)(p, q)
+        fd = (_central_difference(lambda x: f(x, q), p, direction) if moving == "p"
+              else _central_difference(lambda x: f(p, x), q, direction))
+    assert_close_eps(fd, grad @ direction, prop=f"{name}-fd", rtol_eps=0,
+                     atol_eps=FD_ATOL_EPS, p=p, q=q, direction=direction)
+
+
+@_requires("binary_entropy")
+@given(p=st.floats(0.05, 0.95))
+def test_binary_entropy_derivative_agrees_with_finite_differences(mm, p):
+    """H_b'(p) (derived) = central difference of mm.binary_entropy."""
+    fd = _central_difference(mm.binary_entropy, np.float64(p), np.float64(1.0))
+    assert_close_eps(fd, derived("information", "binary_entropy_derivative")(p),
+                     prop="binary-entropy-fd", rtol_eps=0, atol_eps=FD_ATOL_EPS, p=p)
+
+
+# --- losses ------------------------------------------------------------------------------
+
+N, C = 2, 3
+_IGNORE = -100
+
+
+@st.composite
+def _ce_keywords(draw: st.DrawFn) -> dict[str, Any]:
+    """label_smoothing (often 0), class_weights (often None) and reduction."""
+    return {
+        "label_smoothing": draw(st.just(0.0) | _floats(0.0, 0.9), label="label_smoothing"),
+        "class_weights": draw(st.none() | _arrays((C,), 0.1, 10.0, np.float64),
+                              label="class_weights"),
+        "reduction": draw(st.sampled_from(["mean", "sum"]), label="reduction"),
+    }
+
+
+def _ce_scale(kw: dict[str, Any]) -> float:
+    """Largest class weight (>= 1): the magnitude of the terms of a CE gradient entry."""
+    w = kw["class_weights"]
+    return 1.0 if w is None else max(1.0, float(np.max(w)))
+
+
+def _weights64(kw: dict[str, Any]) -> np.ndarray:
+    return np.ones(C) if kw["class_weights"] is None else kw["class_weights"]
+
+
+@_requires("softmax_cross_entropy_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_softmax_cross_entropy_grad_index_targets_agrees(mm, dtype, data):
+    """mm.softmax_cross_entropy_grad = derived dCE/dlogits for class-index targets.
+
+    Covers smoothing, class weights, ignore_index and PyTorch's weighted mean
+    (divide by the summed weights of the non-ignored targets).
+    """
+    z = data.draw(mst.logits(shape=(N, C), dtype=dtype), label="logits")
+    labels = np.array(data.draw(st.lists(st.integers(0, C - 1), min_size=N, max_size=N),
+                                label="labels"))
+    ignored = np.array(data.draw(st.lists(st.booleans(), min_size=N, max_size=N),
+                                 label="ignored"))
+    kw = data.draw(_ce_keywords(), label="keywords")
+    assume(kw["reduction"] == "sum" or not ignored.all())  # an empty weighted mean is 0/0
+    targets = np.where(ignored, _IGNORE, labels)
+    onehot = np.eye(C)[labels] * ~ignored[:, None]  # ignored sample: zero row
+    got = mm.softmax_cross_entropy_grad(z, targets, ignore_index=_IGNORE, **kw)
+    want = derived("losses", f"softmax_cross_entropy_grad_index_{kw['reduction']}")(
+        z.astype(np.float64), onehot, _weights64(kw), kw["label_smoothing"])
+    # entry = A s - a with A, a sums of C weighted terms: (C + 4) roundings on terms of
+    # size max(w); the mean's division adds one.  16 eps of the largest term.
+    assert_close_eps(got, want, prop="ce-grad-index", rtol_eps=16,
+                     atol_eps=16 * _ce_scale(kw), logits=z, targets=targets, **kw)
+
+
+@_requires("softmax_cross_entropy_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_softmax_cross_entropy_grad_probability_targets_agrees(mm, dtype, data):
+    """mm.softmax_cross_entropy_grad = derived dCE/dlogits for probability targets (mean over N)."""
+    z = data.draw(mst.logits(shape=(N, C), dtype=dtype), label="logits")
+    raw = data.draw(hnp.arrays(dtype, (N, C), elements=st.just(0.0) | _floats(0.01, 1.0, dtype)),
+                    label="raw targets")
+    assume(np.all(raw.sum(axis=-1) > 0))
+    targets = raw / raw.sum(axis=-1, keepdims=True)  # in dtype; may hold exact zeros
+    kw = data.draw(_ce_keywords(), label="keywords")
+    got = mm.softmax_cross_entropy_grad(z, targets, **kw)
+    want = derived("losses", f"softmax_cross_entropy_grad_probs_{kw['reduction']}")(
+        z.astype(np.float64), targets.astype(np.float64), _weights64(kw), kw["label_smoothing"])
+    # as for index targets: 16 eps of the largest term.
+    assert_close_eps(got, want, prop="ce-grad-probs", rtol_eps=16,
+                     atol_eps=16 * _ce_scale(kw), logits=z, targets=targets, **kw)
+
+
+@_requires("sigmoid_binary_cross_entropy_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_sigmoid_binary_cross_entropy_grad_agrees(mm, dtype, data):
+    """mm.sigmoid_binary_cross_entropy_grad = derived d BCE/d logit, with pos_weight per class."""
+    z = data.draw(mst.logits(shape=(N, C), dtype=dtype), label="logits")
+    y = data.draw(_arrays((N, C), 0.0, 1.0, dtype) | st.just(np.eye(N, C, dtype=dtype)),
+                  label="targets")
+    pos_weight = data.draw(st.none() | _arrays((C,), 0.1, 10.0, np.float64), label="pos_weight")
+    reduction = data.draw(st.sampled_from(["mean", "sum"]), label="reduction")
+    got = mm.sigmoid_binary_cross_entropy_grad(z, y, pos_weight=pos_weight, reduction=reduction)
+    pw = np.ones(C) if pos_weight is None else pos_weight
+    want = derived("losses", "sigmoid_binary_cross_entropy_grad")(
+        z.astype(np.float64), y.astype(np.float64), pw[None, :])
+    want = want / z.size if reduction == "mean" else want
+    # (1 - y) sigma(z) - pw y sigma(-z): ~6 roundings on terms of size max(1, pw).
+    scale = max(1.0, float(np.max(pw)))
+    assert_close_eps(got, want, prop="bce-grad", rtol_eps=8, atol_eps=8 * scale, logits=z,
+                     targets=y, pos_weight=pos_weight, reduction=reduction)
+
+
+@_requires("softmax_cross_entropy_grad")
+@pytest.mark.parametrize("n_classes", [2, 3])
+@given(data=st.data())
+def test_softmax_cross_entropy_hessian_agrees_with_finite_differences(mm, n_classes, data):
+    """Derived Hessian of one sample's CE = central difference of mm.softmax_cross_entropy_grad."""
+    z = data.draw(mst.logits(shape=(n_classes,), bound=10.0), label="logits")
+    raw = data.draw(_arrays((n_classes,), 0.01, 1.0, np.float64), label="raw target")
+    target = raw / raw.sum()
+    w = data.draw(_arrays((n_classes,), 0.1, 10.0, np.float64), label="class_weights")
+    eps = data.draw(_floats(0.0, 0.9), label="label_smoothing")
+    direction = data.draw(_tangent_direction(n_classes) | st.just(np.ones(n_classes)),
+                          label="direction")
+    hess = derived("losses", f"softmax_cross_entropy_hessian_n{n_classes}")(z, target, w, eps)
+
+    def grad(x: np.ndarray) -> Any:
+        return mm.softmax_cross_entropy_grad(x[None], target[None], class_weights=w,
+                                             label_smoothing=eps, reduction="sum")[0]
+
+    # the FD tolerance above, times the largest weight (the gradient's scale).
+    assert_close_eps(_central_difference(grad, z, direction), hess @ direction,
+                     prop="ce-hessian-fd", rtol_eps=0, atol_eps=FD_ATOL_EPS * float(np.max(w)),
+                     logits=z, target=target, class_weights=w, direction=direction)
+
+
+# --- attention ----------------------------------------------------------------------------
+
+LQ, LK, D = 2, 3, 2
+
+
+@_requires("scaled_dot_product_attention_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_scaled_dot_product_attention_grad_agrees(mm, dtype, data):
+    """mm.scaled_dot_product_attention_grad = derived (dq, dk, dv) for Lq=2, Lk=3, d=dv=2."""
+    q = data.draw(_arrays((LQ, D), -3, 3, dtype), label="q")
+    k = data.draw(_arrays((LK, D), -3, 3, dtype), label="k")
+    v = data.draw(_arrays((LK, D), -3, 3, dtype), label="v")
+    g = data.draw(_arrays((LQ, D), -3, 3, dtype), label="grad_out")
+    scale = data.draw(st.none() | _floats(0.1, 2.0), label="scale")
+    got = mm.scaled_dot_product_attention_grad(q, k, v, g, scale=scale)
+    tau = 1 / np.sqrt(D) if scale is None else scale
+    args64 = [a.astype(np.float64) for a in (q, k, v, g)]
+    # dS = P * (dP - rowsum(P * dP)), dP = G v^T: terms of size |g||v| (d = 2 products,
+    # Lk = 3 summands), then times scale and |k| or |q| (d more products).  ~32 roundings.
+    gv = float(np.max(np.abs(g))) * float(np.max(np.abs(v))) + 1
+    scales = {"q": tau * gv * (float(np.max(np.abs(k))) + 1),
+              "k": tau * gv * (float(np.max(np.abs(q))) + 1),
+              "v": float(np.max(np.abs(g))) + 1}
+    for name, actual in zip("qkv", got, strict=True):
+        want = derived("attention", f"attention_grad_{name}")(*args64, tau)
+        assert_close_eps(actual, want, prop=f"attention-d{name}", rtol_eps=32,
+                         atol_eps=32 * scales[name], q=q, k=k, v=v, grad_out=g, scale=scale)
+
+
+# --- penalties ------------------------------------------------------------------------------
+
+def _with_zeros(dtype: Any, shape: tuple[int, ...] = (3,)) -> st.SearchStrategy[np.ndarray]:
+    """Entries in [-5, 5], often exactly 0 (the kink of |w|)."""
+    return hnp.arrays(dtype, shape, elements=st.just(0.0) | _floats(-5, 5, dtype))
+
+
+@_requires("squared_l2_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_squared_l2_grad_agrees(mm, dtype, data):
+    """mm.squared_l2_grad(w) = derived d(sum w^2)/dw = 2 w (exact)."""
+    w = data.draw(_with_zeros(dtype), label="w")
+    # 2 w is exact in binary floating point: 0 eps.
+    assert_close_eps(mm.squared_l2_grad(w), derived("penalties", "squared_l2_grad")(
+        w.astype(np.float64)), prop="squared-l2-grad", rtol_eps=0, w=w)
+
+
+@_requires("l1_subgradient")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_l1_subgradient_agrees(mm, dtype, data):
+    """mm.l1_subgradient(w) = derived sign(w) away from 0, and 0 (min-norm) at 0 (exact)."""
+    w = data.draw(_with_zeros(dtype), label="w")
+    # sign is exact: 0 eps.
+    assert_close_eps(mm.l1_subgradient(w), derived("penalties", "l1_subgradient")(
+        w.astype(np.float64)), prop="l1-subgradient", rtol_eps=0, w=w)
+
+
+@_requires("elastic_net_subgradient")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_elastic_net_subgradient_agrees(mm, dtype, data):
+    """mm.elastic_net_subgradient = derived alpha (l1_ratio sign(w) + (1 - l1_ratio) w)."""
+    w = data.draw(_with_zeros(dtype), label="w")
+    alpha = data.draw(_floats(0.01, 10.0), label="alpha")
+    l1_ratio = data.draw(_floats(0.0, 1.0), label="l1_ratio")
+    got = mm.elastic_net_subgradient(w, alpha=alpha, l1_ratio=l1_ratio)
+    want = derived("penalties", "elastic_net_subgradient")(w.astype(np.float64), alpha, l1_ratio)
+    # 5 roundings (1 - rho, two products, sum, times alpha) on terms of size alpha (1 + |w|).
+    scale = alpha * (1 + float(np.max(np.abs(w))))
+    assert_close_eps(got, want, prop="elastic-net-subgradient", rtol_eps=8, atol_eps=8 * scale,
+                     w=w, alpha=alpha, l1_ratio=l1_ratio)
+
+
+@_requires("huber_grad")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_huber_grad_agrees(mm, dtype, data):
+    """mm.huber_grad(x, delta) = derived huber'(x) = clip(x, -delta, delta) (exact)."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    delta = data.draw(_floats(0.1, 3.0, dtype), label="delta")
+    # clipping is exact: 0 eps.
+    assert_close_eps(mm.huber_grad(x, delta), derived("penalties", "huber_derivative")(
+        x.astype(np.float64), float(delta)), prop="huber-grad", rtol_eps=0, x=x, delta=delta)
+
+
+@_requires("huber")
+@given(x=_arrays((4,), -5, 5, np.float64), delta=_floats(0.1, 3.0, np.float64),
+       direction=st.integers(0, 3).map(lambda i: np.eye(4)[i]))
+def test_huber_derivative_agrees_with_finite_differences(mm, x, delta, direction):
+    """Derived huber'(x_i) = central difference of mm.huber in x_i, away from |x_i| = delta."""
+    i = int(np.argmax(direction))
+    assume(abs(abs(x[i]) - delta) > 4 * FD_STEP)  # the second derivative jumps at the kink
+    want = derived("penalties", "huber_derivative")(x[i], delta)
+    fd = _central_difference(lambda u: mm.huber(u, delta), x, direction)
+    # piecewise quadratic: no truncation error, rounding eps |huber| / h; FD tolerance.
+    assert_close_eps(fd, want, prop="huber-fd", rtol_eps=0, atol_eps=FD_ATOL_EPS, x=x,
+                     delta=delta)
+
+
+@_requires("huber")
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_huber_equals_the_derived_moreau_envelope(mm, dtype, data):
+    """mm.huber(x, delta) = sum of min_u delta|u| + (u - x)^2/2 (derived at the prox)."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    delta = data.draw(_floats(0.1, 3.0, dtype), label="delta")
+    want = np.sum(derived("penalties", "huber_moreau_envelope")(x.astype(np.float64),
+                                                               float(delta)))
+    # 3 roundings per element plus 4 in the sum, on terms of size delta |x| + x^2.
+    scale = float(np.max(np.abs(x)) * (delta + np.max(np.abs(x)))) + 1
+    assert_close_eps(mm.huber(x, delta), want, prop="huber-envelope", rtol_eps=8,
+                     atol_eps=8 * scale, x=x, delta=delta)
+
+
+def _prox_cases() -> list[Any]:
+    return [pytest.param(name, marks=_requires(name), id=name)
+            for name in ("prox_l1", "prox_squared_l2", "prox_elastic_net")]
+
+
+@pytest.mark.parametrize("name", _prox_cases())
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_prox_agrees_with_the_solved_optimality_condition(mm, name, dtype, data):
+    """mm.prox_* (x, t) = the minimiser SymPy solved from 0 in df(u) + (u - x)/t."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    t = data.draw(_floats(0.01, 5.0, dtype), label="t")
+    if name == "prox_elastic_net":
+        alpha = data.draw(_floats(0.01, 10.0), label="alpha")
+        l1_ratio = data.draw(_floats(0.0, 1.0), label="l1_ratio")
+        got = mm.prox_elastic_net(x, t, alpha=alpha, l1_ratio=l1_ratio)
+        want = derived("penalties", name)(x.astype(np.float64), float(t), alpha, l1_ratio)
+    else:
+        got = getattr(mm, name)(x, t)
+        want = derived("penalties", name)(x.astype(np.float64), float(t))
+    # a threshold product, a subtraction and a division: 8 eps of max(|x|, t).
+    scale = max(float(np.max(np.abs(x))), float(t))
+    assert_close_eps(got, want, prop=f"{name}-solved", rtol_eps=8, atol_eps=8 * scale,
+                     x=x, t=t)
+
+
+# --- meta-tests: a deliberately wrong implementation fails each agreement check -----------
+
+@pytest.fixture
+def no_shrinking():
+    """Run the meta-tests without shrinking: a failure is all they need (keeps them fast)."""
+    previous = settings.get_current_profile_name()
+    settings.register_profile("_derivations_meta", parent=settings.default,
+                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("_derivations_meta")
+    yield
+    settings.load_profile(previous)
+
+
+def _rescaled(name: str, factor: float) -> Any:
+    """mlmath.<name> times ``factor`` (a missing/extra constant, e.g. a 1/2 convention)."""
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        return factor * getattr(mlmath, name)(*args, **kwargs)
+    return broken
+
+
+def _without(name: str, keyword: str) -> Any:
+    """mlmath.<name> that silently ignores ``keyword`` (a dropped option)."""
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop(keyword, None)
+        return getattr(mlmath, name)(*args, **kwargs)
+    return broken
+
+
+def _swapped(name: str) -> Any:
+    """mlmath.<name>(q, p) instead of (p, q)."""
+    def broken(p: Any, q: Any, **kwargs: Any) -> Any:
+        return getattr(mlmath, name)(q, p, **kwargs)
+    return broken
+
+
+def _attention_grad_without_scale_in_dq(q: Any, k: Any, v: Any, g: Any, **kw: Any) -> Any:
+    dq, dk, dv = mlmath.scaled_dot_product_attention_grad(q, k, v, g, **kw)
+    scale = kw.get("scale") or 1 / np.sqrt(np.shape(q)[-1])
+    return dq / scale, dk, dv
+
+
+def _normalised_wrongly(x: Any, **kw: Any) -> Any:
+    e = np.exp(np.asarray(x) - np.max(x))
+    return e / (np.sum(e) + 1e-3)  # a stray epsilon in the denominator
+
+
+MUTANTS = [
+    # (agreement test, overrides, needed names, defect)
+    (test_logsumexp_gradient_agrees_with_softmax, {"softmax": _normalised_wrongly}, (),
+     "epsilon in the softmax denominator"),
+    (test_log_sigmoid_derivative_agrees_with_sigmoid,
+     {"sigmoid": lambda x: 1 / (1 + np.exp(np.asarray(x, np.float64)))}, (), "sign error"),
+    (test_softplus_derivative_agrees_with_sigmoid, {"sigmoid": _rescaled("sigmoid", 1.001)}, (),
+     "wrong constant"),
+    (test_softmax_cross_entropy_grad_index_targets_agrees,
+     {"softmax_cross_entropy_grad": _without("softmax_cross_entropy_grad", "class_weights")},
+     ("softmax_cross_entropy_grad",), "class weights dropped"),
+    (test_softmax_cross_entropy_grad_probability_targets_agrees,
+     {"softmax_cross_entropy_grad": _without("softmax_cross_entropy_grad", "label_smoothing")},
+     ("softmax_cross_entropy_grad",), "label smoothing dropped"),
+    (test_sigmoid_binary_cross_entropy_grad_agrees,
+     {"sigmoid_binary_cross_entropy_grad": _without("sigmoid_binary_cross_entropy_grad",
+                                                    "pos_weight")},
+     ("sigmoid_binary_cross_entropy_grad",), "pos_weight dropped"),
+    (test_scaled_dot_product_attention_grad_agrees,
+     {"scaled_dot_product_attention_grad": _attention_grad_without_scale_in_dq},
+     ("scaled_dot_product_attention_grad",), "scale missing from dq"),
+    (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
+     ("squared_l2_grad",), "the 1/2 ||w||^2 convention"),
+    (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,
+                                                                       -1.0)},
+     ("l1_subgradient",), "subgradient 1 at 0 instead of the min-norm 0"),
+    (test_elastic_net_subgradient_agrees,
+     {"elastic_net_subgradient": _without("elastic_net_subgradient", "l1_ratio")},
+     ("elastic_net_subgradient",), "l1_ratio ignored"),
+    (test_huber_grad_agrees, {"huber_grad": lambda x, delta=1.0: np.clip(x, -1.0, 1.0)},
+     ("huber_grad",), "delta ignored"),
+    (test_huber_derivative_agrees_with_finite_differences, {"huber": _rescaled("huber", 2.0)},
+     ("huber",), "missing 1/2"),
+    (test_huber_equals_the_derived_moreau_envelope,
+     {"huber": lambda x, delta=1.0: mlmath.huber(x, 2 * delta)}, ("huber",), "delta doubled"),
+    (test_binary_entropy_derivative_agrees_with_finite_differences,
+     {"binary_entropy": lambda p: mlmath.binary_entropy(p, base=2)}, ("binary_entropy",),
+     "bits instead of nats"),
+]
+
+
+@pytest.mark.parametrize(
+    "test,overrides,needs,defect",
+    [pytest.param(*m, marks=_requires(*m[2]), id=f"{m[0].__name__}-{m[3]}") for m in MUTANTS])
+def test_agreement_catches_a_wrong_gradient(no_shrinking, test, overrides, needs, defect):
+    """Each agreement check fails for a realistic defect (so it can fail at all)."""
+    expect_property_failure(test, mm=mutant(**overrides))
+
+
+PARAMETRISED_MUTANTS = [
+    (test_special_jacobian_agrees_with_finite_differences,
+     {"name": "softmax_jacobian", "forward": "softmax"}, {"softmax": _normalised_wrongly}, ()),
+    (test_special_jacobian_agrees_with_finite_differences,
+     {"name": "log_softmax_jacobian", "forward": "log_softmax"},
+     {"log_softmax": lambda x: np.log(_normalised_wrongly(x))}, ()),
+    (test_information_gradient_agrees_with_finite_differences,
+     {"name": "entropy_grad_p", "function": "entropy", "moving": "p"},
+     {"entropy": lambda p: mlmath.entropy(p, base=2)}, ("entropy",)),
+    (test_information_gradient_agrees_with_finite_differences,
+     {"name": "cross_entropy_grad_q", "function": "cross_entropy", "moving": "q"},
+     {"cross_entropy": _swapped("cross_entropy")}, ("cross_entropy",)),
+    (test_information_gradient_agrees_with_finite_differences,
+     {"name": "kl_divergence_grad_p", "function": "kl_divergence", "moving": "p"},
+     {"kl_divergence": _swapped("kl_divergence")}, ("kl_divergence",)),
+    (test_information_gradient_agrees_with_finite_differences,
+     {"name": "js_divergence_grad_p", "function": "js_divergence", "moving": "p"},
+     {"js_divergence": _rescaled("js_divergence", 2.0)}, ("js_divergence",)),
+    (test_softmax_cross_entropy_hessian_agrees_with_finite_differences, {"n_classes": 3},
+     {"softmax_cross_entropy_grad": _without("softmax_cross_entropy_grad", "class_weights")},
+     ("softmax_cross_entropy_grad",)),
+    (test_prox_agrees_with_the_solved_optimality_condition, {"name": "prox_l1"},
+     {"prox_l1": lambda x, t: np.where(np.abs(x) > t, x, 0.0)}, ("prox_l1",)),
+    (test_prox_agrees_with_the_solved_optimality_condition, {"name": "prox_squared_l2"},
+     {"prox_squared_l2": lambda x, t: np.asarray(x) / (1 + t)}, ("prox_squared_l2",)),
+    (test_prox_agrees_with_the_solved_optimality_condition, {"name": "prox_elastic_net"},
+     {"prox_elastic_net": _without("prox_elastic_net", "alpha")}, ("prox_elastic_net",)),
+]
+
+
+@pytest.mark.parametrize(
+    "test,params,overrides,needs",
+    [pytest.param(*m, marks=_requires(*m[3]), id=f"{m[0].__name__}-{next(iter(m[1].values()))}")
+     for m in PARAMETRISED_MUTANTS])
+def test_parametrised_agreement_catches_a_wrong_gradient(no_shrinking, test, params, overrides,
+                                                         needs):
+    """The parametrised agreement checks fail for a wrong implementation too."""
+    expect_property_failure(test, mm=mutant(**overrides), **params)

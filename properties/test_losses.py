@@ -1,0 +1,522 @@
+"""Properties of the classification losses (mlmath.losses).
+
+Each test states one theorem; ``mm`` is the implementation under test.  The
+meta-tests at the bottom feed each property a deliberately broken
+implementation (one realistic bug per property) and expect it to fail.
+
+Tolerances are in eps of the dtype.  The losses are sums of non-negative
+terms computed in a float64 accumulator, so identities between two loss
+evaluations hold to a few eps times the size of the terms; where a theorem
+compares against a form that cancels (e.g. softplus(z) - y·z) the bound says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+import mlmath
+from mlmath import strategies as mst
+from mlmath.strategies._common import MAX_SIDE
+from mlmath.strategies._losses import IGNORE, BinaryProblem, SoftmaxProblem
+from mlmath.testing import assert_all, assert_close_eps, expect_property_failure, mutant
+
+# --------------------------------------------------------------------------- #
+# Helpers                                                                     #
+# --------------------------------------------------------------------------- #
+
+
+def _eps(x: Any) -> float:
+    return float(np.finfo(np.asarray(x).dtype).eps)
+
+
+def _rows(p: SoftmaxProblem, a: np.ndarray) -> np.ndarray:
+    """(N, C) view of an array shaped like the logits (class axis last)."""
+    return np.moveaxis(np.asarray(a), p.axis, -1).reshape(-1, p.n_classes)
+
+
+def _scale(p: SoftmaxProblem) -> float:
+    """Magnitude of the loss terms: a tolerance scale for identities."""
+    x = _rows(p, p.logits)
+    return 1.0 + float(np.max(np.ptp(x, axis=-1), initial=0.0)) if x.size else 1.0
+
+
+def _plain(p: SoftmaxProblem, **override: Any) -> dict[str, Any]:
+    """The problem's kwargs without smoothing, weights, ignore or reduction, plus overrides."""
+    kw = {"axis": p.kwargs.get("axis", -1)}
+    kw.update(override)
+    return kw
+
+
+def _entropy_rows(t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.sum(np.where(t > 0, t * np.log(np.where(t > 0, t, 1)), 0.0), axis=-1)
+
+
+_TWO_ROWS = SoftmaxProblem(np.array([[1.0, 2.0], [0.0, 1.5]]), np.array([0, 1]))
+_CONFIDENT = SoftmaxProblem(np.array([[37.8, 0.0, -3.0]]), np.array([0]))
+_HUGE = SoftmaxProblem(np.array([[1e4, -1e4, 0.0]]), np.array([1]))
+
+
+# --------------------------------------------------------------------------- #
+# softmax_cross_entropy                                                       #
+# --------------------------------------------------------------------------- #
+
+@given(p=mst.softmax_problems(targets="probs", extreme=True, keywords=False))
+@example(p=SoftmaxProblem(np.array([[3.0, 0.0]]), np.array([[1.0, 0.0]])))
+def test_softmax_cross_entropy_nonnegative(mm, p):
+    """CE(t, softmax(x)) >= 0 for probability targets and any finite logits."""
+    loss = mm.softmax_cross_entropy(p.logits, p.targets, reduction="none", **_plain(p))
+    assert_all(np.isfinite(loss) & (loss >= 0), "ce-nonnegative", "finite loss >= 0",
+               logits=p.logits, targets=p.targets)
+
+
+@given(p=mst.softmax_problems(targets="probs", keywords=False))
+@example(p=SoftmaxProblem(np.zeros((1, 2)), np.full((1, 2), 0.5)))
+def test_softmax_cross_entropy_gibbs_lower_bound(mm, p):
+    """CE(t, softmax(x)) - H(t) = KL(t || softmax(x)) >= 0 (Gibbs' inequality)."""
+    # "none" keeps the batch dimensions in order: flattening matches _rows
+    loss = np.reshape(mm.softmax_cross_entropy(p.logits, p.targets, reduction="none",
+                                               **_plain(p)), -1)
+    h = _entropy_rows(_rows(p, p.targets).astype(np.float64))
+    # both sides are sums of C non-negative terms of size <= scale: C·scale·eps slack
+    slack = 4 * p.n_classes * _scale(p) * _eps(p.logits)
+    assert_all(loss - h >= -slack, "gibbs", "CE(t, q) >= H(t)",
+               logits=p.logits, targets=p.targets)
+
+
+@given(p=mst.softmax_problems(targets="index", keywords=False))
+@example(p=_CONFIDENT)
+@example(p=_HUGE)
+def test_softmax_cross_entropy_index_is_neg_log_softmax(mm, p):
+    """For a class index y, the loss is -log_softmax(x)[y]."""
+    loss = mm.softmax_cross_entropy(p.logits, p.targets, reduction="none", **_plain(p))
+    logp = mm.log_softmax(p.logits, axis=p.axis)
+    ref = -np.take_along_axis(np.moveaxis(logp, p.axis, -1), p.targets[..., None], -1)[..., 0]
+    # log_softmax rounds x - m - log1p(r): 2 eps of the row's scale, absolute
+    assert_close_eps(loss, ref, prop="ce-one-hot", rtol_eps=4, atol_eps=2 * _scale(p),
+                     logits=p.logits, targets=p.targets)
+
+
+@given(p=mst.softmax_problems(targets="index", ignore=False))
+@example(p=SoftmaxProblem(np.array([[1.0, 2.0, 3.0]]), np.array([0]), {"label_smoothing": 0.2}))
+def test_softmax_cross_entropy_index_equals_one_hot(mm, p):
+    """Index targets and their one-hot probability vectors give the same loss and
+    gradient, with smoothing and weights (for "sum"/"none"; "mean" normalises the
+    two kinds differently in PyTorch, so it is compared without weights)."""
+    kw = dict(p.kwargs)
+    if kw.get("reduction", "mean") == "mean":
+        kw.pop("class_weights", None)
+    hot = p.one_hot()
+    for fn in (mm.softmax_cross_entropy, mm.softmax_cross_entropy_grad):
+        a, b = fn(p.logits, p.targets, **kw), fn(p.logits, hot, **kw)
+        assert_close_eps(a, b, prop=f"index-vs-one-hot:{fn.__name__}", rtol_eps=8,
+                         atol_eps=8 * _scale(p) * np.max(kw.get("class_weights", [1.0]),
+                                                         initial=1.0),
+                         logits=p.logits, targets=p.targets, kwargs=kw)
+
+
+@given(p=mst.softmax_problems(targets="probs", keywords=False))
+def test_softmax_cross_entropy_grad_is_softmax_minus_target(mm, p):
+    """d CE / dx = softmax(x) - t (reduction "sum", no smoothing or weights)."""
+    g = mm.softmax_cross_entropy_grad(p.logits, p.targets, reduction="sum", **_plain(p))
+    ref = mlmath.softmax(p.logits, axis=p.axis) - p.targets
+    # softmax entries carry a few eps each; the difference is absolute-accurate
+    assert_close_eps(g, ref, prop="grad-softmax-minus-target", rtol_eps=4, atol_eps=4,
+                     logits=p.logits, targets=p.targets)
+
+
+@given(p=mst.softmax_problems(ignore=False))
+@example(p=SoftmaxProblem(np.array([[1.0, 2.0, 3.0]]), np.array([0]),
+                          {"class_weights": np.array([2.0, 1.0, 1.0])}))
+def test_softmax_cross_entropy_grad_rows_sum_to_zero(mm, p):
+    """Each row of the gradient sums to 0 for normalised targets (A·sum p - sum a = 0),
+    with any smoothing, weights and reduction."""
+    g = _rows(p, mm.softmax_cross_entropy_grad(p.logits, p.targets, **p.kwargs))
+    w = np.max(p.kwargs.get("class_weights", [1.0]), initial=1.0)
+    # C entries of size <= w each, rounded: C·w·eps slack (times the mean's 1/N <= 1)
+    slack = 4 * p.n_classes * w * _eps(p.logits)
+    assert_all(np.abs(g.sum(axis=-1, dtype=np.float64)) <= slack, "grad-rows-sum-zero",
+               "|sum_c g| <= C·w·eps", logits=p.logits, targets=p.targets, kwargs=p.kwargs)
+
+
+@given(p=mst.softmax_problems(extreme=True, ignore=False))
+def test_softmax_cross_entropy_grad_is_bounded(mm, p):
+    """||g_n||_1 <= 2 per example (unweighted, reduction "sum"): |p - t|_1 <= 2."""
+    kw = _plain(p, reduction="sum", label_smoothing=p.kwargs.get("label_smoothing", 0.0))
+    g = _rows(p, mm.softmax_cross_entropy_grad(p.logits, p.targets, **kw))
+    bound = 2 * (1 + p.n_classes * _eps(p.logits))
+    assert_all(np.abs(g).sum(axis=-1) <= bound, "grad-bounded", "||g_n||_1 <= 2",
+               logits=p.logits, targets=p.targets, kwargs=kw)
+
+
+@given(p=mst.softmax_problems(ignore=False), data=st.data())
+def test_softmax_cross_entropy_is_convex_in_logits(mm, p, data):
+    """Jensen: CE((x1 + x2)/2) <= (CE(x1) + CE(x2))/2 for every target and keyword set."""
+    x2 = data.draw(mst.logits(shape=p.logits.shape, dtype=p.logits.dtype), label="second logits")
+    mid = ((p.logits.astype(np.float64) + x2) / 2).astype(p.logits.dtype)
+    f = [mm.softmax_cross_entropy(x, p.targets, **p.kwargs) for x in (p.logits, x2, mid)]
+    # rounding the midpoint and the losses: eps·|x| per logit times ||g_n||_1 <= 2·w, per row
+    rows = max(p.logits.size // p.n_classes, 1)
+    slack = 8 * rows * (1 + 2 * np.abs(np.concatenate([p.logits, x2], axis=None)).max()) \
+        * _eps(p.logits) * np.max(p.kwargs.get("class_weights", [1.0]), initial=1.0)
+    assert_all(np.asarray(f[2]) <= (np.asarray(f[0]) + f[1]) / 2 + slack, "convexity",
+               "CE(mid) <= mean of the ends", x1=p.logits, x2=x2, targets=p.targets)
+
+
+@given(p=mst.softmax_problems(targets="probs", keywords=False, dtype=np.float64, max_dims=1))
+def test_softmax_cross_entropy_hessian_is_psd(mm, p):
+    """The Jacobian of the gradient (central differences) is diag(p) - p p^T, which is
+    positive semi-definite (sum reduction, one example)."""
+    x = p.logits
+    n = x.size
+    h = 1e-5
+    jac = np.empty((n, n))
+    for j in range(n):
+        step = np.zeros(n)
+        step[j] = h
+        up, down = (mm.softmax_cross_entropy_grad(x + s * step, p.targets, reduction="sum")
+                    for s in (1, -1))
+        jac[:, j] = (up - down) / (2 * h)
+    s = mlmath.softmax(x)
+    # central-difference error: h^2·|g'''|/6 + eps/h, both ~1e-10 here
+    assert_close_eps(jac, np.diag(s) - np.outer(s, s), prop="hessian", rtol_eps=0,
+                     atol_eps=1e-8 / _eps(x), logits=x)
+    eig = np.linalg.eigvalsh((jac + jac.T) / 2)
+    assert_all(eig >= -1e-8, "hessian-psd", "eigenvalues >= 0", logits=x, eigenvalues=eig)
+
+
+@given(p=mst.softmax_problems(), c=st.floats(-20, 20))
+@example(p=SoftmaxProblem(np.array([[1.0, 2.0, 3.0]]), np.array([0])), c=5.0)
+def test_softmax_cross_entropy_is_shift_invariant(mm, p, c):
+    """Adding the same constant to every logit of a row changes neither loss nor gradient."""
+    dt = p.logits.dtype
+    shifted = (p.logits.astype(np.float64) + c).astype(dt)
+    # rounding x + c moves each logit by <= eps·(|x| + |c|); ||g_n||_1 <= 2·w per row
+    rows = max(p.logits.size // p.n_classes, 1)
+    slack = 8 * rows * (1 + np.abs(p.logits).max(initial=0) + abs(c)) \
+        * np.max(p.kwargs.get("class_weights", [1.0]), initial=1.0)
+    for fn in (mm.softmax_cross_entropy, mm.softmax_cross_entropy_grad):
+        assert_close_eps(fn(shifted, p.targets, **p.kwargs), fn(p.logits, p.targets, **p.kwargs),
+                         prop=f"shift-invariance:{fn.__name__}", rtol_eps=8, atol_eps=slack,
+                         logits=p.logits, c=c, targets=p.targets, kwargs=p.kwargs)
+
+
+@given(p=mst.softmax_problems(ignore=False), eps=st.floats(0, 1))
+@example(p=SoftmaxProblem(np.array([[3.0, 0.0, -1.0]]), np.array([0])), eps=0.3)
+def test_softmax_cross_entropy_label_smoothing_is_a_mixture(mm, p, eps):
+    """CE_eps(t) = (1 - eps)·CE(t) + eps·CE(uniform), per example (reduction "none")."""
+    kw = {**p.kwargs, "reduction": "none"}
+    kw.pop("label_smoothing", None)
+    uniform = np.full(p.logits.shape, 1.0 / p.n_classes, p.logits.dtype)
+    smoothed = mm.softmax_cross_entropy(p.logits, p.targets, label_smoothing=eps, **kw)
+    mix = ((1 - eps) * mm.softmax_cross_entropy(p.logits, p.targets, **kw)
+           + eps * mm.softmax_cross_entropy(p.logits, uniform, **kw))
+    w = np.max(kw.get("class_weights", [1.0]), initial=1.0)
+    assert_close_eps(smoothed, mix, prop="smoothing-mixture", rtol_eps=8,
+                     atol_eps=8 * _scale(p) * w, logits=p.logits, targets=p.targets, smoothing=eps)
+
+
+@given(p=mst.softmax_problems(targets="index", keywords=False, ignore=False),
+       weights=st.lists(st.floats(0, 5), min_size=MAX_SIDE, max_size=MAX_SIDE))
+@example(p=_TWO_ROWS, weights=[1.0, 3.0] * 4)
+def test_softmax_cross_entropy_class_weights_give_weighted_mean(mm, p, weights):
+    """With class weights, "mean" = sum_n w_{y_n} l_n / sum_n w_{y_n} (l_n unweighted)."""
+    w = np.array(weights[:p.n_classes])
+    per = mm.softmax_cross_entropy(p.logits, p.targets, reduction="none", **_plain(p))
+    wy = w[p.targets]
+    assume(wy.sum() > 0)
+    ref = np.sum(wy * per) / np.sum(wy)
+    got = mm.softmax_cross_entropy(p.logits, p.targets, class_weights=w, **_plain(p))
+    assert_close_eps(got, ref, prop="weighted-mean", rtol_eps=16, atol_eps=16 * _scale(p),
+                     logits=p.logits, targets=p.targets, weights=w)
+
+
+@given(p=mst.softmax_problems(targets="index", dtype=np.float64, max_dims=2, ignore=False),
+       drop=st.lists(st.booleans(), min_size=MAX_SIDE, max_size=MAX_SIDE))
+@example(p=_TWO_ROWS, drop=[False, True] * 4)
+def test_softmax_cross_entropy_ignore_index_drops_rows(mm, p, drop):
+    """Ignored examples are as if dropped: the loss equals that of the kept rows, their
+    gradient rows are 0 and the kept rows' gradient is unchanged."""
+    kw = {k: val for k, val in p.kwargs.items() if k != "ignore_index"}
+    x, y = _rows(p, p.logits), p.targets.reshape(-1).copy()
+    drop = np.array(drop[:y.size], bool)
+    y[drop] = IGNORE
+    kw["axis"] = -1
+    got = mm.softmax_cross_entropy(x, y, ignore_index=IGNORE, **kw)
+    kept = mm.softmax_cross_entropy(x[~drop], y[~drop], **kw)
+    if kw.get("reduction", "mean") == "none":
+        kept = np.zeros(y.size)
+        kept[~drop] = mm.softmax_cross_entropy(x[~drop], y[~drop], **kw)
+    assert_close_eps(got, kept, prop="ignore-drops-rows", rtol_eps=8, atol_eps=8,
+                     logits=x, targets=y, kwargs=kw)
+    g = mm.softmax_cross_entropy_grad(x, y, ignore_index=IGNORE, **kw)
+    assert_all(g[drop] == 0, "ignore-drops-rows", "zero gradient on ignored rows",
+               logits=x, targets=y)
+    assert_close_eps(g[~drop], mm.softmax_cross_entropy_grad(x[~drop], y[~drop], **kw),
+                     prop="ignore-drops-rows:grad", rtol_eps=8, atol_eps=8, logits=x, targets=y)
+
+
+# --------------------------------------------------------------------------- #
+# Gradients against central finite differences                                #
+# --------------------------------------------------------------------------- #
+
+def _central_difference(f: Any, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Central differences of a scalar f at float64 x; returns (gradient, error bound).
+
+    Step h = eps^(1/3)·max(1, |x|) balances truncation h^2·|f'''|/6 and rounding
+    eps·|f|/h; both are <= ~1e-8 times the scale (weights up to 5) for |x| <= 30.
+    """
+    x = x.astype(np.float64)
+    h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    g = np.empty_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h[idx]
+        down[idx] -= h[idx]
+        g[idx] = (float(f(up)) - float(f(down))) / (up[idx] - down[idx])
+    return g, 1e-7 * (1.0 + abs(float(f(x))))
+
+
+@given(p=mst.softmax_problems(max_dims=2))
+@example(p=_TWO_ROWS)
+def test_softmax_cross_entropy_grad_matches_finite_differences(mm, p):
+    """softmax_cross_entropy_grad = the central-difference gradient of the summed loss,
+    for every keyword combination (the reduction's scaling included)."""
+    kw = dict(p.kwargs)
+    f = lambda x: np.sum(mm.softmax_cross_entropy(x, p.targets, **kw))  # noqa: E731
+    fd, err = _central_difference(f, p.logits)
+    g = mm.softmax_cross_entropy_grad(p.logits, p.targets, **kw)
+    # float32: the analytic gradient itself is good to ~8 eps32 of its scale; FD in float64
+    tol = err + 8 * _eps(p.logits) * (1.0 + float(np.abs(fd).max(initial=0.0)))
+    assert_close_eps(g, fd, prop="grad-vs-fd", rtol_eps=0, atol_eps=tol / _eps(g),
+                     logits=p.logits, targets=p.targets, kwargs=kw)
+
+
+@given(p=mst.binary_problems(max_dims=2))
+@example(p=BinaryProblem(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]),
+                         {"pos_weight": np.array([3.0, 2.0])}))
+def test_sigmoid_binary_cross_entropy_grad_matches_finite_differences(mm, p):
+    """sigmoid_binary_cross_entropy_grad = the central-difference gradient (pos_weight,
+    reductions)."""
+    f = lambda z: np.sum(mm.sigmoid_binary_cross_entropy(z, p.targets, **p.kwargs))  # noqa: E731
+    fd, err = _central_difference(f, p.logits)
+    g = mm.sigmoid_binary_cross_entropy_grad(p.logits, p.targets, **p.kwargs)
+    tol = err + 8 * _eps(p.logits) * (1.0 + float(np.abs(fd).max(initial=0.0)))
+    assert_close_eps(g, fd, prop="bce-grad-vs-fd", rtol_eps=0, atol_eps=tol / _eps(g),
+                     logits=p.logits, targets=p.targets, kwargs=p.kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# sigmoid and binary cross-entropy                                            #
+# --------------------------------------------------------------------------- #
+
+@given(p=mst.binary_problems(extreme=True, keywords=False))
+@example(p=BinaryProblem(np.array([-40.0]), np.array([0.0])))
+def test_sigmoid_binary_cross_entropy_is_softplus_minus_yz(mm, p):
+    """BCE(z, y) = softplus(z) - y·z.  That form cancels near its minimum, so the bound
+    is in eps of |z| + softplus(z), the size of its terms."""
+    z, y = p.logits, p.targets
+    got = mm.sigmoid_binary_cross_entropy(z, y, reduction="none")
+    z64 = z.astype(np.float64)
+    ref = np.logaddexp(0, z64) - y.astype(np.float64) * z64
+    assert_close_eps(got, ref, prop="bce-softplus", rtol_eps=4,
+                     atol_eps=4 * (np.abs(z64) + np.logaddexp(0, z64)), logits=z, targets=y)
+
+
+@given(p=mst.binary_problems(keywords=False))
+def test_sigmoid_binary_cross_entropy_is_two_class_softmax(mm, p):
+    """BCE(z, y) = softmax cross-entropy of logits (0, z) with targets (1 - y, y)."""
+    z, y = p.logits, p.targets
+    two = np.stack([np.zeros_like(z), z], axis=-1)
+    t = np.stack([1 - y.astype(np.float64), y.astype(np.float64)], axis=-1).astype(z.dtype)
+    assume(np.all(np.abs(t.sum(axis=-1, dtype=np.float64) - 1) <= 2 * _eps(z)))
+    ref = mm.softmax_cross_entropy(two, t, reduction="none")
+    got = mm.sigmoid_binary_cross_entropy(z, y, reduction="none")
+    assert_close_eps(got, ref, prop="bce-two-class-softmax", rtol_eps=8,
+                     atol_eps=4 * (1 + np.abs(z)), logits=z, targets=y)
+
+
+@given(probs=st.lists(st.floats(0, 1), min_size=1, max_size=8), data=st.data())
+@example(probs=[1e-300], data=None)
+def test_binary_cross_entropy_is_sigmoid_bce_at_the_logit(mm, probs, data):
+    """BCE(p, y) = sigmoid_BCE(logit(p), y) wherever both are finite (0 < p < 1)."""
+    p = np.array(probs)
+    y = np.ones_like(p) if data is None else np.array(data.draw(
+        st.lists(st.sampled_from([0.0, 1.0]) | st.floats(0, 1), min_size=p.size,
+                 max_size=p.size), label="targets"))
+    assume(np.all((p > 0) & (p < 1)))
+    z = np.log(p) - np.log1p(-p)
+    got = mm.binary_cross_entropy(p, y, reduction="none")
+    ref = mm.sigmoid_binary_cross_entropy(z, y, reduction="none")
+    # rounding logit(p) (1/2 ulp of |z|) moves the loss by |sigma(z) - y|·|z|·eps
+    assert_close_eps(got, ref, prop="bce-at-logit", rtol_eps=8, atol_eps=4 * (1 + np.abs(z)),
+                     probs=p, targets=y)
+
+
+# --------------------------------------------------------------------------- #
+# Meta-tests: every property catches a realistic bug                          #
+# --------------------------------------------------------------------------- #
+
+def _sce_kw(fn: Any, **fixed: Any) -> Any:
+    """Wrap mlmath's function with some keywords forced (e.g. a dropped option)."""
+    return lambda x, t, **kw: fn(x, t, **{**kw, **fixed})
+
+
+def _forgot_log_partition(x: Any, t: Any, *, axis: int = -1, reduction: str = "mean",
+                          **_: Any) -> Any:
+    """-sum t·x: the loss without log-sum-exp (can be negative)."""
+    x = np.asarray(x, float)
+    t = np.asarray(t, float) if np.ndim(t) == x.ndim else np.moveaxis(
+        np.eye(x.shape[axis])[t], -1, axis)
+    per = -np.sum(t * x, axis=axis)
+    return per if reduction == "none" else np.sum(per)
+
+
+def _dropped_log1p(x: Any, t: Any, *, axis: int = -1, reduction: str = "mean", **_: Any) -> Any:
+    """sum t·(m - x): forgets the log1p(r) term of the log-partition."""
+    x = np.asarray(x, float)
+    m = np.max(x, axis=axis, keepdims=True)
+    per = np.sum(np.asarray(t) * (m - x), axis=axis)
+    return per if reduction == "none" else np.sum(per)
+
+
+def _off_by_one_label(x: Any, t: Any, **kw: Any) -> Any:
+    n = np.shape(x)[kw.get("axis", -1)]
+    return mlmath.softmax_cross_entropy(x, (np.asarray(t) + 1) % n, **kw)
+
+
+def _probs_ignore_smoothing(x: Any, t: Any, **kw: Any) -> Any:
+    if np.ndim(t) == np.ndim(x):
+        kw = {**kw, "label_smoothing": 0.0}
+    return mlmath.softmax_cross_entropy_grad(x, t, **kw)
+
+
+def _grad_target_minus_softmax(x: Any, t: Any, **kw: Any) -> Any:
+    return -mlmath.softmax_cross_entropy_grad(x, t, **kw)
+
+
+def _grad_missing_total_mass(x: Any, t: Any, *, axis: int = -1, label_smoothing: float = 0.0,
+                             class_weights: Any = None, **_: Any) -> Any:
+    """softmax(x) - a instead of A·softmax(x) - a (wrong once weights make A != 1)."""
+    x = np.moveaxis(np.asarray(x, float), axis, -1)
+    n = x.shape[-1]
+    t = np.asarray(t)
+    hot = np.eye(n)[t] if t.ndim == x.ndim - 1 else np.moveaxis(t, axis, -1)
+    a = ((1 - label_smoothing) * hot + label_smoothing / n) * (
+        1.0 if class_weights is None else np.asarray(class_weights))
+    return np.moveaxis(mlmath.softmax(x) - a, -1, axis)
+
+
+def _grad_unnormalised(x: Any, t: Any, **kw: Any) -> Any:
+    """exp(x - m) - t: the softmax without its normalisation."""
+    x = np.asarray(x)
+    ax = kw.get("axis", -1)
+    e = np.exp(x - np.max(x, axis=ax, keepdims=True))
+    return mlmath.softmax_cross_entropy_grad(x, t, **kw) + e - mlmath.softmax(x, axis=ax)
+
+
+def _sigmoid_per_class(x: Any, t: Any, *, axis: int = -1, reduction: str = "mean",
+                       **_: Any) -> Any:
+    """Sigmoid/softmax confusion: -sum_c t_c log sigmoid(x_c), not shift invariant."""
+    x = np.asarray(x, float)
+    t = np.asarray(t)
+    hot = np.moveaxis(np.eye(x.shape[axis])[np.clip(t, 0, None)], -1, axis) \
+        if t.ndim == x.ndim - 1 else t
+    per = np.sum(hot * np.logaddexp(0, -x), axis=axis)
+    return per if reduction == "none" else (np.mean(per) if reduction == "mean" else np.sum(per))
+
+
+def _smoothing_over_other_classes(x: Any, t: Any, *, label_smoothing: float = 0.0,
+                                  **kw: Any) -> Any:
+    """Puts eps/(C - 1) on the wrong classes instead of eps/C on every class."""
+    n = np.shape(x)[kw.get("axis", -1)]
+    return mlmath.softmax_cross_entropy(x, t, label_smoothing=label_smoothing * n / (n - 1)
+                                        if n > 1 and label_smoothing * n / (n - 1) <= 1
+                                        else label_smoothing, **kw)
+
+
+def _weighted_mean_over_n(x: Any, t: Any, *, class_weights: Any = None, **kw: Any) -> Any:
+    """Averages the weighted losses over N instead of over the summed weights."""
+    if class_weights is None or kw.get("reduction", "mean") != "mean":
+        return mlmath.softmax_cross_entropy(x, t, class_weights=class_weights, **kw)
+    total = mlmath.softmax_cross_entropy(x, t, class_weights=class_weights,
+                                         **{**kw, "reduction": "sum"})
+    return total / np.size(t)
+
+
+def _ignored_in_denominator(x: Any, t: Any, *, ignore_index: Any = None, **kw: Any) -> Any:
+    """Ignored rows get loss 0 but still count in the mean."""
+    if ignore_index is None or kw.get("reduction", "mean") != "mean":
+        return mlmath.softmax_cross_entropy(x, t, ignore_index=ignore_index, **kw)
+    total = mlmath.softmax_cross_entropy(x, t, ignore_index=ignore_index,
+                                         **{**kw, "reduction": "sum"})
+    return total / np.size(t)
+
+
+def _mean_grad_missing_1_over_n(x: Any, t: Any, **kw: Any) -> Any:
+    """The gradient of the sum returned for every reduction (the mean's 1/N forgotten)."""
+    return mlmath.softmax_cross_entropy_grad(x, t, **{**kw, "reduction": "sum"})
+
+
+def _bce_swapped_targets(z: Any, y: Any, **kw: Any) -> Any:
+    return mlmath.sigmoid_binary_cross_entropy(z, 1 - np.asarray(y), **kw)
+
+
+def _bce_grad_pos_weight_on_negatives(z: Any, y: Any, **kw: Any) -> Any:
+    pw = kw.pop("pos_weight", None)
+    g = mlmath.sigmoid_binary_cross_entropy_grad(z, y, **kw)
+    return g if pw is None else g * np.broadcast_to(pw, np.shape(z))
+
+
+def _bce_negated_logits(z: Any, y: Any, **kw: Any) -> Any:
+    return mlmath.sigmoid_binary_cross_entropy(-np.asarray(z), y, **kw)
+
+
+def _bce_keras_clip(p: Any, y: Any, **kw: Any) -> Any:
+    """Keras-style silent clipping of p to [1e-7, 1 - 1e-7]."""
+    return mlmath.binary_cross_entropy(np.clip(p, 1e-7, 1 - 1e-7), y, **kw)
+
+
+_BAD_LOSS = "softmax_cross_entropy"
+_BAD_GRAD = "softmax_cross_entropy_grad"
+
+MUTANTS = [
+    (test_softmax_cross_entropy_nonnegative, {_BAD_LOSS: _forgot_log_partition}),
+    (test_softmax_cross_entropy_gibbs_lower_bound, {_BAD_LOSS: _dropped_log1p}),
+    (test_softmax_cross_entropy_index_is_neg_log_softmax, {_BAD_LOSS: _off_by_one_label}),
+    (test_softmax_cross_entropy_index_equals_one_hot, {_BAD_GRAD: _probs_ignore_smoothing}),
+    (test_softmax_cross_entropy_grad_is_softmax_minus_target,
+     {_BAD_GRAD: _grad_target_minus_softmax}),
+    (test_softmax_cross_entropy_grad_rows_sum_to_zero, {_BAD_GRAD: _grad_missing_total_mass}),
+    (test_softmax_cross_entropy_grad_is_bounded, {_BAD_GRAD: _grad_unnormalised}),
+    (test_softmax_cross_entropy_is_convex_in_logits,
+     {_BAD_LOSS: lambda x, t, **kw: -mlmath.softmax_cross_entropy(x, t, **kw)}),
+    (test_softmax_cross_entropy_hessian_is_psd, {_BAD_GRAD: _grad_target_minus_softmax}),
+    (test_softmax_cross_entropy_is_shift_invariant, {_BAD_LOSS: _sigmoid_per_class}),
+    (test_softmax_cross_entropy_label_smoothing_is_a_mixture,
+     {_BAD_LOSS: _smoothing_over_other_classes}),
+    (test_softmax_cross_entropy_class_weights_give_weighted_mean,
+     {_BAD_LOSS: _weighted_mean_over_n}),
+    (test_softmax_cross_entropy_ignore_index_drops_rows, {_BAD_LOSS: _ignored_in_denominator}),
+    (test_softmax_cross_entropy_grad_matches_finite_differences,
+     {_BAD_GRAD: _mean_grad_missing_1_over_n}),
+    (test_sigmoid_binary_cross_entropy_grad_matches_finite_differences,
+     {"sigmoid_binary_cross_entropy_grad": _bce_grad_pos_weight_on_negatives}),
+    (test_sigmoid_binary_cross_entropy_is_softplus_minus_yz,
+     {"sigmoid_binary_cross_entropy": _bce_swapped_targets}),
+    (test_sigmoid_binary_cross_entropy_is_two_class_softmax,
+     {"sigmoid_binary_cross_entropy": _bce_negated_logits}),
+    (test_binary_cross_entropy_is_sigmoid_bce_at_the_logit,
+     {"binary_cross_entropy": _bce_keras_clip}),
+]
+
+
+@pytest.mark.parametrize(("prop", "broken"), MUTANTS, ids=[m[0].__name__[5:] for m in MUTANTS])
+def test_property_catches_mutant(prop, broken):
+    """Each property fails for an implementation with the named realistic bug."""
+    expect_property_failure(prop, mm=mutant(**broken))

@@ -1,0 +1,124 @@
+"""mlmath.losses against PyTorch (CPU): values and autograd gradients.
+
+Skipped cleanly when torch is not installed (the core suite never needs it).
+Every keyword combination is drawn by the same strategies as the property
+suite; the documented deviations (empty mean, no log clamp, digits kept near
+0) are asserted explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+
+import mlmath as mm
+from mlmath import strategies as mst
+from mlmath.strategies._losses import IGNORE
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+pytestmark = pytest.mark.interop
+
+
+def _torch_cross_entropy(p: mst.SoftmaxProblem) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's loss and d(sum of loss)/d logits, class axis moved to torch's dim 1."""
+    class_dim = 1 if p.logits.ndim > 1 else 0
+    x = torch.tensor(np.moveaxis(p.logits, p.axis, class_dim), requires_grad=True)
+    t = torch.tensor(p.targets if p.index_targets else np.moveaxis(p.targets, p.axis, class_dim))
+    w = p.kwargs.get("class_weights")
+    loss = F.cross_entropy(
+        x, t, weight=None if w is None else torch.tensor(w, dtype=x.dtype),
+        ignore_index=p.kwargs.get("ignore_index", IGNORE),
+        label_smoothing=p.kwargs.get("label_smoothing", 0.0),
+        reduction=p.kwargs.get("reduction", "mean"))
+    loss.sum().backward()
+    return loss.detach().numpy(), np.moveaxis(x.grad.numpy(), class_dim, p.axis)
+
+
+def _tolerance(x: np.ndarray, weights: Any = None) -> dict[str, float]:
+    """Both sides round terms of size ~ max|x|·w: 16 eps of that, plus 16 eps relative."""
+    eps = float(np.finfo(x.dtype).eps)
+    w = float(np.max(weights, initial=1.0)) if weights is not None else 1.0
+    return {"rtol": 16 * eps, "atol": 16 * eps * w * (1 + float(np.abs(x).max(initial=0)))}
+
+
+def _mean_is_defined(p: mst.SoftmaxProblem) -> bool:
+    """PyTorch's mean is NaN when its denominator is 0 (ours is 0: tested below)."""
+    if p.kwargs.get("reduction", "mean") != "mean" or not p.index_targets:
+        return p.logits.size > 0
+    kept = p.targets[p.targets != IGNORE]
+    w = p.kwargs.get("class_weights")
+    return float(np.sum(w[kept]) if w is not None else kept.size) > 0
+
+
+@given(p=mst.softmax_problems())
+def test_softmax_cross_entropy_matches_torch(p):
+    """Loss and gradient agree with F.cross_entropy for every keyword combination."""
+    assume(_mean_is_defined(p))
+    ref, ref_grad = _torch_cross_entropy(p)
+    tol = _tolerance(p.logits, p.kwargs.get("class_weights"))
+    np.testing.assert_allclose(mm.softmax_cross_entropy(p.logits, p.targets, **p.kwargs), ref,
+                               **tol)
+    np.testing.assert_allclose(mm.softmax_cross_entropy_grad(p.logits, p.targets, **p.kwargs),
+                               ref_grad, **tol)
+
+
+@given(p=mst.softmax_problems(extreme=True))
+def test_softmax_cross_entropy_matches_torch_on_extreme_logits(p):
+    """Logits up to +-1e4: the same values (PyTorch rounds tiny losses to 0; the
+    difference is below the absolute tolerance)."""
+    assume(_mean_is_defined(p))
+    ref, ref_grad = _torch_cross_entropy(p)
+    tol = _tolerance(p.logits, p.kwargs.get("class_weights"))
+    np.testing.assert_allclose(mm.softmax_cross_entropy(p.logits, p.targets, **p.kwargs), ref,
+                               **tol)
+    np.testing.assert_allclose(mm.softmax_cross_entropy_grad(p.logits, p.targets, **p.kwargs),
+                               ref_grad, **tol)
+
+
+@given(p=mst.binary_problems(extreme=True))
+def test_sigmoid_binary_cross_entropy_matches_torch(p):
+    """Loss and gradient agree with F.binary_cross_entropy_with_logits (pos_weight too)."""
+    x = torch.tensor(p.logits, requires_grad=True)
+    pw = p.kwargs.get("pos_weight")
+    loss = F.binary_cross_entropy_with_logits(
+        x, torch.tensor(p.targets), reduction=p.kwargs.get("reduction", "mean"),
+        pos_weight=None if pw is None else torch.tensor(pw, dtype=x.dtype))
+    loss.sum().backward()
+    tol = _tolerance(p.logits, pw)
+    np.testing.assert_allclose(mm.sigmoid_binary_cross_entropy(p.logits, p.targets, **p.kwargs),
+                               loss.detach().numpy(), **tol)
+    np.testing.assert_allclose(
+        mm.sigmoid_binary_cross_entropy_grad(p.logits, p.targets, **p.kwargs),
+        x.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_matches_torch_away_from_the_clamp(dtype):
+    """Where no log is below -100, F.binary_cross_entropy agrees."""
+    rng = np.random.default_rng(5)
+    p = rng.uniform(1e-6, 1 - 1e-6, size=200).astype(dtype)
+    y = np.concatenate([np.zeros(50), np.ones(50), rng.uniform(0, 1, 100)]).astype(dtype)
+    ref = F.binary_cross_entropy(torch.tensor(p), torch.tensor(y), reduction="none").numpy()
+    np.testing.assert_allclose(mm.binary_cross_entropy(p, y, reduction="none"), ref,
+                               rtol=64 * np.finfo(dtype).eps)
+
+
+def test_documented_deviations_from_torch():
+    """Where mlmath deliberately differs: empty mean, the -100 log clamp, tiny losses."""
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    labels = np.array([IGNORE, IGNORE])
+    assert np.isnan(F.cross_entropy(torch.tensor(x), torch.tensor(labels)).item())
+    assert mm.softmax_cross_entropy(x, labels, ignore_index=IGNORE) == 0.0
+    assert F.binary_cross_entropy(torch.tensor([1e-300], dtype=torch.float64),
+                                  torch.tensor([1.0], dtype=torch.float64)).item() == 100.0
+    assert mm.binary_cross_entropy(1e-300, 1.0) == pytest.approx(690.7755278982137, rel=1e-15)
+    confident = np.array([[37.8, 0.0]])
+    assert F.cross_entropy(torch.tensor(confident), torch.tensor([0])).item() == 0.0
+    assert mm.softmax_cross_entropy(confident, [0]) == pytest.approx(np.exp(-37.8), rel=1e-15)
+    assert F.binary_cross_entropy(torch.tensor([0.0]), torch.tensor([1.0])).item() == 100.0
+    assert mm.binary_cross_entropy(0.0, 1.0) == np.inf

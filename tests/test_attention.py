@@ -1,0 +1,300 @@
+"""Unit, edge-case, bad-input and mpmath-accuracy tests of mlmath.attention."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import mlmath as mm
+from tests._oracles import assert_accurate, mp_reference
+
+RNG_SEED = 20261125
+
+
+def _rng():
+    return np.random.default_rng(RNG_SEED)
+
+
+def _mp_attention(q, k, v, scale):
+    """50-digit reference of softmax(scale q kᵀ) v for one head (object arrays of mpf)."""
+    out = np.empty((q.shape[0], v.shape[1]), dtype=object)
+    for i in range(q.shape[0]):
+        s = [scale * mpmath.fsum(q[i, t] * k[j, t] for t in range(q.shape[1]))
+             for j in range(k.shape[0])]
+        m = max(s)
+        e = [mpmath.exp(x - m) for x in s]
+        total = mpmath.fsum(e)
+        for c in range(v.shape[1]):
+            out[i, c] = mpmath.fsum(e[j] * v[j, c] for j in range(k.shape[0])) / total
+    return out
+
+
+class TestAttentionWeights:
+    def test_causal_is_top_left_when_queries_are_fewer_than_keys(self):
+        """causal: query i sees keys 0..i (PyTorch's tril(ones(Lq, Lk))), even if Lq < Lk;
+        with q = 0 the weights are uniform over the allowed keys."""
+        w = mm.attention_weights(np.zeros((3, 2)), np.ones((5, 2)), causal=True)
+        expected = np.tril(np.ones((3, 5))) / np.arange(1, 4)[:, None]
+        np.testing.assert_array_equal(w, expected)
+
+    def test_causal_is_top_left_when_queries_are_more_than_keys(self):
+        """With Lq > Lk, the queries past the last key see every key."""
+        w = mm.attention_weights(np.zeros((4, 2)), np.ones((2, 2)), causal=True)
+        np.testing.assert_array_equal(w, [[1, 0], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])
+
+    def test_fully_masked_row_is_zero_not_nan(self):
+        """A query with no allowed key gets an all-zero row."""
+        mask = np.array([[False, False], [True, False]])
+        w = mm.attention_weights(np.ones((2, 3)), np.ones((2, 3)), mask=mask)
+        np.testing.assert_array_equal(w, [[0, 0], [1, 0]])
+
+    def test_default_scale_is_inverse_sqrt_d(self):
+        """scale=None means 1/sqrt(d)."""
+        q, k = _rng().standard_normal((2, 4, 9))
+        np.testing.assert_array_equal(mm.attention_weights(q, k),
+                                      mm.attention_weights(q, k, scale=1 / 3))
+
+    def test_scores_of_1e4_are_exact(self):
+        """Scores 1e4 and 1e4 - log 3 give weights 3/4, 1/4 (exp(1e4) overflows)."""
+        w = mm.attention_weights([[1.0]], [[1e4], [1e4 - math.log(3)]], scale=1.0)
+        np.testing.assert_allclose(w, [[0.75, 0.25]], rtol=4e-16 * 1e4)
+
+    def test_mask_with_batch_dimensions_broadcasts(self):
+        """A (B, 1, Lk) padding mask broadcasts over queries and with q's batch."""
+        q, k = _rng().standard_normal((2, 2, 3, 4))
+        mask = np.array([[[True, True, False]], [[True, False, False]]])
+        w = mm.attention_weights(q, k, mask=mask)
+        assert w.shape == (2, 3, 3)
+        assert np.all(w[1, :, 1:] == 0) and np.all(w[0, :, 2] == 0)
+        np.testing.assert_allclose(w.sum(-1), 1.0, rtol=4e-16)
+
+
+class TestScaledDotProductAttention:
+    def test_matches_mpmath_reference(self):
+        """float64 output within 8 eps (relative) of a 50-digit reference, v > 0."""
+        rng = _rng()
+        q, k = rng.uniform(-1, 1, (2, 7, 5))
+        v = rng.uniform(0.5, 2, (7, 3))
+        got = mm.scaled_dot_product_attention(q, k, v, scale=0.5)
+        want = mp_reference(lambda a, b, c: _mp_attention(a, b, c, mpmath.mpf(0.5)), q, k, v)
+        err = assert_accurate(got, want, max_eps=8, dtype=np.float64, label="sdpa float64")
+        blocked = mm.scaled_dot_product_attention(q, k, v, scale=0.5, block_size=3)
+        err_b = assert_accurate(blocked, want, max_eps=8, dtype=np.float64, label="sdpa blocked")
+        assert max(err, err_b) <= 8
+
+    def test_float32_matches_mpmath_reference(self):
+        """float32 output within 16 eps(float32) of the reference computed on the same floats."""
+        rng = _rng()
+        q, k = rng.uniform(-1, 1, (2, 6, 4)).astype(np.float32)
+        v = rng.uniform(0.5, 2, (6, 2)).astype(np.float32)
+        got = mm.scaled_dot_product_attention(q, k, v, scale=0.5, block_size=4)
+        assert got.dtype == np.float32
+        want = mp_reference(lambda a, b, c: _mp_attention(a, b, c, mpmath.mpf(0.5)), q, k, v)
+        assert_accurate(got, want, max_eps=16, dtype=np.float32, label="sdpa float32")
+
+    @pytest.mark.parametrize("block_size", [1, 2, 3, 5, 7, 100])
+    @pytest.mark.parametrize("causal", [False, True])
+    def test_blocked_equals_plain(self, block_size, causal):
+        """Blocked == plain within a few ulps of max|v| for block sizes dividing or not."""
+        rng = _rng()
+        q, k, v = rng.standard_normal((3, 2, 7, 4))
+        mask = rng.random((7, 7)) < 0.7
+        plain = mm.scaled_dot_product_attention(q, k, v, mask=mask, causal=causal)
+        blocked = mm.scaled_dot_product_attention(q, k, v, mask=mask, causal=causal,
+                                                  block_size=block_size)
+        np.testing.assert_allclose(blocked, plain, rtol=0, atol=32 * np.finfo(float).eps)
+
+    @pytest.mark.parametrize(("lq", "lk"), [(300, 520), (520, 300)])
+    def test_long_causal_rows_match_explicit_reference(self, lq, lk):
+        """Rows of >= 256 keys take the row-by-row causal masking; compare with an explicit
+        tril mask and a direct softmax (plain and blocked)."""
+        rng = _rng()
+        q, k = rng.standard_normal((lq, 4)), rng.standard_normal((lk, 4))
+        v = rng.standard_normal((lk, 2))
+        s = np.where(np.tril(np.ones((lq, lk), dtype=bool)), q @ k.T / 2, -np.inf)
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        want = (e / e.sum(axis=-1, keepdims=True)) @ v
+        for block in (None, 260):
+            got = mm.scaled_dot_product_attention(q, k, v, causal=True, block_size=block)
+            np.testing.assert_allclose(got, want, rtol=0, atol=64 * np.finfo(float).eps)
+
+    def test_fully_masked_rows_are_zero_in_both_paths(self):
+        """No allowed key -> zero output row (plain and blocked), never NaN."""
+        q, k, v = _rng().standard_normal((3, 4, 2))
+        mask = np.ones((4, 4), dtype=bool)
+        mask[2] = False
+        for block in (None, 1, 3):
+            o = mm.scaled_dot_product_attention(q, k, v, mask=mask, block_size=block)
+            np.testing.assert_array_equal(o[2], 0.0)
+            assert np.isfinite(o).all()
+
+    def test_leading_dimensions_broadcast(self):
+        """(2, 1, L, d) queries with (3, L, d) keys give a (2, 3, L, dv) output equal to
+        the explicit loop over the broadcast batch."""
+        rng = _rng()
+        q = rng.standard_normal((2, 1, 4, 3))
+        k = rng.standard_normal((3, 5, 3))
+        v = rng.standard_normal((5, 2))
+        o = mm.scaled_dot_product_attention(q, k, v)
+        assert o.shape == (2, 3, 4, 2)
+        for a in range(2):
+            for b in range(3):
+                np.testing.assert_allclose(o[a, b], mm.scaled_dot_product_attention(
+                    q[a, 0], k[b], v), rtol=1e-14)
+
+    def test_empty_keys_give_zeros_and_empty_queries_give_empty(self):
+        """Lk = 0: every query has no allowed key (zeros); Lq = 0: an empty output."""
+        o = mm.scaled_dot_product_attention(np.ones((2, 3)), np.ones((0, 3)), np.ones((0, 4)))
+        np.testing.assert_array_equal(o, np.zeros((2, 4)))
+        o = mm.scaled_dot_product_attention(np.ones((0, 3)), np.ones((2, 3)), np.ones((2, 4)),
+                                            block_size=2)
+        assert o.shape == (0, 4)
+
+    @pytest.mark.parametrize(("dtype", "out"), [(np.float16, np.float16), (np.int64, np.float64),
+                                                (np.bool_, np.float64)])
+    def test_dtype_rules(self, dtype, out):
+        """float16 is computed in float32 and returned as float16; ints/bools -> float64."""
+        x = np.ones((2, 2), dtype=dtype)
+        assert mm.scaled_dot_product_attention(x, x, x).dtype == out
+
+    def test_validate_false_gives_the_same_result(self):
+        """validate=False skips checks only."""
+        q, k, v = _rng().standard_normal((3, 4, 2))
+        np.testing.assert_array_equal(mm.scaled_dot_product_attention(q, k, v, validate=False),
+                                      mm.scaled_dot_product_attention(q, k, v))
+
+
+class TestGradient:
+    def test_single_key_has_zero_query_and_key_gradients(self):
+        """With one key the output is v whatever q, k: dq = dk = 0, dv = sum of grad_out."""
+        dq, dk, dv = mm.scaled_dot_product_attention_grad(
+            np.ones((3, 2)), np.ones((1, 2)), np.ones((1, 4)), np.ones((3, 4)))
+        np.testing.assert_array_equal(dq, 0)
+        np.testing.assert_array_equal(dk, 0)
+        np.testing.assert_array_equal(dv, 3)
+
+    def test_gradients_summed_over_broadcast_dimensions(self):
+        """dk for a key shared by a batch equals the sum of the per-batch gradients."""
+        rng = _rng()
+        q = rng.standard_normal((2, 3, 4))
+        k, v = rng.standard_normal((2, 5, 4))
+        g = rng.standard_normal((2, 3, 4))
+        dq, dk, dv = mm.scaled_dot_product_attention_grad(q, k, v, g)
+        assert dq.shape == q.shape and dk.shape == k.shape and dv.shape == v.shape
+        parts = [mm.scaled_dot_product_attention_grad(q[b], k, v, g[b]) for b in range(2)]
+        np.testing.assert_allclose(dk, parts[0][1] + parts[1][1], rtol=1e-13, atol=1e-15)
+
+    @pytest.mark.parametrize("block_size", [1, 2, 5])
+    def test_blocked_gradients_equal_plain(self, block_size):
+        """The recomputing blocked backward pass equals the plain gradients."""
+        rng = _rng()
+        q, k, v, g = rng.standard_normal((4, 2, 6, 3))
+        mask = rng.random((6, 6)) < 0.6
+        plain = mm.scaled_dot_product_attention_grad(q, k, v, g, mask=mask, causal=True)
+        blocked = mm.scaled_dot_product_attention_grad(q, k, v, g, mask=mask, causal=True,
+                                                       block_size=block_size)
+        for b, p in zip(blocked, plain, strict=True):
+            np.testing.assert_allclose(b, p, rtol=0, atol=64 * np.finfo(float).eps)
+
+    def test_fully_masked_rows_have_zero_gradient(self):
+        """Rows with no allowed key contribute nothing and receive zero dq."""
+        q, k, v, g = _rng().standard_normal((4, 3, 2))
+        mask = np.array([[False] * 3, [True] * 3, [True, False, True]])
+        dq, _, _ = mm.scaled_dot_product_attention_grad(q, k, v, g, mask=mask)
+        np.testing.assert_array_equal(dq[0], 0)
+        assert np.isfinite(dq).all()
+
+
+class TestMultiHeadAttention:
+    def test_shapes_and_batch(self):
+        """(B, L, d_model) in, (B, L, d_model) out; each batch item independent."""
+        rng = _rng()
+        x = rng.standard_normal((2, 5, 6))
+        w = rng.standard_normal((4, 6, 6))
+        y = mm.multi_head_attention(x, *w, num_heads=3)
+        assert y.shape == x.shape
+        np.testing.assert_allclose(y[1], mm.multi_head_attention(x[1], *w, num_heads=3),
+                                   rtol=1e-13)
+
+    def test_mask_is_shared_by_heads(self):
+        """A (L, L) mask applies to every head; masking all but key 0 makes every token
+        output (x_0 W^V) W^O."""
+        rng = _rng()
+        x = rng.standard_normal((4, 4))
+        w = rng.standard_normal((4, 4, 4))
+        mask = np.zeros((4, 4), dtype=bool)
+        mask[:, 0] = True
+        y = mm.multi_head_attention(x, *w, num_heads=2, mask=mask)
+        np.testing.assert_allclose(y, np.broadcast_to(x[0] @ w[2] @ w[3], (4, 4)), rtol=1e-13)
+
+
+class TestBadInput:
+    q = np.ones((3, 4))
+    k = np.ones((5, 4))
+    v = np.ones((5, 2))
+
+    def call(self, **kw):
+        args = {"q": self.q, "k": self.k, "v": self.v, **kw}
+        return mm.scaled_dot_product_attention(args.pop("q"), args.pop("k"), args.pop("v"),
+                                               **args)
+
+    @pytest.mark.parametrize(("kwargs", "error", "match"), [
+        ({"k": np.ones((5, 3))}, ValueError, "`k`: expected the feature size d = 4"),
+        ({"v": np.ones((4, 2))}, ValueError, "`v`: expected Lk = 5"),
+        ({"q": np.ones(4)}, ValueError, "`q`: expected an array of shape"),
+        ({"q": np.ones((2, 3, 4)), "k": np.ones((3, 5, 4))}, ValueError, "broadcast"),
+        ({"mask": np.ones((3, 5))}, TypeError, "`mask`: expected a boolean array"),
+        ({"mask": np.ones((3, 4), dtype=bool)}, ValueError, "`mask`: expected a shape"),
+        ({"mask": np.ones((2, 1, 5), dtype=bool), "q": np.ones((3, 3, 4))}, ValueError,
+         "`mask`"),
+        ({"scale": 0.0}, ValueError, "`scale`"),
+        ({"scale": -1.0}, ValueError, "`scale`"),
+        ({"scale": np.inf}, ValueError, "`scale`"),
+        ({"scale": np.nan}, ValueError, "`scale`"),
+        ({"scale": "1"}, TypeError, "`scale`"),
+        ({"block_size": 0}, ValueError, "`block_size`"),
+        ({"block_size": 2.0}, TypeError, "`block_size`"),
+        ({"block_size": True}, TypeError, "`block_size`"),
+        ({"causal": 1}, TypeError, "`causal`"),
+        ({"q": np.full((3, 4), np.nan)}, ValueError, "`q`: expected finite values"),
+        ({"k": np.full((5, 4), np.inf)}, ValueError, "`k`: expected finite values"),
+        ({"v": np.array([[np.nan, 0.0]] * 5)}, ValueError, "`v`: expected finite values"),
+        ({"q": np.ones((3, 4), dtype=complex)}, TypeError, "`q`"),
+        ({"q": np.full((3, 4), 1e200), "k": np.full((5, 4), 1e200)}, ValueError, "overflow"),
+    ])
+    def test_bad_input_names_the_argument(self, kwargs, error, match):
+        """Each bad input raises a clear error naming the argument."""
+        with pytest.raises(error, match=match):
+            self.call(**kwargs)
+
+    def test_grad_out_shape_and_nan(self):
+        """grad_out must have the output shape and be finite."""
+        with pytest.raises(ValueError, match="`grad_out`: expected the output shape"):
+            mm.scaled_dot_product_attention_grad(self.q, self.k, self.v, np.ones((3, 3)))
+        with pytest.raises(ValueError, match="`grad_out`: expected finite"):
+            mm.scaled_dot_product_attention_grad(self.q, self.k, self.v,
+                                                 np.full((3, 2), np.nan))
+
+    def test_default_scale_needs_features(self):
+        """d = 0 leaves 1/sqrt(d) undefined."""
+        with pytest.raises(ValueError, match="`q`: expected d >= 1"):
+            mm.attention_weights(np.ones((2, 0)), np.ones((2, 0)))
+
+    @pytest.mark.parametrize(("num_heads", "error"), [(3, ValueError), (0, ValueError),
+                                                      (2.0, TypeError), (True, TypeError)])
+    def test_num_heads_must_divide_d_model(self, num_heads, error):
+        """num_heads must be a positive integer dividing d_model."""
+        w = np.eye(4)
+        with pytest.raises(error, match="`num_heads`"):
+            mm.multi_head_attention(np.ones((2, 4)), w, w, w, w, num_heads=num_heads)
+
+    def test_projection_shapes_are_checked(self):
+        """Each projection must be (d_model, d_model); the message names it."""
+        w = np.eye(4)
+        with pytest.raises(ValueError, match="`w_k`: expected shape"):
+            mm.multi_head_attention(np.ones((2, 4)), w, np.eye(3), w, w, num_heads=2)
+        with pytest.raises(ValueError, match="`x`: expected finite"):
+            mm.multi_head_attention(np.full((2, 4), np.nan), w, w, w, w, num_heads=2)

@@ -1,0 +1,400 @@
+"""Unit, accuracy (mpmath, 50 digits) and bad-input tests of mlmath.information."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import mlmath as mm
+from mlmath import strategies as mst
+from mlmath._validation import normalisation_tolerance
+from tests._oracles import (
+    assert_accurate,
+    mp_binary_entropy,
+    mp_conditional_entropy,
+    mp_cross_entropy,
+    mp_entropy,
+    mp_js,
+    mp_kl,
+    mp_mutual_information,
+    mp_reference,
+)
+
+LN2 = math.log(2.0)
+#: Accuracy target of every function (module docstring of mlmath.information).
+TARGET_EPS = 4
+
+
+# ==================================================================== closed forms
+class TestClosedForms:
+    def test_entropy_of_uniform_and_point_mass(self):
+        """H(uniform on k) = log k; H of a point mass is exactly 0; base 2 gives bits."""
+        assert mm.entropy([0.5, 0.5]) == LN2
+        assert mm.entropy([0.25] * 4, base=2) == 2.0
+        assert mm.entropy([0.0, 1.0, 0.0]) == 0.0
+        np.testing.assert_allclose(mm.entropy(np.full(10, 0.1)), math.log(10), rtol=4e-16)
+
+    def test_kl_closed_forms_and_infinities(self):
+        """KL([1,0]||[1/2,1/2]) = log 2; q = 0 < p gives +inf; 0 log(0/q) = 0."""
+        assert mm.kl_divergence([1.0, 0.0], [0.5, 0.5]) == LN2
+        assert mm.kl_divergence([0.5, 0.5], [1.0, 0.0]) == math.inf
+        expected = 0.5 * math.log(2.0) + 0.5 * math.log(2.0 / 3.0)
+        np.testing.assert_allclose(mm.kl_divergence([0.5, 0.5], [0.25, 0.75]), expected,
+                                   rtol=4e-16)
+
+    def test_cross_entropy_closed_forms(self):
+        """H([1,0], [1/4,3/4]) = log 4; infinite where q = 0 < p."""
+        np.testing.assert_allclose(mm.cross_entropy([1.0, 0.0], [0.25, 0.75]), math.log(4),
+                                   rtol=4e-16)
+        assert mm.cross_entropy([0.5, 0.5], [0.0, 1.0]) == math.inf
+
+    def test_js_disjoint_is_log2_and_identical_is_zero(self):
+        """JS of disjoint supports is log 2 (1 bit), finite; JS(p, p) = 0."""
+        assert mm.js_divergence([1.0, 0.0], [0.0, 1.0]) == LN2
+        assert mm.js_divergence([1.0, 0.0], [0.0, 1.0], base=2) == 1.0
+        assert mm.js_divergence([0.3, 0.7], [0.3, 0.7]) == 0.0
+
+    def test_binary_entropy_closed_forms(self):
+        """h(0) = h(1) = 0, h(1/2) = log 2; shape preserved; a scalar gives a scalar."""
+        np.testing.assert_array_equal(mm.binary_entropy([0.0, 1.0, 0.5]), [0.0, 0.0, LN2])
+        assert np.ndim(mm.binary_entropy(0.25)) == 0
+        assert mm.binary_entropy(np.zeros((2, 3))).shape == (2, 3)
+
+    def test_joint_measures_of_simple_tables(self):
+        """Independent uniform 2x2: H = 2 log 2, I = 0; diagonal: I = log 2, H(X|Y) = 0."""
+        indep = np.full((2, 2), 0.25)
+        assert mm.joint_entropy(indep) == 2 * LN2
+        assert mm.mutual_information(indep) == 0.0
+        assert mm.conditional_entropy(indep) == LN2
+        diag = np.diag([0.5, 0.5])
+        # I sums the terms p log(p/q) - p + q: log 2 to 1 ulp, not bit for bit.
+        np.testing.assert_allclose(mm.mutual_information(diag), LN2, rtol=4 * 2.0**-52)
+        assert mm.conditional_entropy(diag) == 0.0
+        np.testing.assert_allclose(mm.mutual_information(diag, base=2), 1.0, rtol=4 * 2.0**-52)
+
+    def test_batch_shape_and_axis(self):
+        """Distributions along ``axis``; the result has the other dimensions."""
+        p = np.full((3, 4, 5), 0.25)
+        assert mm.entropy(p, axis=1).shape == (3, 5)
+        np.testing.assert_array_equal(mm.entropy(p, axis=-2), np.full((3, 5), 2 * LN2))
+
+    @pytest.mark.parametrize(("dtype", "out"), [
+        (np.float32, np.float32), (np.float64, np.float64), (np.float16, np.float16),
+        (np.int64, np.float64), (np.bool_, np.float64)])
+    def test_dtype_rules(self, dtype, out):
+        """float32/64 kept, float16 returned as float16, ints and bools -> float64."""
+        p = np.array([1, 0], dtype=dtype)
+        for value in (mm.entropy(p), mm.kl_divergence(p, p), mm.js_divergence(p, p),
+                      mm.cross_entropy(p, p), mm.joint_entropy(p.reshape(1, 2)),
+                      mm.mutual_information(p.reshape(1, 2))):
+            assert np.asarray(value).dtype == out
+
+    def test_validate_false_skips_checks(self):
+        """``validate=False`` is the escape hatch: unnormalised input is not rejected."""
+        assert np.isfinite(mm.entropy([0.5, 0.6], validate=False))
+        assert np.isfinite(mm.kl_divergence([0.5, 0.6], [0.5, 0.5], validate=False))
+
+    def test_gibbs_holds_exactly_on_near_equal_pairs(self):
+        """cross_entropy(p, q) >= entropy(p) bit for bit, even where naive -sum p log q fails."""
+        rng = np.random.default_rng(0)
+        p = rng.dirichlet(np.ones(50), size=2000)
+        q = p * (1 + 1e-13 * rng.uniform(-1, 1, p.shape))
+        q /= q.sum(-1, keepdims=True)
+        assert np.all(mm.cross_entropy(p, q) >= mm.entropy(p))
+        assert np.all(mm.kl_divergence(p, q) >= 0)
+
+
+@pytest.mark.interop
+def test_agrees_with_scipy_on_moderate_inputs():
+    """Where SciPy is accurate (well-separated p, q) both agree to 1e-13."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(1)
+    p, q = rng.dirichlet(np.ones(20), size=(2, 30))
+    np.testing.assert_allclose(mm.entropy(p), scipy_stats.entropy(p, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(mm.kl_divergence(p, q), scipy_stats.entropy(p, q, axis=-1),
+                               rtol=1e-13)
+
+
+# ============================================================ accuracy vs mpmath
+def _near_pairs(k: int, logs: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows p (Dirichlet) and q = p (1 + 10^e u) renormalised: KL ~ 10^(2e)."""
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(k), size=len(logs))
+    q = p * (1 + 10.0 ** logs[:, None] * rng.uniform(-1, 1, p.shape))
+    return p, q / q.sum(-1, keepdims=True)
+
+
+def _hard_pairs(dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Hard (p, q) rows: near-equal (KL down to ~1e-30), tiny masses, zeros, far pairs."""
+    p, q = _near_pairs(6, np.linspace(-15, -1, 29), seed=2)
+    rng = np.random.default_rng(3)
+    tiny = np.array([[1.0, 1e-300, 1e-200, 0.0, 1e-20, 0.0],
+                     [1 - 2e-16, 1e-300, 1e-300, 1e-160, 1e-16, 0.0]])
+    tiny_q = np.array([[1.0, 1e-299, 1e-250, 1e-300, 1e-20, 0.0],
+                       [1 - 2e-16, 3e-300, 1e-301, 2e-160, 1.1e-16, 0.0]])
+    far = rng.dirichlet(np.full(6, 0.3), size=(2, 20))
+    exact = np.array([[0.5 + 1e-15, 0.5 - 1e-15, 0, 0, 0, 0]]), np.array([[0.5, 0.5, 0, 0, 0, 0]])
+    ps = np.concatenate([p, tiny, far[0], exact[0]]).astype(dtype)
+    qs = np.concatenate([q, tiny_q, far[1], exact[1]]).astype(dtype)
+    return ps, qs
+
+
+DIVERGENCES: list[tuple[str, Callable[..., Any], Callable[..., Any]]] = [
+    ("kl_divergence", mm.kl_divergence, mp_kl),
+    ("js_divergence", mm.js_divergence, mp_js),
+    ("cross_entropy", mm.cross_entropy, mp_cross_entropy),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "fn", "ref"), DIVERGENCES, ids=[d[0] for d in DIVERGENCES])
+def test_divergence_accuracy_on_hard_pairs(name, fn, ref, dtype):
+    """Relative error <= 4 eps against mpmath, including KL ~ 1e-30 and masses ~ 1e-300."""
+    p, q = _hard_pairs(dtype)
+    ok = np.isfinite(mp_reference(ref, p, q))
+    assert_accurate(fn(p[ok], q[ok]), mp_reference(ref, p[ok], q[ok]), max_eps=TARGET_EPS,
+                    dtype=dtype, label=name, points=list(zip(p[ok], q[ok], strict=True)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_entropy_accuracy_on_hard_rows(dtype):
+    """H(p) within 4 eps for near-degenerate rows, masses ~ 1e-300, zeros; also base 2."""
+    p, _ = _hard_pairs(dtype)
+    expected = mp_reference(mp_entropy, p)
+    assert_accurate(mm.entropy(p), expected, max_eps=TARGET_EPS, dtype=dtype, label="entropy")
+    assert_accurate(mm.entropy(p, base=2), expected / LN2, max_eps=TARGET_EPS, dtype=dtype,
+                    label="entropy-bits")
+
+
+def test_long_vectors_accuracy():
+    """1e5 entries (pairwise summation of non-negative terms): still within 4 eps."""
+    rng = np.random.default_rng(4)
+    n = 100_000
+    p = rng.dirichlet(np.ones(n))
+    q = p * (1 + 1e-6 * rng.uniform(-1, 1, n))
+    q /= q.sum()
+    assert_accurate(mm.kl_divergence(p, q), mp_reference(mp_kl, p, q), max_eps=TARGET_EPS,
+                    dtype=np.float64, label="kl-1e5")
+    # (entropy's terms carry no cancellation: its long-row case is the 1e4-entry
+    # benchmark accuracy table; one 1e5 mpmath reference costs ~5 s.)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_entropy_accuracy(dtype):
+    """h(p) within 4 eps from p = 1e-300 (or the smallest float32) up to 1 - eps."""
+    tiny = np.finfo(dtype).tiny
+    lo = np.logspace(np.log10(tiny), np.log10(0.5), 200)
+    p = np.concatenate([lo, 1 - lo[lo > np.finfo(dtype).eps]]).astype(dtype)
+    assert_accurate(mm.binary_entropy(p), mp_reference(mp_binary_entropy, p),
+                    max_eps=TARGET_EPS, dtype=dtype, label="binary_entropy")
+
+
+def _near_independent_tables() -> list[np.ndarray]:
+    """Tables px py (1 + e u) with e from 1e-15 (I ~ 1e-30) to 1e-2, plus tiny masses."""
+    rng = np.random.default_rng(5)
+    tables = []
+    for e in 10.0 ** np.arange(-15, -1):
+        px, py = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(5))
+        t = np.outer(px, py) * (1 + e * rng.uniform(-1, 1, (4, 5)))
+        tables.append(t / t.sum())
+    t = np.outer([1.0, 1e-200, 1e-300], [0.5, 0.5])
+    t[1, 0] *= 1 + 1e-9
+    tables.append(t)
+    tables.append(np.array([[0.5, 0.0], [1e-18, 0.5]]))  # X nearly a function of Y
+    return tables
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_joint_measures_accuracy(dtype):
+    """I(X;Y) and H(X|Y) within 4 eps, including nearly independent tables (I ~ 1e-30)."""
+    for i, t in enumerate(_near_independent_tables()):
+        t = t.astype(dtype)
+        if float(np.sum(t, dtype=np.float64)) == 0 or abs(float(np.sum(
+                t, dtype=np.float64)) - 1) > normalisation_tolerance(np.dtype(dtype), t.size):
+            continue  # float32 rounding of a tiny table: not a distribution any more
+        assert_accurate(mm.mutual_information(t), mp_reference(mp_mutual_information, t),
+                        max_eps=TARGET_EPS, dtype=dtype, label=f"mutual_information[{i}]")
+        assert_accurate(mm.conditional_entropy(t), mp_reference(mp_conditional_entropy, t),
+                        max_eps=TARGET_EPS, dtype=dtype, label=f"conditional_entropy[{i}]")
+        assert_accurate(mm.joint_entropy(t), mp_reference(mp_entropy, t.reshape(-1)),
+                        max_eps=TARGET_EPS, dtype=dtype, label=f"joint_entropy[{i}]")
+
+
+# ====================================================================== bad input
+P2, Q2, T2 = [0.5, 0.5], [0.25, 0.75], [[0.25, 0.25], [0.25, 0.25]]
+VECTOR = {"entropy": (mm.entropy, (P2,)), "cross_entropy": (mm.cross_entropy, (P2, Q2)),
+          "kl_divergence": (mm.kl_divergence, (P2, Q2)),
+          "js_divergence": (mm.js_divergence, (P2, Q2))}
+JOINT = {"joint_entropy": mm.joint_entropy, "conditional_entropy": mm.conditional_entropy,
+         "mutual_information": mm.mutual_information}
+ARG_NAMES = ("p", "q")
+
+BAD_DISTRIBUTIONS = {
+    "nan": [np.nan, 1.0], "inf": [np.inf, 0.0], "-inf": [-np.inf, 1.0],
+    "negative": [-0.5, 1.5], "unnormalised": [0.5, 0.6],
+}
+BAD_DTYPES = {"complex": [0.5 + 0j, 0.5], "object": np.array([0.5, 0.5], dtype=object),
+              "string": ["a", "b"], "bytes": np.array([b"a", b"b"])}
+BAD_BASES = {"one": (1, ValueError), "zero": (0, ValueError), "negative": (-2, ValueError),
+             "inf": (math.inf, ValueError), "nan": (math.nan, ValueError),
+             "string": ("2", TypeError), "array": ([2, 3], TypeError)}
+
+
+def _raises(exc: type[Exception], name: str, fn: Callable[..., Any], *args: Any,
+            **kwargs: Any) -> None:
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    assert type(info.value) is exc
+    assert f"`{name}`" in str(info.value), str(info.value)
+
+
+def _vector_cases():
+    for fname, (fn, args) in VECTOR.items():
+        for pos in range(len(args)):
+            yield fname, fn, args, pos
+
+
+VECTOR_CASES = list(_vector_cases())
+VECTOR_IDS = [f"{c[0]}-{ARG_NAMES[c[3]]}" for c in VECTOR_CASES]
+
+
+@pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
+@pytest.mark.parametrize("kind", sorted(BAD_DISTRIBUTIONS))
+def test_bad_distribution_values(fname, fn, args, pos, kind):
+    """NaN, +-inf, a negative entry or bad normalisation: ValueError naming the argument."""
+    bad = list(args)
+    bad[pos] = BAD_DISTRIBUTIONS[kind]
+    _raises(ValueError, ARG_NAMES[pos], fn, *bad)
+
+
+@pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
+@pytest.mark.parametrize("kind", sorted(BAD_DTYPES))
+def test_bad_dtypes(fname, fn, args, pos, kind):
+    """Complex, object, string and bytes input: TypeError naming the argument."""
+    bad = list(args)
+    bad[pos] = BAD_DTYPES[kind]
+    _raises(TypeError, ARG_NAMES[pos], fn, *bad)
+
+
+@pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
+                         ids=list(VECTOR))
+def test_bad_shapes_and_empty_axis(fname, fn, args):
+    """Empty axis, a scalar, and (for pairs) mismatched p/q shapes: ValueError naming it."""
+    _raises(ValueError, "p", fn, *[np.zeros((3, 0))] * len(args))
+    _raises(ValueError, "p", fn, *[0.5] * len(args))
+    if len(args) == 2:
+        _raises(ValueError, "q", fn, P2, [0.2, 0.3, 0.5])
+        _raises(ValueError, "q", fn, P2, [P2, P2])
+
+
+@pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
+                         ids=list(VECTOR))
+@pytest.mark.parametrize(("axis", "exc"), [(1, ValueError), (-2, ValueError),
+                                           (1.5, TypeError), ("0", TypeError),
+                                           (True, TypeError)])
+def test_bad_axis(fname, fn, args, axis, exc):
+    """Out-of-range axis: ValueError; non-integer axis: TypeError; both name `axis`."""
+    _raises(exc, "axis", fn, *args, axis=axis)
+
+
+ALL_FUNCTIONS = {**{k: (fn, args) for k, (fn, args) in VECTOR.items()},
+                 **{k: (fn, (T2,)) for k, fn in JOINT.items()},
+                 "binary_entropy": (mm.binary_entropy, (0.3,))}
+
+
+@pytest.mark.parametrize("fname", sorted(ALL_FUNCTIONS))
+@pytest.mark.parametrize("kind", sorted(BAD_BASES))
+def test_bad_base(fname, kind):
+    """base 1, 0, negative, inf, NaN: ValueError; non-scalar or string: TypeError."""
+    fn, args = ALL_FUNCTIONS[fname]
+    base, exc = BAD_BASES[kind]
+    _raises(exc, "base", fn, *args, base=base)
+
+
+@pytest.mark.parametrize("fname", sorted(JOINT))
+@pytest.mark.parametrize(("table", "exc"), [
+    ([0.5, 0.5], ValueError), ([[[1.0]]], ValueError), (np.zeros((0, 2)), ValueError),
+    ([[0.5, np.nan], [0.25, 0.25]], ValueError), ([[0.5, np.inf], [0.0, 0.0]], ValueError),
+    ([[-0.5, 1.0], [0.25, 0.25]], ValueError), ([[0.5, 0.5], [0.5, 0.5]], ValueError),
+    ([[0.5 + 0j, 0.5]], TypeError), (np.array([["a", "b"]]), TypeError),
+    (np.array([[0.5, 0.5]], dtype=object), TypeError)],
+    ids=["1-D", "3-D", "empty", "nan", "inf", "negative", "unnormalised", "complex",
+         "string", "object"])
+def test_bad_joint_tables(fname, table, exc):
+    """Joint tables must be 2-D, non-empty, finite, non-negative and sum to 1."""
+    _raises(exc, "pxy", JOINT[fname], table)
+
+
+@pytest.mark.parametrize(("value", "exc"), [
+    (-0.1, ValueError), (1.5, ValueError), (np.nan, ValueError), (np.inf, ValueError),
+    (0.5 + 0j, TypeError), ("a", TypeError), (np.array([0.5], dtype=object), TypeError)])
+def test_bad_binary_entropy(value, exc):
+    """binary_entropy needs p in [0, 1] (NaN and inf included in the check)."""
+    _raises(exc, "p", mm.binary_entropy, value)
+
+
+def test_error_message_names_first_offending_index():
+    """The message points at the first bad entry, so it can be found in a large batch."""
+    p = np.full((3, 4), 0.25)
+    p[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"\[2, 1\]"):
+        mm.entropy(p)
+    p[2, 1] = 0.5
+    with pytest.raises(ValueError, match=r"batch index \[2\]"):
+        mm.entropy(p)
+
+
+# ======================================================= the strategies themselves
+def _assert_distribution(p: np.ndarray, axis: int = -1) -> None:
+    assert p.dtype in (np.float32, np.float64)
+    assert np.all(np.isfinite(p)) and np.all(p >= 0)
+    tol = normalisation_tolerance(p.dtype, p.shape[axis])
+    assert np.all(np.abs(p.sum(axis, dtype=np.float64) - 1) <= tol)
+
+
+@settings(max_examples=50)
+@given(data=mst.shapes_with_axis().flatmap(lambda sa: mst.extreme_probability_vectors(
+    shape=sa[0], axis=sa[1]).map(lambda p: (p, sa[1]))))
+def test_strategy_probability_vectors_are_distributions(data):
+    """extreme_probability_vectors yields valid distributions along the requested axis."""
+    p, axis = data
+    _assert_distribution(p, axis)
+
+
+@settings(max_examples=50)
+@given(pq=mst.distribution_pairs(extreme=True))
+def test_strategy_pairs_are_distributions_of_one_shape(pq):
+    """distribution_pairs yields two valid distributions of the same shape and dtype."""
+    p, q = pq
+    assert p.shape == q.shape and p.dtype == q.dtype
+    _assert_distribution(p)
+    _assert_distribution(q)
+
+
+@settings(max_examples=50)
+@given(pq=mst.near_equal_pairs())
+def test_strategy_near_equal_pairs_are_close(pq):
+    """near_equal_pairs differ by at most 10% relative per entry, and both are valid."""
+    p, q = pq
+    _assert_distribution(p)
+    _assert_distribution(q)
+    p64, q64 = p.astype(np.float64), q.astype(np.float64)
+    assert np.all(np.abs(p64 - q64) <= 0.25 * np.maximum(p64, q64) + 1e-30)
+
+
+@settings(max_examples=50)
+@given(t=mst.independent_joint_tables(near=True), table=mst.joint_tables(extreme=True))
+def test_strategy_joint_tables_are_distributions(t, table):
+    """Joint tables are 2-D and normalised; independent ones match their marginals."""
+    px, py, pxy = t
+    for tab in (pxy, table):
+        assert tab.ndim == 2
+        _assert_distribution(tab.reshape(-1))
+    _assert_distribution(px)
+    _assert_distribution(py)
+    assert pxy.shape == (px.size, py.size)
