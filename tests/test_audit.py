@@ -365,3 +365,17 @@ def test_listing_autoencoder_never_beats_sigmoid_floor():
         torch.set_num_threads(threads)
     # float32 loss: relative rounding ~1e-6, far below the gap this test is about
     assert min(losses) >= floor * (1 - 1e-5) and floor > 0.5
+
+
+def test_readme_findings_quote_the_experiments():
+    """The numbers quoted in docs/readme/audit.md are the ones the experiments produce."""
+    from mlmath.audit.claims.self_supervised import _listing_data
+
+    readme = (ROOT / "docs" / "readme" / "audit.md").read_text(encoding="utf-8")
+    test = {lam: te for lam, _, te in ridge_experiment()}
+    quoted = [f"{test[0.0]:.2f} (λ = 0)", f"{test[1.0]:.2f} (λ = 1)", f"{test[1e4]:.1f} (λ = 10⁴)",
+              f"about {sigmoid_mse_floor(_listing_data()):.2f}",
+              f"≈ {float(expected_sigmoid_floor_standard_normal()):.3f}",
+              f"checks {len(CLAIMS)} claims"]
+    missing = [q for q in quoted if q not in readme]
+    assert not missing, missing
