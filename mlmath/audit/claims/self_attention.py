@@ -626,7 +626,8 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
         _listing_forward(rng.standard_normal((3, d)), w, softmax_axis=2)
         observed, bad = "runs", False
     except (ValueError, IndexError) as exc:  # mlmath: ValueError naming `axis`
-        observed, bad = f"{type(exc).__name__} (no dimension 2)", True
+        observed, bad = (f"an error: there is no dimension 2 ({type(exc).__name__} in the "
+                         "re-implementation, IndexError in PyTorch)"), True
     cases.append(Case("an unbatched sequence x of shape (3, 4)", observed,
                       "attention output of shape (3, 4)", defective=bad))
     return code_listing(cases, summary="dim=2 is the key axis only for 3-D input: wrong axis "
