@@ -403,6 +403,14 @@ def test_attention_inputs_strategy_shapes_are_consistent(inp):
     np.broadcast_shapes(*shapes)
 
 
+@given(inp=mst.multi_head_inputs())
+def test_multi_head_inputs_strategy_is_consistent(inp):
+    """x is (..., L, d_model), every projection (d_model, d_model), num_heads | d_model."""
+    d_model = inp["x"].shape[-1]
+    assert d_model % inp["num_heads"] == 0
+    assert all(inp[n].shape == (d_model, d_model) for n in ("w_q", "w_k", "w_v", "w_o"))
+
+
 # --------------------------------------------------------------------------
 # Meta-tests: every property catches a realistic broken implementation
 # --------------------------------------------------------------------------

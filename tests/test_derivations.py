@@ -124,6 +124,16 @@ def test_check_names_a_tampered_file_and_shows_a_diff(cached_render, committed_c
     assert "losses.md" in out and "softmin" in out and "special.md" not in out.split("\n")[0]
 
 
+def test_check_diff_lines_are_cut_to_a_readable_width(cached_render, committed_copy, capsys):
+    """A drifted JSON with ~100 kB srepr lines gives a diff of short lines."""
+    path = committed_copy / "attention.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("Symbol('q_{0,0}'", "Symbol('Q'"),
+                    encoding="utf-8")
+    assert cli.run(_args(committed_copy, check=True)) == 1
+    out = capsys.readouterr().out
+    assert "attention.json" in out and max(len(line) for line in out.splitlines()) < 400
+
+
 def test_check_names_missing_and_extra_files(cached_render, committed_copy, capsys):
     """A deleted generated file and a stray one are both reported."""
     (committed_copy / "attention.json").unlink()
@@ -170,6 +180,21 @@ def test_partial_derive_keeps_the_other_topics(cached_render, committed_copy):
     assert compare_directory(
         committed_copy, {p.name: p.read_text(encoding="utf-8")
                          for p in GENERATED_DIR.iterdir()}) == []
+
+
+def test_sympy_pin_matches_the_generated_files():
+    """pyproject pins the SymPy release that wrote the committed files (printing is versioned)."""
+    assert f'"sympy=={cli.PINNED_SYMPY}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for topic in TOPICS:
+        assert derivations.read_generated(topic)["sympy_version"] == cli.PINNED_SYMPY
+
+
+def test_help_does_not_import_sympy():
+    """`mlmath --help` builds the derive parser without importing SymPy (fast start-up)."""
+    code = "import sys, derivations.cli; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "False"
 
 
 def test_python_dash_m_derivations_help():
