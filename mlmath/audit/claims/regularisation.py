@@ -20,12 +20,11 @@ from mlmath.audit._evidence import (
     by_setting,
     established,
     exists,
-    facts,
     forall,
     vague,
 )
 from mlmath.audit._num import fmt
-from mlmath.audit._references import REFERENCES, cite
+from mlmath.audit.claims._common import known
 from mlmath.penalties import prox_l1
 
 __all__ = ["LAMBDAS", "ridge", "ridge_experiment"]
@@ -62,9 +61,6 @@ def _table(rows: list[tuple[float, float, float]]) -> str:
     return "; ".join(f"λ={lam:g}: train {tr:.3f}, test {te:.3f}" for lam, tr, te in rows)
 
 
-def _known(*keys: str) -> Outcome:
-    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
-                 source="; ".join(cite(k) for k in keys))
 
 
 @reg_claim(
@@ -78,10 +74,10 @@ def _known(*keys: str) -> Outcome:
               "including dropout, early stopping, data augmentation (Goodfellow et al. 2016, "
               "ch. 7).")
 def _reg_definition(budget: Budget) -> Outcome:
-    return by_setting(true_in=[("explicit penalties: ridge, lasso", _known("hoerl1970",
+    return by_setting(true_in=[("explicit penalties: ridge, lasso", known("hoerl1970",
                                                                            "tibshirani1996"))],
                       false_in=[("regularisers without a penalty term (dropout, early stopping)",
-                                 _known("goodfellow2016"))],
+                                 known("goodfellow2016"))],
                       reason="penalty terms are one kind of regularisation among others")
 
 
@@ -294,7 +290,7 @@ def _reg_evaluate(budget: Budget) -> Outcome:
     expected="holds",
     corrected="Holds (the lasso).")
 def _reg_l1(budget: Budget) -> Outcome:
-    return _known("tibshirani1996")
+    return known("tibshirani1996", reason="the L1 penalty of the lasso (Tibshirani 1996)")
 
 
 @reg_claim(

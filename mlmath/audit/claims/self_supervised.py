@@ -17,23 +17,18 @@ from mlmath.audit._evidence import (
     by_setting,
     code_listing,
     established,
-    facts,
     forall,
     ill_posed,
     vague,
 )
 from mlmath.audit._num import DPS, mp
-from mlmath.audit._references import REFERENCES, cite
+from mlmath.audit.claims._common import known
 
 __all__ = ["expected_sigmoid_floor_standard_normal", "sigmoid_mse_floor"]
 
 ssl_claim = partial(claim, article="SSL")
 
 
-def _known(*keys: str) -> Outcome:
-    """'holds' when every cited reference is in the table (the claim is a standard fact)."""
-    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
-                 source="; ".join(cite(k) for k in keys))
 
 
 @ssl_claim(
@@ -45,7 +40,7 @@ def _known(*keys: str) -> Outcome:
     corrected="Holds: pretext targets (a masked word, the next word, the input itself, another "
               "view of the same image) are computed from the data, e.g. word2vec, BERT.")
 def _ssl_definition(budget: Budget) -> Outcome:
-    return _known("mikolov2013", "devlin2019")
+    return known("mikolov2013", "devlin2019", reason="the standard definition (word2vec, BERT)")
 
 
 @ssl_claim(
@@ -56,7 +51,8 @@ def _ssl_definition(budget: Budget) -> Outcome:
     expected="holds",
     corrected="Holds: BERT (text), SimCLR (images), wav2vec 2.0 (speech).")
 def _ssl_fields(budget: Budget) -> Outcome:
-    return _known("devlin2019", "chen2020", "baevski2020")
+    return known("devlin2019", "chen2020", "baevski2020",
+                  reason="BERT (text), SimCLR (images), wav2vec 2.0 (speech)")
 
 
 @ssl_claim(
@@ -79,7 +75,7 @@ def _ssl_benefit(budget: Budget) -> Outcome:
     expected="holds",
     corrected="Holds.")
 def _ssl_supervised(budget: Budget) -> Outcome:
-    return _known("hastie2009")
+    return known("hastie2009", reason="the standard definition (Hastie et al., ch. 2)")
 
 
 @ssl_claim(
@@ -93,9 +89,9 @@ def _ssl_supervised(budget: Budget) -> Outcome:
               "not — supervised ImageNet pre-training followed by fine-tuning (R-CNN, 2014) was "
               "the standard before it.")
 def _ssl_pretraining(budget: Budget) -> Outcome:
-    return by_setting(true_in=[("self-supervised pre-training (BERT)", _known("devlin2019"))],
+    return by_setting(true_in=[("self-supervised pre-training (BERT)", known("devlin2019"))],
                       false_in=[("supervised pre-training on labelled ImageNet (R-CNN)",
-                                 _known("girshick2014"))],
+                                 known("girshick2014"))],
                       reason="true of self-supervised pre-training only")
 
 
@@ -107,7 +103,8 @@ def _ssl_pretraining(budget: Budget) -> Outcome:
     expected="holds",
     corrected="Holds (word2vec, 2013; deep autoencoders, 2006).")
 def _ssl_pretext(budget: Budget) -> Outcome:
-    return _known("mikolov2013", "hinton2006")
+    return known("mikolov2013", "hinton2006",
+                  reason="word2vec and deep autoencoders are self-supervised pretext tasks")
 
 
 def _tiny_autoencoder_run() -> tuple[bool, float, float]:
@@ -165,9 +162,9 @@ def _ssl_labels(budget: Budget) -> Outcome:
 def _ssl_applications(budget: Budget) -> Outcome:
     return by_setting(
         true_in=[("pretext tasks: word embeddings, autoencoding",
-                  _known("mikolov2013", "hinton2006"))],
+                  known("mikolov2013", "hinton2006"))],
         false_in=[("SRL, NER, recognition, classification are supervised downstream tasks",
-                   _known("peters2018", "devlin2019", "chen2020", "baevski2020"))],
+                   known("peters2018", "devlin2019", "chen2020", "baevski2020"))],
         reason="half the list are supervised downstream tasks, not SSL tasks")
 
 
