@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -183,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
               "python -m pip install -e \".[test]\"", file=sys.stderr)
         return 2
     root = source_root(args.root)
+    start = time.perf_counter()
     workers = ("serial" if not _parallel(args.workers) else
                "1 worker" if str(args.workers) == "1" else f"{args.workers} workers")
     print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
@@ -208,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
             print(checks[-1].describe(), flush=True)  # as each finishes: they take seconds
     problems = failure_reasons(status, rows, checks, len(report["collect_errors"]))
     print()
-    print("verify: " + ("PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"))
+    verdict = "PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"
+    print(f"verify: {verdict} in {time.perf_counter() - start:.0f} s")
     return 0 if not problems else 1
 
 
@@ -262,10 +265,12 @@ class TopicSummary:
 
     def add(self, nodeid: str, record: Mapping[str, Any]) -> None:
         kind = record.get("kind", "test")
+        outcome = record.get("outcome", "passed")
         if kind == "property":
             self.properties += 1
-            examples = record.get("examples")
-            # An unknown count (None) makes the total unknown, never a guess.
+            # A property skipped or broken before its body ran drew nothing; one that
+            # ran without a count (None) makes the total unknown, never a guess.
+            examples = record.get("examples", 0 if outcome in ("skipped", "error") else None)
             self.examples = None if examples is None or self.examples is None else (
                 self.examples + int(examples))
         elif kind == "mutant":
@@ -274,7 +279,6 @@ class TopicSummary:
             self.doctests += 1
         else:
             self.tests += 1
-        outcome = record.get("outcome", "passed")
         if outcome in ("failed", "error"):
             self.failed += 1
             self.failures.append(nodeid)
