@@ -76,8 +76,11 @@ CONTRACT: dict[str, str] = {
         prox_elastic_net(x, t, *, alpha=1.0, l1_ratio=0.5)
         prox_group_lasso(x, t, groups)
         huber(x, delta=1.0)
+        huber_grad(x, delta=1.0)
     """,
 }
+#: Names beyond ../API.md that mlmath adds (documented as extensions in the README).
+EXTENSIONS = frozenset({"huber_grad"})
 
 #: Functions simple enough that a References section would be padding.
 NO_REFERENCES_NEEDED = frozenset({"l1", "squared_l2", "squared_l2_grad", "l1_subgradient"})
