@@ -77,10 +77,8 @@ CONTRACT: dict[str, str] = {
         prox_group_lasso(x, t, groups)
         huber(x, delta=1.0)
         huber_grad(x, delta=1.0)
-    """,
+    """,  # huber_grad: an extension beyond API.md (the gradient of huber), see README
 }
-#: Names beyond ../API.md that mlmath adds (documented as extensions in the README).
-EXTENSIONS = frozenset({"huber_grad"})
 
 #: Functions simple enough that a References section would be padding.
 NO_REFERENCES_NEEDED = frozenset({"l1", "squared_l2", "squared_l2_grad", "l1_subgradient"})
