@@ -241,7 +241,14 @@ def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weight
                      validate: bool) -> tuple[Any, Any]:
     """Per element, the index of its group (0..G-1, flat); per group, its weight."""
     labels = v.as_group_labels(groups, shape, "groups") if validate else np.asarray(groups)
-    _, index, sizes = np.unique(labels.reshape(-1), return_inverse=True, return_counts=True)
+    flat = labels.reshape(-1)
+    if flat.size and flat.min() >= 0 and flat.max() < 2 * flat.size + 1024:
+        # Dense non-negative labels (the usual 0..G-1): use them as indices, O(n)
+        # instead of a sort; unused labels are empty groups and contribute 0.
+        index = flat.astype(np.intp, copy=False)
+        sizes = np.bincount(index)
+    else:
+        _, index, sizes = np.unique(flat, return_inverse=True, return_counts=True)
     weights = np.sqrt(sizes) if sqrt_size_weights else np.ones(sizes.shape)
     return index.reshape(-1), weights
 
@@ -260,7 +267,7 @@ def _group_norms(x: Any, index: Any, n_groups: int) -> Any:
     np.maximum.at(scale, index, a)
     usable = (scale > 0) & np.isfinite(scale)
     safe = np.where(usable, scale, 1)
-    sum_sq = np.bincount(index, weights=np.square(a / safe[index]), minlength=n_groups)
+    sum_sq = np.bincount(index, weights=np.square(a / np.take(safe, index)), minlength=n_groups)
     norms = safe * np.sqrt(sum_sq.astype(a.dtype, copy=False))
     return np.where(np.isinf(scale), np.inf, norms)
 
@@ -354,12 +361,13 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     1e+300
     """
     arr, out_dtype = _prepare(x, "x", validate)
-    d = v.check_positive_scalar(delta, "delta", allow_zero=True)
+    # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
+    d = float(_in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype))
+    if d == 0:  # the zero function (and m * (a - m/2) would be 0 * inf at |x| = inf)
+        return v.restore_dtype(np.zeros((), dtype=_accumulator(arr.dtype)), out_dtype)
     a = np.abs(arr).astype(_accumulator(arr.dtype), copy=False)
     m = np.minimum(a, d)
-    with np.errstate(invalid="ignore"):  # m = 0 with |x| = inf: the term is 0, fixed below
-        terms = np.where(m == 0, 0, m * (a - m / 2))
-    return v.restore_dtype(_total(terms), out_dtype)
+    return v.restore_dtype(_total(m * (a - m / 2)), out_dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -639,5 +647,5 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
         factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
     factor = np.where(np.isinf(norms), 1.0, factor)
     # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
-    shrunk = arr.reshape(-1) * factor[index] + 0.0
+    shrunk = arr.reshape(-1) * np.take(factor, index) + 0.0
     return v.restore_dtype(shrunk.reshape(arr.shape), out_dtype)

@@ -94,16 +94,16 @@ def _separable_weights(name: str, kw: dict[str, Any]) -> tuple[float, float]:
 
 
 def _group_view(v: Any, kw: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per element: the norm of its group and the group's weight c_g (float64)."""
+    """Per element: the norm of its group and the group's weight c_g (float64).
+
+    Plain sqrt(sum of squares): the drawn values (|v| <= 1e5) cannot overflow.
+    """
     v = np.asarray(v, dtype=np.float64).reshape(-1)
-    groups = np.asarray(kw["groups"]).reshape(-1)
-    norms = np.empty_like(v)
-    weights = np.empty_like(v)
-    for label in np.unique(groups):
-        members = groups == label
-        norms[members] = np.linalg.norm(v[members])
-        weights[members] = np.sqrt(members.sum()) if kw["sqrt_size_weights"] else 1.0
-    return v, norms, weights
+    _, index, sizes = np.unique(np.asarray(kw["groups"]).reshape(-1), return_inverse=True,
+                                return_counts=True)
+    norms = np.sqrt(np.bincount(index, weights=v * v, minlength=sizes.size))
+    weights = np.sqrt(sizes) if kw["sqrt_size_weights"] else np.ones(sizes.size)
+    return v, norms[index], weights[index]
 
 
 def _reference_penalty(name: str, w: Any, kw: dict[str, Any]) -> float:
@@ -312,7 +312,7 @@ def _draw_prox_case(data: st.DataObject, name: str, *, pair: bool = False) -> An
 
 @given(data=st.data())
 def test_prox_satisfies_optimality_condition(mm, name, data):
-    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] 3.1)."""
+    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] ch. 3)."""
     name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     u = _prox(mm, name, x, t, kw)
@@ -420,16 +420,19 @@ def test_huber_grad_is_x_minus_prox(mm, data):
                      x=x, delta=delta)
 
 
-def _competitors(u: np.ndarray, x: np.ndarray, t: float, extra: np.ndarray) -> list[np.ndarray]:
-    """Brute force: 0, x, coordinate steps of t/2 and t/64, 1% rescalings, a random point."""
-    u64 = u.astype(np.float64)
-    out = [np.zeros_like(u64), x.astype(np.float64), u64 * 1.01, u64 * 0.99, u64 + extra]
-    for i in np.ndindex(u.shape):
+def _competitors(u: np.ndarray, x: np.ndarray, t: float, extra: np.ndarray,
+                 coords: list[int]) -> list[np.ndarray]:
+    """Brute force: 0, x, 1% rescalings, a random point, and steps of +-t/2 and
+    +-t/64 along the drawn coordinates."""
+    u64 = u.astype(np.float64).reshape(-1)
+    out = [np.zeros_like(u64), x.astype(np.float64).reshape(-1), u64 * 1.01, u64 * 0.99,
+           u64 + extra.reshape(-1)]
+    for i in coords:
         for step in (t / 2, -t / 2, t / 64, -t / 64):
             v = u64.copy()
             v[i] += step
             out.append(v)
-    return out
+    return [v.reshape(u.shape) for v in out]
 
 
 @given(data=st.data())
@@ -438,13 +441,15 @@ def test_prox_value_is_no_worse_than_competitors(mm, name, data):
     name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     extra = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)), label="extra")
+    coords = data.draw(st.lists(st.integers(0, x.size - 1), min_size=1, max_size=8, unique=True),
+                       label="coordinates")
     u = _prox(mm, name, x, t, kw)
     best = _prox_objective(name, u, x, t, kw)
     # u is the dtype's rounding of the minimiser: the objective moves by about
     # 2 eps (t f(x) + ||x||^2) (f is Lipschitz on the relevant ball).
     x64 = x.astype(np.float64)
     tol = 8 * _eps(dtype) * (t * _reference_penalty(name, x, kw) + float(np.sum(x64 * x64)))
-    for v in _competitors(u, x, t, extra):
+    for v in _competitors(u, x, t, extra, coords):
         other = _prox_objective(name, v, x, t, kw)
         assert_all(best <= other + tol, f"prox_{name}-minimises",
                    f"objective {best!r} at the prox <= {other!r} at a competitor",
@@ -516,9 +521,9 @@ def _group_prox_without_positive_part(x, t, groups, **_):
     return (x * factor).astype(np.asarray(x).dtype)
 
 
-def _hard_threshold(x, t):
-    """Bug: hard instead of soft thresholding."""
-    return np.where(np.abs(x) > t, x, 0).astype(np.asarray(x).dtype)
+def _soft_threshold_sign_error(x, t):
+    """Bug: x + clip(x, -t, t) instead of x - clip(x, -t, t) (expansive)."""
+    return np.asarray(x + np.clip(x, -t, t), dtype=np.asarray(x).dtype)
 
 
 def _soft_via_moreau(x, t):
@@ -531,6 +536,11 @@ def _en_threshold_after_shrink(x, t, *, alpha=1.0, l1_ratio=0.5):
     shrunk = x / (1 + t * alpha * (1 - l1_ratio))
     return mlmath.prox_l1(shrunk.astype(np.asarray(x).dtype), t * alpha * l1_ratio) \
         if alpha * l1_ratio > 0 else shrunk
+
+
+def _en_swapped_weights(x, t, *, alpha=1.0, l1_ratio=0.5):
+    """Bug: l1_ratio weighs the ridge part (the other library's convention)."""
+    return mlmath.prox_elastic_net(x, t, alpha=alpha, l1_ratio=1 - l1_ratio)
 
 
 def _huber_without_abs(x, delta=1.0):
@@ -572,10 +582,10 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_prox_satisfies_optimality_condition, {"name": "squared_l2"},
      {"prox_squared_l2": lambda x, t: np.asarray(x / (1 + t), dtype=x.dtype)}),  # 1/2 mix-up
     (test_prox_satisfies_optimality_condition, {"name": "elastic_net"},
-     {"prox_elastic_net": _en_threshold_after_shrink}),
+     {"prox_elastic_net": _en_swapped_weights}),
     (test_prox_satisfies_optimality_condition, {"name": "group_lasso"},
      {"prox_group_lasso": _elementwise_group_prox}),
-    (test_prox_is_firmly_nonexpansive, {"name": "l1"}, {"prox_l1": _hard_threshold}),
+    (test_prox_is_firmly_nonexpansive, {"name": "l1"}, {"prox_l1": _soft_threshold_sign_error}),
     (test_prox_satisfies_moreau_decomposition, {"name": "group_lasso"},
      {"prox_group_lasso": _elementwise_group_prox}),
     (test_prox_satisfies_moreau_decomposition, {"name": "squared_l2"},
@@ -590,8 +600,9 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
      {"huber_grad": lambda x, delta=1.0: np.clip(x, -1, 1)}),
     (test_prox_value_is_no_worse_than_competitors, {"name": "l1"},
      {"prox_l1": lambda x, t: mlmath.prox_l1(x, t / 2)}),  # under-shrinks
-    (test_prox_value_is_no_worse_than_competitors, {"name": "group_lasso"},
-     {"prox_group_lasso": _elementwise_group_prox}),
+    (test_prox_value_is_no_worse_than_competitors, {"name": "group_lasso"},  # under-shrinks
+     {"prox_group_lasso": lambda x, t, groups, **kw: mlmath.prox_group_lasso(x, t / 2, groups,
+                                                                               **kw)}),
     (test_prox_shrinks_toward_zero, {"name": "group_lasso"},
      {"prox_group_lasso": _group_prox_without_positive_part}),
     (test_group_lasso_has_no_spurious_overflow, {},
@@ -605,3 +616,11 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 def test_property_catches_mutant(prop, params, overrides):
     """Each property fails on a deliberately broken implementation (named in the id)."""
     expect_property_failure(prop, mm=mutant(**overrides), **params)
+
+
+def test_every_property_has_a_mutant():
+    """Every Hypothesis property of this module appears in the mutant table."""
+    properties = {name for name, obj in globals().items()
+                  if name.startswith("test_") and hasattr(obj, "hypothesis")}
+    covered = {prop.__name__ for prop, _, _ in _MUTANTS}
+    assert properties - covered == set(), f"properties without a mutant: {properties - covered}"
