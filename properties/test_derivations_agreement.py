@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -487,17 +487,6 @@ def test_prox_group_lasso_agrees_with_the_solved_optimality_condition(mm, dtype,
 
 # --- meta-tests: a deliberately wrong implementation fails each agreement check -----------
 
-@pytest.fixture
-def no_shrinking():
-    """Run the meta-tests without shrinking: a failure is all they need (keeps them fast)."""
-    previous = settings.get_current_profile_name()
-    settings.register_profile("_derivations_meta", parent=settings.default,
-                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
-    settings.load_profile("_derivations_meta")
-    yield
-    settings.load_profile(previous)
-
-
 def _rescaled(name: str, factor: float) -> Any:
     """mlmath.<name> times ``factor`` (a missing/extra constant, e.g. a 1/2 convention)."""
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -585,7 +574,7 @@ MUTANTS = [
 @pytest.mark.parametrize(
     "test,overrides,needs,defect",
     [pytest.param(*m, marks=_requires(*m[2]), id=f"{m[0].__name__}-{m[3]}") for m in MUTANTS])
-def test_agreement_catches_a_wrong_gradient(no_shrinking, test, overrides, needs, defect):
+def test_agreement_catches_a_wrong_gradient(test, overrides, needs, defect):
     """Each agreement check fails for a realistic defect (so it can fail at all)."""
     expect_property_failure(test, mm=mutant(**overrides))
 
@@ -634,7 +623,6 @@ PARAMETRISED_MUTANTS = [
     [pytest.param(*m, marks=_requires(*m[3]),
                   id=f"{m[0].__name__}-{'-'.join(map(str, m[1].values()))}")
      for m in PARAMETRISED_MUTANTS])
-def test_parametrised_agreement_catches_a_wrong_gradient(no_shrinking, test, params, overrides,
-                                                         needs):
+def test_parametrised_agreement_catches_a_wrong_gradient(test, params, overrides, needs):
     """The parametrised agreement checks fail for a wrong implementation too."""
     expect_property_failure(test, mm=mutant(**overrides), **params)
