@@ -240,9 +240,14 @@ def topic_of(nodeid: str) -> str:
     """Topic of a test from its module: ``properties/test_x.py::t`` -> ``x``.
 
     ``tests/test_x.py``, ``mlmath/x.py`` (doctests) and ``mlmath/strategies/_x.py``
-    also give ``x``; a package's ``__init__.py`` gives the package name.
+    also give ``x``; a package's ``__init__.py`` gives the package name, and
+    every module inside the package ``mlmath/<pkg>/`` (e.g. the audit's claim
+    modules) belongs to the topic ``<pkg>``.
     """
     path = PurePosixPath(nodeid.split("::", 1)[0].replace("\\", "/"))
+    parts = path.parts
+    if len(parts) > 2 and parts[0] == "mlmath" and parts[1] != "strategies":
+        return parts[1]
     stem = path.parent.name if path.stem == "__init__" else path.stem
     return stem.removeprefix("test_").lstrip("_") or stem
 

@@ -231,6 +231,7 @@ class TestSummary:
         ("mlmath/special.py::mlmath.special.softmax", "special"),
         ("mlmath/strategies/_losses.py::mlmath.strategies._losses.targets", "losses"),
         ("mlmath/audit/__init__.py::mlmath.audit", "audit"),
+        ("mlmath/audit/claims/self_supervised.py::mlmath.audit.claims.x", "audit"),
         ("tests/test_cli.py", "cli"),
     ])
     def test_topic_is_the_module_name(self, nodeid, topic):
