@@ -29,7 +29,7 @@ PENALTIES = ["l1", "squared_l2", "elastic_net", "group_lasso", "huber"]
 PROXES = ["l1", "squared_l2", "elastic_net", "group_lasso"]
 HOMOGENEITY_DEGREE = {"l1": 1, "group_lasso": 1, "squared_l2": 2}
 GRADIENTS = {"l1": "l1_subgradient", "squared_l2": "squared_l2_grad",
-             "elastic_net": "elastic_net_subgradient", "huber": "huber_grad"}
+             "elastic_net": "elastic_net_subgradient"}
 
 
 # ---------------------------------------------------------------------------
@@ -255,6 +255,9 @@ def test_penalty_is_sign_symmetric(mm, name, data):
 def test_gradient_matches_finite_differences(mm, name, data):
     """<grad f(x), d> = (f(x + h d) - f(x - h d)) / (2h) away from kinks.
 
+    For Huber the gradient is x - prox_l1(x, delta): the Moreau-envelope
+    identity grad huber = x - prox, checked against differences of huber.
+
     Each penalty is piecewise quadratic, so the central difference is exact
     on a segment without kinks; only rounding of f (about eps f / h) remains.
     Directions avoid the kinks: d_i = 0 where x_i = 0 (l1, elastic net), and
@@ -270,7 +273,10 @@ def test_gradient_matches_finite_differences(mm, name, data):
     if name == "huber":
         assume(np.all(np.abs(np.abs(x) - kw["delta"]) > h * np.abs(d) * 1.01))
     plus, minus = _penalty(mm, name, x + h * d, kw), _penalty(mm, name, x - h * d, kw)
-    grad = np.asarray(getattr(mm, GRADIENTS[name])(x, **kw))
+    if name == "huber":  # the gradient of a Moreau envelope: x - prox ([PB14] 3.1)
+        grad = x - np.asarray(mm.prox_l1(x, kw["delta"]))
+    else:
+        grad = np.asarray(getattr(mm, GRADIENTS[name])(x, **kw))
     directional = float(np.sum(grad * d))
     # Rounding of each f value (<= 8 eps |f|) divided by 2h, plus the dot product.
     tol = 8 * _eps(np.float64) * ((abs(plus) + abs(minus)) / (2 * h) + np.sum(np.abs(grad * d)))
@@ -405,19 +411,6 @@ def test_huber_is_moreau_envelope_of_scaled_abs(mm, data):
     # Two roundings per Huber term, <= 7 in the sums; u itself is exact-ish.
     assert_close_eps(mm.huber(x, delta), envelope, prop="huber-moreau-envelope", rtol_eps=16,
                      eps=_eps(dtype), x=x, delta=delta)
-
-
-@given(data=st.data())
-def test_huber_grad_is_x_minus_prox(mm, data):
-    """grad huber(x, delta) = x - prox_l1(x, delta) (gradient of a Moreau envelope, [PB14] 3.1)."""
-    dtype = data.draw(mst.float_dtypes(), label="dtype")
-    x = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
-    delta = data.draw(mst.huber_deltas(dtype=dtype), label="delta")
-    expected = x.astype(np.float64) - mm.prox_l1(x, delta)
-    # prox_l1 rounds once (0.5 eps of |x|); the difference is exact in float64.
-    assert_close_eps(mm.huber_grad(x, delta), expected, prop="huber-grad", rtol_eps=1,
-                     atol_eps=float(np.max(np.abs(x), initial=0.0)), eps=_eps(dtype),
-                     x=x, delta=delta)
 
 
 def _competitors(u: np.ndarray, x: np.ndarray, t: float, extra: np.ndarray,
@@ -570,8 +563,9 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_penalty_is_sign_symmetric, {"name": "huber"}, {"huber": _huber_without_abs}),
     (test_gradient_matches_finite_differences, {"name": "squared_l2"},
      {"squared_l2_grad": lambda w: np.asarray(w)}),  # the 1/2 convention mix-up
-    (test_gradient_matches_finite_differences, {"name": "huber"},
-     {"huber_grad": lambda x, delta=1.0: np.clip(x, -1, 1)}),  # ignores delta
+    (test_gradient_matches_finite_differences, {"name": "huber"},  # forgot the 1/2
+     {"huber": lambda x, delta=1.0: np.sum(np.where(np.abs(x) <= delta, np.square(x),
+                                                    delta * (np.abs(x) - delta / 2)))}),
     (test_subgradient_is_minimum_norm_element, {"name": "l1"},
      {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0, -1.0)}),  # sign(0) = 1
     (test_subgradient_is_minimum_norm_element, {"name": "elastic_net"},
@@ -596,8 +590,6 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_huber_is_moreau_envelope_of_scaled_abs, {},  # linear branch off by delta^2 / 2
      {"huber": lambda x, delta=1.0: np.sum(np.where(np.abs(x) <= delta, np.square(x) / 2,
                                                     delta * (np.abs(x) - delta)))}),
-    (test_huber_grad_is_x_minus_prox, {},
-     {"huber_grad": lambda x, delta=1.0: np.clip(x, -1, 1)}),
     (test_prox_value_is_no_worse_than_competitors, {"name": "l1"},
      {"prox_l1": lambda x, t: mlmath.prox_l1(x, t / 2)}),  # under-shrinks
     (test_prox_value_is_no_worse_than_competitors, {"name": "group_lasso"},  # under-shrinks
