@@ -489,6 +489,7 @@ def test_group_lasso_has_no_spurious_overflow(mm, data):
 # ---------------------------------------------------------------------------
 
 def _naive_group_norms(w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray]:
+    """sqrt(sum of squares) per group (overflows past 1e154) and each element's group."""
     _, index = np.unique(np.asarray(groups).reshape(-1), return_inverse=True)
     flat = np.asarray(w).reshape(-1)
     norms = np.sqrt(np.bincount(index, weights=flat.astype(np.float64) ** 2))
@@ -526,9 +527,9 @@ def _soft_via_moreau(x, t):
 
 def _en_threshold_after_shrink(x, t, *, alpha=1.0, l1_ratio=0.5):
     """Bug: shrinks first, then thresholds with the unscaled threshold t alpha rho."""
-    shrunk = x / (1 + t * alpha * (1 - l1_ratio))
-    return mlmath.prox_l1(shrunk.astype(np.asarray(x).dtype), t * alpha * l1_ratio) \
-        if alpha * l1_ratio > 0 else shrunk
+    shrunk = (x / (1 + t * alpha * (1 - l1_ratio))).astype(np.asarray(x).dtype)
+    threshold = t * alpha * l1_ratio
+    return mlmath.prox_l1(shrunk, threshold) if threshold > 0 else shrunk
 
 
 def _en_swapped_weights(x, t, *, alpha=1.0, l1_ratio=0.5):
