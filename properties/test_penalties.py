@@ -139,12 +139,18 @@ def _distance_to_subdifferential(name: str, u: Any, g: Any, kw: dict[str, Any]) 
     return np.where(u != 0, np.abs(smooth - lam1 * np.sign(u)), at_kink)
 
 
-def _project_dual_ball(name: str, z: np.ndarray, t: float, kw: dict[str, Any]) -> np.ndarray:
-    """prox of f*/t at z: projection on the dual-norm ball (or the conjugate's prox)."""
-    if name == "l1":  # f* = indicator of the inf-ball
-        return np.clip(z, -1.0, 1.0)
-    if name == "squared_l2":  # f*(y) = ||y||^2 / 4, prox_{f*/t}(z) = 2t z / (1 + 2t)
-        return 2 * t * z / (1 + 2 * t)
+def _conjugate_prox(name: str, z: np.ndarray, t: float, kw: dict[str, Any]) -> np.ndarray:
+    """prox of f*/t at z, from the conjugate f* (closed forms).
+
+    Separable f = lam1 |.| + lam2/2 (.)^2 has f*(y) = sum (|y_i| - lam1)_+^2 / (2 lam2),
+    the indicator of the inf-ball of radius lam1 when lam2 = 0.  Its prox keeps
+    |z_i| <= lam1 and shrinks the excess by lam2 t / (1 + lam2 t): for l1 the
+    projection clip(z, -1, 1), for squared_l2 (lam2 = 2) 2t z / (1 + 2t).
+    """
+    if name != "group_lasso":
+        lam1, lam2 = _separable_weights(name, kw)
+        excess = np.maximum(np.abs(z) - lam1, 0) * (lam2 * t / (1 + lam2 * t))
+        return np.clip(z, -lam1, lam1) + np.sign(z) * excess
     flat, norms, c = _group_view(z, kw)  # f* = indicator of the per-group 2-balls
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(norms > c, c / norms, 1.0)
@@ -351,15 +357,17 @@ def test_prox_is_firmly_nonexpansive(mm, name, data):
 
 @given(data=st.data())
 def test_prox_satisfies_moreau_decomposition(mm, name, data):
-    """x = prox_{tf}(x) + t prox_{f*/t}(x/t); f* = indicator of the dual-norm ball ([PB14] 2.5).
+    """x = prox_{tf}(x) + t prox_{f*/t}(x/t) with f* the convex conjugate ([PB14] 2.5).
 
-    The dual ball is the inf-ball for l1 and the per-group 2-balls of radius
-    c_g for the group lasso; for squared_l2, f*(y) = ||y||^2 / 4.
+    For the norms f* is the indicator of the dual-norm ball: the inf-ball for
+    l1, the per-group 2-balls of radius c_g for the group lasso.  For
+    squared_l2, f*(y) = ||y||^2 / 4; for the elastic net f* is a Huber-like
+    function (see ``_conjugate_prox``).
     """
-    name = _choose(data, name, ["l1", "squared_l2", "group_lasso"])
+    name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     x64 = x.astype(np.float64)
-    rebuilt = _prox(mm, name, x, t, kw) + t * _project_dual_ball(name, x64 / t, t, kw)
+    rebuilt = _prox(mm, name, x, t, kw) + t * _conjugate_prox(name, x64 / t, t, kw)
     # The prox is off by ~2 eps |x|; the float64 oracle adds nothing visible.
     assert_close_eps(rebuilt, x64, prop=f"prox_{name}-moreau", rtol_eps=4,
                      atol_eps=4 * float(np.max(np.abs(x64), initial=0.0)), eps=_eps(dtype),
@@ -585,6 +593,8 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
      {"prox_group_lasso": _elementwise_group_prox}),
     (test_prox_satisfies_moreau_decomposition, {"name": "squared_l2"},
      {"prox_squared_l2": lambda x, t: np.asarray(x / (1 + t), dtype=x.dtype)}),
+    (test_prox_satisfies_moreau_decomposition, {"name": "elastic_net"},
+     {"prox_elastic_net": _en_threshold_after_shrink}),
     (test_prox_l1_zeros_exactly_where_below_threshold, {}, {"prox_l1": _soft_via_moreau}),
     (test_prox_elastic_net_is_composition, {},
      {"prox_elastic_net": _en_threshold_after_shrink}),
