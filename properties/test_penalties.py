@@ -397,9 +397,9 @@ def test_prox_elastic_net_is_composition(mm, data):
     x = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
     t = data.draw(mst.prox_steps(dtype=dtype), label="t")
     alpha, ratio = data.draw(mst.elastic_net_params(allow_zero_alpha=False), label="params")
-    assume(ratio > 0)  # prox_l1 needs a positive threshold
     lam1, mu = alpha * ratio, alpha * (1 - ratio)
     shrink = 1 + t * mu
+    assume(t * lam1 / shrink > 0)  # prox_l1 needs a positive threshold (ratio may be 5e-324)
     composed = mm.prox_l1((x.astype(np.float64) / shrink).astype(dtype), t * lam1 / shrink)
     direct = mm.prox_elastic_net(x, t, alpha=alpha, l1_ratio=ratio)
     # Both round the threshold and the shrunk x (1 eps each, of |x| + threshold).
