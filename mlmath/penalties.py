@@ -480,8 +480,8 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
 def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     r"""Gradient of :func:`huber`: :math:`\operatorname{clip}(x, -\delta, \delta)`.
 
-    Not part of the top-level API contract: import it as
-    ``mlmath.penalties.huber_grad``.
+    An extension beyond the API contract (exported at the top level like every
+    public function; see the README).
 
     Parameters
     ----------
