@@ -23,7 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
+
 from mlmath.audit._core import Outcome, Reading
+from mlmath.audit._num import DPS
 
 __all__ = [
     "Budget",
@@ -113,6 +116,15 @@ def _search(strategy: Any, bad: Callable[[Any], bool], budget: Budget) -> tuple[
         return None, tried
 
 
+def _precise(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` evaluated at :data:`DPS` digits (exact re-checks and renderings of witnesses)."""
+    def at_dps(example: Any) -> Any:
+        with mpmath.workdps(DPS):
+            return fn(example)
+
+    return at_dps
+
+
 class AuditError(AssertionError):
     """The evidence is inconsistent (e.g. a float counterexample the exact re-check rejects)."""
 
@@ -126,8 +138,9 @@ def forall(budget: Budget, *, strategy: Any, holds: Callable[[Any], bool],
     ``holds`` is the fast float predicate used by the search; ``exact`` is the
     same predicate evaluated exactly (Fractions/SymPy) or at 50 digits (mpmath)
     and must confirm any counterexample; ``show`` renders a counterexample with
-    its numbers.
+    its numbers.  Both ``exact`` and ``show`` run at :data:`DPS` digits.
     """
+    exact, show = _precise(exact), _precise(show)
     witness, tried = _search(strategy, lambda ex: not holds(ex), budget)
     if witness is None:
         evidence = [f"Hypothesis: no counterexample in {tried} examples"]
@@ -163,7 +176,11 @@ def forall(budget: Budget, *, strategy: Any, holds: Callable[[Any], bool],
 def exists(budget: Budget, *, strategy: Any, witness: Callable[[Any], bool],
            exact: Callable[[Any], bool], show: Callable[[Any], str],
            reason_found: str, reason_none: str) -> Outcome:
-    """Verdict of "some draw of ``strategy`` satisfies ``witness``" (holds, with the witness)."""
+    """Verdict of "some draw of ``strategy`` satisfies ``witness``" (holds, with the witness).
+
+    As in :func:`forall`, ``exact`` and ``show`` run at :data:`DPS` digits.
+    """
+    exact, show = _precise(exact), _precise(show)
     found, tried = _search(strategy, witness, budget)
     if found is None:
         return Outcome("false", reason_none,

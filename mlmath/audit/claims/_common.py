@@ -10,8 +10,8 @@ from typing import Any
 import mpmath
 from hypothesis import strategies as st
 
-from mlmath.audit._core import Outcome
-from mlmath.audit._evidence import facts
+from mlmath.audit._core import Claim, Outcome, claim
+from mlmath.audit._evidence import facts, vague
 from mlmath.audit._num import DPS, mp
 from mlmath.audit._references import REFERENCES, cite
 
@@ -23,6 +23,7 @@ __all__ = [
     "loss_mp",
     "one_hot",
     "softplus_mp",
+    "vague_claim",
 ]
 
 #: The two expressions section 3.1 of the cross-entropy article calls "the" loss.
@@ -77,3 +78,11 @@ def known(*keys: str, reason: str = "agrees with the reference") -> Outcome:
     """'holds' when every cited publication is in the reference table (a standard fact)."""
     return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
                  source="; ".join(cite(k) for k in keys), reason_ok=reason)
+
+
+def vague_claim(*, why: str, **fields: str) -> Claim:
+    """Register a claim with no checkable content: verdict ``vague``, ``why`` says what is missing.
+
+    ``fields`` are those of :func:`~mlmath.audit.claim` except ``expected``.
+    """
+    return claim(expected="vague", **fields)(lambda budget: vague(why))

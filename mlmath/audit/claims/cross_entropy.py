@@ -28,7 +28,6 @@ from mlmath.audit._evidence import (
     exists,
     forall,
     ill_posed,
-    vague,
 )
 from mlmath.audit._num import (
     DPS,
@@ -44,9 +43,18 @@ from mlmath.audit._num import (
     mp_logsumexp,
     point_masses,
 )
-from mlmath.audit.claims._common import FORMS, free_probs, loss_f, loss_mp, one_hot, softplus_mp
+from mlmath.audit.claims._common import (
+    FORMS,
+    free_probs,
+    loss_f,
+    loss_mp,
+    one_hot,
+    softplus_mp,
+    vague_claim,
+)
 
 ce_claim = partial(claim, article="CE")
+ce_vague = partial(vague_claim, article="CE")
 
 
 def _pairs(*, q_full: bool = False, max_k: int = 4) -> Any:
@@ -135,30 +143,26 @@ def _ce_real(budget: Budget) -> Outcome:
             reason_fails="+inf when q puts zero mass where p does not")
 
 
-@ce_claim(
+ce_vague(
     id="CE-1.2-tasks", section="1.2",
     paraphrase="The cross-entropy loss serves many tasks: classification, regression, "
                "clustering.",
     formal="(no precise statement: which cross-entropy, between which distributions?)",
-    expected="vague",
     corrected="Cross-entropy applies wherever the model outputs a distribution: classification "
               "directly; regression as the negative log-likelihood of a predictive density "
               "(MSE is the Gaussian case, see CE-6.3); clustering only via a probabilistic "
-              "model. The article itself later (6.3) reserves it for classification.")
-def _ce_tasks(budget: Budget) -> Outcome:
-    return vague("no model or distributions named for regression or clustering; contradicts 6.3")
+              "model. The article itself later (6.3) reserves it for classification.",
+    why="no model or distributions named for regression or clustering; contradicts 6.3")
 
 
-@ce_claim(
+ce_vague(
     id="CE-1.2-name", section="1.2",
     paraphrase="The name comes from information-theoretic entropy, which measures the "
                "uncertainty of a random variable.",
     formal="(etymology; entropy as uncertainty)",
-    expected="vague",
     corrected="True in spirit: H(p, q) is the expected code length when coding p-data with a "
-              "code optimal for q (Shannon entropy being the q = p case).")
-def _ce_name(budget: Budget) -> Outcome:
-    return vague("etymology and an informal description; nothing to compute")
+              "code optimal for q (Shannon entropy being the q = p case).",
+    why="etymology and an informal description; nothing to compute")
 
 
 # --------------------------------------------------------------------------- section 2.1
@@ -924,16 +928,14 @@ def _ce_min_logits(budget: Budget) -> Outcome:
                                "e.g. one-hot labels")
 
 
-@ce_claim(
+ce_vague(
     id="CE-3.3-steps", section="3.3",
     paraphrase="In practice: compute predictions, compute the loss against the labels, and "
                "minimise it over the parameters with gradient descent or another optimiser.",
     formal="(procedure, no checkable statement)",
-    expected="vague",
     corrected="Fine as an outline; in practice compute the loss from logits (log-softmax) "
-              "rather than from probabilities, see CE-4.1-zero-probability and CE-5.2-gradients.")
-def _ce_steps(budget: Budget) -> Outcome:
-    return vague("a procedure outline; nothing to verify")
+              "rather than from probabilities, see CE-4.1-zero-probability and CE-5.2-gradients.",
+    why="a procedure outline; nothing to verify")
 
 
 # --------------------------------------------------------------------------- section 4
@@ -1023,26 +1025,22 @@ def _ce_listing_labels(budget: Budget) -> Outcome:
 
 # --------------------------------------------------------------------------- section 5
 
-@ce_claim(
+ce_vague(
     id="CE-5.1-trends", section="5.1",
     paraphrase="Cross-entropy's use will keep expanding; research will balance efficiency and "
                "performance and tailor it to tasks and models.",
     formal="(forecast)",
-    expected="vague",
-    corrected="Forecasts; nothing to check.")
-def _ce_trends(budget: Budget) -> Outcome:
-    return vague("forecasts with no checkable content")
+    corrected="Forecasts; nothing to check.",
+    why="forecasts with no checkable content")
 
 
-@ce_claim(
+ce_vague(
     id="CE-5.2-challenges", section="5.2, items 1 and 3",
     paraphrase="Cross-entropy may struggle with non-independent, complexly dependent tasks, and "
                "choosing the right form of cross-entropy may be hard.",
     formal="(no task, model or 'form' specified)",
-    expected="vague",
-    corrected="Unspecific; the one checkable item (gradients) is CE-5.2-gradients.")
-def _ce_challenges(budget: Budget) -> Outcome:
-    return vague("no task, dependence structure or alternative form is named")
+    corrected="Unspecific; the one checkable item (gradients) is CE-5.2-gradients.",
+    why="no task, dependence structure or alternative form is named")
 
 
 @ce_claim(

@@ -21,15 +21,15 @@ from mlmath.audit._evidence import (
     established,
     exists,
     forall,
-    vague,
 )
 from mlmath.audit._num import fmt
-from mlmath.audit.claims._common import known
+from mlmath.audit.claims._common import known, vague_claim
 from mlmath.penalties import prox_l1
 
 __all__ = ["LAMBDAS", "ridge", "ridge_experiment"]
 
 reg_claim = partial(claim, article="REG")
+reg_vague = partial(vague_claim, article="REG")
 
 #: λ grid of the deterministic experiment (0 = least squares).
 LAMBDAS: tuple[float, ...] = (0.0, 1e-3, 1e-2, 1e-1, 1.0, 3.0, 10.0, 30.0, 100.0, 1e3, 1e4)
@@ -271,16 +271,14 @@ def _reg_generalisation(budget: Budget) -> Outcome:
                "makes new-data error worse")
 
 
-@reg_claim(
+reg_vague(
     id="REG-3-evaluate", section="3 step 3",
     paraphrase="Finally, evaluate the trained model to verify whether regularisation prevented "
                "overfitting.",
     formal="(procedure; no criterion given)",
-    expected="vague",
     corrected="Compare error on held-out data across penalty strengths (validation), as the "
-              "experiment of REG-3-generalisation does.")
-def _reg_evaluate(budget: Budget) -> Outcome:
-    return vague("no evaluation criterion or data split is specified")
+              "experiment of REG-3-generalisation does.",
+    why="no evaluation criterion or data split is specified")
 
 
 @reg_claim(
@@ -293,11 +291,9 @@ def _reg_l1(budget: Budget) -> Outcome:
     return known("tibshirani1996", reason="the L1 penalty of the lasso (Tibshirani 1996)")
 
 
-@reg_claim(
+reg_vague(
     id="REG-4-truncated", section="4 (cut off)",
     paraphrase="The list of regularisation types stops after its first item.",
     formal="(text missing)",
-    expected="vague",
-    corrected="Nothing to check beyond REG-4-l1.")
-def _reg_truncated(budget: Budget) -> Outcome:
-    return vague("the source text ends mid-list")
+    corrected="Nothing to check beyond REG-4-l1.",
+    why="the source text ends mid-list")

@@ -28,14 +28,15 @@ from mlmath.audit._evidence import (
     facts,
     forall,
     ill_posed,
-    vague,
 )
 from mlmath.audit._num import DPS, distributions, fmt, mp, mp_close, mp_softmax
 from mlmath.audit._references import REFERENCES, cite
+from mlmath.audit.claims._common import vague_claim
 
 __all__ = ["f_self_attention", "mp_self_attention"]
 
 sa_claim = partial(claim, article="SA")
+sa_vague = partial(vague_claim, article="SA")
 
 Matrix = list[list[Any]]
 
@@ -134,17 +135,15 @@ def _sa_lm(budget: Budget) -> Outcome:
                  source=cite("vaswani2017"))
 
 
-@sa_claim(
+sa_vague(
     id="SA-1-idea", section="1 and intro",
     paraphrase="Self-attention is an emerging technique whose core idea is to let the model "
                "attend to different positions of the input, to understand its structure and "
                "relations.",
     formal="(informal description)",
-    expected="vague",
     corrected="Each position's output is a data-dependent weighted average of (projections of) "
-              "all positions; see SA-3-* for what is and is not true of it.")
-def _sa_idea(budget: Budget) -> Outcome:
-    return vague("informal motivation; the checkable parts are SA-3-* and SA-implied-*")
+              "all positions; see SA-3-* for what is and is not true of it.",
+    why="informal motivation; the checkable parts are SA-3-* and SA-implied-*")
 
 
 # --------------------------------------------------------------------------- section 2
@@ -647,13 +646,11 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
 
 # --------------------------------------------------------------------------- section 6
 
-@sa_claim(
+sa_vague(
     id="SA-6-summary", section="6",
     paraphrase="Summary: self-attention is a new architecture that helps models understand "
                "structure and relations, widely used in NLP, CV and image recognition.",
     formal="(restates 1-4)",
-    expected="vague",
-    corrected="See SA-2-concepts, SA-3-structure and SA-4-applications.")
-def _sa_summary(budget: Budget) -> Outcome:
-    return vague("restates earlier claims; checked where first made")
+    corrected="See SA-2-concepts, SA-3-structure and SA-4-applications.",
+    why="restates earlier claims; checked where first made")
 

@@ -19,14 +19,14 @@ from mlmath.audit._evidence import (
     established,
     forall,
     ill_posed,
-    vague,
 )
 from mlmath.audit._num import DPS, mp
-from mlmath.audit.claims._common import known
+from mlmath.audit.claims._common import known, vague_claim
 
 __all__ = ["expected_sigmoid_floor_standard_normal", "sigmoid_mse_floor"]
 
 ssl_claim = partial(claim, article="SSL")
+ssl_vague = partial(vague_claim, article="SSL")
 
 
 
@@ -55,16 +55,14 @@ def _ssl_fields(budget: Budget) -> Outcome:
                   reason="BERT (text), SimCLR (images), wav2vec 2.0 (speech)")
 
 
-@ssl_claim(
+ssl_vague(
     id="SSL-1-benefit", section="1, 3, 6",
     paraphrase="This helps the model understand the structure of the input and improves its "
                "performance.",
     formal="(no task, baseline or measure given)",
-    expected="vague",
     corrected="Pre-training often improves downstream accuracy or label efficiency over "
-              "training from scratch; whether it does depends on data and task.")
-def _ssl_benefit(budget: Budget) -> Outcome:
-    return vague("no task, baseline or measure of 'performance'")
+              "training from scratch; whether it does depends on data and task.",
+    why="no task, baseline or measure of 'performance'")
 
 
 @ssl_claim(
@@ -299,12 +297,10 @@ def _ssl_listing_data(budget: Budget) -> Outcome:
                         summary="trains on Gaussian noise, not images")
 
 
-@ssl_claim(
+ssl_vague(
     id="SSL-6-summary", section="6",
     paraphrase="Summary: self-supervised learning uses unlabelled data and generated labels, "
                "is widely applied, and improves performance.",
     formal="(restates 1-3)",
-    expected="vague",
-    corrected="See SSL-1-* and SSL-3-2-labels.")
-def _ssl_summary(budget: Budget) -> Outcome:
-    return vague("restates earlier claims; checked where first made")
+    corrected="See SSL-1-* and SSL-3-2-labels.",
+    why="restates earlier claims; checked where first made")
