@@ -89,12 +89,10 @@ def _n(x: Any) -> str:
 
 def _self_ce_is_zero(budget: Budget, *, rescue: bool) -> Outcome:
     def show(p: Any) -> str:
-        with mpmath.workdps(DPS):
-            return f"P = Q = {fmt_vec(p)}: H(P, P) = {_n(mp_cross_entropy(p, p))} != 0"
+        return f"P = Q = {fmt_vec(p)}: H(P, P) = {_n(mp_cross_entropy(p, p))} != 0"
 
     def exact(p: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_cross_entropy(p, p), 0)
+        return mp_close(mp_cross_entropy(p, p), 0)
 
     return forall(
         budget, strategy=distributions(),
@@ -132,8 +130,7 @@ def _ce_real(budget: Budget) -> Outcome:
         return f"p = {fmt_vec(p)}, q = {fmt_vec(q)}: H(p, q) = +inf"
 
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return bool(mpmath.isfinite(mp_cross_entropy(*pq)))
+        return bool(mpmath.isfinite(mp_cross_entropy(*pq)))
 
     with np.errstate(divide="ignore"):
         return forall(
@@ -192,8 +189,7 @@ def _entropy_literal_ieee(budget: Budget) -> Outcome:
             return float(-np.sum(a * np.log(a)))
 
     def exact(p: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return bool(mpmath.isfinite(-mpmath.fsum(mp(x) * mpmath.log(mp(x)) for x in p)))
+        return bool(mpmath.isfinite(-mpmath.fsum(mp(x) * mpmath.log(mp(x)) for x in p)))
 
     return forall(
         budget, strategy=distributions(1, 4), holds=lambda p: math.isfinite(literal(p)),
@@ -270,8 +266,7 @@ def _ce_entropy_p1(budget: Budget) -> Outcome:
         return bool(sp.limit(x * sp.log(x), x, 0, "+") == 0 and sp.log(1) == 0)
 
     def exact(p: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_entropy(p), 0)
+        return mp_close(mp_entropy(p), 0)
 
     return forall(budget, strategy=point_masses(), holds=lambda p: lib.entropy(p) == 0.0,
                   exact=exact, show=fmt_vec,
@@ -287,8 +282,7 @@ def _ce_entropy_p1(budget: Budget) -> Outcome:
     corrected="Holds, with equality iff p is uniform: log k - H(p) = KL(p || uniform) >= 0.")
 def _ce_entropy_p2(budget: Budget) -> Outcome:
     def exact(p: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return bool(mp_entropy(p) <= mpmath.log(len(p)) + mpmath.mpf(10) ** -40)
+        return bool(mp_entropy(p) <= mpmath.log(len(p)) + mpmath.mpf(10) ** -40)
 
     return forall(
         budget, strategy=distributions(1, 6),
@@ -309,8 +303,7 @@ def _joint_entropy_additive(budget: Budget) -> Outcome:
         return [pi * qj for pi in p for qj in q]
 
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_entropy(joint(pq)), mp_entropy(pq[0]) + mp_entropy(pq[1]))
+        return mp_close(mp_entropy(joint(pq)), mp_entropy(pq[0]) + mp_entropy(pq[1]))
 
     return forall(
         budget, strategy=_independent_pairs(),
@@ -352,8 +345,7 @@ def _ce_entropy_p4(budget: Budget) -> Outcome:
         return -(mpmath.fsum(terms) if precise else math.fsum(terms))
 
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(cond_entropy(pq, precise=True), mp_entropy(pq[0]))
+        return mp_close(cond_entropy(pq, precise=True), mp_entropy(pq[0]))
 
     return forall(
         budget, strategy=_independent_pairs(),
@@ -367,8 +359,7 @@ def _ce_entropy_p4(budget: Budget) -> Outcome:
 
 def _ce_is_h_plus_kl(budget: Budget) -> Outcome:
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_cross_entropy(*pq), mp_entropy(pq[0]) + mp_kl(*pq))
+        return mp_close(mp_cross_entropy(*pq), mp_entropy(pq[0]) + mp_kl(*pq))
 
     with np.errstate(divide="ignore"):
         return forall(
@@ -381,13 +372,11 @@ def _ce_is_h_plus_kl(budget: Budget) -> Outcome:
 
 def _ce_is_kl(budget: Budget) -> Outcome:
     def show(pq: Any) -> str:
-        with mpmath.workdps(DPS):
-            return (f"P = {fmt_vec(pq[0])}, Q = {fmt_vec(pq[1])}: -Σ P log Q = "
-                    f"{_n(mp_cross_entropy(*pq))}, KL(P||Q) = {_n(mp_kl(*pq))}")
+        return (f"P = {fmt_vec(pq[0])}, Q = {fmt_vec(pq[1])}: -Σ P log Q = "
+                f"{_n(mp_cross_entropy(*pq))}, KL(P||Q) = {_n(mp_kl(*pq))}")
 
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_cross_entropy(*pq), mp_kl(*pq))
+        return mp_close(mp_cross_entropy(*pq), mp_kl(*pq))
 
     with np.errstate(divide="ignore"):
         return forall(
@@ -426,8 +415,7 @@ def _ce_p1(budget: Budget) -> Outcome:
 
 def _ce_nonnegative(budget: Budget, strategy: Any) -> Outcome:
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return bool(mp_cross_entropy(*pq) >= 0)
+        return bool(mp_cross_entropy(*pq) >= 0)
 
     with np.errstate(divide="ignore"):
         return forall(budget, strategy=strategy, holds=lambda pq: lib.cross_entropy(*pq) >= 0,
@@ -453,13 +441,11 @@ def _ce_p2(budget: Budget) -> Outcome:
 def _ce_additive_any_pair(budget: Budget) -> Outcome:
     def show(pq: Any) -> str:
         p, q = pq
-        with mpmath.workdps(DPS):
-            return (f"P = {fmt_vec(p)}, Q = {fmt_vec(q)}: H(P, Q) = {_n(mp_cross_entropy(p, q))}"
-                    f", H(P) + H(Q) = {_n(mp_entropy(p) + mp_entropy(q))}")
+        return (f"P = {fmt_vec(p)}, Q = {fmt_vec(q)}: H(P, Q) = {_n(mp_cross_entropy(p, q))}"
+                f", H(P) + H(Q) = {_n(mp_entropy(p) + mp_entropy(q))}")
 
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_cross_entropy(*pq), mp_entropy(pq[0]) + mp_entropy(pq[1]))
+        return mp_close(mp_cross_entropy(*pq), mp_entropy(pq[0]) + mp_entropy(pq[1]))
 
     return forall(budget, strategy=_pairs(q_full=True),
                   holds=lambda pq: close(lib.cross_entropy(*pq),
@@ -506,8 +492,7 @@ def _conditional_ce(budget: Budget, *, q_independent: bool) -> Outcome:
         return lhs_f, lib.cross_entropy(p, qx)
 
     def exact(ex: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(*sides(ex, precise=True))
+        return mp_close(*sides(ex, precise=True))
 
     def show(ex: Any) -> str:
         p, qs, r = ex
@@ -565,13 +550,11 @@ def _show_losses(ex: Any, lhs_name: str, lhs: Any, rhs_name: str, rhs: Any) -> s
               "differ by -Σ_{c: y_c=0} log(1 - ŷ_c) >= 0, zero only when ŷ = y.")
 def _ce_log_loss(budget: Budget) -> Outcome:
     def exact(ex: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(loss_mp("one-vs-rest", *ex), loss_mp("categorical", *ex))
+        return mp_close(loss_mp("one-vs-rest", *ex), loss_mp("categorical", *ex))
 
     def show(ex: Any) -> str:
-        with mpmath.workdps(DPS):
-            return _show_losses(ex, "one-vs-rest", loss_mp("one-vs-rest", *ex),
-                                "-Σ y log ŷ", loss_mp("categorical", *ex))
+        return _show_losses(ex, "one-vs-rest", loss_mp("one-vs-rest", *ex),
+                            "-Σ y log ŷ", loss_mp("categorical", *ex))
 
     return forall(budget, strategy=_targets_and_predictions(),
                   holds=lambda ex: close(loss_f("one-vs-rest", *ex), loss_f("categorical", *ex)),
@@ -588,13 +571,11 @@ def _ce_log_loss(budget: Budget) -> Outcome:
               "p = y the expression is H(y, y) = H(y) = 0 for one-hot y, whatever the model says.")
 def _ce_notation(budget: Budget) -> Outcome:
     def exact(ex: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return mp_close(mp_cross_entropy(ex[0], ex[0]), loss_mp("categorical", *ex))
+        return mp_close(mp_cross_entropy(ex[0], ex[0]), loss_mp("categorical", *ex))
 
     def show(ex: Any) -> str:
-        with mpmath.workdps(DPS):
-            return _show_losses(ex, "H(y, p=y)", mp_cross_entropy(ex[0], ex[0]),
-                                "-Σ y log ŷ", loss_mp("categorical", *ex))
+        return _show_losses(ex, "H(y, p=y)", mp_cross_entropy(ex[0], ex[0]),
+                            "-Σ y log ŷ", loss_mp("categorical", *ex))
 
     return forall(budget, strategy=_targets_and_predictions(),
                   holds=lambda ex: close(lib.cross_entropy(ex[0], ex[0]),
@@ -649,9 +630,8 @@ def _gradient_rule(budget: Budget, *, positive: bool) -> Outcome:
 
     def show(ex: Any) -> str:
         form, y, yhat, c = ex
-        with mpmath.workdps(DPS):
-            return (f"{form} loss, y = {fmt_vec(y)}, ŷ = {fmt_vec(yhat)}, c = {c}: "
-                    f"∂L/∂ŷ_c = {_n(_partial(ex, DPS))}, rule gives {_n(rule(ex))}")
+        return (f"{form} loss, y = {fmt_vec(y)}, ŷ = {fmt_vec(yhat)}, c = {c}: "
+                f"∂L/∂ŷ_c = {_n(_partial(ex, DPS))}, rule gives {_n(rule(ex))}")
 
     def proof() -> bool:
         import sympy as sp
@@ -714,9 +694,8 @@ def _convex_in_probs(budget: Budget) -> Outcome:
 
     def exact(ex: Any) -> bool:
         form, y, a, b = ex
-        with mpmath.workdps(DPS):
-            return bool(loss_mp(form, y, mid(a, b))
-                        <= (loss_mp(form, y, a) + loss_mp(form, y, b)) / 2)
+        return bool(loss_mp(form, y, mid(a, b))
+                    <= (loss_mp(form, y, a) + loss_mp(form, y, b)) / 2)
 
     def proof() -> bool:
         import sympy as sp
@@ -786,10 +765,9 @@ def _ce_convex_logits(budget: Budget) -> Outcome:
 
     def exact(ex: Any) -> bool:
         y, a, b = ex
-        with mpmath.workdps(DPS):
-            m = [(mp(u) + mp(v)) / 2 for u, v in zip(a, b, strict=True)]
-            return bool(_logit_loss_mp(y, m)
-                        <= (_logit_loss_mp(y, a) + _logit_loss_mp(y, b)) / 2)
+        m = [(mp(u) + mp(v)) / 2 for u, v in zip(a, b, strict=True)]
+        return bool(_logit_loss_mp(y, m)
+                    <= (_logit_loss_mp(y, a) + _logit_loss_mp(y, b)) / 2)
 
     def proof() -> bool:
         # the project's SymPy derivation: H = (Σ a_c)(diag(s) - s sᵀ), with two PSD
@@ -824,10 +802,9 @@ def _nonconvex_in_parameters(budget: Budget) -> Outcome:
 
     def exact(ex: Any) -> bool:
         (a1, b1), (a2, b2) = ex
-        with mpmath.workdps(DPS):
-            lhs = softplus_mp(-(mp(a1) + mp(a2)) * (mp(b1) + mp(b2)) / 4)
-            rhs = (softplus_mp(-mp(a1) * mp(b1)) + softplus_mp(-mp(a2) * mp(b2))) / 2
-            return bool(lhs > rhs)
+        lhs = softplus_mp(-(mp(a1) + mp(a2)) * (mp(b1) + mp(b2)) / 4)
+        rhs = (softplus_mp(-mp(a1) * mp(b1)) + softplus_mp(-mp(a2) * mp(b2))) / 2
+        return bool(lhs > rhs)
 
     def show(ex: Any) -> str:
         (a1, b1), (a2, b2) = ex
@@ -870,8 +847,7 @@ def _ce_convex_params(budget: Budget) -> Outcome:
               "softmax output never reaches a one-hot ŷ, see CE-3.2-minimum-logits.")
 def _ce_min_probs(budget: Budget) -> Outcome:
     def exact(pq: Any) -> bool:
-        with mpmath.workdps(DPS):
-            return bool(mp_cross_entropy(*pq) >= mp_entropy(pq[0]) - mpmath.mpf(10) ** -40)
+        return bool(mp_cross_entropy(*pq) >= mp_entropy(pq[0]) - mpmath.mpf(10) ** -40)
 
     def proof() -> bool:
         import sympy as sp
@@ -912,9 +888,8 @@ def _ce_min_logits(budget: Budget) -> Outcome:
     def exact(y: Any) -> bool:
         if any(v == 0 for v in y):
             return False
-        with mpmath.workdps(DPS):
-            z = [mpmath.log(mp(v)) for v in y]
-            return mp_close(_logit_loss_mp(y, z), mp_entropy(y))
+        z = [mpmath.log(mp(v)) for v in y]
+        return mp_close(_logit_loss_mp(y, z), mp_entropy(y))
 
     def show(y: Any) -> str:
         return (f"y = {fmt_vec(y)}: L(z) = H(y) + KL(y||softmax z) > H(y) = "
@@ -1074,11 +1049,10 @@ def _ce_gradients(budget: Budget) -> Outcome:
 
     def exact_l1(ex: Any) -> bool:
         y, z, _ = ex
-        with mpmath.workdps(DPS):
-            s = [mpmath.exp(mp(v) - mp_logsumexp(z)) for v in z]
-            l1 = mpmath.fsum(abs(a - mp(b)) for a, b in zip(s, y, strict=True))
-            sy = mpmath.fsum(a * mp(b) for a, b in zip(s, y, strict=True))
-            return mp_close(l1, 2 * (1 - sy), digits=35) and l1 <= 2
+        s = [mpmath.exp(mp(v) - mp_logsumexp(z)) for v in z]
+        l1 = mpmath.fsum(abs(a - mp(b)) for a, b in zip(s, y, strict=True))
+        sy = mpmath.fsum(a * mp(b) for a, b in zip(s, y, strict=True))
+        return mp_close(l1, 2 * (1 - sy), digits=35) and l1 <= 2
 
     identity = forall(
         budget, strategy=one_hot_logits(),
@@ -1120,14 +1094,13 @@ def _ce_optimisation(budget: Budget) -> Outcome:
 
     def exact_linear(ex: Any) -> bool:
         y, (w1, w2), x = ex
-        with mpmath.workdps(DPS):
-            def loss(w: Any) -> Any:
-                z = [mpmath.fsum(mp(a) * mp(b) for a, b in zip(row, x, strict=True))
-                     for row in w]
-                return _logit_loss_mp(y, z)
-            mid = [[(mp(a) + mp(b)) / 2 for a, b in zip(r1, r2, strict=True)]
-                   for r1, r2 in zip(w1, w2, strict=True)]
-            return bool(loss(mid) <= (loss(w1) + loss(w2)) / 2)
+        def loss(w: Any) -> Any:
+            z = [mpmath.fsum(mp(a) * mp(b) for a, b in zip(row, x, strict=True))
+                 for row in w]
+            return _logit_loss_mp(y, z)
+        mid = [[(mp(a) + mp(b)) / 2 for a, b in zip(r1, r2, strict=True)]
+               for r1, r2 in zip(w1, w2, strict=True)]
+        return bool(loss(mid) <= (loss(w1) + loss(w2)) / 2)
 
     ints = st.integers(-4, 4)
     mat = st.tuples(*[st.tuples(ints, ints)] * 2)
@@ -1160,9 +1133,8 @@ def _smoothed_minimiser() -> Outcome:
 def _binary_is_two_class(budget: Budget) -> Outcome:
     def exact(ex: Any) -> bool:
         y, p = ex
-        with mpmath.workdps(DPS):
-            return mp_close(loss_mp("one-vs-rest", [y], [p]),
-                            mp_cross_entropy([y, 1 - y], [p, 1 - p]))
+        return mp_close(loss_mp("one-vs-rest", [y], [p]),
+                        mp_cross_entropy([y, 1 - y], [p, 1 - p]))
 
     tenths = st.integers(1, 9).map(lambda n: n / 10)
     return forall(budget, strategy=st.tuples(st.integers(0, 10).map(lambda n: n / 10), tenths),

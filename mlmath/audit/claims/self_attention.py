@@ -270,9 +270,8 @@ def _sa_softmax(budget: Budget) -> Outcome:
         return bool(np.all(a >= 0) and abs(float(np.sum(a)) - 1) <= 8 * 2.2e-16 * len(s))
 
     def exact(s: Any) -> bool:
-        with mpmath.workdps(DPS):
-            a = mp_softmax(s)
-            return all(v > 0 for v in a) and mp_close(mpmath.fsum(a), 1)
+        a = mp_softmax(s)
+        return all(v > 0 for v in a) and mp_close(mpmath.fsum(a), 1)
 
     def proof() -> bool:
         import sympy as sp
@@ -334,9 +333,8 @@ def _not_affine(budget: Budget) -> Outcome:
 
     def show(ex: Any) -> str:
         x1, x2 = ex
-        with mpmath.workdps(DPS):
-            return (f"W_q = W_k = W_v = I, x1 = {_show_m(x1)}, x2 = {_show_m(x2)}: "
-                    f"|f((x1+x2)/2) - (f(x1)+f(x2))/2| = {mpmath.nstr(gap_mp(ex), 6)}")
+        return (f"W_q = W_k = W_v = I, x1 = {_show_m(x1)}, x2 = {_show_m(x2)}: "
+                f"|f((x1+x2)/2) - (f(x1)+f(x2))/2| = {mpmath.nstr(gap_mp(ex), 6)}")
 
     return exists(budget, strategy=_midpoint_cases(), witness=violated,
                   exact=lambda ex: gap_mp(ex) > mpmath.mpf(10) ** -30, show=show,
@@ -419,8 +417,7 @@ def _equivariant(budget: Budget) -> Outcome:
         x, wq, wk, wv, perm = ex
         out = mp_self_attention(x, wq, wk, wv)
         out_p = mp_self_attention([x[i] for i in perm], wq, wk, wv)
-        with mpmath.workdps(DPS):
-            return bool(_mp_max_abs_diff(out_p, [out[i] for i in perm]) < mpmath.mpf(10) ** -40)
+        return bool(_mp_max_abs_diff(out_p, [out[i] for i in perm]) < mpmath.mpf(10) ** -40)
 
     def proof() -> bool:
         import sympy as sp
@@ -475,8 +472,7 @@ def _order_aware_with_positions(budget: Budget) -> Outcome:
                    for i, pr in zip(perm, pe, strict=True)]
         out = mp_self_attention(with_pe, wq, wk, wv)
         out_p = mp_self_attention(perm_pe, wq, wk, wv)
-        with mpmath.workdps(DPS):
-            return bool(_mp_max_abs_diff(out_p, [out[i] for i in perm]) > mpmath.mpf(10) ** -6)
+        return bool(_mp_max_abs_diff(out_p, [out[i] for i in perm]) > mpmath.mpf(10) ** -6)
 
     return exists(budget, strategy=_perm_cases(), witness=differs, exact=exact,
                   show=lambda ex: f"x = {_show_m(ex[0])}, W_q = {_show_m(ex[1])}, "

@@ -218,8 +218,7 @@ def _pointwise_bound(budget: Budget) -> Outcome:
 
     def exact(ex: Any) -> bool:
         o, t = (mp(v) for v in ex)
-        with mpmath.workdps(DPS):
-            return bool((o - t) ** 2 >= min(t, 0) ** 2 + max(t - 1, 0) ** 2)
+        return bool((o - t) ** 2 >= min(t, 0) ** 2 + max(t - 1, 0) ** 2)
 
     inside = st.floats(0, 1, exclude_min=True, exclude_max=True)
     return forall(budget, strategy=st.tuples(inside, st.floats(-6, 6)), holds=holds,
