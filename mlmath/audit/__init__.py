@@ -34,6 +34,7 @@ from mlmath.audit._evidence import (
     facts,
     forall,
     ill_posed,
+    refuted_by,
     vague,
 )
 from mlmath.audit._run import AuditResult, run_audit
@@ -59,6 +60,7 @@ __all__ = [
     "forall",
     "ill_posed",
     "ledger",
+    "refuted_by",
     "run_audit",
     "vague",
 ]

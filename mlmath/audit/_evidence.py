@@ -40,6 +40,7 @@ __all__ = [
     "facts",
     "forall",
     "ill_posed",
+    "refuted_by",
     "vague",
 ]
 
@@ -226,6 +227,17 @@ def facts(asserted: Mapping[str, Any], reference: Mapping[str, Any], *, source: 
         return Outcome("holds", reason_ok, evidence=evidence)
     detail = "; ".join(f"{k} is {reference.get(k)!r}, not {asserted[k]!r}" for k in wrong)
     return Outcome("factual-error", detail, counterexample=source, evidence=evidence)
+
+
+def refuted_by(found: Outcome, reason: str) -> Outcome:
+    """Verdict of a claim that the witness found by :func:`exists` refutes.
+
+    ``false`` (with ``reason`` and the witness) when ``found`` holds; otherwise
+    ``holds``, with the reason no witness was found.
+    """
+    refuted = found.verdict == "holds"
+    return Outcome("false" if refuted else "holds", reason if refuted else found.reason,
+                   counterexample=found.counterexample, evidence=found.evidence)
 
 
 def vague(why: str) -> Outcome:

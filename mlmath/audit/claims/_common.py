@@ -19,6 +19,7 @@ __all__ = [
     "FORMS",
     "free_probs",
     "known",
+    "known_claim",
     "loss_f",
     "loss_mp",
     "one_hot",
@@ -86,3 +87,11 @@ def vague_claim(*, why: str, **fields: str) -> Claim:
     ``fields`` are those of :func:`~mlmath.audit.claim` except ``expected``.
     """
     return claim(expected="vague", **fields)(lambda budget: vague(why))
+
+
+def known_claim(*, cites: Sequence[str], why: str, **fields: str) -> Claim:
+    """Register a standard fact, expected to hold: checked by :func:`known` against ``cites``.
+
+    ``fields`` are those of :func:`~mlmath.audit.claim` except ``expected``.
+    """
+    return claim(expected="holds", **fields)(lambda budget: known(*cites, reason=why))

@@ -28,6 +28,7 @@ from mlmath.audit._evidence import (
     exists,
     forall,
     ill_posed,
+    refuted_by,
 )
 from mlmath.audit._num import (
     DPS,
@@ -80,6 +81,11 @@ def _from_weights(w: Any) -> tuple[Fraction, ...]:
     return tuple(Fraction(v, total) for v in w)
 
 
+def _pair(pq: Any, a: str = "P", b: str = "Q") -> str:
+    """Renders a pair of distributions, e.g. ``P = (1/2, 1/2), Q = (1, 0)``."""
+    return f"{a} = {fmt_vec(pq[0])}, {b} = {fmt_vec(pq[1])}"
+
+
 def _n(x: Any) -> str:
     with mpmath.workdps(DPS):
         return mpmath.nstr(x, 6)
@@ -126,8 +132,7 @@ def _ce_discrepancy(budget: Budget) -> Outcome:
               "it is +∞, so the loss takes values in [0, +∞].")
 def _ce_real(budget: Budget) -> Outcome:
     def show(pq: Any) -> str:
-        p, q = pq
-        return f"p = {fmt_vec(p)}, q = {fmt_vec(q)}: H(p, q) = +inf"
+        return f"{_pair(pq, 'p', 'q')}: H(p, q) = +inf"
 
     def exact(pq: Any) -> bool:
         return bool(mpmath.isfinite(mp_cross_entropy(*pq)))
@@ -309,7 +314,7 @@ def _joint_entropy_additive(budget: Budget) -> Outcome:
         budget, strategy=_independent_pairs(),
         holds=lambda pq: close(lib.entropy(joint(pq)),
                                lib.entropy(pq[0]) + lib.entropy(pq[1])),
-        exact=exact, show=lambda pq: f"P_X = {fmt_vec(pq[0])}, P_Y = {fmt_vec(pq[1])}",
+        exact=exact, show=lambda pq: _pair(pq, "P_X", "P_Y"),
         proof=Proof("SymPy: H(p⊗q) - H(p) - H(q) ≡ 0 for symbolic 2×2 independent laws",
                     _proof_independent_joint))
 
@@ -350,7 +355,7 @@ def _ce_entropy_p4(budget: Budget) -> Outcome:
     return forall(
         budget, strategy=_independent_pairs(),
         holds=lambda pq: close(cond_entropy(pq, precise=False), lib.entropy(pq[0])),
-        exact=exact, show=lambda pq: f"P_X = {fmt_vec(pq[0])}, P_Y = {fmt_vec(pq[1])}",
+        exact=exact, show=lambda pq: _pair(pq, "P_X", "P_Y"),
         proof=Proof("SymPy: -Σ p(x)q(y) log p(x|y) - H(p) ≡ 0 for symbolic 2×2 laws",
                     _proof_independent_conditional))
 
@@ -366,13 +371,13 @@ def _ce_is_h_plus_kl(budget: Budget) -> Outcome:
             budget, strategy=_pairs(),
             holds=lambda pq: close(lib.cross_entropy(*pq),
                                    lib.entropy(pq[0]) + lib.kl_divergence(*pq)),
-            exact=exact, show=lambda pq: f"P = {fmt_vec(pq[0])}, Q = {fmt_vec(pq[1])}",
+            exact=exact, show=_pair,
             reason_holds="the formula is the cross-entropy H(P, Q) = H(P) + KL(P||Q)")
 
 
 def _ce_is_kl(budget: Budget) -> Outcome:
     def show(pq: Any) -> str:
-        return (f"P = {fmt_vec(pq[0])}, Q = {fmt_vec(pq[1])}: -Σ P log Q = "
+        return (f"{_pair(pq)}: -Σ P log Q = "
                 f"{_n(mp_cross_entropy(*pq))}, KL(P||Q) = {_n(mp_kl(*pq))}")
 
     def exact(pq: Any) -> bool:
@@ -419,7 +424,7 @@ def _ce_nonnegative(budget: Budget, strategy: Any) -> Outcome:
 
     with np.errstate(divide="ignore"):
         return forall(budget, strategy=strategy, holds=lambda pq: lib.cross_entropy(*pq) >= 0,
-                      exact=exact, show=lambda pq: f"P = {fmt_vec(pq[0])}, Q = {fmt_vec(pq[1])}",
+                      exact=exact, show=_pair,
                       reason_holds="-log Q(x) >= 0 since Q(x) <= 1")
 
 
@@ -441,7 +446,7 @@ def _ce_p2(budget: Budget) -> Outcome:
 def _ce_additive_any_pair(budget: Budget) -> Outcome:
     def show(pq: Any) -> str:
         p, q = pq
-        return (f"P = {fmt_vec(p)}, Q = {fmt_vec(q)}: H(P, Q) = {_n(mp_cross_entropy(p, q))}"
+        return (f"{_pair(pq)}: H(P, Q) = {_n(mp_cross_entropy(p, q))}"
                 f", H(P) + H(Q) = {_n(mp_entropy(p) + mp_entropy(q))}")
 
     def exact(pq: Any) -> bool:
@@ -496,8 +501,7 @@ def _conditional_ce(budget: Budget, *, q_independent: bool) -> Outcome:
 
     def show(ex: Any) -> str:
         p, qs, r = ex
-        with mpmath.workdps(DPS):
-            lhs, rhs = sides(ex, precise=True)
+        lhs, rhs = sides(ex, precise=True)
         return (f"P(x) = {fmt_vec(p)}, P(y) = Q(y) = {fmt_vec(r)}, Q(x|y) = "
                 f"{', '.join(fmt_vec(q) for q in qs)}: E_y H(P(.|y), Q(.|y)) = {_n(lhs)} "
                 f"vs H(P_X, Q_X) = {_n(rhs)}")
@@ -533,9 +537,19 @@ def _targets_and_predictions(*, full: bool = True) -> Any:
         distributions(k, k, full_support=full)))
 
 
-def _show_losses(ex: Any, lhs_name: str, lhs: Any, rhs_name: str, rhs: Any) -> str:
-    y, yhat = ex
-    return f"y = {fmt_vec(y)}, ŷ = {fmt_vec(yhat)}: {lhs_name} = {_n(lhs)}, {rhs_name} = {_n(rhs)}"
+def _equals_categorical(budget: Budget, name: str, value_f: Any, value_mp: Any, *,
+                        reason_fails: str) -> Outcome:
+    """∀ one-hot y, ŷ: ``name`` (``value_f(y, ŷ)`` in float, ``value_mp`` at 50 digits)
+    equals the categorical cross-entropy -Σ_c y_c log ŷ_c."""
+    def show(ex: Any) -> str:
+        y, yhat = ex
+        return (f"y = {fmt_vec(y)}, ŷ = {fmt_vec(yhat)}: {name} = {_n(value_mp(*ex))}, "
+                f"-Σ y log ŷ = {_n(loss_mp('categorical', *ex))}")
+
+    return forall(budget, strategy=_targets_and_predictions(),
+                  holds=lambda ex: close(value_f(*ex), loss_f("categorical", *ex)),
+                  exact=lambda ex: mp_close(value_mp(*ex), loss_mp("categorical", *ex)),
+                  show=show, reason_fails=reason_fails)
 
 
 @ce_claim(
@@ -549,17 +563,9 @@ def _show_losses(ex: Any, lhs_name: str, lhs: Any, rhs_name: str, rhs: Any) -> s
               "cross-entropies; the multi-class log loss is -Σ_c y_c log ŷ_c = -log ŷ_true. They "
               "differ by -Σ_{c: y_c=0} log(1 - ŷ_c) >= 0, zero only when ŷ = y.")
 def _ce_log_loss(budget: Budget) -> Outcome:
-    def exact(ex: Any) -> bool:
-        return mp_close(loss_mp("one-vs-rest", *ex), loss_mp("categorical", *ex))
-
-    def show(ex: Any) -> str:
-        return _show_losses(ex, "one-vs-rest", loss_mp("one-vs-rest", *ex),
-                            "-Σ y log ŷ", loss_mp("categorical", *ex))
-
-    return forall(budget, strategy=_targets_and_predictions(),
-                  holds=lambda ex: close(loss_f("one-vs-rest", *ex), loss_f("categorical", *ex)),
-                  exact=exact, show=show,
-                  reason_fails="the one-vs-rest sum adds -Σ_{y_c=0} log(1 - ŷ_c) > 0")
+    return _equals_categorical(
+        budget, "one-vs-rest", partial(loss_f, "one-vs-rest"), partial(loss_mp, "one-vs-rest"),
+        reason_fails="the one-vs-rest sum adds -Σ_{y_c=0} log(1 - ŷ_c) > 0")
 
 
 @ce_claim(
@@ -570,18 +576,10 @@ def _ce_log_loss(budget: Budget) -> Outcome:
     corrected="L = H(y, ŷ): the second argument must be the PREDICTED distribution ŷ; with "
               "p = y the expression is H(y, y) = H(y) = 0 for one-hot y, whatever the model says.")
 def _ce_notation(budget: Budget) -> Outcome:
-    def exact(ex: Any) -> bool:
-        return mp_close(mp_cross_entropy(ex[0], ex[0]), loss_mp("categorical", *ex))
-
-    def show(ex: Any) -> str:
-        return _show_losses(ex, "H(y, p=y)", mp_cross_entropy(ex[0], ex[0]),
-                            "-Σ y log ŷ", loss_mp("categorical", *ex))
-
-    return forall(budget, strategy=_targets_and_predictions(),
-                  holds=lambda ex: close(lib.cross_entropy(ex[0], ex[0]),
-                                         loss_f("categorical", *ex)),
-                  exact=exact, show=show,
-                  reason_fails="with p = y the expression H(y, y) ignores the prediction")
+    return _equals_categorical(
+        budget, "H(y, p=y)", lambda y, yhat: lib.cross_entropy(y, y),
+        lambda y, yhat: mp_cross_entropy(y, y),
+        reason_fails="with p = y the expression H(y, y) ignores the prediction")
 
 
 # --------------------------------------------------------------------------- section 3.2
@@ -830,11 +828,8 @@ def _nonconvex_in_parameters(budget: Budget) -> Outcome:
     corrected="Convex in the parameters only when the logits are affine in them (softmax / "
               "logistic regression); for networks, even a two-layer linear one, it is not.")
 def _ce_convex_params(budget: Budget) -> Outcome:
-    found = _nonconvex_in_parameters(budget)
-    return Outcome("false" if found.verdict == "holds" else "holds",
-                   "not convex in the parameters of a two-layer (linear) network" if
-                   found.verdict == "holds" else found.reason,
-                   counterexample=found.counterexample, evidence=found.evidence)
+    return refuted_by(_nonconvex_in_parameters(budget),
+                      "not convex in the parameters of a two-layer (linear) network")
 
 
 @ce_claim(
@@ -862,7 +857,7 @@ def _ce_min_probs(budget: Budget) -> Outcome:
         return forall(
             budget, strategy=_pairs(),
             holds=lambda pq: lib.cross_entropy(*pq) >= lib.entropy(pq[0]) * (1 - 1e-12) - 1e-15,
-            exact=exact, show=lambda pq: f"y = {fmt_vec(pq[0])}, ŷ = {fmt_vec(pq[1])}",
+            exact=exact, show=lambda pq: _pair(pq, "y", "ŷ"),
             proof=Proof("SymPy: L(ŷ) - L(y) - KL(y||ŷ) ≡ 0; KL >= 0 (Gibbs)", proof),
             reason_holds="L(ŷ) = H(y) + KL(y||ŷ) >= H(y) = L(y): attained at ŷ = y")
 

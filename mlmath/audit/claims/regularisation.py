@@ -23,12 +23,13 @@ from mlmath.audit._evidence import (
     forall,
 )
 from mlmath.audit._num import fmt
-from mlmath.audit.claims._common import known, vague_claim
+from mlmath.audit.claims._common import known, known_claim, vague_claim
 from mlmath.penalties import prox_l1
 
 __all__ = ["LAMBDAS", "ridge", "ridge_experiment"]
 
 reg_claim = partial(claim, article="REG")
+reg_known = partial(known_claim, article="REG")
 reg_vague = partial(vague_claim, article="REG")
 
 #: λ grid of the deterministic experiment (0 = least squares).
@@ -281,14 +282,13 @@ reg_vague(
     why="no evaluation criterion or data split is specified")
 
 
-@reg_claim(
+reg_known(
     id="REG-4-l1", section="4, item 1",
     paraphrase="L1 regularisation is one of the main types.",
     formal="penalty λ‖w‖₁",
-    expected="holds",
-    corrected="Holds (the lasso).")
-def _reg_l1(budget: Budget) -> Outcome:
-    return known("tibshirani1996", reason="the L1 penalty of the lasso (Tibshirani 1996)")
+    corrected="Holds (the lasso).",
+    cites=("tibshirani1996",),
+    why="the L1 penalty of the lasso (Tibshirani 1996)")
 
 
 reg_vague(

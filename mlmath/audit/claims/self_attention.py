@@ -28,6 +28,7 @@ from mlmath.audit._evidence import (
     facts,
     forall,
     ill_posed,
+    refuted_by,
 )
 from mlmath.audit._num import DPS, distributions, fmt, mp, mp_close, mp_softmax
 from mlmath.audit._references import REFERENCES, cite
@@ -352,11 +353,8 @@ def _not_affine(budget: Budget) -> Outcome:
               "A(x)·V(x). The listing's separate output projection is the only linear layer "
               "after it.")
 def _sa_linear_layer(budget: Budget) -> Outcome:
-    w = _not_affine(budget)
-    return Outcome("false" if w.verdict == "holds" else "holds",
-                   "not affine in the input, so no linear layer computes it"
-                   if w.verdict == "holds" else w.reason,
-                   counterexample=w.counterexample, evidence=w.evidence)
+    return refuted_by(_not_affine(budget),
+                      "not affine in the input, so no linear layer computes it")
 
 
 def _linear_in_values(budget: Budget) -> Outcome:

@@ -21,38 +21,36 @@ from mlmath.audit._evidence import (
     ill_posed,
 )
 from mlmath.audit._num import DPS, mp
-from mlmath.audit.claims._common import known, vague_claim
+from mlmath.audit.claims._common import known, known_claim, vague_claim
 
 __all__ = ["expected_sigmoid_floor_standard_normal", "sigmoid_mse_floor"]
 
 ssl_claim = partial(claim, article="SSL")
+ssl_known = partial(known_claim, article="SSL")
 ssl_vague = partial(vague_claim, article="SSL")
 
 
 
 
-@ssl_claim(
+ssl_known(
     id="SSL-1-definition", section="1 and 2, item 2",
     paraphrase="Self-supervised learning trains on unlabelled data by generating the labels "
                "automatically from the data, turning it into a supervised problem.",
     formal="SSL = supervised training on targets derived from unlabelled inputs",
-    expected="holds",
     corrected="Holds: pretext targets (a masked word, the next word, the input itself, another "
-              "view of the same image) are computed from the data, e.g. word2vec, BERT.")
-def _ssl_definition(budget: Budget) -> Outcome:
-    return known("mikolov2013", "devlin2019", reason="the standard definition (word2vec, BERT)")
+              "view of the same image) are computed from the data, e.g. word2vec, BERT.",
+    cites=("mikolov2013", "devlin2019"),
+    why="the standard definition (word2vec, BERT)")
 
 
-@ssl_claim(
+ssl_known(
     id="SSL-1-fields", section="1",
     paraphrase="Self-supervised learning is widely used in NLP, computer vision and audio "
                "processing.",
     formal="published SSL methods exist in each area",
-    expected="holds",
-    corrected="Holds: BERT (text), SimCLR (images), wav2vec 2.0 (speech).")
-def _ssl_fields(budget: Budget) -> Outcome:
-    return known("devlin2019", "chen2020", "baevski2020",
-                  reason="BERT (text), SimCLR (images), wav2vec 2.0 (speech)")
+    corrected="Holds: BERT (text), SimCLR (images), wav2vec 2.0 (speech).",
+    cites=("devlin2019", "chen2020", "baevski2020"),
+    why="BERT (text), SimCLR (images), wav2vec 2.0 (speech)")
 
 
 ssl_vague(
@@ -65,15 +63,14 @@ ssl_vague(
     why="no task, baseline or measure of 'performance'")
 
 
-@ssl_claim(
+ssl_known(
     id="SSL-2-supervised", section="2, item 1",
     paraphrase="Supervised learning needs labelled data and is typically used for "
                "classification and regression.",
     formal="definition",
-    expected="holds",
-    corrected="Holds.")
-def _ssl_supervised(budget: Budget) -> Outcome:
-    return known("hastie2009", reason="the standard definition (Hastie et al., ch. 2)")
+    corrected="Holds.",
+    cites=("hastie2009",),
+    why="the standard definition (Hastie et al., ch. 2)")
 
 
 @ssl_claim(
@@ -93,16 +90,14 @@ def _ssl_pretraining(budget: Budget) -> Outcome:
                       reason="true of self-supervised pre-training only")
 
 
-@ssl_claim(
+ssl_known(
     id="SSL-3-1-pretext", section="3, step 1",
     paraphrase="First design a pre-training task on unlabelled data: e.g. word-embedding "
                "pre-training for text, image autoencoding for vision.",
     formal="these are self-supervised pretext tasks",
-    expected="holds",
-    corrected="Holds (word2vec, 2013; deep autoencoders, 2006).")
-def _ssl_pretext(budget: Budget) -> Outcome:
-    return known("mikolov2013", "hinton2006",
-                  reason="word2vec and deep autoencoders are self-supervised pretext tasks")
+    corrected="Holds (word2vec, 2013; deep autoencoders, 2006).",
+    cites=("mikolov2013", "hinton2006"),
+    why="word2vec and deep autoencoders are self-supervised pretext tasks")
 
 
 def _tiny_autoencoder_run() -> tuple[bool, float, float]:
