@@ -177,8 +177,7 @@ def _entropy_definition(budget: Budget) -> Outcome:
         return math.isfinite(h) and h >= 0 and close(h, direct)
 
     def exact(p: Any) -> bool:
-        with mpmath.workdps(DPS):
-            h = mp_entropy(p)
+        h = mp_entropy(p)
         return bool(mpmath.isfinite(h) and h >= 0)
 
     return forall(budget, strategy=distributions(1, 6), holds=ok, exact=exact,
@@ -798,17 +797,20 @@ def _nonconvex_in_parameters(budget: Budget) -> Outcome:
         lhs = _product_net_f((a1 + a2) / 2, (b1 + b2) / 2)
         return lhs > (_product_net_f(a1, b1) + _product_net_f(a2, b2)) / 2 + 1e-12
 
-    def exact(ex: Any) -> bool:
+    def sides_mp(ex: Any) -> tuple[Any, Any]:
+        """L at the midpoint and the average of L at the two parameter points (50 digits)."""
         (a1, b1), (a2, b2) = ex
         lhs = softplus_mp(-(mp(a1) + mp(a2)) * (mp(b1) + mp(b2)) / 4)
         rhs = (softplus_mp(-mp(a1) * mp(b1)) + softplus_mp(-mp(a2) * mp(b2))) / 2
+        return lhs, rhs
+
+    def exact(ex: Any) -> bool:
+        lhs, rhs = sides_mp(ex)
         return bool(lhs > rhs)
 
     def show(ex: Any) -> str:
         (a1, b1), (a2, b2) = ex
-        with mpmath.workdps(DPS):
-            lhs = softplus_mp(-(mp(a1) + mp(a2)) * (mp(b1) + mp(b2)) / 4)
-            rhs = (softplus_mp(-mp(a1) * mp(b1)) + softplus_mp(-mp(a2) * mp(b2))) / 2
+        lhs, rhs = sides_mp(ex)
         return (f"θ1 = (a, b) = ({a1}, {b1}), θ2 = ({a2}, {b2}): L(midpoint) = {_n(lhs)} > "
                 f"average {_n(rhs)}")
 
