@@ -920,9 +920,10 @@ def _listing_ce(y_true: Any, y_pred: Any) -> float:
         return float(-np.sum(t * np.log(p)))
 
 
-def _case(inp: str, observed: float, correct: float | str, *, defective: bool) -> Case:
-    return Case(inp, fmt(observed), correct if isinstance(correct, str) else fmt(correct),
-                defective)
+def _run_listing(inp: str, y_true: Any, y_pred: Any, correct: float) -> Case:
+    """The listing on one input: defective when it does not return the correct loss."""
+    observed = _listing_ce(y_true, y_pred)
+    return Case(inp, fmt(observed), fmt(correct), defective=not close(observed, correct))
 
 
 @ce_claim(
@@ -936,13 +937,10 @@ def _case(inp: str, observed: float, correct: float | str, *, defective: bool) -
               "class correctly gives +inf.")
 def _ce_listing_zero(budget: Budget) -> Outcome:
     cases = [
-        _case("y_true=(1, 0), y_pred=(1, 0)", _listing_ce([1, 0], [1, 0]), 0.0,
-              defective=not math.isfinite(_listing_ce([1, 0], [1, 0]))),
-        _case("y_true=(1, 0), y_pred=(0, 1)", _listing_ce([1, 0], [0, 1]), math.inf,
-              defective=_listing_ce([1, 0], [0, 1]) != math.inf),
-        _case("y_true=(0, 1, 0), y_pred=(0.2, 0.7, 0.1)",
-              _listing_ce([0, 1, 0], [0.2, 0.7, 0.1]), -math.log(0.7),
-              defective=not close(_listing_ce([0, 1, 0], [0.2, 0.7, 0.1]), -math.log(0.7))),
+        _run_listing("y_true=(1, 0), y_pred=(1, 0)", [1, 0], [1, 0], 0.0),
+        _run_listing("y_true=(1, 0), y_pred=(0, 1)", [1, 0], [0, 1], math.inf),
+        _run_listing("y_true=(0, 1, 0), y_pred=(0.2, 0.7, 0.1)", [0, 1, 0], [0.2, 0.7, 0.1],
+                     -math.log(0.7)),
     ]
     return code_listing(cases, summary="0·log 0 evaluates to nan: a perfect prediction with a "
                                        "zero probability on a wrong class gives nan, not 0")
@@ -960,12 +958,9 @@ def _ce_listing_zero(budget: Budget) -> Outcome:
 def _ce_listing_batch(budget: Budget) -> Outcome:
     y = [[1, 0], [0, 1]]
     p = [[0.5, 0.5], [0.5, 0.5]]
-    one, two = _listing_ce(y, p), _listing_ce(y * 2, p * 2)
     cases = [
-        _case("Y=((1,0),(0,1)), Ŷ=((.5,.5),(.5,.5))", one, math.log(2),
-              defective=not close(one, math.log(2))),
-        _case("the same batch repeated twice", two, math.log(2),
-              defective=not close(two, math.log(2))),
+        _run_listing("Y=((1,0),(0,1)), Ŷ=((.5,.5),(.5,.5))", y, p, math.log(2)),
+        _run_listing("the same batch repeated twice", y * 2, p * 2, math.log(2)),
     ]
     return code_listing(cases, summary="a batch is flattened and summed, not averaged: the "
                                        "loss doubles when the batch is repeated")
@@ -981,15 +976,14 @@ def _ce_listing_batch(budget: Budget) -> Outcome:
               "check shapes, and reject ŷ outside the simplex instead of broadcasting.")
 def _ce_listing_labels(budget: Budget) -> Outcome:
     probs = [0.2, 0.3, 0.5]
-    idx1, idx0 = _listing_ce([1], probs), _listing_ce([0], probs)
-    unnorm = _listing_ce([1, 0], [0.9, 0.9])
     cases = [
-        _case("y_true=[1] (class index 1), y_pred=(0.2, 0.3, 0.5)", idx1, -math.log(0.3),
-              defective=not close(idx1, -math.log(0.3))),
-        _case("y_true=[0] (class index 0), y_pred=(0.2, 0.3, 0.5)", idx0, -math.log(0.2),
-              defective=not close(idx0, -math.log(0.2))),
-        _case("y_true=(1, 0), y_pred=(0.9, 0.9) (not a distribution)", unnorm,
-              "an error (ŷ does not sum to 1)", defective=True),
+        _run_listing("y_true=[1] (class index 1), y_pred=(0.2, 0.3, 0.5)", [1], probs,
+                     -math.log(0.3)),
+        _run_listing("y_true=[0] (class index 0), y_pred=(0.2, 0.3, 0.5)", [0], probs,
+                     -math.log(0.2)),
+        Case("y_true=(1, 0), y_pred=(0.9, 0.9) (not a distribution)",
+             fmt(_listing_ce([1, 0], [0.9, 0.9])), "an error (ŷ does not sum to 1)",
+             defective=True),
     ]
     return code_listing(cases, summary="labels of another shape broadcast silently: a class "
                                        "index 0 gives loss 0 for any prediction")
