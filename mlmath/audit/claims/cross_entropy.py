@@ -86,6 +86,11 @@ def _pair(pq: Any, a: str = "P", b: str = "Q") -> str:
     return f"{a} = {fmt_vec(pq[0])}, {b} = {fmt_vec(pq[1])}"
 
 
+def _midpoint(a: Any, b: Any) -> list[Any]:
+    """(a + b) / 2 entrywise (exact for Fractions; midpoint convexity checks)."""
+    return [(x + y) / 2 for x, y in zip(a, b, strict=True)]
+
+
 def _n(x: Any) -> str:
     with mpmath.workdps(DPS):
         return mpmath.nstr(x, 6)
@@ -681,17 +686,14 @@ def _convex_in_probs(budget: Budget) -> Outcome:
         return st.tuples(st.sampled_from(FORMS), distributions(k, k), free_probs(k),
                          free_probs(k))
 
-    def mid(a: Any, b: Any) -> list[Any]:
-        return [(x + y) / 2 for x, y in zip(a, b, strict=True)]
-
     def gap_f(ex: Any) -> bool:
         form, y, a, b = ex
-        lhs = loss_f(form, y, mid(a, b))
+        lhs = loss_f(form, y, _midpoint(a, b))
         return lhs <= (loss_f(form, y, a) + loss_f(form, y, b)) / 2 + 1e-12 * (1 + abs(lhs))
 
     def exact(ex: Any) -> bool:
         form, y, a, b = ex
-        return bool(loss_mp(form, y, mid(a, b))
+        return bool(loss_mp(form, y, _midpoint(a, b))
                     <= (loss_mp(form, y, a) + loss_mp(form, y, b)) / 2)
 
     def proof() -> bool:
@@ -750,12 +752,9 @@ def _logit_pairs() -> Any:
     corrected="Holds (not strictly: L(z + t·1) = L(z)); Hessian diag(s) - s sᵀ with s = "
               "softmax(z), a covariance matrix.")
 def _ce_convex_logits(budget: Budget) -> Outcome:
-    def mid(a: Any, b: Any) -> list[float]:
-        return [(x + y) / 2 for x, y in zip(a, b, strict=True)]
-
     def holds(ex: Any) -> bool:
         y, a, b = ex
-        lhs = _logit_loss_f(y, mid(a, b))
+        lhs = _logit_loss_f(y, _midpoint(a, b))
         rhs = (_logit_loss_f(y, a) + _logit_loss_f(y, b)) / 2
         # float rounding of logsumexp and of the dot products: a few eps of the terms
         return lhs <= rhs + 1e-12 * (1 + max(abs(v) for v in (*a, *b)))
@@ -1078,9 +1077,7 @@ def _ce_optimisation(budget: Budget) -> Outcome:
         def loss(w: Any) -> float:
             z = np.array([float(np.dot(row, x)) for row in w])
             return _logit_loss_f(y, z)
-        mid = [[(a + b) / 2 for a, b in zip(r1, r2, strict=True)]
-               for r1, r2 in zip(w1, w2, strict=True)]
-        lhs = loss(mid)
+        lhs = loss([_midpoint(r1, r2) for r1, r2 in zip(w1, w2, strict=True)])
         return lhs <= (loss(w1) + loss(w2)) / 2 + 1e-12 * (1 + abs(lhs))
 
     def exact_linear(ex: Any) -> bool:
@@ -1089,8 +1086,8 @@ def _ce_optimisation(budget: Budget) -> Outcome:
             z = [mpmath.fsum(mp(a) * mp(b) for a, b in zip(row, x, strict=True))
                  for row in w]
             return _logit_loss_mp(y, z)
-        mid = [[(mp(a) + mp(b)) / 2 for a, b in zip(r1, r2, strict=True)]
-               for r1, r2 in zip(w1, w2, strict=True)]
+        # integer weights: their midpoints are half-integers, exact in binary
+        mid = [_midpoint(r1, r2) for r1, r2 in zip(w1, w2, strict=True)]
         return bool(loss(mid) <= (loss(w1) + loss(w2)) / 2)
 
     ints = st.integers(-4, 4)
