@@ -8,13 +8,17 @@
   literal statement fails, an optional *condition* (a strategy that only draws
   cases satisfying the missing hypothesis) is searched in turn: surviving it
   makes the claim ``conditional``, otherwise it is ``false``.
-* :func:`exists` -- an existential claim (a witness is searched for).
+* :func:`exists` -- an existential claim (a witness is searched for);
+  :func:`refuted_by` turns such a witness into the refutation of a claim.
 * :func:`ill_posed` -- the literal statement has no precise meaning; each
   nearest sensible reading carries its own computed outcome.
 * :func:`code_listing` -- a re-implemented listing is run on named inputs and
   compared with the correct value.
 * :func:`facts` -- a historical/bibliographic claim compared with a reference table.
 * :func:`vague` -- no checkable content (listed so the audit is complete).
+
+:func:`forall` and :func:`exists` evaluate ``exact`` and ``show`` at
+:data:`~mlmath.audit._num.DPS` digits, so re-checks need not set the precision.
 """
 
 from __future__ import annotations
