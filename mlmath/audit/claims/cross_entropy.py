@@ -232,13 +232,20 @@ def _sym_entropy(ps: Any) -> Any:
     return -sum(p * sp.log(p) for p in ps)
 
 
+def _log_identity(expr: Any) -> bool:
+    """SymPy: ``expr`` ≡ 0 once its logarithms are expanded (symbols declared positive)."""
+    import sympy as sp
+
+    return bool(sp.simplify(sp.expand_log(expr, force=True)) == 0)
+
+
 def _proof_uniform_bound() -> bool:
     import sympy as sp
 
     a, b = sp.symbols("a b", positive=True)
     p = [a, b, 1 - a - b]
     kl_uniform = sum(pi * sp.log(pi * 3) for pi in p)
-    return sp.simplify(sp.expand_log(sp.log(3) - _sym_entropy(p) - kl_uniform, force=True)) == 0
+    return _log_identity(sp.log(3) - _sym_entropy(p) - kl_uniform)
 
 
 def _proof_independent_joint() -> bool:
@@ -247,8 +254,7 @@ def _proof_independent_joint() -> bool:
     a, b = sp.symbols("a b", positive=True)
     p, q = [a, 1 - a], [b, 1 - b]
     joint = [pi * qj for pi in p for qj in q]
-    diff = _sym_entropy(joint) - _sym_entropy(p) - _sym_entropy(q)
-    return sp.simplify(sp.expand_log(diff, force=True)) == 0
+    return _log_identity(_sym_entropy(joint) - _sym_entropy(p) - _sym_entropy(q))
 
 
 def _proof_independent_conditional() -> bool:
@@ -258,7 +264,7 @@ def _proof_independent_conditional() -> bool:
     p, q = [a, 1 - a], [b, 1 - b]
     # H(X|Y) = -Σ p(x,y) log p(x|y), with p(x|y) = p(x,y)/p(y) = p(x) q(y)/q(y)
     cond = -sum(pi * qj * sp.log(pi * qj / qj) for pi in p for qj in q)
-    return sp.simplify(sp.expand_log(cond - _sym_entropy(p), force=True)) == 0
+    return _log_identity(cond - _sym_entropy(p))
 
 
 @ce_claim(
@@ -852,7 +858,7 @@ def _ce_min_probs(budget: Budget) -> Outcome:
         y, q = [a, b, 1 - a - b], [c, d, 1 - c - d]
         diff = (-sum(u * sp.log(v) for u, v in zip(y, q, strict=True)) - _sym_entropy(y)
                 - sum(u * sp.log(u / v) for u, v in zip(y, q, strict=True)))
-        return bool(sp.simplify(sp.expand_log(diff, force=True)) == 0)
+        return _log_identity(diff)
 
     with np.errstate(divide="ignore"):
         return forall(
