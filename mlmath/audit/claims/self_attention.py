@@ -310,8 +310,7 @@ def _midpoint_cases() -> Any:
 def _not_affine(budget: Budget) -> Outcome:
     """A witness x1, x2 with f((x1+x2)/2) != (f(x1)+f(x2))/2, identity projections."""
     def f(x: Any) -> np.ndarray:
-        d = len(x[0])
-        return f_self_attention(x, *[_identity(d)] * 3)
+        return f_self_attention(x, *[_identity(len(x[0]))] * 3)
 
     def violated(ex: Any) -> bool:
         x1, x2 = ex
@@ -319,9 +318,8 @@ def _not_affine(budget: Budget) -> Outcome:
         gap = np.abs(f(mid) - (f(x1) + f(x2)) / 2).max()
         return bool(gap > 1e-9)
 
-    def mp_f(x: Any) -> Matrix:
-        d = len(x[0])
-        return mp_self_attention(x, *[_identity(d)] * 3)
+    def mp_f(x: Any) -> Matrix:  # the same map at 50 digits
+        return mp_self_attention(x, *[_identity(len(x[0]))] * 3)
 
     def gap_mp(ex: Any) -> Any:
         x1, x2 = ex
