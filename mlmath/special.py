@@ -66,11 +66,18 @@ _MAX_PRECISION_BITS = 1 << 14
 _pool: ThreadPoolExecutor | None = None
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
+
+
 def _thread_pool() -> ThreadPoolExecutor:
-    """A lazily created pool, one worker per core (at most 8)."""
+    """A lazily created pool, one worker per usable core (at most 8)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1),
+        _pool = ThreadPoolExecutor(max_workers=min(8, _usable_cores()),
                                    thread_name_prefix="mlmath-special")
     return _pool
 
@@ -124,7 +131,7 @@ def _row_slices(rows: int, n: int) -> list[slice]:
 def _for_row_chunks(kernel: Callable[[slice], None], rows: int, n: int) -> None:
     """Run ``kernel(row_slice)`` over cache-sized chunks, threaded when large."""
     chunks = _row_slices(rows, n)
-    if rows * n >= _PARALLEL_MIN_ELEMS and len(chunks) > 1 and (os.cpu_count() or 1) > 1:
+    if rows * n >= _PARALLEL_MIN_ELEMS and len(chunks) > 1 and _usable_cores() > 1:
         list(_thread_pool().map(kernel, chunks))  # list() re-raises worker errors
     else:
         for chunk in chunks:
