@@ -14,8 +14,11 @@ mass of every class but one maximal one),
 
 a sum of two non-negative terms, so it never cancels: a confidently correct
 row keeps all its digits (``log1p(r)`` with :math:`r \approx 10^{-17}`) where
-``logsumexp(x) - x[y]`` rounds to 0.  Row sums are accumulated in float64
-(also for float32 input), so 32,000 classes cost no accuracy.
+``logsumexp(x) - x[y]`` rounds to 0.  Row sums are accumulated in float64;
+for float32 logits ``x - m`` and ``exp`` are evaluated in float64 too (the
+differences are then exact), so 32,000 classes cost no accuracy; for float64
+logits, rows with a small ``r`` get the rounding error of ``x - m`` added
+back (TwoSum), which is what keeps tiny losses accurate to a few eps.
 
 Reductions (``"mean"``, ``"sum"``, ``"none"``) follow PyTorch.  For
 ``reduction="none"`` a ``*_grad`` function returns the gradient of the *sum*
@@ -24,8 +27,9 @@ of the per-example losses (each example's own gradient, stacked).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -141,6 +145,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
                      label_smoothing: float, class_weights: ArrayLike | None,
                      ignore_index: int | None, reduction: str,
                      validate: bool) -> _SoftmaxProblem:
+    """Check every argument (type and shape always, values when ``validate``)."""
     reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
     x, out_dtype = v.as_float_array(logits, "logits")
     if x.ndim == 0:
@@ -190,34 +195,46 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
 # Softmax cross-entropy kernels (row blocks)                                  #
 # --------------------------------------------------------------------------- #
 
-def _row_blocks(n_rows: int, n_classes: int) -> list[slice]:
+def _row_blocks(p: _SoftmaxProblem) -> tuple[list[slice], Any]:
+    """Row slices of about _BLOCK_ELEMENTS entries and reusable block buffers.
+
+    ``buf[0]`` receives exp(x - m); float64 logits get two more scratch
+    buffers for :func:`_difference_correction` (no temporaries in the loop).
+    """
+    n_rows, n_classes = p.x.shape
     step = max(1, _BLOCK_ELEMENTS // max(n_classes, 1))
-    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
+    n_buffers = 3 if p.x.dtype == p.acc else 1
+    buf = np.empty((n_buffers, min(step, n_rows), n_classes), p.acc)
+    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)], buf
 
 
-def _shifted_exp(xb: Any, acc: np.dtype[Any]) -> tuple[Any, Any, Any, Any]:
+def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     """Row argmax ``top``, max ``m``, ``e = exp(x - m)`` and ``r = sum of e over c != top``.
 
-    The maximal entry's ``e`` is exactly 1; leaving it out of the sum keeps
-    the digits of ``r`` when ``r`` is far below eps (a confident row), so
-    ``log1p(r)`` is accurate where ``log(1 + r)`` would round to 0.  Rows with
-    a small ``r`` are then refined by :func:`_exact_rest`.
+    ``e`` is computed in the accumulator dtype ``buf.dtype`` (float64): for
+    float32 logits ``x - m`` is then exact and each ``e`` has float64 error,
+    far below float32's eps.  The maximal entry's ``e`` is exactly 1; leaving
+    it out of the sum keeps the digits of ``r`` when ``r`` is far below eps (a
+    confident row), so ``log1p(r)`` is accurate where ``log(1 + r)`` would
+    round to 0.  For float64 logits, rows with a small ``r`` are corrected by
+    :func:`_difference_correction` (there ``x - m`` is rounded).
     """
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
     m = xb[rows, top]
-    e = np.subtract(xb, m[:, None])
+    e = buf[0, :xb.shape[0]]
+    np.subtract(xb, m[:, None], out=e, dtype=e.dtype)
     np.exp(e, out=e)
     e[rows, top] = 0
-    rest = np.sum(e, axis=1, dtype=acc)
+    rest = np.sum(e, axis=1)
+    if xb.dtype == e.dtype and np.any(rest < _REFINE_BELOW):
+        rest += _difference_correction(xb, m, e, *buf[1:, :xb.shape[0]])
     e[rows, top] = 1
-    small = rest < _REFINE_BELOW
-    if small.any():
-        rest[small] = _exact_rest(xb[small], m[small], top[small], acc)
     return top, m, e, rest
 
 
-#: Rows whose other-class mass r is below this are recomputed by _exact_rest.
+#: float64 blocks with a row whose other-class mass r is below this get
+#: _difference_correction (applied to the whole block: harmless, no gathers).
 #: The rounding of x - m perturbs each exp(x - m) by |x - m|·eps/2 relative;
 #: log1p(r) damps that by r / ((1 + r) log1p(r)), which is ~1 for small r (a
 #: 30-eps error at r ~ 1e-17) but keeps it under 1.5 eps once r >= 16 (even
@@ -225,20 +242,21 @@ def _shifted_exp(xb: Any, acc: np.dtype[Any]) -> tuple[Any, Any, Any, Any]:
 _REFINE_BELOW = 16.0
 
 
-def _exact_rest(xs: Any, m: Any, top: Any, acc: np.dtype[Any]) -> Any:
-    """``sum_{c != top} exp(x_c - m)`` with ``x - m`` carried exactly as hi + lo.
+def _difference_correction(xs: Any, m: Any, e: Any, s1: Any, s2: Any) -> Any:
+    """``sum_c e_c·lo_c``: what the rounding of ``x - m`` took from ``sum_c e_c``.
 
-    TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly; then
-    ``exp(x - m) = exp(hi)·(1 + lo)`` up to ``lo**2``, evaluated in the
-    float64 accumulator.
+    TwoSum (Knuth) gives ``lo`` with ``hi + lo = x - m`` exactly, where
+    ``hi = fl(x - m)`` and ``e = exp(hi)``; then ``exp(x - m) = e·(1 + lo)``
+    up to ``lo**2``.  ``s1``, ``s2`` are scratch buffers shaped like ``xs``.
     """
     neg_m = -m[:, None]
-    hi = xs + neg_m
-    bb = hi - xs
-    lo = (xs - (hi - bb)) + (neg_m - bb)
-    e = np.exp(hi.astype(acc)) * (1 + lo.astype(acc))
-    e[np.arange(xs.shape[0]), top] = 0
-    return np.sum(e, axis=1)
+    np.add(xs, neg_m, out=s1)       # hi
+    np.subtract(s1, xs, out=s2)     # bb = hi - x
+    np.subtract(s1, s2, out=s1)     # hi - bb
+    np.subtract(xs, s1, out=s1)     # x - (hi - bb)
+    np.subtract(neg_m, s2, out=s2)  # -m - bb
+    np.add(s1, s2, out=s1)          # lo
+    return np.einsum("ij,ij->i", e, s1)
 
 
 def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:
@@ -326,23 +344,23 @@ def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
 
 def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
     """Per-row losses (N,) in the accumulator dtype."""
-    n_rows, n_classes = p.x.shape
-    out = np.empty(n_rows, p.acc)
-    for sl in _row_blocks(n_rows, n_classes):
-        _, m, _, rest = _shifted_exp(p.x[sl], p.acc)
+    out = np.empty(p.x.shape[0], p.acc)
+    blocks, buf = _row_blocks(p)
+    for sl in blocks:
+        _, m, _, rest = _shifted_exp(p.x[sl], buf)
         out[sl] = _block_loss(p, sl, m, np.log1p(rest))
     return out
 
 
 def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     """Gradient (N, C) in the compute dtype, including the reduction's scale."""
-    n_rows, n_classes = p.x.shape
     den = p.denominator()
     if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
-    for sl in _row_blocks(n_rows, n_classes):
-        top, _, e, rest = _shifted_exp(p.x[sl], p.acc)
+    blocks, buf = _row_blocks(p)
+    for sl in blocks:
+        top, _, e, rest = _shifted_exp(p.x[sl], buf)
         out[sl] = _block_grad(p, sl, top, e, rest, den)
     return out
 
@@ -361,14 +379,9 @@ def _reduce(per_example: Any, reduction: str, den: float, out_dtype: np.dtype[An
 # Public functions                                                            #
 # --------------------------------------------------------------------------- #
 
-def softmax_cross_entropy(
-    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
-    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
-    reduction: str = "mean", validate: bool = True,
-) -> Any:
-    r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
-
-    Parameters
+#: Docstring sections shared by a loss and its gradient (written once).
+_DOC_BLOCKS = {
+    "softmax_parameters": r"""    Parameters
     ----------
     logits : array_like, shape (..., C, ...)
         Unnormalised log-probabilities; the C classes lie along ``axis``.
@@ -393,7 +406,57 @@ def softmax_cross_entropy(
         Check values (finite logits, labels in range, normalised targets);
         ``False`` skips these checks for speed on trusted data.
 
-    Returns
+""",
+    "softmax_references": r"""    References
+    ----------
+    PyTorch, ``torch.nn.CrossEntropyLoss`` documentation.
+    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016
+    (label smoothing).
+
+""",
+    "binary_parameters": r"""    Parameters
+    ----------
+    logits : array_like
+        Finite logits :math:`z`, any shape.
+    targets : array_like, same shape as ``logits``
+        Soft or hard targets :math:`y \in [0, 1]`.
+    pos_weight : array_like, optional
+        Non-negative weight of the positive term, broadcastable to the shape
+        of ``logits`` (typically one weight per class on the last axis), as in
+        PyTorch.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element.
+    validate : bool, default True
+
+""",
+    "binary_references": r"""    References
+    ----------
+    PyTorch, ``torch.nn.BCEWithLogitsLoss`` documentation.
+
+""",
+}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _shared_doc(fn: _F) -> _F:
+    """Fill the ``{block}`` markers of ``fn``'s docstring from _DOC_BLOCKS."""
+    doc = fn.__doc__ or ""
+    for key, text in _DOC_BLOCKS.items():
+        doc = doc.replace("{" + key + "}", text)
+    fn.__doc__ = doc
+    return fn
+
+
+@_shared_doc
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
+    class_weights: ArrayLike | None = None, ignore_index: int | None = None,
+    reduction: str = "mean", validate: bool = True,
+) -> Any:
+    r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
+
+{softmax_parameters}    Returns
     -------
     loss : float or ndarray
         A scalar for ``"mean"`` and ``"sum"``; shape of ``logits`` without
@@ -424,13 +487,7 @@ def softmax_cross_entropy(
     weight 0), PyTorch returns NaN; here the mean is 0 and its gradient is 0
     (an empty average contributes nothing), never NaN.
 
-    References
-    ----------
-    PyTorch, ``torch.nn.CrossEntropyLoss`` documentation.
-    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016
-    (label smoothing).
-
-    Examples
+{softmax_references}    Examples
     --------
     A confidently correct prediction keeps its (tiny) loss; ``logsumexp(x) -
     x[y]`` rounds it to 0:
@@ -450,6 +507,7 @@ def softmax_cross_entropy(
     return _reduce(rows, p.reduction, p.denominator(), p.out_dtype)
 
 
+@_shared_doc
 def softmax_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
     class_weights: ArrayLike | None = None, ignore_index: int | None = None,
@@ -457,9 +515,7 @@ def softmax_cross_entropy_grad(
 ) -> Any:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to ``logits``.
 
-    Same parameters as :func:`softmax_cross_entropy`.
-
-    Returns
+{softmax_parameters}    Returns
     -------
     grad : ndarray, shape of ``logits``
         :math:`s\,(A_n\,p_n - a_n)` along ``axis`` for every example, with
@@ -475,7 +531,7 @@ def softmax_cross_entropy_grad(
     :math:`p` is computed as ``exp(x - m) / (1 + r)`` (no overflow); ignored
     rows have :math:`a = 0` and get an exact 0 gradient.
 
-    Examples
+{softmax_references}    Examples
     --------
     >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
     [[0.5, -0.5]]
@@ -518,27 +574,14 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     return _BinaryProblem(z, y, pw, reduction, out_dtype)
 
 
+@_shared_doc
 def sigmoid_binary_cross_entropy(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
 ) -> Any:
     r"""Binary cross-entropy between ``sigmoid(logits)`` and targets in [0, 1].
 
-    Parameters
-    ----------
-    logits : array_like
-        Finite logits :math:`z`, any shape.
-    targets : array_like, same shape as ``logits``
-        Soft or hard targets :math:`y \in [0, 1]`.
-    pos_weight : array_like, optional
-        Non-negative weight of the positive term, broadcastable to the shape
-        of ``logits`` (typically one weight per class on the last axis), as in
-        PyTorch.
-    reduction : {"mean", "sum", "none"}, default "mean"
-        ``"mean"`` averages over every element.
-    validate : bool, default True
-
-    Returns
+{binary_parameters}    Returns
     -------
     loss : float or ndarray (shape of ``logits`` for ``"none"``)
 
@@ -555,11 +598,7 @@ def sigmoid_binary_cross_entropy(
     equals :math:`\operatorname{softplus}(z) - yz` without that form's
     cancellation near its minimum.
 
-    References
-    ----------
-    PyTorch, ``torch.nn.BCEWithLogitsLoss`` documentation.
-
-    Examples
+{binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy(-40.0, 0.0))
     4.248354255291589e-18
@@ -574,13 +613,14 @@ def sigmoid_binary_cross_entropy(
     return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
 
 
+@_shared_doc
 def sigmoid_binary_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
 ) -> Any:
     r"""Gradient of :func:`sigmoid_binary_cross_entropy` with respect to ``logits``.
 
-    Returns
+{binary_parameters}    Returns
     -------
     grad : ndarray, shape of ``logits``
 
@@ -593,7 +633,7 @@ def sigmoid_binary_cross_entropy_grad(
     last digit in both tails.  Scaled by 1 / (number of elements) for
     ``"mean"``; for ``"none"`` it is the gradient of the sum.
 
-    Examples
+{binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
     -0.5
