@@ -20,7 +20,7 @@ How
 * ``logsumexp`` rows whose result comes from cancellation (``m < 0`` and
   ``log1p(R)`` close to ``-m``, e.g. the LSE of log-probabilities, which is
   about 0) are recomputed with mpmath at the precision the cancellation needs
-  (slow, about 7 microseconds per entry, but only for those rows).
+  (slow, some 10-30 microseconds per entry, but only for those rows).
 * Reductions always run along a contiguous last axis, in row chunks that fit
   in cache (NumPy's pairwise summation applies there), and large arrays are
   split over a thread pool (ufuncs release the GIL).
@@ -312,9 +312,10 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     error (see the module notes).  When ``m < 0`` and the result is much
     smaller than ``|m|`` (cancellation, e.g. the LSE of log-probabilities), the
     row is recomputed with mpmath at the precision the cancellation needs, so
-    the relative error stays within a few eps (a slow path, about 7 us per
-    entry, taken only by such rows).  An all ``-inf`` row gives ``-inf`` (log 0); any ``+inf``
-    entry gives ``+inf``.  A 0-d input is a vector of one entry.
+    the relative error stays within a few eps (a slow path, 10-30 us per
+    entry, taken only by such rows).  An all ``-inf`` row gives ``-inf``
+    (log 0); any ``+inf`` entry gives ``+inf``.  A 0-d input is a vector of
+    one entry.
 
     References
     ----------
@@ -374,12 +375,13 @@ def _bits_lost(r: float, n: int) -> int:
 
 
 def _log_sum_exp_multiprecision(row: np.ndarray, estimate: float) -> float:
-    """``log(sum(exp(row)))`` correctly rounded, with mpmath at adaptive precision.
+    """``log(sum(exp(row)))`` with mpmath, at the precision the cancellation needs.
 
     The slow path for rows whose result is far smaller than their terms (about
-    7 microseconds per entry): the absolute error of the sum must be below
+    10-30 microseconds per entry): the absolute error of the sum must be below
     eps * |result|, which no fixed precision guarantees.  Precision grows until
-    the bits lost to cancellation leave more than 64 correct bits; the float64
+    the bits lost to cancellation leave more than 64 correct bits (so the
+    final rounding to float64 is correct barring a near-tie); the float64
     ``estimate`` of the result sets the first precision, so one round usually
     suffices.
     """
