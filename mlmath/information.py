@@ -228,18 +228,20 @@ def _row_reduce(
         for k, c in enumerate(chunks):
             np.add.reduce(c, axis=-1, out=sums[k][start:stop])
             np.minimum.reduce(c, axis=-1, out=mins[k][start:stop])  # NaN propagates
-        for k, res in enumerate(term_sums(*chunks)):
-            outs[k][start:stop] = res
+        # errstate is thread-local, hence set here, in the worker; invalid input is
+        # reported by the validation after the reduction.
+        with np.errstate(all="ignore"):
+            for k, res in enumerate(term_sums(*chunks)):
+                outs[k][start:stop] = res
 
     starts = range(0, n_rows, step)
     workers = min(os.cpu_count() or 1, len(starts))
-    with np.errstate(all="ignore"):  # invalid input is reported by validation below
-        if workers > 1 and n_rows * n >= _THREAD_ELEMENTS:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(work, starts))
-        else:
-            for start in starts:
-                work(start)
+    if workers > 1 and n_rows * n >= _THREAD_ELEMENTS:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, starts))
+    else:
+        for start in starts:
+            work(start)
     return outs, sums, mins
 
 
