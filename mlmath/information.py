@@ -72,9 +72,9 @@ _KL_SERIES_MAX_D = 0.6
 _JS_SERIES_MAX_D = 0.5
 #: Elements per chunk: a chunk and its temporaries stay in the L2 cache, so the
 #: several elementwise passes cost little more than one pass over memory; and each
-#: temporary (64 KiB) stays below glibc's mmap threshold (128 KiB), above which every
+#: temporary (96 KiB) stays below glibc's mmap threshold (128 KiB), above which every
 #: temporary costs an mmap, page faults and an munmap (measured: 5x slower).
-_CHUNK_ELEMENTS = 1 << 13
+_CHUNK_ELEMENTS = 12288
 #: Arrays at least this large are split over threads (ufuncs release the GIL).
 _THREAD_ELEMENTS = 1 << 20
 #: Taylor terms kept (the fits take over when more than 15 would be needed).
