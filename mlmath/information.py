@@ -605,7 +605,8 @@ def _two_prod(a: Array, b: Array) -> tuple[Array, Array]:
     return x, ((ah * bh - x) + ah * bl + al * bh) + al * bl
 
 
-def _log_base(value: Array, base: float | None, out_dtype: np.dtype[Any]) -> Any:
+def _finish_scalar(value: Array, base: float | None, out_dtype: np.dtype[Any]) -> Any:
+    """A table's scalar result: nats to ``base``, rounded to the output dtype."""
     return _finish(np.asarray(value, dtype=F64), (), base, out_dtype)
 
 
@@ -644,7 +645,7 @@ def joint_entropy(pxy: ArrayLike, *, base: float | None = None, validate: bool =
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):
         h = _row_sum(_neg_xlogx(x.reshape(-1)))
-    return _log_base(h, b, out_dtype)
+    return _finish_scalar(h, b, out_dtype)
 
 
 def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
@@ -689,7 +690,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
         terms = x * _log_ratio(hi[None, :], x, rest)
         terms[x == 0] = 0.0
         h = _row_sum(terms.reshape(-1))
-    return _log_base(h, b, out_dtype)
+    return _finish_scalar(h, b, out_dtype)
 
 
 def mutual_information(pxy: ArrayLike, *, base: float | None = None,
@@ -751,4 +752,4 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
         delta = (p_scaled - q_hi) - q_lo  # p - q_hi is exact where p ~ q (Sterbenz)
         terms = np.ldexp(_kl_terms(p_scaled, q_hi, delta), shift)
         i = _row_sum(terms.reshape(-1))
-    return _log_base(i, b, out_dtype)
+    return _finish_scalar(i, b, out_dtype)
