@@ -8,13 +8,11 @@ expect it to be caught.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import mlmath
@@ -278,27 +276,6 @@ def test_base_change(mm, name, pq, base):
 
 
 # ===================================================================== meta-tests
-@contextlib.contextmanager
-def _without_shrinking(prop) -> Iterator[None]:
-    """Run ``prop`` without the shrink phase: a meta-test needs a failure, not a minimal one.
-
-    (Shrinking a mutant's failure on extreme arrays costs seconds per property.)
-    Uses the attribute where ``@given`` keeps its settings; restored afterwards.
-    """
-    saved = prop._hypothesis_internal_use_settings
-    prop._hypothesis_internal_use_settings = settings(
-        saved, phases=(Phase.explicit, Phase.reuse, Phase.generate))
-    try:
-        yield
-    finally:
-        prop._hypothesis_internal_use_settings = saved
-
-
-def _expect_caught(prop, **implementation) -> None:
-    with _without_shrinking(prop):
-        expect_property_failure(prop, **implementation)
-
-
 # Realistic defects, each of which one property above must catch.
 def _naive_kl(p, q, **kw):
     """The textbook sum p log(p/q) (SciPy's rel_entr summed): cancels near p = q."""
@@ -371,14 +348,14 @@ MUTANTS = [
 @pytest.mark.parametrize(("prop", "overrides"), MUTANTS, ids=[m[0].__name__ for m in MUTANTS])
 def test_property_catches_mutant(prop, overrides):
     """Each property fails for a realistic broken implementation."""
-    _expect_caught(prop, mm=mutant(**overrides))
+    expect_property_failure(prop, mm=mutant(**overrides))
 
 
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
 def test_axis_property_catches_mutant(name):
     """An implementation that ignores ``axis`` (always reduces the last one) is caught."""
     real = getattr(mlmath, name)
-    _expect_caught(test_axis_equals_moveaxis, name=name, mm=mutant(
+    expect_property_failure(test_axis_equals_moveaxis, name=name, mm=mutant(
         **{name: lambda *a, axis=-1, **kw: real(*a, validate=False, **kw)}))
 
 
@@ -386,10 +363,10 @@ def test_axis_property_catches_mutant(name):
 def test_base_property_catches_mutant(name):
     """A base that multiplies instead of divides by ln b, or swapped p and q, is caught."""
     real = getattr(mlmath, name)
-    _expect_caught(test_base_change, name=name, mm=mutant(
+    expect_property_failure(test_base_change, name=name, mm=mutant(
         **{name: lambda *a, base=None, **kw: real(*a) if base is None
            else real(*a) * math.log(base)}))
     if name in ("cross_entropy", "kl_divergence"):  # asymmetric in (p, q)
-        _expect_caught(test_base_change, name=name, mm=mutant(
+        expect_property_failure(test_base_change, name=name, mm=mutant(
             **{name: lambda p, q, base=None, **kw: real(p, q) if base is None
                else _swap(name)(p, q, base=base)}))
