@@ -154,7 +154,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
     n_classes = x.shape[ax]
     v.check_nonempty_axis(x, ax, "logits")
     if validate:
-        v.check_finite(x, "logits")
+        v.check_finite_fast(x, "logits")
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     ignore = v.check_optional_int(ignore_index, "ignore_index")
     batch_shape = x.shape[:ax] + x.shape[ax + 1:]
@@ -573,7 +573,7 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     v.check_same_shape(z, y, name, "targets")
     z, y = z.astype(compute, copy=False), y.astype(compute, copy=False)
     if validate:
-        (v.check_unit_interval if name == "probs" else v.check_finite)(z, name)
+        (v.check_unit_interval if name == "probs" else v.check_finite_fast)(z, name)
         v.check_unit_interval(y, "targets")
     pw = None
     if pos_weight is not None:
