@@ -44,6 +44,10 @@ def run_topic(topic: str, argv: list[str]) -> bool:
     start = time.perf_counter()
     try:
         importlib.import_module(f"benchmarks.{topic}").main(argv)
+    except SystemExit as exc:  # a topic's argparse rejecting the arguments after `--`
+        if exc.code not in (0, None):
+            print(f"\n{topic}: FAILED (exit {exc.code})", flush=True)
+            return False
     except Exception:  # one broken topic must not hide the others' tables
         traceback.print_exc()
         print(f"\n{topic}: FAILED", flush=True)

@@ -4,10 +4,33 @@ One module per topic (``special``, ``information``, ``losses``, ``attention``,
 ``penalties``), each a set of pure functions returning
 :class:`~derivations._core.Derivation` records; ``mlmath derive`` writes them
 to ``derivations/generated/`` (see ``docs/readme/derivations.md``).
+
+The public names are imported lazily, so ``mlmath --help`` (which imports
+``derivations.cli`` to build its parser) does not pay for importing SymPy.
 """
 
-from derivations._core import Derivation, DerivationError
-from derivations._load import load, numeric, read_generated
-from derivations._writer import TOPICS
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["TOPICS", "Derivation", "DerivationError", "load", "numeric", "read_generated"]
+
+_HOME = {
+    "TOPICS": "derivations._writer",
+    "Derivation": "derivations._core",
+    "DerivationError": "derivations._core",
+    "load": "derivations._load",
+    "numeric": "derivations._load",
+    "read_generated": "derivations._load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'derivations' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -71,9 +71,20 @@ class Derivation:
     checks: tuple[str, ...] = ()
     extras: tuple[tuple[str, Expression], ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # Records are cached and shared (derivations.load): store immutable matrices.
+        for name in ("definition", "result"):
+            object.__setattr__(self, name, _immutable(getattr(self, name)))
+        object.__setattr__(self, "extras",
+                           tuple((label, _immutable(e)) for label, e in self.extras))
+
     def arg_symbols(self) -> list[Nested]:
         """The nested symbol lists in argument order (the lambdify signature)."""
         return [symbols for _, symbols in self.args]
+
+
+def _immutable(expr: Expression) -> Expression:
+    return sp.ImmutableMatrix(expr) if isinstance(expr, sp.MatrixBase) else expr
 
 
 def vector_symbols(name: str, n: int, **assumptions: bool) -> list[sp.Symbol]:

@@ -13,16 +13,9 @@ import argparse
 import time
 from pathlib import Path
 
-import sympy as sp
+from derivations._paths import GENERATED_DIR, TOPICS
 
-from derivations._writer import (
-    GENERATED_DIR,
-    TOPICS,
-    compare_directory,
-    diff_file,
-    render_all,
-    write_all,
-)
+# The writer (and SymPy) are imported on first use: `mlmath --help` imports this module.
 
 __all__ = ["PINNED_SYMPY", "add_arguments", "check", "run"]
 
@@ -42,12 +35,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "checks all)")
 
 
+def render_all(topics: tuple[str, ...] = TOPICS) -> dict[str, str]:
+    """Fresh text of every generated file (see :func:`derivations._writer.render_all`)."""
+    from derivations._writer import render_all as render
+
+    return render(topics)
+
+
 def check(directory: Path = GENERATED_DIR) -> list[str]:
     """Names of the generated files that drifted from a fresh derivation (empty when clean)."""
+    from derivations._writer import compare_directory
+
     return compare_directory(directory, render_all())
 
 
 def _version_note() -> str:
+    import sympy as sp
+
     if sp.__version__ == PINNED_SYMPY:
         return ""
     return (f" (note: SymPy {sp.__version__} is installed but the files are generated with "
@@ -56,6 +60,8 @@ def _version_note() -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Regenerate (or check); returns the exit status."""
+    from derivations._writer import compare_directory, diff_file, write_all
+
     start = time.perf_counter()
     if args.check:
         files = render_all()

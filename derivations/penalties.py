@@ -8,7 +8,9 @@ elementwise).  The proximal operators are *solved* from the optimality
 condition ``0 in df(u) + (u - x)/t`` on each smooth piece (``u > 0``,
 ``u < 0``) plus the kink ``u = 0``, keeping a piece only where its solution is
 consistent with the piece's sign.  A piecewise identity is checked on every
-region by substituting ``x = (boundary) + r`` with ``r > 0``.
+region of ``x`` around its threshold ``c`` by substituting a point of the region
+written with positive symbols (``x = c + r``, ``x = -c - r``, ``x = +-a`` with
+``c = a + r``, ``x = 0``, ``x = +-c``), so SymPy decides every branch condition.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "huber_moreau_envelope",
     "l1_subgradient",
     "prox_elastic_net",
+    "prox_group_lasso",
     "prox_l1",
     "prox_squared_l2",
     "squared_l2_grad",
@@ -192,6 +195,36 @@ def prox_elastic_net() -> Derivation:
                       (*steps, check), (("closed form", closed),))
 
 
+def prox_group_lasso() -> Derivation:
+    """prox of c ||u||_2 (one group of 2) with step t: ``max(1 - t c / ||x||, 0) x``."""
+    x = vector_symbols("x", 2)
+    u = vector_symbols("u", 2)
+    c = sp.Symbol("c", positive=True)  # group weight: 1, or sqrt(group size)
+    lam = sp.Symbol("lambda", positive=True)
+    norm = sp.sqrt(sp.Add(*[xi**2 for xi in x]))
+    objective = c * sp.sqrt(sp.Add(*[ui**2 for ui in u])) + sp.Add(
+        *[(ui - xi) ** 2 for ui, xi in zip(u, x, strict=True)]) / (2 * T)
+    # Away from u = 0 the stationarity condition c u/||u|| + (u - x)/t = 0 makes u a
+    # positive multiple of x; substitute u = lambda x and solve for lambda.
+    on_ray = {ui: lam * xi for ui, xi in zip(u, x, strict=True)}
+    gradient = [sp.factor(sp.powsimp(sp.diff(objective, ui).subs(on_ray), force=True))
+                for ui in u]
+    (lam_star,) = sp.solve(sp.Eq(sp.cancel(gradient[0] / x[0]), 0), lam)
+    residual = [sp.simplify(g.subs(lam, lam_star)) for g in gradient]
+    if any(r != 0 for r in residual):
+        raise DerivationError(f"prox_group_lasso: gradient at u = lambda* x is {residual}")
+    prox = sp.Matrix([sp.Piecewise((lam_star * xi, norm > T * c), (0, True)) for xi in x])
+    checks = (f"u = lambda x: c u/||u|| + (u - x)/t = 0 gives lambda = {lam_star}, "
+              "and the gradient vanishes in both coordinates there",
+              require_equal(lam_star * norm, norm - T * c,
+                            "lambda ||x|| = ||x|| - t c, so lambda > 0 iff ||x|| > t c"),
+              "otherwise u = 0: the subdifferential of c||u|| at 0 is the ball c B(0, 1), "
+              "which contains x/t iff ||x|| <= t c")
+    return Derivation("prox_group_lasso",
+                      "prox of t c ||u||_2, one group of two: argmin_u c||u|| + ||u - x||^2/(2t)",
+                      objective, prox, (("x", x), ("t", T), ("c", c)), checks)
+
+
 def huber_moreau_envelope() -> Derivation:
     """min_u delta |u| + (u - x)^2 / 2 equals huber(x, delta) (Moreau envelope, parameter 1)."""
     # prox of delta |.| with step 1 is prox_l1(x, t = delta): reuse the derived minimiser.
@@ -221,5 +254,6 @@ def derivations() -> list[Derivation]:
         prox_l1(),
         prox_squared_l2(),
         prox_elastic_net(),
+        prox_group_lasso(),
         huber_moreau_envelope(),
     ]

@@ -34,6 +34,7 @@ __all__ = [
     "check_nonempty_axis",
     "check_nonnegative",
     "check_normalised",
+    "check_positive_int",
     "check_positive_scalar",
     "check_probabilities",
     "check_same_shape",
@@ -299,6 +300,19 @@ def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDA
         raise ValueError(f"`{name}`: expected one label per element, i.e. shape {shape}, "
                          f"got shape {arr.shape}")
     return arr.astype(np.intp, copy=False)
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """An integer >= 1 (bools, floats and other non-integers raise ``TypeError``)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"`{name}`: expected an integer >= 1, got {n}")
+    return n
 
 
 def check_finite_fast(x: NDArray[Any], name: str) -> None:

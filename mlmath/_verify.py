@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,15 +102,23 @@ summary columns (one line per topic, from the test module's name):
   tests       other tests                 doctests  docstring examples
   failed, skipped, time (summed test durations; worker time with -n)
 
-exit code: 0 only when at least one test passed, none failed, and neither the
-derivation drift check nor the claims audit failed ("not installed" is not a
-failure); 1 otherwise.
+exit code: 0 only when at least one test passed, none failed, every test module
+imported, and neither the derivation drift check nor the claims audit failed
+("not installed" is not a failure); 1 otherwise; 2 when pytest, hypothesis (or
+pytest-xdist, for -n) is not installed.
 
 examples:
   mlmath verify -n auto                      # everything, on every core
   mlmath verify --profile dev -- -k special  # one topic, quickly
+  mlmath verify -- properties/test_special.py  # one file
   mlmath verify --profile thorough           # release check: many more examples
 """
+
+
+def _parallel(workers: object) -> bool:
+    """Whether ``-n`` asks for pytest-xdist workers (0 or empty: run serially)."""
+    return str(workers) not in ("0", "")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``mlmath verify`` (the parser is built by ``mlmath.cli``)."""
@@ -126,7 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None, metavar="PATH",
                         help="source checkout to verify (default: the one of this mlmath)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
-                        help="extra arguments for pytest after `--` (e.g. -- -k softmax)")
+                        help="extra arguments for pytest after `--` (e.g. -- -k softmax); "
+                             "test paths given there replace the default directories")
 
 
 def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[str]:
@@ -140,9 +150,12 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rsxX", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report}",
            f"--hypothesis-profile={args.profile}"]
-    if str(args.workers) not in ("0", ""):
+    if _parallel(args.workers):
         cmd += ["-n", str(args.workers)]
-    cmd += [d for d in TEST_DIRS if (root / d).is_dir()]
+    # Paths among the extra arguments (`-- properties/test_special.py`) replace
+    # the default directories instead of adding to them.
+    if not any(not a.startswith("-") and (root / a.split("::", 1)[0]).exists() for a in extra):
+        cmd += [d for d in TEST_DIRS if (root / d).is_dir()]
     return cmd + extra
 
 
@@ -158,7 +171,7 @@ def _child_environment(root: Path) -> dict[str, str]:
 def missing_requirements(workers: str) -> list[str]:
     """Distributions ``mlmath verify`` needs that are not installed."""
     needed = {"pytest": "pytest", "hypothesis": "hypothesis"}
-    if str(workers) not in ("0", ""):
+    if _parallel(workers):
         needed["xdist"] = "pytest-xdist (for -n)"
     return [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
 
@@ -171,8 +184,9 @@ def run(args: argparse.Namespace) -> int:
               "python -m pip install -e \".[test]\"", file=sys.stderr)
         return 2
     root = source_root(args.root)
-    workers = {"0": "serial", "": "serial", "1": "1 worker"}.get(str(args.workers),
-                                                                 f"{args.workers} workers")
+    start = time.perf_counter()
+    workers = ("serial" if not _parallel(args.workers) else
+               "1 worker" if str(args.workers) == "1" else f"{args.workers} workers")
     print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlmath-verify-") as tmp:
         report_path = Path(tmp) / "report.json"
@@ -196,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
             print(checks[-1].describe(), flush=True)  # as each finishes: they take seconds
     problems = failure_reasons(status, rows, checks, len(report["collect_errors"]))
     print()
-    print("verify: " + ("PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"))
+    verdict = "PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"
+    print(f"verify: {verdict} in {time.perf_counter() - start:.0f} s")
     return 0 if not problems else 1
 
 
@@ -205,7 +220,8 @@ def failure_reasons(status: int, rows: Sequence[TopicSummary], checks: Iterable[
     """Why the run failed (empty when it passed)."""
     problems = []
     total = sum(rows, TopicSummary("total"))
-    if status != 0:
+    explained = status == 1 and (total.failed or collect_errors)  # counted below
+    if status != 0 and not explained:
         meaning = PYTEST_EXIT_MEANINGS.get(status, "tests failed")
         problems.append(f"pytest exit code {status}: {meaning}")
     if collect_errors:
@@ -224,9 +240,14 @@ def topic_of(nodeid: str) -> str:
     """Topic of a test from its module: ``properties/test_x.py::t`` -> ``x``.
 
     ``tests/test_x.py``, ``mlmath/x.py`` (doctests) and ``mlmath/strategies/_x.py``
-    also give ``x``; a package's ``__init__.py`` gives the package name.
+    also give ``x``; a package's ``__init__.py`` gives the package name, and
+    every module inside the package ``mlmath/<pkg>/`` (e.g. the audit's claim
+    modules) belongs to the topic ``<pkg>``.
     """
     path = PurePosixPath(nodeid.split("::", 1)[0].replace("\\", "/"))
+    parts = path.parts
+    if len(parts) > 2 and parts[0] == "mlmath" and parts[1] != "strategies":
+        return parts[1]
     stem = path.parent.name if path.stem == "__init__" else path.stem
     return stem.removeprefix("test_").lstrip("_") or stem
 
@@ -249,10 +270,12 @@ class TopicSummary:
 
     def add(self, nodeid: str, record: Mapping[str, Any]) -> None:
         kind = record.get("kind", "test")
+        outcome = record.get("outcome", "passed")
         if kind == "property":
             self.properties += 1
-            examples = record.get("examples")
-            # An unknown count (None) makes the total unknown, never a guess.
+            # A property skipped or broken before its body ran drew nothing; one that
+            # ran without a count (None) makes the total unknown, never a guess.
+            examples = record.get("examples", 0 if outcome in ("skipped", "error") else None)
             self.examples = None if examples is None or self.examples is None else (
                 self.examples + int(examples))
         elif kind == "mutant":
@@ -261,7 +284,6 @@ class TopicSummary:
             self.doctests += 1
         else:
             self.tests += 1
-        outcome = record.get("outcome", "passed")
         if outcome in ("failed", "error"):
             self.failed += 1
             self.failures.append(nodeid)

@@ -12,16 +12,21 @@ Examples are counted through Hypothesis's documented hook for wrapping a test
 body: ``test.hypothesis.inner_test`` may be replaced before the test runs (it
 is looked up at call time).  The wrapper counts calls of the body -- generated
 examples, ``@example`` cases, shrinking and the final replay -- and is removed
-after the test.  No private Hypothesis state is read; if the handle is missing
-(a future Hypothesis), the count is reported as unknown rather than guessed.
+after the test.  The wrapper is made with ``functools.wraps``, so its source and
+signature (through ``__wrapped__``) are the test's: the derandomised seed and
+the example-database key that Hypothesis derives from them do not change, and
+``mlmath verify`` draws exactly the examples that plain pytest draws.  No
+private Hypothesis state is read; if the handle is missing (a future
+Hypothesis), the count is reported as unknown rather than guessed.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +40,13 @@ RECORD_KEY = "mlmath-verify"
 #: wording does not lose the counterexample.
 FALSIFYING_LABELS = ("Falsifying example", "Falsifying explicit example", "Failing test case",
                      "Failing explicit example")
-#: Longest failure message kept in a record (the full text is in pytest's output).
-MAX_MESSAGE_CHARS = 1500
+#: How much of a failure message a record keeps (the full text is in pytest's
+#: output with ``-- --tb=short``): a few lines, each cut to a readable width.
+MAX_MESSAGE_LINES = 8
+MAX_LINE_CHARS = 300
 
+#: Notes that give the values drawn with ``st.data()`` ("Draw 1 (x): 0").
+DRAW_NOTE = re.compile(r"Draw \d+\b")
 #: Names of meta-tests (tests that feed a broken implementation to a property).
 META_TEST_NAME = re.compile(r"mutant|catch(es)?_")
 
@@ -67,25 +76,28 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     if inner is None:
         yield
         return
-    calls = 0
-
-    @functools.wraps(inner)
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return inner(*args, **kwargs)
-
-    handle.inner_test = counting
+    calls = [0]
+    handle.inner_test = counting_wrapper(inner, calls)
     try:
         yield
     finally:
         handle.inner_test = inner
-        item.stash[_EXAMPLES] = calls
+        item.stash[_EXAMPLES] = calls[0]
+
+
+def counting_wrapper(inner: Callable[..., Any], calls: list[int]) -> Callable[..., Any]:
+    """``inner`` with ``calls[0]`` incremented on each call (same name, source, signature)."""
+    @functools.wraps(inner)
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return inner(*args, **kwargs)
+
+    return counting
 
 
 def kind_of(item: pytest.Item) -> str:
     """``property`` (a Hypothesis test), ``mutant`` (a meta-test), ``doctest`` or ``test``."""
-    if isinstance(item, pytest.DoctestItem):
+    if type(item).__name__ == "DoctestItem":  # `pytest.DoctestItem` is not public in pytest 7
         return "doctest"
     if _hypothesis_handle(item) is not None:
         return "property"
@@ -114,11 +126,20 @@ def is_counterexample_note(note: object, test_name: str | None = None) -> bool:
 def failure_details(exc: BaseException, test_name: str | None = None
                     ) -> tuple[str, list[str]]:
     """The (truncated) error message and the counterexamples Hypothesis noted."""
-    message = f"{type(exc).__name__}: {exc}"
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + " ..."
-    examples = [note for e in _exception_tree(exc) for note in getattr(e, "__notes__", ())
-                if is_counterexample_note(note, test_name)]
+    lines = f"{type(exc).__name__}: {exc}".splitlines()
+    kept = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] + " ..."
+            for ln in lines[:MAX_MESSAGE_LINES]]
+    if len(lines) > MAX_MESSAGE_LINES:
+        kept.append(f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)")
+    message = "\n".join(kept)
+    examples = []
+    for e in _exception_tree(exc):
+        notes = [n for n in getattr(e, "__notes__", ()) if isinstance(n, str)]
+        for i, note in enumerate(notes):
+            if is_counterexample_note(note, test_name):
+                # Values drawn interactively (``st.data()``) follow as "Draw k: ..." notes.
+                draws = itertools.takewhile(DRAW_NOTE.match, notes[i + 1:])
+                examples.append("\n".join([note, *draws]))
     return message, examples
 
 

@@ -181,6 +181,8 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> Any:
 
     Notes
     -----
+    .. math:: \lVert w\rVert_2^2 = \sum_i w_i^2
+
     Accumulation as in :func:`l1`.  The squares overflow only when the true
     result does (an infinite result is then the correctly rounded value).
 
@@ -196,9 +198,6 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> Any:
 def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
                 validate: bool = True) -> Any:
     r"""The elastic-net penalty in scikit-learn's convention.
-
-    .. math:: \alpha\Big(\rho\,\lVert w\rVert_1
-              + \frac{1-\rho}{2}\lVert w\rVert_2^2\Big), \qquad \rho = \mathtt{l1\_ratio}
 
     This is exactly the penalty of ``sklearn.linear_model.ElasticNet`` (whose
     data term is :math:`\lVert y - Xw\rVert^2 / (2 n)`); ``l1_ratio=1`` is the
@@ -220,9 +219,18 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
 
     Notes
     -----
+    .. math:: \alpha\Big(\rho\,\lVert w\rVert_1
+              + \frac{1-\rho}{2}\lVert w\rVert_2^2\Big), \qquad \rho = \mathtt{l1\_ratio}
+
     A term whose coefficient is 0 is dropped rather than multiplied by 0, so
     ``alpha=0`` gives 0 and ``l1_ratio=1`` gives the lasso even for infinite
     ``w`` (never ``0 * inf = NaN``).
+
+    References
+    ----------
+    H. Zou and T. Hastie, "Regularization and variable selection via the
+    elastic net", J. R. Stat. Soc. B 67(2), 2005; scikit-learn,
+    ``sklearn.linear_model.ElasticNet`` (the alpha / l1_ratio convention).
 
     Examples
     --------
@@ -241,7 +249,14 @@ def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weight
                      validate: bool) -> tuple[Any, Any]:
     """Per element, the index of its group (0..G-1, flat); per group, its weight."""
     labels = v.as_group_labels(groups, shape, "groups") if validate else np.asarray(groups)
-    _, index, sizes = np.unique(labels.reshape(-1), return_inverse=True, return_counts=True)
+    flat = labels.reshape(-1)
+    if flat.size and flat.min() >= 0 and flat.max() < 2 * flat.size + 1024:
+        # Dense non-negative labels (the usual 0..G-1): use them as indices, O(n)
+        # instead of a sort; unused labels are empty groups and contribute 0.
+        index = flat.astype(np.intp, copy=False)
+        sizes = np.bincount(index)
+    else:
+        _, index, sizes = np.unique(flat, return_inverse=True, return_counts=True)
     weights = np.sqrt(sizes) if sqrt_size_weights else np.ones(sizes.shape)
     return index.reshape(-1), weights
 
@@ -260,7 +275,7 @@ def _group_norms(x: Any, index: Any, n_groups: int) -> Any:
     np.maximum.at(scale, index, a)
     usable = (scale > 0) & np.isfinite(scale)
     safe = np.where(usable, scale, 1)
-    sum_sq = np.bincount(index, weights=np.square(a / safe[index]), minlength=n_groups)
+    sum_sq = np.bincount(index, weights=np.square(a / np.take(safe, index)), minlength=n_groups)
     norms = safe * np.sqrt(sum_sq.astype(a.dtype, copy=False))
     return np.where(np.isinf(scale), np.inf, norms)
 
@@ -354,12 +369,13 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     1e+300
     """
     arr, out_dtype = _prepare(x, "x", validate)
-    d = v.check_positive_scalar(delta, "delta", allow_zero=True)
+    # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
+    d = float(_in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype))
+    if d == 0:  # the zero function (and m * (a - m/2) would be 0 * inf at |x| = inf)
+        return v.restore_dtype(np.zeros((), dtype=_accumulator(arr.dtype)), out_dtype)
     a = np.abs(arr).astype(_accumulator(arr.dtype), copy=False)
     m = np.minimum(a, d)
-    with np.errstate(invalid="ignore"):  # m = 0 with |x| = inf: the term is 0, fixed below
-        terms = np.where(m == 0, 0, m * (a - m / 2))
-    return v.restore_dtype(_total(terms), out_dtype)
+    return v.restore_dtype(_total(m * (a - m / 2)), out_dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -369,10 +385,6 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
 def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> Any:
     r"""Minimum-norm subgradient of :math:`\lVert w\rVert_1`: :math:`\operatorname{sign}(w)`.
 
-    The subdifferential is :math:`\{\operatorname{sign}(w_i)\}` where
-    :math:`w_i \ne 0` and :math:`[-1, 1]` where :math:`w_i = 0`; its
-    minimum-norm element takes 0 there.
-
     Parameters
     ----------
     w : array_like, any shape
@@ -381,6 +393,14 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> Any:
     Returns
     -------
     ndarray, same shape and dtype as ``w``, entries in {-1, 0, 1}
+
+    Notes
+    -----
+    .. math:: \partial\lVert w\rVert_1 = \prod_i \begin{cases}
+              \{\operatorname{sign}(w_i)\}, & w_i \ne 0 \\ [-1, 1], & w_i = 0 \end{cases}
+
+    whose minimum-norm element is :math:`\operatorname{sign}(w)` with
+    :math:`\operatorname{sign}(0) = 0` (``-0.0`` gives ``+0.0``).
 
     Examples
     --------
@@ -392,7 +412,7 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> Any:
 
 
 def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> Any:
-    r"""Gradient of :func:`squared_l2`: :math:`\nabla \sum_i w_i^2 = 2w`.
+    r"""Gradient of :func:`squared_l2`: :math:`2w`.
 
     Parameters
     ----------
@@ -402,6 +422,12 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> Any:
     Returns
     -------
     ndarray, same shape and dtype as ``w`` (exact: doubling is exact)
+
+    Notes
+    -----
+    .. math:: \nabla_w \sum_i w_i^2 = 2w
+
+    (no factor 1/2 in :func:`squared_l2`, hence the 2).
 
     Examples
     --------
@@ -416,11 +442,6 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
                             validate: bool = True) -> Any:
     r"""Minimum-norm subgradient of :func:`elastic_net`.
 
-    .. math:: \alpha\big(\rho\,\operatorname{sign}(w) + (1-\rho)\,w\big),
-
-    which is 0 where :math:`w_i = 0` (the minimum-norm element of
-    :math:`\alpha\rho[-1, 1]`).
-
     Parameters
     ----------
     w : array_like, any shape
@@ -431,6 +452,18 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
     Returns
     -------
     ndarray, same shape and dtype as ``w``
+
+    Notes
+    -----
+    .. math:: \alpha\big(\rho\,\operatorname{sign}(w) + (1-\rho)\,w\big),
+
+    which is 0 where :math:`w_i = 0` (the minimum-norm element of
+    :math:`\alpha\rho[-1, 1]`).  A zero coefficient drops its term (no
+    ``0 * inf``).
+
+    References
+    ----------
+    [Beck17]_ chapter 3 (subgradients; the l1 subdifferential).
 
     Examples
     --------
@@ -447,8 +480,8 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
 def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     r"""Gradient of :func:`huber`: :math:`\operatorname{clip}(x, -\delta, \delta)`.
 
-    By the Moreau-envelope identity this equals :math:`x - \operatorname{prox}_{\delta|\cdot|}(x)`
-    ([PB14]_ section 3.1, [Beck17]_ chapter 6); it is exact (no rounding).
+    An extension beyond the API contract (exported at the top level like every
+    public function; see the README).
 
     Parameters
     ----------
@@ -458,7 +491,18 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> An
 
     Returns
     -------
-    ndarray, same shape and dtype as ``x``
+    ndarray, same shape and dtype as ``x`` (exact: no rounding)
+
+    Notes
+    -----
+    .. math:: \nabla h_\delta(x) = \operatorname{clip}(x, -\delta, \delta)
+              = x - \operatorname{prox}_{\delta|\cdot|}(x)
+
+    the gradient of a Moreau envelope.
+
+    References
+    ----------
+    [PB14]_ section 3.1; [Beck17]_ chapter 6.
 
     Examples
     --------
@@ -477,9 +521,6 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> An
 def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
     r"""Proximal operator of :math:`t\lVert\cdot\rVert_1`: soft thresholding.
 
-    .. math:: \operatorname{prox}_{t\lVert\cdot\rVert_1}(x)_i
-              = \operatorname{sign}(x_i)\max(|x_i| - t, 0)
-
     Parameters
     ----------
     x : array_like, any shape
@@ -493,6 +534,9 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
 
     Notes
     -----
+    .. math:: \operatorname{prox}_{t\lVert\cdot\rVert_1}(x)_i
+              = \operatorname{sign}(x_i)\max(|x_i| - t, 0)
+
     Computed as ``x - clip(x, -t, t)``: the output is exactly ``+0.0``
     exactly where ``|x| <= t`` (a sparse solution stays sparse; no ``1e-17``
     residue), and elsewhere it is the correctly rounded ``|x| - t`` with the
@@ -515,12 +559,6 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
 def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
     r"""Proximal operator of :math:`t\sum_i u_i^2` (no 1/2, as :func:`squared_l2`).
 
-    .. math:: \operatorname*{argmin}_u \lVert u\rVert_2^2 + \frac{1}{2t}\lVert u - x\rVert_2^2
-              = \frac{x}{1 + 2t}
-
-    (setting the gradient :math:`2u + (u - x)/t` to zero).  With the more
-    common :math:`\tfrac12\lVert u\rVert^2` the factor would be :math:`1/(1+t)`.
-
     Parameters
     ----------
     x : array_like, any shape
@@ -531,6 +569,14 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
     -------
     ndarray, same shape and dtype as ``x`` (relative error at most 1 ulp:
     the rounding of :math:`1 + 2t` and of the division)
+
+    Notes
+    -----
+    .. math:: \operatorname*{argmin}_u \lVert u\rVert_2^2 + \frac{1}{2t}\lVert u - x\rVert_2^2
+              = \frac{x}{1 + 2t}
+
+    (setting the gradient :math:`2u + (u - x)/t` to zero).  With the more
+    common :math:`\tfrac12\lVert u\rVert^2` the factor would be :math:`1/(1+t)`.
 
     References
     ----------
@@ -550,15 +596,6 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
                      validate: bool = True) -> Any:
     r"""Proximal operator of :math:`t` times :func:`elastic_net`.
 
-    .. math:: \operatorname{prox}(x) = \frac{\operatorname{sign}(x)\max(|x| - t\alpha\rho, 0)}
-              {1 + t\alpha(1-\rho)}
-
-    i.e. soft thresholding followed by shrinkage: for
-    :math:`f = g + \tfrac{\mu}{2}\lVert\cdot\rVert^2`,
-    :math:`\operatorname{prox}_{tf} = \operatorname{prox}_{\frac{t}{1+t\mu} g}
-    (\,\cdot\,/(1+t\mu))`, and for the positively homogeneous :math:`g = \lambda\lVert\cdot\rVert_1`
-    this equals :math:`\operatorname{prox}_{tg}(x)/(1+t\mu)`.
-
     Parameters
     ----------
     x : array_like, any shape
@@ -572,6 +609,18 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
     ndarray, same shape and dtype as ``x``; exact zeros exactly where
     :math:`|x| \le t\alpha\rho` (threshold rounded to the dtype), relative
     error elsewhere at most about 1.5 ulp for that threshold.
+
+    Notes
+    -----
+    .. math:: \operatorname{prox}(x) = \frac{\operatorname{sign}(x)\max(|x| - t\alpha\rho, 0)}
+              {1 + t\alpha(1-\rho)}
+
+    i.e. soft thresholding followed by shrinkage: for
+    :math:`f = g + \tfrac{\mu}{2}\lVert\cdot\rVert^2`,
+    :math:`\operatorname{prox}_{tf} = \operatorname{prox}_{\frac{t}{1+t\mu} g}
+    (\,\cdot\,/(1+t\mu))`, and for the positively homogeneous
+    :math:`g = \lambda\lVert\cdot\rVert_1` this equals
+    :math:`\operatorname{prox}_{tg}(x)/(1+t\mu)`.
 
     References
     ----------
@@ -639,5 +688,5 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
         factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
     factor = np.where(np.isinf(norms), 1.0, factor)
     # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
-    shrunk = arr.reshape(-1) * factor[index] + 0.0
+    shrunk = arr.reshape(-1) * np.take(factor, index) + 0.0
     return v.restore_dtype(shrunk.reshape(arr.shape), out_dtype)

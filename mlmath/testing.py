@@ -15,10 +15,12 @@ import importlib
 import os
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from hypothesis import Phase, settings
 from numpy.typing import ArrayLike
 
 from mlmath._validation import first_index
@@ -112,14 +114,42 @@ def assert_close_eps(
     )
 
 
-def expect_property_failure(prop_test: Callable[..., Any], **implementation: Any) -> str:
+@contextmanager
+def _without_shrinking(prop_test: Callable[..., Any]) -> Iterator[None]:
+    """Run a ``@given`` test without the shrink phase, restoring its settings after.
+
+    A meta-test needs *a* failure, not a minimal one, and shrinking dominated
+    their time.  Hypothesis reads a test's settings from this attribute at call
+    time; a test without it (not ``@given``) runs unchanged.
+    """
+    attr = "_hypothesis_internal_use_settings"
+    saved = getattr(prop_test, attr, None)
+    if saved is None:
+        yield
+        return
+    setattr(prop_test, attr, settings(saved, phases=[Phase.explicit, Phase.reuse,
+                                                     Phase.generate],
+                                      report_multiple_bugs=False))
+    try:
+        yield
+    finally:
+        setattr(prop_test, attr, saved)
+
+
+def expect_property_failure(prop_test: Callable[..., Any], *, shrink: bool = False,
+                            **implementation: Any) -> str:
     """Run a property test with a deliberately broken implementation injected.
 
     Returns the failure text; raises ``AssertionError`` if the property *passed*,
-    which would mean the property cannot catch that defect.
+    which would mean the property cannot catch that defect.  ``shrink=False``
+    (the default) skips Hypothesis's shrink phase: any failure proves the point.
     """
     try:
-        prop_test(**implementation)
+        if shrink:
+            prop_test(**implementation)
+        else:
+            with _without_shrinking(prop_test):
+                prop_test(**implementation)
     except (AssertionError, _GROUP) as exc:
         return str(exc)
     names = ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in implementation.items())

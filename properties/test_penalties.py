@@ -29,7 +29,7 @@ PENALTIES = ["l1", "squared_l2", "elastic_net", "group_lasso", "huber"]
 PROXES = ["l1", "squared_l2", "elastic_net", "group_lasso"]
 HOMOGENEITY_DEGREE = {"l1": 1, "group_lasso": 1, "squared_l2": 2}
 GRADIENTS = {"l1": "l1_subgradient", "squared_l2": "squared_l2_grad",
-             "elastic_net": "elastic_net_subgradient", "huber": "huber_grad"}
+             "elastic_net": "elastic_net_subgradient"}
 
 
 # ---------------------------------------------------------------------------
@@ -94,16 +94,16 @@ def _separable_weights(name: str, kw: dict[str, Any]) -> tuple[float, float]:
 
 
 def _group_view(v: Any, kw: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per element: the norm of its group and the group's weight c_g (float64)."""
+    """Per element: the norm of its group and the group's weight c_g (float64).
+
+    Plain sqrt(sum of squares): the drawn values (|v| <= 1e5) cannot overflow.
+    """
     v = np.asarray(v, dtype=np.float64).reshape(-1)
-    groups = np.asarray(kw["groups"]).reshape(-1)
-    norms = np.empty_like(v)
-    weights = np.empty_like(v)
-    for label in np.unique(groups):
-        members = groups == label
-        norms[members] = np.linalg.norm(v[members])
-        weights[members] = np.sqrt(members.sum()) if kw["sqrt_size_weights"] else 1.0
-    return v, norms, weights
+    _, index, sizes = np.unique(np.asarray(kw["groups"]).reshape(-1), return_inverse=True,
+                                return_counts=True)
+    norms = np.sqrt(np.bincount(index, weights=v * v, minlength=sizes.size))
+    weights = np.sqrt(sizes) if kw["sqrt_size_weights"] else np.ones(sizes.size)
+    return v, norms[index], weights[index]
 
 
 def _reference_penalty(name: str, w: Any, kw: dict[str, Any]) -> float:
@@ -139,12 +139,18 @@ def _distance_to_subdifferential(name: str, u: Any, g: Any, kw: dict[str, Any]) 
     return np.where(u != 0, np.abs(smooth - lam1 * np.sign(u)), at_kink)
 
 
-def _project_dual_ball(name: str, z: np.ndarray, t: float, kw: dict[str, Any]) -> np.ndarray:
-    """prox of f*/t at z: projection on the dual-norm ball (or the conjugate's prox)."""
-    if name == "l1":  # f* = indicator of the inf-ball
-        return np.clip(z, -1.0, 1.0)
-    if name == "squared_l2":  # f*(y) = ||y||^2 / 4, prox_{f*/t}(z) = 2t z / (1 + 2t)
-        return 2 * t * z / (1 + 2 * t)
+def _conjugate_prox(name: str, z: np.ndarray, t: float, kw: dict[str, Any]) -> np.ndarray:
+    """prox of f*/t at z, from the conjugate f* (closed forms).
+
+    Separable f = lam1 |.| + lam2/2 (.)^2 has f*(y) = sum (|y_i| - lam1)_+^2 / (2 lam2),
+    the indicator of the inf-ball of radius lam1 when lam2 = 0.  Its prox keeps
+    |z_i| <= lam1 and shrinks the excess by lam2 t / (1 + lam2 t): for l1 the
+    projection clip(z, -1, 1), for squared_l2 (lam2 = 2) 2t z / (1 + 2t).
+    """
+    if name != "group_lasso":
+        lam1, lam2 = _separable_weights(name, kw)
+        excess = np.maximum(np.abs(z) - lam1, 0) * (lam2 * t / (1 + lam2 * t))
+        return np.clip(z, -lam1, lam1) + np.sign(z) * excess
     flat, norms, c = _group_view(z, kw)  # f* = indicator of the per-group 2-balls
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(norms > c, c / norms, 1.0)
@@ -255,6 +261,9 @@ def test_penalty_is_sign_symmetric(mm, name, data):
 def test_gradient_matches_finite_differences(mm, name, data):
     """<grad f(x), d> = (f(x + h d) - f(x - h d)) / (2h) away from kinks.
 
+    For Huber the gradient is x - prox_l1(x, delta): the Moreau-envelope
+    identity grad huber = x - prox, checked against differences of huber.
+
     Each penalty is piecewise quadratic, so the central difference is exact
     on a segment without kinks; only rounding of f (about eps f / h) remains.
     Directions avoid the kinks: d_i = 0 where x_i = 0 (l1, elastic net), and
@@ -270,7 +279,10 @@ def test_gradient_matches_finite_differences(mm, name, data):
     if name == "huber":
         assume(np.all(np.abs(np.abs(x) - kw["delta"]) > h * np.abs(d) * 1.01))
     plus, minus = _penalty(mm, name, x + h * d, kw), _penalty(mm, name, x - h * d, kw)
-    grad = np.asarray(getattr(mm, GRADIENTS[name])(x, **kw))
+    if name == "huber":  # the gradient of a Moreau envelope: x - prox ([PB14] 3.1)
+        grad = x - np.asarray(mm.prox_l1(x, kw["delta"]))
+    else:
+        grad = np.asarray(getattr(mm, GRADIENTS[name])(x, **kw))
     directional = float(np.sum(grad * d))
     # Rounding of each f value (<= 8 eps |f|) divided by 2h, plus the dot product.
     tol = 8 * _eps(np.float64) * ((abs(plus) + abs(minus)) / (2 * h) + np.sum(np.abs(grad * d)))
@@ -312,7 +324,7 @@ def _draw_prox_case(data: st.DataObject, name: str, *, pair: bool = False) -> An
 
 @given(data=st.data())
 def test_prox_satisfies_optimality_condition(mm, name, data):
-    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] 3.1)."""
+    """u = prox_{tf}(x) iff (x - u) / t is in the subdifferential of f at u ([PB14] ch. 3)."""
     name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     u = _prox(mm, name, x, t, kw)
@@ -345,15 +357,17 @@ def test_prox_is_firmly_nonexpansive(mm, name, data):
 
 @given(data=st.data())
 def test_prox_satisfies_moreau_decomposition(mm, name, data):
-    """x = prox_{tf}(x) + t prox_{f*/t}(x/t); f* = indicator of the dual-norm ball ([PB14] 2.5).
+    """x = prox_{tf}(x) + t prox_{f*/t}(x/t) with f* the convex conjugate ([PB14] 2.5).
 
-    The dual ball is the inf-ball for l1 and the per-group 2-balls of radius
-    c_g for the group lasso; for squared_l2, f*(y) = ||y||^2 / 4.
+    For the norms f* is the indicator of the dual-norm ball: the inf-ball for
+    l1, the per-group 2-balls of radius c_g for the group lasso.  For
+    squared_l2, f*(y) = ||y||^2 / 4; for the elastic net f* is a Huber-like
+    function (see ``_conjugate_prox``).
     """
-    name = _choose(data, name, ["l1", "squared_l2", "group_lasso"])
+    name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     x64 = x.astype(np.float64)
-    rebuilt = _prox(mm, name, x, t, kw) + t * _project_dual_ball(name, x64 / t, t, kw)
+    rebuilt = _prox(mm, name, x, t, kw) + t * _conjugate_prox(name, x64 / t, t, kw)
     # The prox is off by ~2 eps |x|; the float64 oracle adds nothing visible.
     assert_close_eps(rebuilt, x64, prop=f"prox_{name}-moreau", rtol_eps=4,
                      atol_eps=4 * float(np.max(np.abs(x64), initial=0.0)), eps=_eps(dtype),
@@ -383,9 +397,9 @@ def test_prox_elastic_net_is_composition(mm, data):
     x = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
     t = data.draw(mst.prox_steps(dtype=dtype), label="t")
     alpha, ratio = data.draw(mst.elastic_net_params(allow_zero_alpha=False), label="params")
-    assume(ratio > 0)  # prox_l1 needs a positive threshold
     lam1, mu = alpha * ratio, alpha * (1 - ratio)
     shrink = 1 + t * mu
+    assume(t * lam1 / shrink > 0)  # prox_l1 needs a positive threshold (ratio may be 5e-324)
     composed = mm.prox_l1((x.astype(np.float64) / shrink).astype(dtype), t * lam1 / shrink)
     direct = mm.prox_elastic_net(x, t, alpha=alpha, l1_ratio=ratio)
     # Both round the threshold and the shrunk x (1 eps each, of |x| + threshold).
@@ -407,29 +421,19 @@ def test_huber_is_moreau_envelope_of_scaled_abs(mm, data):
                      eps=_eps(dtype), x=x, delta=delta)
 
 
-@given(data=st.data())
-def test_huber_grad_is_x_minus_prox(mm, data):
-    """grad huber(x, delta) = x - prox_l1(x, delta) (gradient of a Moreau envelope, [PB14] 3.1)."""
-    dtype = data.draw(mst.float_dtypes(), label="dtype")
-    x = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
-    delta = data.draw(mst.huber_deltas(dtype=dtype), label="delta")
-    expected = x.astype(np.float64) - mm.prox_l1(x, delta)
-    # prox_l1 rounds once (0.5 eps of |x|); the difference is exact in float64.
-    assert_close_eps(mm.huber_grad(x, delta), expected, prop="huber-grad", rtol_eps=1,
-                     atol_eps=float(np.max(np.abs(x), initial=0.0)), eps=_eps(dtype),
-                     x=x, delta=delta)
-
-
-def _competitors(u: np.ndarray, x: np.ndarray, t: float, extra: np.ndarray) -> list[np.ndarray]:
-    """Brute force: 0, x, coordinate steps of t/2 and t/64, 1% rescalings, a random point."""
-    u64 = u.astype(np.float64)
-    out = [np.zeros_like(u64), x.astype(np.float64), u64 * 1.01, u64 * 0.99, u64 + extra]
-    for i in np.ndindex(u.shape):
+def _competitors(u: np.ndarray, x: np.ndarray, t: float, extra: np.ndarray,
+                 coords: list[int]) -> list[np.ndarray]:
+    """Brute force: 0, x, 1% rescalings, a random point, and steps of +-t/2 and
+    +-t/64 along the drawn coordinates."""
+    u64 = u.astype(np.float64).reshape(-1)
+    out = [np.zeros_like(u64), x.astype(np.float64).reshape(-1), u64 * 1.01, u64 * 0.99,
+           u64 + extra.reshape(-1)]
+    for i in coords:
         for step in (t / 2, -t / 2, t / 64, -t / 64):
             v = u64.copy()
             v[i] += step
             out.append(v)
-    return out
+    return [v.reshape(u.shape) for v in out]
 
 
 @given(data=st.data())
@@ -438,13 +442,15 @@ def test_prox_value_is_no_worse_than_competitors(mm, name, data):
     name = _choose(data, name, PROXES)
     dtype, x, _, t, kw = _draw_prox_case(data, name)
     extra = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)), label="extra")
+    coords = data.draw(st.lists(st.integers(0, x.size - 1), min_size=1, max_size=8, unique=True),
+                       label="coordinates")
     u = _prox(mm, name, x, t, kw)
     best = _prox_objective(name, u, x, t, kw)
     # u is the dtype's rounding of the minimiser: the objective moves by about
     # 2 eps (t f(x) + ||x||^2) (f is Lipschitz on the relevant ball).
     x64 = x.astype(np.float64)
     tol = 8 * _eps(dtype) * (t * _reference_penalty(name, x, kw) + float(np.sum(x64 * x64)))
-    for v in _competitors(u, x, t, extra):
+    for v in _competitors(u, x, t, extra, coords):
         other = _prox_objective(name, v, x, t, kw)
         assert_all(best <= other + tol, f"prox_{name}-minimises",
                    f"objective {best!r} at the prox <= {other!r} at a competitor",
@@ -491,6 +497,7 @@ def test_group_lasso_has_no_spurious_overflow(mm, data):
 # ---------------------------------------------------------------------------
 
 def _naive_group_norms(w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray]:
+    """sqrt(sum of squares) per group (overflows past 1e154) and each element's group."""
     _, index = np.unique(np.asarray(groups).reshape(-1), return_inverse=True)
     flat = np.asarray(w).reshape(-1)
     norms = np.sqrt(np.bincount(index, weights=flat.astype(np.float64) ** 2))
@@ -516,9 +523,9 @@ def _group_prox_without_positive_part(x, t, groups, **_):
     return (x * factor).astype(np.asarray(x).dtype)
 
 
-def _hard_threshold(x, t):
-    """Bug: hard instead of soft thresholding."""
-    return np.where(np.abs(x) > t, x, 0).astype(np.asarray(x).dtype)
+def _soft_threshold_sign_error(x, t):
+    """Bug: x + clip(x, -t, t) instead of x - clip(x, -t, t) (expansive)."""
+    return np.asarray(x + np.clip(x, -t, t), dtype=np.asarray(x).dtype)
 
 
 def _soft_via_moreau(x, t):
@@ -528,9 +535,14 @@ def _soft_via_moreau(x, t):
 
 def _en_threshold_after_shrink(x, t, *, alpha=1.0, l1_ratio=0.5):
     """Bug: shrinks first, then thresholds with the unscaled threshold t alpha rho."""
-    shrunk = x / (1 + t * alpha * (1 - l1_ratio))
-    return mlmath.prox_l1(shrunk.astype(np.asarray(x).dtype), t * alpha * l1_ratio) \
-        if alpha * l1_ratio > 0 else shrunk
+    shrunk = (x / (1 + t * alpha * (1 - l1_ratio))).astype(np.asarray(x).dtype)
+    threshold = t * alpha * l1_ratio
+    return mlmath.prox_l1(shrunk, threshold) if threshold > 0 else shrunk
+
+
+def _en_swapped_weights(x, t, *, alpha=1.0, l1_ratio=0.5):
+    """Bug: l1_ratio weighs the ridge part (the other library's convention)."""
+    return mlmath.prox_elastic_net(x, t, alpha=alpha, l1_ratio=1 - l1_ratio)
 
 
 def _huber_without_abs(x, delta=1.0):
@@ -560,8 +572,9 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_penalty_is_sign_symmetric, {"name": "huber"}, {"huber": _huber_without_abs}),
     (test_gradient_matches_finite_differences, {"name": "squared_l2"},
      {"squared_l2_grad": lambda w: np.asarray(w)}),  # the 1/2 convention mix-up
-    (test_gradient_matches_finite_differences, {"name": "huber"},
-     {"huber_grad": lambda x, delta=1.0: np.clip(x, -1, 1)}),  # ignores delta
+    (test_gradient_matches_finite_differences, {"name": "huber"},  # forgot the 1/2
+     {"huber": lambda x, delta=1.0: np.sum(np.where(np.abs(x) <= delta, np.square(x),
+                                                    delta * (np.abs(x) - delta / 2)))}),
     (test_subgradient_is_minimum_norm_element, {"name": "l1"},
      {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0, -1.0)}),  # sign(0) = 1
     (test_subgradient_is_minimum_norm_element, {"name": "elastic_net"},
@@ -572,26 +585,27 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_prox_satisfies_optimality_condition, {"name": "squared_l2"},
      {"prox_squared_l2": lambda x, t: np.asarray(x / (1 + t), dtype=x.dtype)}),  # 1/2 mix-up
     (test_prox_satisfies_optimality_condition, {"name": "elastic_net"},
-     {"prox_elastic_net": _en_threshold_after_shrink}),
+     {"prox_elastic_net": _en_swapped_weights}),
     (test_prox_satisfies_optimality_condition, {"name": "group_lasso"},
      {"prox_group_lasso": _elementwise_group_prox}),
-    (test_prox_is_firmly_nonexpansive, {"name": "l1"}, {"prox_l1": _hard_threshold}),
+    (test_prox_is_firmly_nonexpansive, {"name": "l1"}, {"prox_l1": _soft_threshold_sign_error}),
     (test_prox_satisfies_moreau_decomposition, {"name": "group_lasso"},
      {"prox_group_lasso": _elementwise_group_prox}),
     (test_prox_satisfies_moreau_decomposition, {"name": "squared_l2"},
      {"prox_squared_l2": lambda x, t: np.asarray(x / (1 + t), dtype=x.dtype)}),
+    (test_prox_satisfies_moreau_decomposition, {"name": "elastic_net"},
+     {"prox_elastic_net": _en_threshold_after_shrink}),
     (test_prox_l1_zeros_exactly_where_below_threshold, {}, {"prox_l1": _soft_via_moreau}),
     (test_prox_elastic_net_is_composition, {},
      {"prox_elastic_net": _en_threshold_after_shrink}),
     (test_huber_is_moreau_envelope_of_scaled_abs, {},  # linear branch off by delta^2 / 2
      {"huber": lambda x, delta=1.0: np.sum(np.where(np.abs(x) <= delta, np.square(x) / 2,
                                                     delta * (np.abs(x) - delta)))}),
-    (test_huber_grad_is_x_minus_prox, {},
-     {"huber_grad": lambda x, delta=1.0: np.clip(x, -1, 1)}),
     (test_prox_value_is_no_worse_than_competitors, {"name": "l1"},
      {"prox_l1": lambda x, t: mlmath.prox_l1(x, t / 2)}),  # under-shrinks
-    (test_prox_value_is_no_worse_than_competitors, {"name": "group_lasso"},
-     {"prox_group_lasso": _elementwise_group_prox}),
+    (test_prox_value_is_no_worse_than_competitors, {"name": "group_lasso"},  # under-shrinks
+     {"prox_group_lasso": lambda x, t, groups, **kw: mlmath.prox_group_lasso(x, t / 2, groups,
+                                                                               **kw)}),
     (test_prox_shrinks_toward_zero, {"name": "group_lasso"},
      {"prox_group_lasso": _group_prox_without_positive_part}),
     (test_group_lasso_has_no_spurious_overflow, {},
@@ -605,3 +619,11 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 def test_property_catches_mutant(prop, params, overrides):
     """Each property fails on a deliberately broken implementation (named in the id)."""
     expect_property_failure(prop, mm=mutant(**overrides), **params)
+
+
+def test_every_property_has_a_mutant():
+    """Every Hypothesis property of this module appears in the mutant table."""
+    properties = {name for name, obj in globals().items()
+                  if name.startswith("test_") and hasattr(obj, "hypothesis")}
+    covered = {prop.__name__ for prop, _, _ in _MUTANTS}
+    assert properties - covered == set(), f"properties without a mutant: {properties - covered}"

@@ -76,7 +76,8 @@ CONTRACT: dict[str, str] = {
         prox_elastic_net(x, t, *, alpha=1.0, l1_ratio=0.5)
         prox_group_lasso(x, t, groups)
         huber(x, delta=1.0)
-    """,
+        huber_grad(x, delta=1.0)
+    """,  # huber_grad: an extension beyond API.md (the gradient of huber), see README
 }
 
 #: Functions simple enough that a References section would be padding.

@@ -199,6 +199,12 @@ class TestGradient:
         for b, p in zip(blocked, plain, strict=True):
             np.testing.assert_allclose(b, p, rtol=0, atol=64 * np.finfo(float).eps)
 
+    def test_gradient_dtype_follows_q_k_v(self):
+        """float32 q, k, v give float32 gradients even with a float64 grad_out."""
+        x = np.ones((3, 4), dtype=np.float32)
+        grads = mm.scaled_dot_product_attention_grad(x, x, x, np.ones((3, 4)), block_size=2)
+        assert [g.dtype for g in grads] == [np.float32] * 3
+
     def test_fully_masked_rows_have_zero_gradient(self):
         """Rows with no allowed key contribute nothing and receive zero dq."""
         q, k, v, g = _rng().standard_normal((4, 3, 2))

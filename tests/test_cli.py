@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mlmath import _verify, cli
+from mlmath import _verify, _verify_plugin, cli
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport Hypothesis depends on
     from exceptiongroup import ExceptionGroup
@@ -178,7 +178,7 @@ class TestVerifyRun:
                          r"        x=100,\n    \)$", out, re.MULTILINE), out
         assert "one is not two" in out
         assert "derivations:" not in out and "audit:" not in out
-        assert "verify: FAIL" in out and "2 tests failed" in out
+        assert "verify: FAIL (2 tests failed) in " in out
 
     def test_passing_selection_with_workers_exits_0(self, checkout, no_extras, capsys):
         """Through an xdist worker (-n 1: the same controller/worker path as -n 8, one
@@ -191,7 +191,7 @@ class TestVerifyRun:
         assert toy[1:4] == ["1", toy[2], "0"] and 0 < int(toy[2]) <= 25  # dev: 25 examples
         assert summary_row(out, "total")[6] == "0"
         assert "derivations: not installed" in out and "audit: not installed" in out
-        assert "1 worker," in out and "verify: PASS" in out
+        assert "1 worker," in out and "verify: PASS in " in out
 
     def test_no_tests_ran_is_a_failure(self, checkout, no_extras, capsys):
         """Deselecting everything (pytest exit 5) must not pass."""
@@ -210,6 +210,15 @@ class TestVerifyRun:
         assert cli.main(["verify", "-n", "2"]) == 2
         assert "needs pytest-xdist (for -n)" in capsys.readouterr().err
 
+    def test_paths_after_the_separator_replace_the_default_directories(self, checkout):
+        def command(*extra: str) -> list[str]:
+            args = cli.build_parser().parse_args(["verify", "--", *extra])
+            return _verify.pytest_command(args, checkout, Path("r.json"))
+
+        assert command("-k", "x")[-4:] == ["properties", "tests", "-k", "x"]
+        assert command("properties/test_toy.py::test_square_is_nonnegative")[-2:] == [
+            "--hypothesis-profile=ci", "properties/test_toy.py::test_square_is_nonnegative"]
+
     def test_root_without_suite_is_refused(self, tmp_path):
         with pytest.raises(SystemExit, match="no properties/ and tests/"):
             _verify.source_root(tmp_path)
@@ -222,6 +231,7 @@ class TestSummary:
         ("mlmath/special.py::mlmath.special.softmax", "special"),
         ("mlmath/strategies/_losses.py::mlmath.strategies._losses.targets", "losses"),
         ("mlmath/audit/__init__.py::mlmath.audit", "audit"),
+        ("mlmath/audit/claims/self_supervised.py::mlmath.audit.claims.x", "audit"),
         ("tests/test_cli.py", "cli"),
     ])
     def test_topic_is_the_module_name(self, nodeid, topic):
@@ -235,12 +245,13 @@ class TestSummary:
                                              "examples": 3},
             "tests/test_a.py::test_u": {"kind": "test", "outcome": "skipped"},
             "properties/test_b.py::test_r": {"kind": "property"},
+            "properties/test_a.py::test_skipped": {"kind": "property", "outcome": "skipped"},
         })
         a, b = rows
-        assert (a.topic, a.properties, a.examples, a.failed, a.skipped) == ("a", 2, 10, 1, 1)
+        assert (a.topic, a.properties, a.examples, a.failed, a.skipped) == ("a", 3, 10, 1, 2)
         assert b.examples is None
         table = _verify.format_summary(rows)
-        assert table.splitlines()[-1].split()[:3] == ["total", "3", "?"]
+        assert table.splitlines()[-1].split()[:3] == ["total", "4", "?"]
 
     @pytest.mark.parametrize(("name", "meta"), [
         ("test_softmax_rows_are_distributions_catches_mutant", True),
@@ -268,7 +279,8 @@ class TestSummary:
         assert _verify.failure_reasons(0, rows, [bad]) == ["derivations failed"]
         assert _verify.failure_reasons(5, [], []) == [
             "pytest exit code 5: no tests collected", "no test passed"]
-        assert "1 module failed to import" in _verify.failure_reasons(1, rows, [], 1)
+        assert _verify.failure_reasons(1, rows, [], 1) == ["1 module failed to import"]
+        assert _verify.failure_reasons(1, rows, []) == ["pytest exit code 1: tests failed"]
 
     def test_failure_details_collect_every_falsifying_example(self):
         """Distinct failures (an ExceptionGroup) each contribute their example."""
@@ -279,6 +291,38 @@ class TestSummary:
         assert message.startswith("ExceptionGroup: two failures")
         assert examples == ["Falsifying example: test_p(\n    x=0,\n)",
                             "Falsifying example: test_p(\n    x=1,\n)"]
+
+    def test_counting_wrapper_keeps_hypothesis_seed_and_database_key(self):
+        """The derandomised seed and the database key hash the test's source and
+        signature; the counting wrapper must not change them (else `verify` would
+        draw other examples than plain pytest)."""
+        reflection = pytest.importorskip("hypothesis.internal.reflection")  # private: guarded
+        from hypothesis import given
+        from hypothesis import strategies as st
+
+        @given(x=st.integers())
+        def prop(mm, x):
+            assert x == x
+
+        inner = prop.hypothesis.inner_test
+        wrapped = _verify_plugin.counting_wrapper(inner, [0])
+        assert reflection.function_digest(wrapped) == reflection.function_digest(inner)
+
+    def test_interactive_draws_are_part_of_the_counterexample(self):
+        exc = AssertionError("[p] x + y < 5")
+        exc.__notes__ = ["Falsifying example: test_d(\n    data=data(...),\n)",
+                         "Draw 1 (x): 0", "Draw 2: 5", "You can reproduce this example ..."]
+        _, examples = failure_details(exc, "test_d")
+        assert examples == ["Falsifying example: test_d(\n    data=data(...),\n)\n"
+                            "Draw 1 (x): 0\nDraw 2: 5"]
+
+    def test_long_messages_are_cut_to_a_few_readable_lines(self):
+        exc = AssertionError("[p] first line\n" + "x" * 1000 + "\n" + "\n".join("abcdefghij"))
+        message, _ = failure_details(exc)
+        lines = message.splitlines()
+        assert lines[0] == "AssertionError: [p] first line"
+        assert lines[1] == "x" * 300 + " ..."
+        assert len(lines) == 9 and lines[-1] == "... (4 more lines)"
 
     @pytest.mark.parametrize(("note", "caught"), [
         ("Failing test case: test_p(\n    x=0,\n)", True),  # Hypothesis >= 6.16x wording

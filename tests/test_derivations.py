@@ -96,9 +96,9 @@ def test_json_keys_are_sorted_and_symbol_order_fixed(fresh_files):
 
 
 def test_rendering_does_not_depend_on_the_hash_seed(fresh_files):
-    """A run with another PYTHONHASHSEED renders byte-identical files (two topics sampled)."""
+    """A run with another PYTHONHASHSEED renders byte-identical files (two cheap topics)."""
     code = ("import json, sys; from derivations._writer import render_all; "
-            "json.dump(render_all(('special', 'penalties')), sys.stdout)")
+            "json.dump(render_all(('special', 'information')), sys.stdout)")
     env = {**os.environ, "PYTHONHASHSEED": "4242", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout
@@ -122,6 +122,16 @@ def test_check_names_a_tampered_file_and_shows_a_diff(cached_render, committed_c
     assert cli.run(_args(committed_copy, check=True)) == 1
     out = capsys.readouterr().out
     assert "losses.md" in out and "softmin" in out and "special.md" not in out.split("\n")[0]
+
+
+def test_check_diff_lines_are_cut_to_a_readable_width(cached_render, committed_copy, capsys):
+    """A drifted JSON with ~100 kB srepr lines gives a diff of short lines."""
+    path = committed_copy / "attention.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("Symbol('q_{0,0}'", "Symbol('Q'"),
+                    encoding="utf-8")
+    assert cli.run(_args(committed_copy, check=True)) == 1
+    out = capsys.readouterr().out
+    assert "attention.json" in out and max(len(line) for line in out.splitlines()) < 400
 
 
 def test_check_names_missing_and_extra_files(cached_render, committed_copy, capsys):
@@ -170,6 +180,21 @@ def test_partial_derive_keeps_the_other_topics(cached_render, committed_copy):
     assert compare_directory(
         committed_copy, {p.name: p.read_text(encoding="utf-8")
                          for p in GENERATED_DIR.iterdir()}) == []
+
+
+def test_sympy_pin_matches_the_generated_files():
+    """pyproject pins the SymPy release that wrote the committed files (printing is versioned)."""
+    assert f'"sympy=={cli.PINNED_SYMPY}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for topic in TOPICS:
+        assert derivations.read_generated(topic)["sympy_version"] == cli.PINNED_SYMPY
+
+
+def test_help_does_not_import_sympy():
+    """`mlmath --help` builds the derive parser without importing SymPy (fast start-up)."""
+    code = "import sys, derivations.cli; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "False"
 
 
 def test_python_dash_m_derivations_help():

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -263,22 +264,18 @@ VECTOR_CASES = list(_vector_cases())
 VECTOR_IDS = [f"{c[0]}-{ARG_NAMES[c[3]]}" for c in VECTOR_CASES]
 
 
-@pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
-@pytest.mark.parametrize("kind", sorted(BAD_DISTRIBUTIONS))
-def test_bad_distribution_values(fname, fn, args, pos, kind):
-    """NaN, +-inf, a negative entry or bad normalisation: ValueError naming the argument."""
-    bad = list(args)
-    bad[pos] = BAD_DISTRIBUTIONS[kind]
-    _raises(ValueError, ARG_NAMES[pos], fn, *bad)
+BAD_ENTRIES = {**{k: (v, ValueError) for k, v in BAD_DISTRIBUTIONS.items()},
+               **{k: (v, TypeError) for k, v in BAD_DTYPES.items()}}
 
 
 @pytest.mark.parametrize(("fname", "fn", "args", "pos"), VECTOR_CASES, ids=VECTOR_IDS)
-@pytest.mark.parametrize("kind", sorted(BAD_DTYPES))
-def test_bad_dtypes(fname, fn, args, pos, kind):
-    """Complex, object, string and bytes input: TypeError naming the argument."""
+@pytest.mark.parametrize("kind", sorted(BAD_ENTRIES))
+def test_bad_distributions(fname, fn, args, pos, kind):
+    """NaN, +-inf, negative entry, bad normalisation: ValueError; complex, object,
+    string, bytes dtype: TypeError; each naming the argument."""
     bad = list(args)
-    bad[pos] = BAD_DTYPES[kind]
-    _raises(TypeError, ARG_NAMES[pos], fn, *bad)
+    bad[pos], exc = BAD_ENTRIES[kind]
+    _raises(exc, ARG_NAMES[pos], fn, *bad)
 
 
 @pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
@@ -398,3 +395,21 @@ def test_strategy_joint_tables_are_distributions(t, table):
     _assert_distribution(px)
     _assert_distribution(py)
     assert pxy.shape == (px.size, py.size)
+
+
+# ============================================== the polynomial fits inside the module
+@pytest.mark.parametrize(("name", "closed_form", "xmax"), [
+    ("_B_FIT", lambda x: (mpmath.atanh(mpmath.sqrt(x)) / mpmath.sqrt(x) - 1) / x, 0.36),
+    ("_G_FIT", lambda x: ((1 + mpmath.sqrt(x)) * mpmath.log1p(mpmath.sqrt(x))
+                          + (1 - mpmath.sqrt(x)) * mpmath.log1p(-mpmath.sqrt(x))) / x, 0.25),
+])
+def test_series_fits_match_closed_forms(name, closed_form, xmax):
+    """The hard-coded near-minimax fits agree with their closed forms to < 1 ulp."""
+    from mlmath import information
+
+    coeffs = getattr(information, name)
+    x = np.linspace(xmax / 400, xmax, 400)
+    with mpmath.workdps(60):
+        ref = np.array([float(closed_form(mpmath.mpf(float(t)))) for t in x])
+    got = np.polynomial.polynomial.polyval(x, coeffs)
+    assert_accurate(got, ref, max_eps=1.0, dtype=np.float64, label=name)

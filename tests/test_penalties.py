@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mlmath as mm
+from mlmath import penalties
 from mlmath import strategies as mst
 from tests._oracles import assert_accurate, mp_reference
 
@@ -36,7 +37,7 @@ PENALTY_CALLS = {
     "l1_subgradient": lambda w, **kw: mm.l1_subgradient(w, **kw),
     "squared_l2_grad": lambda w, **kw: mm.squared_l2_grad(w, **kw),
     "elastic_net_subgradient": lambda w, **kw: mm.elastic_net_subgradient(w, **kw),
-    "huber_grad": lambda w, **kw: mm.huber_grad(w, **kw),
+    "huber_grad": lambda w, **kw: penalties.huber_grad(w, **kw),
 }
 
 
@@ -111,7 +112,7 @@ class TestPenaltyValues:
         np.testing.assert_array_equal(mm.prox_group_lasso([inf, 1.0, 2.0], 1.0, [0, 0, 1]),
                                       [inf, 1.0, 1.0])
         np.testing.assert_array_equal(mm.elastic_net_subgradient([inf], l1_ratio=1.0), [1.0])
-        np.testing.assert_array_equal(mm.huber_grad([inf, -inf], 2.0), [2.0, -2.0])
+        np.testing.assert_array_equal(penalties.huber_grad([inf, -inf], 2.0), [2.0, -2.0])
 
     def test_empty_input(self):
         """Empty arrays: penalties are 0, maps return empty arrays."""
@@ -137,9 +138,11 @@ class TestGradients:
         assert out.dtype == np.float32
         np.testing.assert_array_equal(out, 2 * w)
 
-    def test_huber_grad_is_clip(self):
-        """grad huber = clip(x, -delta, delta)."""
-        np.testing.assert_array_equal(mm.huber_grad([-5.0, -0.5, 0.0, 2.0], 1.5),
+    def test_huber_grad_is_clip_and_x_minus_prox(self):
+        """grad huber = clip(x, -delta, delta) = x - prox_l1(x, delta) (not top-level API)."""
+        x = np.linspace(-4, 4, 33)
+        np.testing.assert_array_equal(penalties.huber_grad(x, 1.5), x - mm.prox_l1(x, 1.5))
+        np.testing.assert_array_equal(penalties.huber_grad([-5.0, -0.5, 0.0, 2.0], 1.5),
                                       [-1.5, -0.5, 0.0, 1.5])
 
 
@@ -251,7 +254,7 @@ def test_l1_ratio_outside_unit_interval_is_rejected(call, ratio):
     (lambda v: mm.elastic_net_subgradient([1.0], alpha=v), "alpha"),
     (lambda v: mm.prox_elastic_net([1.0], 1.0, alpha=v), "alpha"),
     (lambda v: mm.huber([1.0], v), "delta"),
-    (lambda v: mm.huber_grad([1.0], delta=v), "delta"),
+    (lambda v: penalties.huber_grad([1.0], delta=v), "delta"),
 ])
 @pytest.mark.parametrize("value", [-1.0, -1e-300, np.nan, np.inf])
 def test_negative_or_nonfinite_strength_is_rejected(call, arg, value):

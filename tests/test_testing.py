@@ -30,6 +30,9 @@ from mlmath.testing import (
 )
 
 # --------------------------------------------------------------------------- strategies
+# What each shared strategy draws (bounds, dtypes, shapes) is tested next to the
+# strategies' own additions in tests/test_strategies_common.py; here: the
+# promises about reach and re-export that the whole suite relies on.
 
 
 @given(dtype=mst.float_dtypes())
@@ -37,27 +40,9 @@ def test_float_dtypes_are_float32_or_float64(dtype):
     assert dtype in (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@given(sa=mst.shapes_with_axis(min_dims=2, max_dims=3, min_side=2, max_side=5))
-def test_shapes_with_axis_respect_bounds_and_give_a_valid_axis(sa):
-    shape, axis = sa
-    assert 2 <= len(shape) <= 3 and all(2 <= n <= 5 for n in shape)
-    assert -len(shape) <= axis < len(shape)
-
-
-@given(x=mst.logits(shape=(3, 4), dtype=np.float32, bound=5.0))
-def test_logits_are_finite_bounded_and_shaped(x):
-    assert x.shape == (3, 4) and x.dtype == np.float32
-    assert np.all(np.isfinite(x)) and np.all(np.abs(x) <= 5.0)
-
-
 @given(x=mst.logits(shape=st.sampled_from([(2,), (2, 3)])))
 def test_logits_accept_a_shape_strategy(x):
     assert x.shape in ((2,), (2, 3)) and x.dtype == np.float64
-
-
-@given(x=mst.extreme_logits(dtype=np.float32))
-def test_extreme_logits_are_finite_in_the_dtype(x):
-    assert x.dtype == np.float32 and x.shape == (4,) and np.all(np.isfinite(x))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -67,13 +52,6 @@ def test_extreme_logits_reach_the_top_of_the_range(dtype):
     x = find(mst.extreme_logits(dtype=dtype), lambda a: bool(np.any(np.abs(a) > big)),
              settings=settings(database=None, max_examples=2000))
     assert np.max(np.abs(x)) > big
-
-
-def test_default_sizes_are_capped():
-    """Draws stay small by default (the whole suite must run in minutes)."""
-    shape = find(mst.shapes_with_axis(), lambda sa: math.prod(sa[0]) >= 1,
-                 settings=settings(database=None))[0]
-    assert _common.MAX_SIDE <= 16 and max(shape) <= _common.MAX_SIDE
 
 
 def test_strategies_package_reexports_common():

@@ -179,10 +179,10 @@ def ill_posed(why: str, readings: Sequence[tuple[str, Outcome]]) -> Outcome:
     """The literal statement has no precise meaning (``why``); each reading has its own verdict."""
     if not readings:
         raise AuditError("an ill-posed claim needs at least one sensible reading")
-    parts = [f"{text} -> {out.verdict}" for text, out in readings]
     first_cx = next((out.counterexample for _, out in readings if out.counterexample), "")
-    return Outcome("ill-posed", why, counterexample=first_cx,
-                   evidence=tuple(f"reading: {p}" for p in parts),
+    evidence = tuple(f"reading '{text}': {line}" for text, out in readings
+                     for line in (out.evidence or (out.reason,)))
+    return Outcome("ill-posed", why, counterexample=first_cx, evidence=evidence,
                    readings=tuple(Reading(text, out) for text, out in readings))
 
 

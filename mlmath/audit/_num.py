@@ -110,28 +110,20 @@ def fmt_vec(v: Iterable[Any]) -> str:
     return "(" + ", ".join(fmt(x) for x in v) + ")"
 
 
-def _normalise(weights: Sequence[int]) -> tuple[Fraction, ...]:
-    total = sum(weights)
-    return tuple(Fraction(w, total) for w in weights)
-
-
 def distributions(min_k: int = 2, max_k: int = 4, *, full_support: bool = False,
                   max_weight: int = 9) -> Any:
-    """Strategy: probability vectors with rational entries (integer weights / their sum)."""
-    from hypothesis import strategies as st
+    """Strategy: probability vectors with rational entries (see mlmath.strategies)."""
+    from mlmath.strategies import rational_distributions
 
-    low = 1 if full_support else 0
-    weights = st.lists(st.integers(low, max_weight), min_size=min_k, max_size=max_k)
-    return weights.filter(lambda w: sum(w) > 0).map(_normalise)
+    return rational_distributions(min_k, max_k, full_support=full_support,
+                                  max_weight=max_weight)
 
 
 def point_masses(min_k: int = 1, max_k: int = 5) -> Any:
-    """Strategy: one-hot distributions (a deterministic random variable)."""
-    from hypothesis import strategies as st
+    """Strategy: one-hot distributions (see mlmath.strategies)."""
+    from mlmath.strategies import point_masses as masses
 
-    return st.integers(min_k, max_k).flatmap(
-        lambda k: st.integers(0, k - 1).map(
-            lambda i: tuple(Fraction(int(j == i)) for j in range(k))))
+    return masses(min_k, max_k)
 
 
 def as_floats(v: Iterable[Any]) -> np.ndarray:

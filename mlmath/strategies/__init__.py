@@ -10,6 +10,7 @@ from mlmath.strategies._attention import (
     attention_masks,
     multi_head_inputs,
 )
+from mlmath.strategies._audit import point_masses, rational_distributions
 from mlmath.strategies._common import (
     extreme_logits,
     float_dtypes,
@@ -50,6 +51,9 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "attention_inputs",
     "attention_masks",
     "multi_head_inputs",
+    # audit
+    "point_masses",
+    "rational_distributions",
     # common
     "extreme_logits",
     "float_dtypes",

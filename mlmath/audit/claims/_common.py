@@ -10,11 +10,15 @@ from typing import Any
 import mpmath
 from hypothesis import strategies as st
 
+from mlmath.audit._core import Outcome
+from mlmath.audit._evidence import facts
 from mlmath.audit._num import DPS, mp
+from mlmath.audit._references import REFERENCES, cite
 
 __all__ = [
     "FORMS",
     "free_probs",
+    "known",
     "loss_f",
     "loss_mp",
     "one_hot",
@@ -67,3 +71,9 @@ def free_probs(k: int) -> Any:
     """Strategy: k free coordinates in (0, 1) (tenths), as partial derivatives treat ŷ."""
     return st.lists(st.integers(1, 9), min_size=k, max_size=k).map(
         lambda ns: tuple(Fraction(n, 10) for n in ns))
+
+
+def known(*keys: str, reason: str = "agrees with the reference") -> Outcome:
+    """'holds' when every cited publication is in the reference table (a standard fact)."""
+    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
+                 source="; ".join(cite(k) for k in keys), reason_ok=reason)

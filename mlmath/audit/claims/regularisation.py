@@ -20,12 +20,12 @@ from mlmath.audit._evidence import (
     by_setting,
     established,
     exists,
-    facts,
     forall,
     vague,
 )
 from mlmath.audit._num import fmt
-from mlmath.audit._references import REFERENCES, cite
+from mlmath.audit.claims._common import known
+from mlmath.penalties import prox_l1
 
 __all__ = ["LAMBDAS", "ridge", "ridge_experiment"]
 
@@ -61,9 +61,6 @@ def _table(rows: list[tuple[float, float, float]]) -> str:
     return "; ".join(f"λ={lam:g}: train {tr:.3f}, test {te:.3f}" for lam, tr, te in rows)
 
 
-def _known(*keys: str) -> Outcome:
-    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
-                 source="; ".join(cite(k) for k in keys))
 
 
 @reg_claim(
@@ -77,10 +74,10 @@ def _known(*keys: str) -> Outcome:
               "including dropout, early stopping, data augmentation (Goodfellow et al. 2016, "
               "ch. 7).")
 def _reg_definition(budget: Budget) -> Outcome:
-    return by_setting(true_in=[("explicit penalties: ridge, lasso", _known("hoerl1970",
+    return by_setting(true_in=[("explicit penalties: ridge, lasso", known("hoerl1970",
                                                                            "tibshirani1996"))],
                       false_in=[("regularisers without a penalty term (dropout, early stopping)",
-                                 _known("goodfellow2016"))],
+                                 known("goodfellow2016"))],
                       reason="penalty terms are one kind of regularisation among others")
 
 
@@ -101,13 +98,40 @@ def _reg_overfitting(budget: Budget) -> Outcome:
 
 
 def _ridge_cases() -> Any:
+    """(X rows, y, λ1, Δλ): n <= 4 samples, p <= 2 parameters, small integers, λ1, Δλ > 0."""
     ints = st.integers(-3, 3)
-    def build(n: int) -> Any:
-        return st.tuples(st.lists(ints, min_size=n, max_size=n),
-                         st.lists(ints, min_size=n, max_size=n),
-                         st.integers(1, 8).map(lambda a: Fraction(a, 4)),
-                         st.integers(1, 8).map(lambda a: Fraction(a, 4)))
-    return st.integers(1, 4).flatmap(build)
+    quarter = st.integers(1, 8).map(lambda a: Fraction(a, 4))
+
+    def build(np_: tuple[int, int]) -> Any:
+        n, p = np_
+        return st.tuples(st.lists(st.lists(ints, min_size=p, max_size=p), min_size=n,
+                                  max_size=n),
+                         st.lists(ints, min_size=n, max_size=n), quarter, quarter)
+
+    return st.tuples(st.integers(1, 4), st.integers(1, 2)).flatmap(build)
+
+
+def _solve(a: list[list[Fraction]], b: list[Fraction]) -> list[Fraction]:
+    """Exact Gauss-Jordan solve of a small nonsingular system."""
+    m = [[*row, rhs] for row, rhs in zip(a, b, strict=True)]
+    k = len(m)
+    for col in range(k):
+        piv = next(r for r in range(col, k) if m[r][col] != 0)
+        m[col], m[piv] = m[piv], m[col]
+        m[col] = [v / m[col][col] for v in m[col]]
+        for r in range(k):
+            if r != col and m[r][col] != 0:
+                m[r] = [u - m[r][col] * v for u, v in zip(m[r], m[col], strict=True)]
+    return [row[-1] for row in m]
+
+
+def _ridge_exact(xs: Any, ys: Any, lam: Fraction) -> list[Fraction]:
+    """(XᵀX + λI)⁻¹Xᵀy in Fractions (nonsingular for λ > 0)."""
+    p = len(xs[0])
+    gram = [[Fraction(sum(r[i] * r[j] for r in xs)) + (lam if i == j else 0) for j in range(p)]
+            for i in range(p)]
+    rhs = [Fraction(sum(r[i] * yv for r, yv in zip(xs, ys, strict=True))) for i in range(p)]
+    return _solve(gram, rhs)
 
 
 def _ridge_1d(xs: Any, ys: Any, lam: Fraction) -> Fraction:
@@ -120,14 +144,17 @@ def _ridge_1d(xs: Any, ys: Any, lam: Fraction) -> Fraction:
     id="REG-2-penalty-shrinks", section="2 item 3, 3 steps 1-2",
     paraphrase="The penalty is a function of the parameters added to the loss (loss += "
                "penalty); minimising the sum constrains the size of the parameters.",
-    formal="ridge: 0 < λ1 < λ2 ⇒ ‖w_λ2‖ <= ‖w_λ1‖",
+    formal="ridge: 0 < λ1 < λ2 ⇒ ‖w_λ2‖ <= ‖w_λ1‖; L1: |prox_{t‖·‖₁}(x)| <= |x|, "
+           "non-increasing in t",
     expected="holds",
     corrected="Holds for λ >= 0 (with a negative weight the 'penalty' would reward large "
               "parameters): ‖w_λ‖² = Σ_i (s_i u_iᵀy / (s_i² + λ))² decreases in λ.")
 def _reg_shrinks(budget: Budget) -> Outcome:
     def shrinks(ex: Any) -> bool:  # exact arithmetic with Fractions
         xs, ys, l1, dl = ex
-        return abs(_ridge_1d(xs, ys, l1 + dl)) <= abs(_ridge_1d(xs, ys, l1))
+        def sq(w: list[Fraction]) -> Fraction:
+            return sum((v * v for v in w), start=Fraction(0))
+        return sq(_ridge_exact(xs, ys, l1 + dl)) <= sq(_ridge_exact(xs, ys, l1))
 
     def proof() -> bool:
         import sympy as sp
@@ -137,10 +164,45 @@ def _reg_shrinks(budget: Budget) -> Outcome:
         deriv = sp.simplify(sp.diff(w2, lam))
         return bool(sp.simplify(deriv + 2 * s**2 * c**2 / (s**2 + lam) ** 3) == 0)
 
-    return forall(budget, strategy=_ridge_cases(), holds=shrinks, exact=shrinks, show=repr,
-                  proof=Proof("SymPy: d/dλ (s c/(s² + λ))² = -2 s² c²/(s² + λ)³ <= 0 for each "
-                              "singular direction", proof),
-                  reason_holds="the ridge solution's norm never grows with λ")
+    ridge_out = forall(budget, strategy=_ridge_cases(), holds=shrinks, exact=shrinks,
+                       show=repr,
+                       proof=Proof("SymPy: d/dλ (s c/(s² + λ))² = -2 s² c²/(s² + λ)³ <= 0 "
+                                   "for each singular direction", proof),
+                       reason_holds="the ridge solution's norm never grows with λ")
+    lasso_out = _l1_prox_shrinks(budget)
+    both = ridge_out.verdict == lasso_out.verdict == "holds"
+    return Outcome("holds" if both else "false",
+                   "larger penalty weights never enlarge the parameters (L2: ridge solution; "
+                   "L1: proximal step)" if both else "a penalty enlarged the parameters",
+                   counterexample=ridge_out.counterexample or lasso_out.counterexample,
+                   evidence=tuple(f"L2 (ridge): {e}" for e in ridge_out.evidence)
+                   + tuple(f"L1 (mlmath.prox_l1): {e}" for e in lasso_out.evidence))
+
+
+def _soft_threshold(x: Fraction, t: Fraction) -> Fraction:
+    return (1 if x > 0 else -1) * max(abs(x) - t, Fraction(0))
+
+
+def _l1_prox_shrinks(budget: Budget) -> Outcome:
+    """|prox_{t‖·‖₁}(x)| <= |x| elementwise and non-increasing in t (mlmath.prox_l1)."""
+    quarters = st.integers(-40, 40).map(lambda a: Fraction(a, 4))
+    steps = st.integers(1, 20).map(lambda a: Fraction(a, 4))  # prox needs t > 0
+    cases = st.tuples(st.lists(quarters, min_size=1, max_size=5), steps, steps)
+
+    def shrinks(ex: Any) -> bool:
+        x, t1, dt = ex
+        xs = np.array([float(v) for v in x])
+        p1 = np.abs(prox_l1(xs, float(t1)))
+        p2 = np.abs(prox_l1(xs, float(t1 + dt)))
+        return bool(np.all(p2 <= p1) and np.all(p1 <= np.abs(xs)))
+
+    def exact(ex: Any) -> bool:
+        x, t1, dt = ex
+        return all(abs(_soft_threshold(v, t1 + dt)) <= abs(_soft_threshold(v, t1)) <= abs(v)
+                   for v in x)
+
+    return forall(budget, strategy=cases, holds=shrinks, exact=exact, show=repr,
+                  reason_holds="soft-thresholding shrinks every coordinate, more for larger t")
 
 
 def _noiseless_hurts(budget: Budget) -> Outcome:
@@ -228,7 +290,7 @@ def _reg_evaluate(budget: Budget) -> Outcome:
     expected="holds",
     corrected="Holds (the lasso).")
 def _reg_l1(budget: Budget) -> Outcome:
-    return _known("tibshirani1996")
+    return known("tibshirani1996", reason="the L1 penalty of the lasso (Tibshirani 1996)")
 
 
 @reg_claim(

@@ -208,7 +208,9 @@ def _sa_transformer(budget: Budget) -> Outcome:
         "language models": "radford2018" in REFERENCES,
         "image recognition": REFERENCES["dosovitskiy2021"]["task"] == "image classification"}
     return facts(asserted, reference, source="; ".join(
-        cite(k) for k in ("vaswani2017", "radford2018", "dosovitskiy2021")))
+        cite(k) for k in ("vaswani2017", "radford2018", "dosovitskiy2021")),
+        reason_ok="built on self-attention (2017); Transformer language models (GPT, 2018) "
+                  "and image recognition (ViT, 2020) exist")
 
 
 # --------------------------------------------------------------------------- section 3
@@ -508,10 +510,17 @@ def _sa_order_blind(budget: Budget) -> Outcome:
     corrected="Only with positional information (positional encodings, relative positions or a "
               "causal mask), which the article and its listing never mention.")
 def _sa_structure(budget: Budget) -> Outcome:
+    blind = _equivariant(budget)
+    x, rev = [[1], [2], [3]], [[3], [2], [1]]
+    with mpmath.workdps(DPS):
+        out = [mpmath.nstr(r[0], 6) for r in mp_self_attention(x, [[1]], [[1]], [[1]])]
+        out_rev = [mpmath.nstr(r[0], 6) for r in mp_self_attention(rev, [[1]], [[1]], [[1]])]
+    demo = (f"no positions, W = 1: f(1, 2, 3) = ({', '.join(out)}), f(3, 2, 1) = "
+            f"({', '.join(out_rev)}): the same outputs, reordered")
+    blind = Outcome(blind.verdict, blind.reason, counterexample=demo, evidence=blind.evidence)
     return by_setting(true_in=[("with sinusoidal positional encodings added to x",
                                 _order_aware_with_positions(budget))],
-                      false_in=[("without positional information (as described)",
-                                 _equivariant(budget))],
+                      false_in=[("without positional information (as described)", blind)],
                       reason="order-aware only with positional information")
 
 
@@ -532,7 +541,9 @@ def _sa_applications(budget: Budget) -> Outcome:
               "object detection": "carion2020", "image generation": "zhang2019"}
     return facts({area: True for area in needed},
                  {area: key in REFERENCES for area, key in needed.items()},
-                 source="; ".join(cite(k) for k in needed.values()))
+                 source="; ".join(cite(k) for k in needed.values()),
+                 reason_ok="published uses: translation, image classification, detection, "
+                           "generation")
 
 
 # --------------------------------------------------------------------------- section 5 listing
@@ -626,7 +637,8 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
         _listing_forward(rng.standard_normal((3, d)), w, softmax_axis=2)
         observed, bad = "runs", False
     except (ValueError, IndexError) as exc:  # mlmath: ValueError naming `axis`
-        observed, bad = f"{type(exc).__name__} (no dimension 2)", True
+        observed, bad = (f"an error: there is no dimension 2 ({type(exc).__name__} in the "
+                         "re-implementation, IndexError in PyTorch)"), True
     cases.append(Case("an unbatched sequence x of shape (3, 4)", observed,
                       "attention output of shape (3, 4)", defective=bad))
     return code_listing(cases, summary="dim=2 is the key axis only for 3-D input: wrong axis "
