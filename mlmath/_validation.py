@@ -313,3 +313,17 @@ def check_positive_int(value: Any, name: str) -> int:
     if n < 1:
         raise ValueError(f"`{name}`: expected an integer >= 1, got {n}")
     return n
+
+
+def check_finite_fast(x: NDArray[Any], name: str) -> None:
+    """:func:`check_finite` behind a one-pass shortcut for large arrays.
+
+    A finite sum proves every entry finite (NaN and +-inf propagate through a
+    sum), so the common case costs one summation without temporaries; only a
+    non-finite sum (a bad entry, or finite values overflowing) pays the
+    elementwise scan that names the position.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(x)
+    if not np.isfinite(total):
+        check_finite(x, name)
