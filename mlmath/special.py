@@ -321,6 +321,8 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     ----------
     Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
     softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
 
     Examples
     --------
@@ -437,6 +439,13 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     ``exp(d)(1 + d_lo)``, so entries far below the max keep a relative error of
     a few eps until they underflow.  ``-inf`` entries give exactly 0.
 
+    References
+    ----------
+    Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
+    softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
+
     Examples
     --------
     >>> softmax([1000.0, 1000.0]).tolist()
@@ -493,6 +502,13 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     gives 0); elsewhere it is a sum of two non-positive terms (no
     cancellation), with the rounding error of ``x_i - m`` added back.  Accurate
     where softmax underflows.
+
+    References
+    ----------
+    Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
+    softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
 
     Examples
     --------
@@ -583,6 +599,11 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     the lower tail follows ``e^x`` into the subnormals and rounds to 0 below
     them.
 
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
+
     Examples
     --------
     >>> float(sigmoid(-700.0))  # e^-700, not 0
@@ -625,6 +646,11 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
     exact value is under half the smallest subnormal and the correctly rounded
     result is 0: ``softplus(-800)`` = 3.7e-348 returns 0.0.
 
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
+
     Examples
     --------
     >>> float(softplus(-700.0))
@@ -663,6 +689,11 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
 
     For large positive ``x`` the result is ``-log1p(e^{-x})``, about
     ``-e^{-x}``, with full relative accuracy (``log(sigmoid(40))`` is 0).
+
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
 
     Examples
     --------
