@@ -7,7 +7,9 @@ float32 and float64 array of N(0, 3^2) logits, timed best-of-N in one run, as
 ratios mlmath / SciPy, mlmath / PyTorch CPU (when importable) and mlmath /
 floor, where the floor is one ``np.add.reduce`` pass over the same array (the
 memory-bound cost of reading it once).  "validation" is the share of the call
-spent on checks: (t(validate=True) - t(validate=False)) / t(validate=True).
+spent on checks: the median over rounds of t(validate=True) - t(validate=False)
+(timed back to back) over the median of t(validate=True); it can come out
+negative, which says the checks are lost in the noise.
 
 Accuracy: worst relative error, in eps of the dtype, of mlmath, SciPy and
 PyTorch against 50-digit mpmath references on the hard cases of
@@ -40,6 +42,22 @@ def _torch_fn(torch: Any, name: str) -> Callable[[np.ndarray], Any]:
     return lambda t: op(t, -1)
 
 
+def _interleaved_times(fns: dict[str, Callable[[], Any]], repeat: int
+                       ) -> dict[str, np.ndarray]:
+    """Times of each function in ``repeat`` interleaved rounds (seconds).
+
+    On a shared machine the load changes from second to second; timing every
+    candidate once per round (rather than one candidate's rounds back to
+    back) exposes all of them to the same conditions, so their ratios are
+    meaningful even when absolute times are not.
+    """
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            times[name].append(best_time(fn, repeat=1, min_seconds=0.0))
+    return {name: np.array(t) for name, t in times.items()}
+
+
 def speed_rows(rows: int, cols: int, repeat: int) -> list[list[Any]]:
     """One table row per (dtype, function): ms of mlmath and its ratios."""
     torch = torch_or_none()
@@ -47,20 +65,26 @@ def speed_rows(rows: int, cols: int, repeat: int) -> list[list[Any]]:
     out = []
     for dtype in (np.float32, np.float64):
         x = (rng.standard_normal((rows, cols)) * 3).astype(dtype)
-        floor = best_time(lambda x=x: np.add.reduce(x, axis=-1), repeat=repeat)
         tx = torch.from_numpy(x) if torch is not None else None
         for name in REDUCTIONS:
-            fn = getattr(mm, name)
-            t_val = best_time(lambda fn=fn, x=x: fn(x), repeat=repeat)
-            t_raw = best_time(lambda fn=fn, x=x: fn(x, validate=False), repeat=repeat)
-            scipy_fn = _scipy_fn(name)
-            t_sc = best_time(lambda f=scipy_fn, x=x: f(x), repeat=repeat)
-            row = [np.dtype(dtype).name, name, 1e3 * t_val, t_val / t_sc]
+            fn, scipy_fn = getattr(mm, name), _scipy_fn(name)
+            candidates: dict[str, Callable[[], Any]] = {
+                "mlmath": lambda fn=fn, x=x: fn(x),
+                "raw": lambda fn=fn, x=x: fn(x, validate=False),
+                "scipy": lambda f=scipy_fn, x=x: f(x),
+                "floor": lambda x=x: np.add.reduce(x, axis=-1),
+            }
             if torch is not None:
                 torch_fn = _torch_fn(torch, name)
-                t_th = best_time(lambda f=torch_fn, t=tx: f(t), repeat=repeat)
-                row.append(t_val / t_th)
-            row += [t_val / floor, f"{max(0.0, (t_val - t_raw) / t_val):.0%}"]
+                candidates["torch"] = lambda f=torch_fn, t=tx: f(t)
+            times = _interleaved_times(candidates, repeat)
+            t = {name: float(v.min()) for name, v in times.items()}
+            row = [np.dtype(dtype).name, name, 1e3 * t["mlmath"], t["mlmath"] / t["scipy"]]
+            if torch is not None:
+                row.append(t["mlmath"] / t["torch"])
+            # paired per round, median: the load cancels better than in two minima
+            share = float(np.median(times["mlmath"] - times["raw"]) / np.median(times["mlmath"]))
+            row += [t["mlmath"] / t["floor"], f"{share:+.0%}"]
             out.append(row)
     return out
 
@@ -133,7 +157,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--long", action="store_true",
                         help="add the 1e5-entry rows to the accuracy table (slow reference)")
     args = parser.parse_args(argv)
-    print(f"Machine: {machine_description()}\n")
     if not args.skip_speed:
         header = ["dtype", "function", "mlmath ms", "/ SciPy"]
         if torch_or_none() is not None:
@@ -149,4 +172,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    print(f"Machine: {machine_description()}\n")
     main()

@@ -54,6 +54,12 @@ def first_index(bad: NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat, bad.shape))
 
 
+def _show(value: Any) -> str:
+    """``repr`` of a value as the user wrote it: NumPy scalars print as Python numbers
+    (``-0.5``, not ``np.float64(-0.5)`` as NumPy 2 would show them)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _format_index(index: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in index) + "]"
 
@@ -133,7 +139,7 @@ def check_nonnegative(x: NDArray[Any], name: str) -> None:
     if bad.any():
         idx = first_index(bad)
         raise ValueError(
-            f"`{name}`: expected non-negative values, got {x[idx]!r} at index "
+            f"`{name}`: expected non-negative values, got {_show(x[idx])} at index "
             f"{_format_index(idx)}"
         )
 
@@ -144,18 +150,19 @@ def check_unit_interval(x: NDArray[Any], name: str) -> None:
     if bad.any():
         idx = first_index(bad)
         raise ValueError(
-            f"`{name}`: expected values in [0, 1], got {x[idx]!r} at index {_format_index(idx)}"
+            f"`{name}`: expected values in [0, 1], got {_show(x[idx])} at index "
+            f"{_format_index(idx)}"
         )
 
 
 def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
     """Validate a NumPy-style axis (negative allowed) and return it normalised."""
     if isinstance(axis, (bool, np.bool_)):
-        raise TypeError(f"`{name}`: expected an integer, got {axis!r}")
+        raise TypeError(f"`{name}`: expected an integer, got {_show(axis)}")
     try:
         ax = operator.index(axis)
     except TypeError:
-        raise TypeError(f"`{name}`: expected an integer, got {axis!r}") from None
+        raise TypeError(f"`{name}`: expected an integer, got {_show(axis)}") from None
     if not -ndim <= ax < ndim:
         raise ValueError(
             f"`{name}`: expected an axis in [{-ndim}, {ndim - 1}] for an array of "
@@ -194,7 +201,7 @@ def check_normalised(p: NDArray[Any], axis: int, name: str) -> None:
         where = f" at batch index {_format_index(idx)}" if np.ndim(sums) else ""
         raise ValueError(
             f"`{name}`: expected entries summing to 1 along axis {axis} "
-            f"(tolerance {tol:.2g}), got sum {total!r}{where}"
+            f"(tolerance {tol:.2g}), got sum {_show(total)}{where}"
         )
 
 
@@ -217,14 +224,14 @@ def check_same_shape(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str)
 def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """A finite real scalar > 0 (or >= 0 when ``allow_zero``); returns it as float."""
     if isinstance(value, (bool, np.bool_)) or (not np.isscalar(value) and np.ndim(value) != 0):
-        raise TypeError(f"`{name}`: expected a real scalar, got {value!r}")
+        raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
     if np.iscomplexobj(value) or isinstance(value, (str, bytes)):
-        raise TypeError(f"`{name}`: expected a real scalar, got {value!r}")
+        raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
     v = float(value)
     ok = np.isfinite(v) and (v >= 0 if allow_zero else v > 0)
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"`{name}`: expected a finite value {bound}, got {value!r}")
+        raise ValueError(f"`{name}`: expected a finite value {bound}, got {_show(value)}")
     return v
 
 
@@ -241,7 +248,7 @@ def check_base(base: Any) -> float | None:
 def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
     """One of a fixed set of strings (e.g. ``reduction``)."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"`{name}`: expected one of {list(choices)}, got {value!r}")
+        raise ValueError(f"`{name}`: expected one of {list(choices)}, got {_show(value)}")
     return value
 
 
@@ -262,7 +269,7 @@ def check_fraction(value: Any, name: str) -> float:
     except ValueError:
         v = float("nan")  # negative or non-finite: reported below with the [0, 1] range
     if not 0 <= v <= 1:
-        raise ValueError(f"`{name}`: expected a value in [0, 1], got {value!r}")
+        raise ValueError(f"`{name}`: expected a value in [0, 1], got {_show(value)}")
     return v
 
 
@@ -271,11 +278,11 @@ def check_optional_int(value: Any, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}")
+        raise TypeError(f"`{name}`: expected an integer or None, got {_show(value)}")
     try:
         return operator.index(value)
     except TypeError:
-        raise TypeError(f"`{name}`: expected an integer or None, got {value!r}") from None
+        raise TypeError(f"`{name}`: expected an integer or None, got {_show(value)}") from None
 
 
 def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: str) -> None:
@@ -305,11 +312,25 @@ def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDA
 def check_positive_int(value: Any, name: str) -> int:
     """An integer >= 1 (bools, floats and other non-integers raise ``TypeError``)."""
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}")
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {_show(value)}")
     try:
         n = operator.index(value)
     except TypeError:
-        raise TypeError(f"`{name}`: expected an integer >= 1, got {value!r}") from None
+        raise TypeError(f"`{name}`: expected an integer >= 1, got {_show(value)}") from None
     if n < 1:
         raise ValueError(f"`{name}`: expected an integer >= 1, got {n}")
     return n
+
+
+def check_finite_fast(x: NDArray[Any], name: str) -> None:
+    """:func:`check_finite` behind a one-pass shortcut for large arrays.
+
+    A finite sum proves every entry finite (NaN and +-inf propagate through a
+    sum), so the common case costs one summation without temporaries; only a
+    non-finite sum (a bad entry, or finite values overflowing) pays the
+    elementwise scan that names the position.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(x)
+    if not np.isfinite(total):
+        check_finite(x, name)

@@ -154,7 +154,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
     n_classes = x.shape[ax]
     v.check_nonempty_axis(x, ax, "logits")
     if validate:
-        v.check_finite(x, "logits")
+        v.check_finite_fast(x, "logits")
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     ignore = v.check_optional_int(ignore_index, "ignore_index")
     batch_shape = x.shape[:ax] + x.shape[ax + 1:]
@@ -308,38 +308,46 @@ def _block_loss(p: _SoftmaxProblem, sl: slice, m: Any, log_partition: Any) -> An
     return loss
 
 
-def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any,
-                den: float) -> Any:
-    """Gradient rows (A[n]·softmax(x_n) - a[n]) / den; ``e`` is overwritten.
+def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any, den: float,
+                out: Any) -> None:
+    """Write the gradient rows (A[n]·softmax(x_n) - a[n]) / den into ``out``.
 
-    The target mass is divided by ``den`` before use (not multiplied by
-    1/den, which overflows for subnormal summed weights).
+    ``e = exp(x - m)`` (accumulator dtype) is scaled and rounded once into
+    ``out``; the entries that subtract a target mass are formed in the
+    accumulator first.  The target mass is divided by ``den`` (not multiplied
+    by 1/den, which overflows for subnormal summed weights).
 
     At the row maximum, ``A p - a`` would cancel (``p`` ≈ 1 for a confident
     row, e.g. ``p - 1`` rounds to 0 where the truth is -1e-17); there it is
     rewritten exactly as ``(sum_{c != top} a_c - a_top·r) / (1 + r)``.
     """
     u, dense, total = _coefficients(p, sl)
-    total = total / den
-    u = None if u is None else u / den
-    dense = None if dense is None else dense / den
     rows = np.arange(e.shape[0])
-    coef = (total / (1 + rest)).astype(e.dtype)
-    g = np.multiply(e, coef[:, None], out=e)
-    a_top = np.zeros(rows.shape, total.dtype)
-    others = np.zeros(rows.shape, total.dtype)
-    if u is not None:
+    coef = (total / den / (1 + rest))[:, None]
+    if dense is None:
+        # index targets without smoothing (the hot path): one rounding into
+        # ``out``; only the label entries subtract a mass
+        u = u / den
         y = _labels_of(p, sl)
-        g[rows, y] -= u.astype(g.dtype)
-        a_top += np.where(y == top, u, 0)
-        others += np.where(y == top, 0, u)
-    if dense is not None:
-        g -= dense.astype(g.dtype)
-        a_top += dense[rows, top]
+        at_label = e[rows, y] * coef[:, 0] - u
+        np.multiply(e, coef, out=out, casting="same_kind")
+        out[rows, y] = at_label
+        a_top, others = np.where(y == top, u, 0), np.where(y == top, 0, u)
+    else:
+        dense = dense / den
+        np.multiply(e, coef, out=e)
+        e -= dense
+        a_top = dense[rows, top]
         dense[rows, top] = 0
-        others += np.sum(dense, axis=1)
-    g[rows, top] = (others - a_top * rest) / (1 + rest)
-    return g
+        others = np.sum(dense, axis=1)
+        if u is not None:
+            u = u / den
+            y = _labels_of(p, sl)
+            e[rows, y] -= u
+            a_top = a_top + np.where(y == top, u, 0)
+            others = others + np.where(y == top, 0, u)
+        out[...] = e
+    out[rows, top] = (others - a_top * rest) / (1 + rest)
 
 
 def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
@@ -361,7 +369,7 @@ def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     blocks, buf = _row_blocks(p)
     for sl in blocks:
         top, _, e, rest = _shifted_exp(p.x[sl], buf)
-        out[sl] = _block_grad(p, sl, top, e, rest, den)
+        _block_grad(p, sl, top, e, rest, den, out[sl])
     return out
 
 
@@ -565,7 +573,7 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     v.check_same_shape(z, y, name, "targets")
     z, y = z.astype(compute, copy=False), y.astype(compute, copy=False)
     if validate:
-        (v.check_unit_interval if name == "probs" else v.check_finite)(z, name)
+        (v.check_unit_interval if name == "probs" else v.check_finite_fast)(z, name)
         v.check_unit_interval(y, "targets")
     pw = None
     if pos_weight is not None:

@@ -20,7 +20,7 @@ How
 * ``logsumexp`` rows whose result comes from cancellation (``m < 0`` and
   ``log1p(R)`` close to ``-m``, e.g. the LSE of log-probabilities, which is
   about 0) are recomputed with mpmath at the precision the cancellation needs
-  (slow, about 7 microseconds per entry, but only for those rows).
+  (slow, some 10-30 microseconds per entry, but only for those rows).
 * Reductions always run along a contiguous last axis, in row chunks that fit
   in cache (NumPy's pairwise summation applies there), and large arrays are
   split over a thread pool (ufuncs release the GIL).
@@ -66,11 +66,18 @@ _MAX_PRECISION_BITS = 1 << 14
 _pool: ThreadPoolExecutor | None = None
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
+
+
 def _thread_pool() -> ThreadPoolExecutor:
-    """A lazily created pool, one worker per core (at most 8)."""
+    """A lazily created pool, one worker per usable core (at most 8)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1),
+        _pool = ThreadPoolExecutor(max_workers=min(8, _usable_cores()),
                                    thread_name_prefix="mlmath-special")
     return _pool
 
@@ -124,7 +131,7 @@ def _row_slices(rows: int, n: int) -> list[slice]:
 def _for_row_chunks(kernel: Callable[[slice], None], rows: int, n: int) -> None:
     """Run ``kernel(row_slice)`` over cache-sized chunks, threaded when large."""
     chunks = _row_slices(rows, n)
-    if rows * n >= _PARALLEL_MIN_ELEMS and len(chunks) > 1 and (os.cpu_count() or 1) > 1:
+    if rows * n >= _PARALLEL_MIN_ELEMS and len(chunks) > 1 and _usable_cores() > 1:
         list(_thread_pool().map(kernel, chunks))  # list() re-raises worker errors
     else:
         for chunk in chunks:
@@ -305,14 +312,17 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     error (see the module notes).  When ``m < 0`` and the result is much
     smaller than ``|m|`` (cancellation, e.g. the LSE of log-probabilities), the
     row is recomputed with mpmath at the precision the cancellation needs, so
-    the relative error stays within a few eps (a slow path, about 7 us per
-    entry, taken only by such rows).  An all ``-inf`` row gives ``-inf`` (log 0); any ``+inf``
-    entry gives ``+inf``.  A 0-d input is a vector of one entry.
+    the relative error stays within a few eps (a slow path, 10-30 us per
+    entry, taken only by such rows).  An all ``-inf`` row gives ``-inf``
+    (log 0); any ``+inf`` entry gives ``+inf``.  A 0-d input is a vector of
+    one entry.
 
     References
     ----------
     Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
     softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
 
     Examples
     --------
@@ -346,12 +356,15 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
 
 
 def _refine_cancelling_rows(rows2d: np.ndarray, maxima: np.ndarray, result: np.ndarray) -> None:
-    """Recompute, in double-double, rows where ``m + log1p(R)`` cancels.
+    """Recompute, in multiprecision, rows where ``m + log1p(R)`` cancels.
 
-    ``log1p(R)`` carries about 1 eps of relative error; when ``m < 0`` and the
+    ``log1p(R)`` carries about 2 eps of relative error; when ``m < 0`` and the
     result ``r`` is smaller than ``log1p(R) = r - m``, that error is amplified by
-    ``(r - m) / |r|``.  Rows amplifying by more than 2 are recomputed in
-    multiprecision; float32 rows (computed in float64) only beyond 2**20.
+    ``(r - m) / |r|``.  float64 rows amplifying it by more than 2 are
+    recomputed.  float32 rows are computed in float64 without the TwoSum
+    correction (a relative error up to ``2**-53 |x - m|`` per term, |x - m| <=
+    745 where exp does not underflow), so up to an amplification of 2**20 the
+    float64 result is still within 0.75 eps of float32 before its rounding.
     """
     m, r = maxima[:, 0], result[:, 0]
     amplification_limit = 2.0 if rows2d.dtype == _F64 else 2.0 ** 20
@@ -367,12 +380,13 @@ def _bits_lost(r: float, n: int) -> int:
 
 
 def _log_sum_exp_multiprecision(row: np.ndarray, estimate: float) -> float:
-    """``log(sum(exp(row)))`` correctly rounded, with mpmath at adaptive precision.
+    """``log(sum(exp(row)))`` with mpmath, at the precision the cancellation needs.
 
     The slow path for rows whose result is far smaller than their terms (about
-    7 microseconds per entry): the absolute error of the sum must be below
+    10-30 microseconds per entry): the absolute error of the sum must be below
     eps * |result|, which no fixed precision guarantees.  Precision grows until
-    the bits lost to cancellation leave more than 64 correct bits; the float64
+    the bits lost to cancellation leave more than 64 correct bits (so the
+    final rounding to float64 is correct barring a near-tie); the float64
     ``estimate`` of the result sets the first precision, so one round usually
     suffices.
     """
@@ -424,6 +438,13 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     exact rounding error is recovered with TwoSum and applied as
     ``exp(d)(1 + d_lo)``, so entries far below the max keep a relative error of
     a few eps until they underflow.  ``-inf`` entries give exactly 0.
+
+    References
+    ----------
+    Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
+    softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
 
     Examples
     --------
@@ -481,6 +502,13 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     gives 0); elsewhere it is a sum of two non-positive terms (no
     cancellation), with the rounding error of ``x_i - m`` added back.  Accurate
     where softmax underflows.
+
+    References
+    ----------
+    Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and
+    softmax functions", IMA J. Numer. Anal. 41 (2021).
+    Knuth, *The Art of Computer Programming*, vol. 2, 3rd ed., sec. 4.2.2
+    (TwoSum: the exact rounding error of a floating-point sum).
 
     Examples
     --------
@@ -571,6 +599,11 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     the lower tail follows ``e^x`` into the subnormals and rounds to 0 below
     them.
 
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
+
     Examples
     --------
     >>> float(sigmoid(-700.0))  # e^-700, not 0
@@ -613,6 +646,11 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
     exact value is under half the smallest subnormal and the correctly rounded
     result is 0: ``softplus(-800)`` = 3.7e-348 returns 0.0.
 
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
+
     Examples
     --------
     >>> float(softplus(-700.0))
@@ -651,6 +689,11 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
 
     For large positive ``x`` the result is ``-log1p(e^{-x})``, about
     ``-e^{-x}``, with full relative accuracy (``log(sigmoid(40))`` is 0).
+
+    References
+    ----------
+    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    vignette (2012): the log1p/exp forms and where each is exact enough.
 
     Examples
     --------

@@ -15,11 +15,10 @@ eps (times a safety factor of 4); it is an a-priori bound, not a fitted one.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, example, find, given, settings
+from hypothesis import assume, example, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 from hypothesis.extra import numpy as hnp
@@ -619,26 +618,8 @@ MUTANTS = [
 ]
 
 
-@contextmanager
-def _without_shrinking(prop):
-    """Run a @given property without Hypothesis's shrink phase (meta-tests only need
-    *a* failure, and shrinking dominated their time).  Hypothesis reads a test's
-    settings from this attribute at call time; it is restored afterwards."""
-    saved = prop._hypothesis_internal_use_settings
-    prop._hypothesis_internal_use_settings = settings(
-        saved, phases=[Phase.explicit, Phase.reuse, Phase.generate], report_multiple_bugs=False)
-    try:
-        yield
-    finally:
-        prop._hypothesis_internal_use_settings = saved
-
-
 @pytest.mark.parametrize(("prop", "overrides"), MUTANTS,
                          ids=[p.__name__.removeprefix("test_") for p, _ in MUTANTS])
 def test_property_catches_mutant(prop, overrides):
     """Each property fails on an implementation with the named, realistic bug."""
-    if hasattr(prop, "_hypothesis_internal_use_settings"):
-        with _without_shrinking(prop):
-            expect_property_failure(prop, mm=mutant(**overrides))
-    else:
-        expect_property_failure(prop, mm=mutant(**overrides))
+    expect_property_failure(prop, mm=mutant(**overrides))

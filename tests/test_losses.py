@@ -227,6 +227,14 @@ class TestSoftmaxCrossEntropySemantics:
         assert np.ndim(mm.softmax_cross_entropy(x, labels, reduction="sum")) == 0
         assert mm.softmax_cross_entropy(x, labels) == pytest.approx(np.log(4), rel=1e-15)
 
+    def test_finite_logits_whose_sum_overflows_are_accepted(self):
+        """The one-pass finiteness shortcut falls back to the full scan: no false alarm."""
+        x = np.full((2, 3), 3e38, np.float32)
+        assert mm.softmax_cross_entropy(x, [0, 1]) == pytest.approx(np.log(3), rel=1e-6)
+        x[1, 2] = np.inf
+        with pytest.raises(ValueError, match=r"`logits`: .* got inf at index \[1, 2\]"):
+            mm.softmax_cross_entropy(x, [0, 1])
+
     def test_validate_false_gives_the_same_result(self):
         """validate=False only skips checks."""
         x = np.array([[1.0, 2.0, 0.5]])

@@ -271,6 +271,17 @@ class TestAxisKeepdimsAndDtypes:
         np.testing.assert_array_equal(whole[5], mm.log_softmax(x[5]))
         np.testing.assert_array_equal(mm.logsumexp(x)[7], mm.logsumexp(x[7]))
 
+    def test_large_input_special_rows_are_handled_per_row(self):
+        """On the threaded path too: -inf entries are repaired in their row only,
+        and a NaN is reported with its index in the original array."""
+        x = np.random.default_rng(11).standard_normal((64, 20_000))
+        x[3, ::7] = -np.inf
+        np.testing.assert_array_equal(mm.softmax(x)[3], mm.softmax(x[3]))
+        np.testing.assert_array_equal(mm.softmax(x)[4], mm.softmax(x[4]))
+        x[40, 12_345] = np.nan
+        with pytest.raises(ValueError, match=r"`x`.*NaN at index \[40, 12345\]"):
+            mm.log_softmax(x)
+
 
 # ----------------------------------------------------------------------------
 # The bad-input matrix: exact exception type, message names the argument.
