@@ -3,7 +3,7 @@
 One module per topic (``special``, ``information``, ``losses``, ``attention``,
 ``penalties``), each a set of pure functions returning
 :class:`~derivations._core.Derivation` records; ``mlmath derive`` writes them
-to ``derivations/generated/`` (see ``docs/readme/derivations.md``).
+to ``derivations/generated/`` (see the README's derivations section).
 
 The public names are imported lazily, so ``mlmath --help`` (which imports
 ``derivations.cli`` to build its parser) does not pay for importing SymPy.

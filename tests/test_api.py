@@ -134,14 +134,8 @@ def source_text(folder: str, pattern: str = "*.py") -> str:
 
 
 def readme_text() -> str:
-    """README.md plus the topic sections (docs/readme/<topic>.md) it includes by marker."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    parts = [readme]
-    for marker in re.findall(r"<!-- section: ([\w-]+) -->", readme):
-        section = REPO / "docs" / "readme" / f"{marker}.md"
-        if section.exists():
-            parts.append(section.read_text(encoding="utf-8"))
-    return "\n".join(parts)
+    """The README, where every public name must be documented."""
+    return (REPO / "README.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the export list

@@ -108,7 +108,7 @@ def markdown_header(budget: str) -> str:
             "(Hypothesis counterexample search with the shrunk minimal counterexample, SymPy "
             "proofs, exact/50-digit re-checks, re-run code listings, a reference table for "
             "history). Verdicts: holds, false, conditional, ill-posed, code-defect, "
-            "factual-error, vague. See docs/readme/audit.md.")
+            "factual-error, vague. See the README's claims audit section.")
 
 
 def render(results: Sequence[AuditResult], fmt: str, *, budget: str = "ci") -> str:
