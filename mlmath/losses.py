@@ -109,6 +109,8 @@ class _SoftmaxProblem:
 
     ``x`` is (N, C); exactly one of ``labels`` (N,) and ``probs`` (N, C) is set.
     ``counted`` marks the rows that are not ignored (index targets only).
+    ``unchecked`` is the caller's logits when their finiteness is still to be
+    checked (block by block, see :func:`_check_block_finite`), else None.
     """
 
     x: Any
@@ -121,6 +123,7 @@ class _SoftmaxProblem:
     batch_shape: tuple[int, ...]
     axis: int
     out_dtype: np.dtype[Any]
+    unchecked: Any = None
 
     @property
     def acc(self) -> np.dtype[Any]:
@@ -153,8 +156,8 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
     ax = v.check_axis(axis, x.ndim)
     n_classes = x.shape[ax]
     v.check_nonempty_axis(x, ax, "logits")
-    if validate:
-        v.check_finite_fast(x, "logits")
+    # finiteness is checked block by block in the kernels (on data in cache)
+    unchecked = x if validate else None
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     ignore = v.check_optional_int(ignore_index, "ignore_index")
     batch_shape = x.shape[:ax] + x.shape[ax + 1:]
@@ -188,7 +191,7 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
                              f"class, got {weights.shape}")
     x2 = np.ascontiguousarray(np.moveaxis(x, ax, -1)).reshape(-1, n_classes)
     return _SoftmaxProblem(x2, labels, counted, probs, weights, smoothing, reduction,
-                           batch_shape, ax, out_dtype)
+                           batch_shape, ax, out_dtype, unchecked)
 
 
 # --------------------------------------------------------------------------- #
@@ -208,7 +211,19 @@ def _row_blocks(p: _SoftmaxProblem) -> tuple[list[slice], Any]:
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)], buf
 
 
-def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
+def _check_block_finite(xb: Any, m: Any, unchecked: Any) -> None:
+    """Raise the ``logits`` error of :func:`check_finite` if ``xb`` has a non-finite entry.
+
+    ``m`` holds the rows' entries at ``argmax``, which is NaN or +inf when the
+    row has one (argmax stops at the first NaN), and ``min`` propagates NaN
+    and reaches -inf: two cheap reductions instead of a scan.  The error
+    names the position in the caller's ``unchecked`` logits.
+    """
+    if not (np.isfinite(m).all() and np.isfinite(np.min(xb))):
+        v.check_finite(unchecked, "logits")
+
+
+def _shifted_exp(xb: Any, buf: Any, unchecked: Any = None) -> tuple[Any, Any, Any, Any]:
     """Row argmax ``top``, max ``m``, ``e = exp(x - m)`` and ``r = sum of e over c != top``.
 
     ``e`` is computed in the accumulator dtype ``buf.dtype`` (float64): for
@@ -222,6 +237,8 @@ def _shifted_exp(xb: Any, buf: Any) -> tuple[Any, Any, Any, Any]:
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
     m = xb[rows, top]
+    if unchecked is not None:
+        _check_block_finite(xb, m, unchecked)
     e = buf[0, :xb.shape[0]]
     widened = xb.dtype != e.dtype
     if widened:
@@ -377,7 +394,7 @@ def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
     out = np.empty(p.x.shape[0], p.acc)
     blocks, buf = _row_blocks(p)
     for sl in blocks:
-        _, m, _, rest = _shifted_exp(p.x[sl], buf)
+        _, m, _, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
         out[sl] = _block_loss(p, sl, m, np.log1p(rest))
     return out
 
@@ -386,11 +403,13 @@ def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     """Gradient (N, C) in the compute dtype, including the reduction's scale."""
     den = p.denominator()
     if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
+        if p.unchecked is not None:  # no block runs: check the logits here
+            v.check_finite_fast(p.unchecked, "logits")
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
     blocks, buf = _row_blocks(p)
     for sl in blocks:
-        top, _, e, rest = _shifted_exp(p.x[sl], buf)
+        top, _, e, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
         _block_grad(p, sl, top, e, rest, den, out[sl])
     return out
 
