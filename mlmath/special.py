@@ -55,8 +55,9 @@ from mlmath import _validation as v
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
-#: Elements per row chunk: four float64 work buffers of 512 KiB stay in L2.
-_CHUNK_ELEMS = 1 << 16
+#: Elements per row chunk (work buffers of 1 MiB, allocated once per row group):
+#: measured 4-5% faster than 512 KiB (fewer calls per element), and than 2 MiB.
+_CHUNK_ELEMS = 1 << 17
 #: Below this many elements the thread pool costs more than it saves.
 _PARALLEL_MIN_ELEMS = 1 << 20
 _F64 = np.dtype(np.float64)
