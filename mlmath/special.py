@@ -21,10 +21,10 @@ How
   ``log1p(R)`` close to ``-m``, e.g. the LSE of log-probabilities, which is
   about 0) are recomputed with mpmath at the precision the cancellation needs
   (slow, some 10-30 microseconds per entry, but only for those rows).
-* Reductions always run along a contiguous last axis, in row chunks of 128K
+* Reductions always run along a contiguous last axis, in row chunks of 256K
   elements (NumPy's pairwise summation applies there), and large arrays are
   split into row groups over a thread pool (ufuncs release the GIL); each
-  group allocates its work buffers once, since fresh 1 MiB buffers per chunk
+  group allocates its work buffers once, since fresh 512 KiB-2 MiB buffers per chunk
   (above glibc's mmap threshold) made a call up to 3.6x slower.
 
 Infinities and NaN (the API leaves them open; these are the choices)
@@ -57,9 +57,11 @@ from mlmath import _validation as v
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
-#: Elements per row chunk (work buffers of 1 MiB, allocated once per row group):
-#: measured 4-5% faster than 512 KiB (fewer calls per element), and than 2 MiB.
-_CHUNK_ELEMS = 1 << 17
+#: Elements per row chunk (float64 work buffers of 2 MiB, allocated once per row
+#: group).  Fewer, larger ufunc calls matter most with two threads, which contend
+#: for the GIL between calls: float32 softmax on (2048, 32000) took 194 / 130 / 98 /
+#: 82 / 89 ms with chunks of 2**15 / 16 / 17 / 18 / 20 elements.
+_CHUNK_ELEMS = 1 << 18
 #: Below this many elements the thread pool costs more than it saves.
 _PARALLEL_MIN_ELEMS = 1 << 20
 _F64 = np.dtype(np.float64)
