@@ -3,8 +3,8 @@
 ``CONTRACT`` below is the API contract (names and signatures per topic module),
 kept here as data so the tests never read anything outside the project.
 Every contract name must be exported.  Every name in ``mlmath.__all__`` must
-be in the contract, importable from the top level and from its topic module, type-hinted, documented in
-NumPy style (Parameters, Returns, Notes with a formula, Examples with a
+be in the contract, importable from the top level and from its topic module,
+type-hinted, documented in NumPy style (Parameters, Returns, Notes with a formula, Examples with a
 doctest, References), exercised by a property in ``properties/`` and mentioned
 in the README.
 """
