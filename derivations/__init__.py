@@ -17,12 +17,12 @@ from typing import Any
 __all__ = ["TOPICS", "Derivation", "DerivationError", "load", "numeric", "read_generated"]
 
 _HOME = {
-    "TOPICS": "derivations._writer",
-    "Derivation": "derivations._core",
-    "DerivationError": "derivations._core",
-    "load": "derivations._load",
-    "numeric": "derivations._load",
-    "read_generated": "derivations._load",
+    "TOPICS": "mlmath.derivations._writer",
+    "Derivation": "mlmath.derivations._core",
+    "DerivationError": "mlmath.derivations._core",
+    "load": "mlmath.derivations._load",
+    "numeric": "mlmath.derivations._load",
+    "read_generated": "mlmath.derivations._load",
 }
 
 

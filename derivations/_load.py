@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations._core import Derivation
-from derivations._writer import GENERATED_DIR, HEADER, derive_topic
+from ._core import Derivation
+from ._writer import GENERATED_DIR, HEADER, derive_topic
 
 __all__ = ["load", "numeric", "read_generated"]
 

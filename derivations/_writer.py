@@ -9,8 +9,13 @@ checked is exactly what ``mlmath derive`` would write.
 Determinism: topics and derivations are written in a fixed order, argument
 symbols in the order the derivation declares them, JSON with sorted keys, and
 ``srepr``/``latex`` print SymPy's canonical argument order (independent of
-hash seeds).  Printing can change between SymPy releases, so SymPy is pinned
-in ``pyproject.toml`` and each JSON file records the version that wrote it.
+hash seeds).  Printing can change between SymPy releases, so each file's
+header records the SymPy version that wrote it, and each JSON entry carries a
+*fingerprint*: the result evaluated at two fixed rational points to
+:data:`FINGERPRINT_DIGITS` digits.  Under another SymPy release the drift check
+(:func:`compare_semantically`) compares those values instead of the text, so
+a file that differs only in how SymPy printed it is recognised as such without
+evaluating any committed text.
 """
 
 from __future__ import annotations
@@ -28,15 +33,18 @@ from typing import Any
 
 import sympy as sp
 
-from derivations._core import Derivation, Nested
-from derivations._paths import GENERATED_DIR, HEADER, TOPICS
+from ._core import Derivation, Nested
+from ._paths import GENERATED_DIR, HEADER, TOPICS
 
 __all__ = [
     "GENERATED_DIR",
     "HEADER",
     "TOPICS",
     "compare_directory",
+    "committed_sympy_versions",
+    "compare_semantically",
     "derive_topic",
+    "fingerprint",
     "diff_file",
     "render_all",
     "render_json",
@@ -47,6 +55,12 @@ __all__ = [
 
 #: LaTeX longer than this is not shown whole in the Markdown pages (it is in the JSON).
 MAX_LATEX_CHARS = 2500
+#: Significant digits of the fingerprint values (evaluated at 40 digits).
+FINGERPRINT_DIGITS = 30
+#: Relative agreement two SymPy releases' fingerprints must reach (the values are
+#: exact-arithmetic evaluations rounded to 30 digits, so 1e-25 leaves room only for
+#: the last digits of different evaluation orders).
+FINGERPRINT_RTOL = 1e-25
 #: Permissions of written files: rw-r--r-- (what a plain ``open(..., "w")`` gives with umask 022).
 _FILE_MODE = 0o644
 
@@ -56,7 +70,7 @@ def derive_topic(topic: str) -> tuple[Derivation, ...]:
     """Run the derivations of one topic (pure: no file is touched; cached per process)."""
     if topic not in TOPICS:
         raise ValueError(f"`topic`: expected one of {list(TOPICS)}, got {topic!r}")
-    module = importlib.import_module(f"derivations.{topic}")
+    module = importlib.import_module(f"mlmath.derivations.{topic}")
     return tuple(module.derivations())
 
 
@@ -70,8 +84,40 @@ def _printed(expr: Any) -> dict[str, str]:
     return {"srepr": sp.srepr(expr), "latex": sp.latex(expr)}
 
 
+def _fingerprint_point(symbols: Sequence[sp.Symbol], which: int) -> dict[sp.Symbol, sp.Rational]:
+    # Distinct rationals in (0, 1): inside every derivation's domain (probabilities,
+    # positive steps and thresholds), away from the branch points of the prox operators.
+    return {s: sp.Rational(3 + (7 * i + 5 * which) % 13, 17 + which)
+            for i, s in enumerate(symbols)}
+
+
+def fingerprint(d: Derivation) -> list[list[str]]:
+    """The result evaluated at two fixed rational points, entries as decimal strings.
+
+    One list of :data:`FINGERPRINT_DIGITS`-digit values per point (a matrix result
+    flattened row-major).  These values do not depend on how SymPy prints the
+    expression, only on what it is.
+    """
+    from ._core import flat_symbols
+
+    symbols = [s for _, nested in d.args for s in flat_symbols(nested)]
+    entries = list(d.result) if isinstance(d.result, sp.MatrixBase) else [d.result]
+    points = []
+    for which in (0, 1):
+        subs = _fingerprint_point(symbols, which)
+        points.append([_decimal(e.xreplace(subs)) for e in entries])
+    return points
+
+
+def _decimal(value: sp.Expr) -> str:
+    number = sp.N(value, FINGERPRINT_DIGITS + 10)
+    if number.is_real is False or not number.is_number:
+        return sp.sstr(number)
+    return f"{sp.Float(number, FINGERPRINT_DIGITS + 10):.{FINGERPRINT_DIGITS}e}"
+
+
 def render_json(topic: str, derivations: Sequence[Derivation]) -> str:
-    """The machine-readable file of a topic (``srepr`` strings plus LaTeX)."""
+    """The machine-readable file of a topic (``srepr`` strings, LaTeX, fingerprints)."""
     document = {
         "_generated": HEADER,
         "sympy_version": sp.__version__,
@@ -85,6 +131,7 @@ def render_json(topic: str, derivations: Sequence[Derivation]) -> str:
                 "result": _printed(d.result),
                 "checks": list(d.checks),
                 "extras": [{"label": label, **_printed(e)} for label, e in d.extras],
+                "fingerprint": fingerprint(d),
             }
             for d in derivations
         ],
@@ -114,9 +161,9 @@ def _display(expr: Any, topic: str) -> str:
 
 def render_markdown(topic: str, derivations: Sequence[Derivation]) -> str:
     """The human-readable page of a topic: definition, result, checks, supporting forms."""
-    module = importlib.import_module(f"derivations.{topic}")
+    module = importlib.import_module(f"mlmath.derivations.{topic}")
     intro = (module.__doc__ or "").strip()
-    lines = [f"<!-- {HEADER} -->", "", f"# Derivations: {topic}", "", intro, ""]
+    lines = [f"<!-- {HEADER} (SymPy {sp.__version__}) -->", "", f"# Derivations: {topic}", "", intro, ""]
     for d in derivations:
         args = ", ".join(f"`{name}`" for name, _ in d.args)
         lines += [f"## `{d.name}`", "", d.title, "", f"Arguments (lambdify order): {args}.", "",
@@ -194,6 +241,71 @@ def compare_directory(committed: Path, files: Mapping[str, str]) -> list[str]:
         return sorted(name for name in names
                       if not (committed / name).is_file() or not (fresh / name).is_file()
                       or (committed / name).read_bytes() != (fresh / name).read_bytes())
+
+
+def _document(path: Path) -> dict[str, Any] | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _same_values(old: Any, new: Any) -> bool:
+    """Whether two fingerprints agree to :data:`FINGERPRINT_RTOL` (entry by entry)."""
+    if not (isinstance(old, list) and isinstance(new, list)) or len(old) != len(new):
+        return False
+    for old_point, new_point in zip(old, new, strict=True):
+        if not isinstance(old_point, list) or len(old_point) != len(new_point):
+            return False
+        for a, b in zip(old_point, new_point, strict=True):
+            try:
+                x, y = float(a), float(b)  # plain decimal strings; nothing is evaluated
+            except (TypeError, ValueError):
+                return False
+            if abs(x - y) > FINGERPRINT_RTOL * max(abs(x), abs(y)) and x != y:
+                return False
+    return True
+
+
+def compare_semantically(committed: Path, files: Mapping[str, str]) -> list[str]:
+    """Files whose *content* differs: names, arguments, checks or fingerprint values.
+
+    Used when the committed files were written by another SymPy release, whose
+    printing (``srepr``, LaTeX, the Markdown pages) may differ although every
+    expression is the same.  A JSON file agrees when each derivation has the same
+    name, title, arguments and verified checks and its fingerprint (the result at
+    two rational points, 30 digits) agrees to :data:`FINGERPRINT_RTOL`; a
+    Markdown page agrees when its JSON file does.  Committed text is parsed with
+    ``json.loads`` and ``float`` only, never evaluated.
+    """
+    differing = []
+    for name in sorted(files):
+        if not name.endswith(".json"):
+            continue
+        old = _document(committed / name)
+        new = json.loads(files[name])
+        same = old is not None and len(old.get("derivations", [])) == len(new["derivations"])
+        if same and old is not None:
+            for a, b in zip(old["derivations"], new["derivations"], strict=True):
+                keys = ("name", "title", "args", "checks")
+                if any(a.get(k) != b.get(k) for k in keys) or not _same_values(
+                        a.get("fingerprint"), b.get("fingerprint")):
+                    same = False
+                    break
+        if not same:
+            differing += [name, name.removesuffix(".json") + ".md"]
+    return differing
+
+
+def committed_sympy_versions(committed: Path) -> set[str]:
+    """The SymPy versions recorded in the committed JSON files."""
+    versions = set()
+    for path in sorted(committed.glob("*.json")):
+        document = _document(path)
+        if document is not None:
+            versions.add(str(document.get("sympy_version", "unknown")))
+    return versions
 
 
 def diff_file(committed: Path, files: Mapping[str, str], name: str, limit: int = 40,

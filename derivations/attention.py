@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations._core import Derivation, matrix_symbols, require_equal
-from derivations.special import softmax
+from ._core import Derivation, matrix_symbols, require_equal
+from .special import softmax
 
 __all__ = [
     "MASKS",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations._core import Derivation, require_equal, vector_symbols
+from ._core import Derivation, require_equal, vector_symbols
 
 __all__ = [
     "binary_entropy_derivative",

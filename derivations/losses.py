@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations._core import Derivation, matrix_symbols, require_equal, vector_symbols
-from derivations.special import hessian_psd_certificate, logsumexp, softmax
+from ._core import Derivation, matrix_symbols, require_equal, vector_symbols
+from .special import hessian_psd_certificate, logsumexp, softmax
 
 __all__ = [
     "derivations",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations._core import Derivation, DerivationError, require_equal, vector_symbols
+from ._core import Derivation, DerivationError, require_equal, vector_symbols
 
 __all__ = [
     "derivations",

@@ -14,7 +14,7 @@ import itertools
 
 import sympy as sp
 
-from derivations._core import (
+from ._core import (
     Derivation,
     require_equal,
     require_nonnegative_polynomial,

@@ -434,7 +434,7 @@ def derivations_check(profile: str = "ci") -> CheckResult:
     (``profile`` is unused: the derivations are deterministic.)
     """
     def check() -> CheckResult:
-        cli = _import_optional("derivations.cli")
+        cli = _import_optional("mlmath.derivations.cli")
         if cli is None or not hasattr(cli, "check"):
             return CheckResult("derivations", "not installed")
         drifted = list(cli.check())

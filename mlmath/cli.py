@@ -17,7 +17,7 @@ __all__ = ["main"]
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("mlmath._verify", "run the property suite, the tests, the derivation drift "
                                  "check and the claims audit, with a per-topic summary"),
-    "derive": ("derivations.cli", "regenerate (or --check) the SymPy derivations"),
+    "derive": ("mlmath.derivations.cli", "regenerate (or --check) the SymPy derivations"),
     "audit": ("mlmath.audit.cli", "print the claims audit of the source articles"),
 }
 

@@ -26,9 +26,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import derivations
+import mlmath.derivations as derivations
 import mlmath
-from derivations.attention import MASKS
+from mlmath.derivations.attention import MASKS
 from mlmath import strategies as mst
 from mlmath.testing import assert_close_eps, expect_property_failure, mutant
 

@@ -774,8 +774,8 @@ def _ce_convex_logits(budget: Budget) -> Outcome:
     def proof() -> bool:
         # the project's SymPy derivation: H = (Σ a_c)(diag(s) - s sᵀ), with two PSD
         # certificates (all principal minors >= 0 on the simplex; H = BᵀB)
-        from derivations._core import DerivationError
-        from derivations.losses import softmax_cross_entropy_hessian
+        from mlmath.derivations._core import DerivationError
+        from mlmath.derivations.losses import softmax_cross_entropy_hessian
 
         try:
             return len(softmax_cross_entropy_hessian(3).checks) > 1
