@@ -53,7 +53,7 @@ from mlmath.special import (
     softplus,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     # special

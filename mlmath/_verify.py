@@ -1,8 +1,10 @@
 """``mlmath verify``: the property suite, the tests, the derivations and the audit.
 
-Runs pytest on ``properties/``, ``tests/`` and the doctests of ``mlmath/`` of a
-source checkout (in a child process, so ``-n`` can use pytest-xdist workers),
-then prints a per-topic summary, the failures with Hypothesis's shrunk
+Runs pytest (in a child process, so ``-n`` can use pytest-xdist workers) on
+``properties/``, ``tests/`` and the doctests of ``mlmath/`` of a source
+checkout, or -- for an installed mlmath without a checkout -- on the installed
+package (``--pyargs mlmath``: the property suite ``mlmath.properties`` and every
+doctest), from a temporary directory; then prints a per-topic summary, the failures with Hypothesis's shrunk
 counterexample, the derivation drift check and the claims audit.  The exit
 code is 0 only when every part passes and at least one test passed.
 
@@ -72,12 +74,13 @@ def _has_suite(path: Path) -> bool:
     return (path / "properties").is_dir() and (path / "tests").is_dir()
 
 
-def source_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The checkout holding ``properties/`` and ``tests/``.
+def source_root(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The checkout holding ``properties/`` and ``tests/``, or ``None`` for an installed run.
 
     ``explicit`` (``--root``) wins; otherwise the checkout of the imported
     ``mlmath`` package (an editable install or ``PYTHONPATH``), else the
-    current directory (a non-editable install run from its checkout).
+    current directory (a non-editable install run from its checkout), else
+    ``None``: the installed package is verified.
     """
     if explicit is not None:
         root = Path(explicit).resolve()
@@ -85,12 +88,29 @@ def source_root(explicit: str | os.PathLike[str] | None = None) -> Path:
             raise SystemExit(f"mlmath verify: --root {root} has no properties/ and tests/")
         return root
     for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if _has_suite(candidate):
+        if _has_suite(candidate) and (candidate / "mlmath").is_dir():
             return candidate
-    raise SystemExit(
-        "mlmath verify: the property suite ships with the source checkout; run it from "
-        "the checkout (or install it with `pip install -e .`), or pass --root PATH"
-    )
+    return None
+
+
+def installed_root() -> Path:
+    """The directory holding the installed ``mlmath`` package (pytest's rootdir there)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def versions_line() -> str:
+    """``mlmath 0.2.0, Python 3.11.7, NumPy ..., SciPy ..., SymPy ..., Hypothesis ...``."""
+    import platform
+    from importlib import metadata
+
+    parts = [f"Python {platform.python_version()}"]
+    for dist in ("mlmath", "numpy", "scipy", "sympy", "hypothesis", "pytest"):
+        try:
+            parts.append(f"{metadata.distribution(dist).metadata['Name']} "
+                         f"{metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist} not installed")
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -104,8 +124,12 @@ summary columns (one line per topic, from the test module's name):
 
 exit code: 0 only when at least one test passed, none failed, every test module
 imported, and neither the derivation drift check nor the claims audit failed
-("not installed" is not a failure); 1 otherwise; 2 when pytest, hypothesis (or
-pytest-xdist, for -n) is not installed.
+("not installed" is not a failure); 1 otherwise; 2 for a usage error; 3 when
+pytest, hypothesis (or pytest-xdist, for -n) is not installed.
+
+run from a source checkout, verify runs properties/, tests/ and the doctests of
+mlmath/; run with an installed mlmath (no checkout), it runs the installed
+property suite (mlmath.properties) and every doctest of the package.
 
 examples:
   mlmath verify -n auto                      # everything, on every core
@@ -139,8 +163,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "test paths given there replace the default directories")
 
 
-def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[str]:
-    """The pytest command line run in the checkout ``root``."""
+def pytest_command(args: argparse.Namespace, root: Path | None, report: Path) -> list[str]:
+    """The pytest command line: in the checkout ``root``, or of the installed package."""
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
@@ -149,9 +173,16 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     # `-- --tb=short` brings tracebacks back.
     cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rsxX", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report}",
-           f"--hypothesis-profile={args.profile}"]
+           # the plugin's namespaced name: it exists before any conftest is read
+           f"--hypothesis-profile=mlmath-{args.profile}"]
     if _parallel(args.workers):
         cmd += ["-n", str(args.workers)]
+    if root is None:
+        # Installed: nodeids relative to site-packages (mlmath/properties/test_x.py),
+        # no ini file of whatever directory the user is in.
+        return [*cmd, "--rootdir", str(installed_root()), "-c", os.devnull, "--doctest-modules",
+                "-o", "doctest_optionflags=NORMALIZE_WHITESPACE NUMBER",
+                "--pyargs", "mlmath", *extra]
     # Paths among the extra arguments (`-- properties/test_special.py`) replace
     # the default directories instead of adding to them.
     if not any(not a.startswith("-") and (root / a.split("::", 1)[0]).exists() for a in extra):
@@ -159,10 +190,11 @@ def pytest_command(args: argparse.Namespace, root: Path, report: Path) -> list[s
     return cmd + extra
 
 
-def _child_environment(root: Path) -> dict[str, str]:
+def _child_environment(root: Path | None) -> dict[str, str]:
     """Environment of the pytest process: this mlmath importable after the checkout."""
     here = str(Path(__file__).resolve().parent.parent)
-    paths = [str(root), here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    first = [str(root)] if root is not None else []
+    paths = [*first, here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
@@ -181,16 +213,19 @@ def run(args: argparse.Namespace) -> int:
     missing = missing_requirements(args.workers)
     if missing:
         print(f"mlmath verify: needs {', '.join(missing)}: "
-              "python -m pip install -e \".[test]\"", file=sys.stderr)
-        return 2
+              "python -m pip install \"mlmath[test]\"", file=sys.stderr)
+        return 3
     root = source_root(args.root)
     start = time.perf_counter()
     workers = ("serial" if not _parallel(args.workers) else
                "1 worker" if str(args.workers) == "1" else f"{args.workers} workers")
-    print(f"mlmath verify: profile {args.profile}, {workers}, checkout {root}", flush=True)
+    where = f"checkout {root}" if root is not None else f"installed package {installed_root()}"
+    print(f"mlmath verify: profile {args.profile}, {workers}, {where}", flush=True)
+    print(f"  {versions_line()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlmath-verify-") as tmp:
         report_path = Path(tmp) / "report.json"
-        status = subprocess.call(pytest_command(args, root, report_path), cwd=root,
+        status = subprocess.call(pytest_command(args, root, report_path),
+                                 cwd=root if root is not None else tmp,
                                  env=_child_environment(root))
         report = (json.loads(report_path.read_text(encoding="utf-8"))
                   if report_path.exists() else {"tests": {}, "collect_errors": []})
@@ -246,6 +281,10 @@ def topic_of(nodeid: str) -> str:
     """
     path = PurePosixPath(nodeid.split("::", 1)[0].replace("\\", "/"))
     parts = path.parts
+    if parts[:2] == ("mlmath", "properties") and len(parts) > 2:
+        # the installed layout: mlmath/properties/test_x.py is properties/test_x.py
+        path = PurePosixPath(*parts[1:])
+        parts = path.parts
     if len(parts) > 2 and parts[0] == "mlmath" and parts[1] != "strategies":
         return parts[1]
     stem = path.parent.name if path.stem == "__init__" else path.stem

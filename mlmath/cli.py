@@ -1,4 +1,4 @@
-"""The ``mlmath`` command: ``verify``, ``derive`` and ``audit``.
+"""The mlmath command: verify, derive and audit.
 
 Each subcommand lives in its own module and is imported only when used, so
 ``mlmath --help`` stays fast and a missing optional part fails only its own
@@ -23,7 +23,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mlmath import __version__
+
     parser = argparse.ArgumentParser(prog="mlmath", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"mlmath {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -114,12 +114,20 @@ def assert_close_eps(
     )
 
 
-@contextmanager
-def _without_shrinking(prop_test: Callable[..., Any]) -> Iterator[None]:
-    """Run a ``@given`` test without the shrink phase, restoring its settings after.
+#: Fewest examples a meta-test draws, whatever the profile (the ``ci`` profile's count).
+META_MIN_EXAMPLES = 100
 
-    A meta-test needs *a* failure, not a minimal one, and shrinking dominated
-    their time.  Hypothesis reads a test's settings from this attribute at call
+
+@contextmanager
+def _as_meta_test(prop_test: Callable[..., Any], shrink: bool) -> Iterator[None]:
+    """Run a ``@given`` test deterministically, restoring its settings after.
+
+    A meta-test must catch its mutant under every profile, so it is
+    derandomised (the draws depend only on the test) with at least
+    :data:`META_MIN_EXAMPLES` examples and no example database: ``mlmath
+    verify --profile dev`` once missed a mutant in 25 random examples.  It
+    needs *a* failure, not a minimal one, so the shrink phase is skipped unless
+    ``shrink``.  Hypothesis reads a test's settings from this attribute at call
     time; a test without it (not ``@given``) runs unchanged.
     """
     attr = "_hypothesis_internal_use_settings"
@@ -127,8 +135,9 @@ def _without_shrinking(prop_test: Callable[..., Any]) -> Iterator[None]:
     if saved is None:
         yield
         return
-    setattr(prop_test, attr, settings(saved, phases=[Phase.explicit, Phase.reuse,
-                                                     Phase.generate],
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else [])
+    setattr(prop_test, attr, settings(saved, phases=phases, derandomize=True, database=None,
+                                      max_examples=max(saved.max_examples, META_MIN_EXAMPLES),
                                       report_multiple_bugs=False))
     try:
         yield
@@ -141,15 +150,14 @@ def expect_property_failure(prop_test: Callable[..., Any], *, shrink: bool = Fal
     """Run a property test with a deliberately broken implementation injected.
 
     Returns the failure text; raises ``AssertionError`` if the property *passed*,
-    which would mean the property cannot catch that defect.  ``shrink=False``
-    (the default) skips Hypothesis's shrink phase: any failure proves the point.
+    which would mean the property cannot catch that defect.  The run is
+    deterministic under every Hypothesis profile (derandomised, at least
+    :data:`META_MIN_EXAMPLES` examples); ``shrink=False`` (the default) skips
+    the shrink phase: any failure proves the point.
     """
     try:
-        if shrink:
+        with _as_meta_test(prop_test, shrink):
             prop_test(**implementation)
-        else:
-            with _without_shrinking(prop_test):
-                prop_test(**implementation)
     except (AssertionError, _GROUP) as exc:
         return str(exc)
     names = ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in implementation.items())

@@ -104,14 +104,14 @@ def summary_row(output: str, topic: str) -> list[str]:
 @pytest.fixture
 def no_extras(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither the derivations nor the audit are installed."""
-    monkeypatch.setitem(sys.modules, "derivations.cli", None)
+    monkeypatch.setitem(sys.modules, "mlmath.derivations.cli", None)
     monkeypatch.setitem(sys.modules, "mlmath.audit", None)
 
 
 def fake_derivations(monkeypatch: pytest.MonkeyPatch, drifted: list[str]) -> None:
-    module = types.ModuleType("derivations.cli")
+    module = types.ModuleType("mlmath.derivations.cli")
     module.check = lambda: drifted  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "derivations.cli", module)
+    monkeypatch.setitem(sys.modules, "mlmath.derivations.cli", module)
 
 
 def fake_audit(monkeypatch: pytest.MonkeyPatch, exit_code: int) -> list[Any]:
@@ -183,6 +183,7 @@ class TestVerifyRun:
     def test_passing_selection_with_workers_exits_0(self, checkout, no_extras, capsys):
         """Through an xdist worker (-n 1: the same controller/worker path as -n 8, one
         process to start) and a -k selection that passes, the summary still counts."""
+        pytest.importorskip("xdist", reason="pytest-xdist is not installed")
         code = cli.main(["verify", "--profile", "dev", "-n", "1", "--root", str(checkout),
                          "--", "-k", "square or passes"])
         out = capsys.readouterr().out
@@ -202,13 +203,14 @@ class TestVerifyRun:
         assert "no tests ran" in out and "no test passed" in out
 
     def test_missing_test_extra_is_reported_not_crashed(self, monkeypatch, capsys):
-        """Without pytest-xdist, -n says what to install (exit 2) instead of a pytest error."""
+        """Without pytest-xdist, -n says what to install (exit 3) instead of a pytest error."""
         real = importlib.util.find_spec
         monkeypatch.setattr(importlib.util, "find_spec",
                             lambda name, *a: None if name == "xdist" else real(name, *a))
         assert _verify.missing_requirements("0") == []
-        assert cli.main(["verify", "-n", "2"]) == 2
-        assert "needs pytest-xdist (for -n)" in capsys.readouterr().err
+        assert cli.main(["verify", "-n", "2"]) == 3
+        err = capsys.readouterr().err
+        assert "needs pytest-xdist (for -n)" in err and 'pip install "mlmath[test]"' in err
 
     def test_paths_after_the_separator_replace_the_default_directories(self, checkout):
         def command(*extra: str) -> list[str]:
@@ -217,7 +219,23 @@ class TestVerifyRun:
 
         assert command("-k", "x")[-4:] == ["properties", "tests", "-k", "x"]
         assert command("properties/test_toy.py::test_square_is_nonnegative")[-2:] == [
-            "--hypothesis-profile=ci", "properties/test_toy.py::test_square_is_nonnegative"]
+            "--hypothesis-profile=mlmath-ci",
+            "properties/test_toy.py::test_square_is_nonnegative"]
+
+    def test_installed_run_collects_the_installed_package(self):
+        """Without a checkout, pytest runs the installed package (properties + doctests)."""
+        args = cli.build_parser().parse_args(["verify", "--profile", "dev", "--", "-k", "x"])
+        command = _verify.pytest_command(args, None, Path("r.json"))
+        assert command[-4:] == ["--pyargs", "mlmath", "-k", "x"]
+        assert "--doctest-modules" in command and "--hypothesis-profile=mlmath-dev" in command
+        rootdir = Path(command[command.index("--rootdir") + 1])
+        assert (rootdir / "mlmath" / "__init__.py").is_file()
+
+    def test_no_checkout_means_installed(self, tmp_path, monkeypatch):
+        """From a directory that is not a checkout, with a non-checkout mlmath, root is None."""
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setattr(_verify, "__file__", str(tmp_path / "site" / "mlmath" / "_verify.py"))
+        assert _verify.source_root() is None
 
     def test_root_without_suite_is_refused(self, tmp_path):
         with pytest.raises(SystemExit, match="no properties/ and tests/"):
@@ -227,6 +245,8 @@ class TestVerifyRun:
 class TestSummary:
     @pytest.mark.parametrize(("nodeid", "topic"), [
         ("properties/test_information.py::test_kl_nonnegative", "information"),
+        ("mlmath/properties/test_losses.py::test_ce_nonnegative", "losses"),
+        ("mlmath/derivations/_core.py::mlmath.derivations._core", "derivations"),
         ("tests/test_information.py::TestEntropy::test_zero[float32]", "information"),
         ("mlmath/special.py::mlmath.special.softmax", "special"),
         ("mlmath/strategies/_losses.py::mlmath.strategies._losses.targets", "losses"),
@@ -336,7 +356,7 @@ class TestSummary:
 
 class TestChecks:
     def test_derivations_not_installed(self, monkeypatch):
-        monkeypatch.setitem(sys.modules, "derivations.cli", None)
+        monkeypatch.setitem(sys.modules, "mlmath.derivations.cli", None)
         result = _verify.derivations_check()
         assert (result.status, result.ok) == ("not installed", True)
         assert result.describe() == "derivations: not installed"
@@ -410,13 +430,27 @@ class TestChecks:
         assert _verify.audit_check().status == "failed"
 
     def test_a_crashing_check_is_an_error_not_a_crash(self, monkeypatch):
-        module = types.ModuleType("derivations.cli")
+        module = types.ModuleType("mlmath.derivations.cli")
 
         def check() -> list[str]:
             raise RuntimeError("sympy exploded")
 
         module.check = check
-        monkeypatch.setitem(sys.modules, "derivations.cli", module)
+        monkeypatch.setitem(sys.modules, "mlmath.derivations.cli", module)
         result = _verify.derivations_check()
         assert (result.status, result.ok) == ("error", False)
         assert "RuntimeError: sympy exploded" in result.describe()
+
+
+def test_version_flag_prints_the_package_version():
+    """`mlmath --version` prints `mlmath <__version__>` and exits 0 (real entry point)."""
+    import mlmath
+
+    out = run_mlmath("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"mlmath {mlmath.__version__}"
+
+
+def test_top_level_help_has_no_markup():
+    """`mlmath --help` shows plain text, no reStructuredText double backquotes."""
+    out = run_mlmath("--help")
+    assert out.returncode == 0 and "``" not in out.stdout
