@@ -40,12 +40,12 @@ __all__ = [
     "GENERATED_DIR",
     "HEADER",
     "TOPICS",
-    "compare_directory",
     "committed_sympy_versions",
+    "compare_directory",
     "compare_semantically",
     "derive_topic",
-    "fingerprint",
     "diff_file",
+    "fingerprint",
     "render_all",
     "render_json",
     "render_markdown",
@@ -163,7 +163,8 @@ def render_markdown(topic: str, derivations: Sequence[Derivation]) -> str:
     """The human-readable page of a topic: definition, result, checks, supporting forms."""
     module = importlib.import_module(f"mlmath.derivations.{topic}")
     intro = (module.__doc__ or "").strip()
-    lines = [f"<!-- {HEADER} (SymPy {sp.__version__}) -->", "", f"# Derivations: {topic}", "", intro, ""]
+    lines = [f"<!-- {HEADER} (SymPy {sp.__version__}) -->", "",
+             f"# Derivations: {topic}", "", intro, ""]
     for d in derivations:
         args = ", ".join(f"`{name}`" for name, _ in d.args)
         lines += [f"## `{d.name}`", "", d.title, "", f"Arguments (lambdify order): {args}.", "",

@@ -58,7 +58,7 @@ def _drift(directory: Path, files: dict[str, str]) -> tuple[list[str], str]:
     """(files whose content differs, a note on how they were compared)."""
     import sympy as sp
 
-    from ._writer import compare_directory, compare_semantically, committed_sympy_versions
+    from ._writer import committed_sympy_versions, compare_directory, compare_semantically
 
     drifted = compare_directory(directory, files)
     versions = committed_sympy_versions(directory)

@@ -20,15 +20,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import mlmath.derivations as derivations
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import mlmath.derivations as derivations
-import mlmath
 from mlmath.derivations.attention import MASKS
+
+import mlmath
 from mlmath import strategies as mst
 from mlmath.testing import assert_close_eps, expect_property_failure, mutant
 

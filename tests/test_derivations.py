@@ -15,11 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mlmath.derivations as derivations
 import numpy as np
 import pytest
 import sympy as sp
-
-import mlmath.derivations as derivations
 from mlmath.derivations import _writer, cli
 from mlmath.derivations._core import DerivationError, require_equal, require_nonnegative_polynomial
 from mlmath.derivations._writer import (
@@ -57,7 +56,8 @@ def committed_copy(tmp_path) -> Path:
     return copy
 
 
-def _args(output: Path | None, check: bool = False, topic: list[str] | None = None) -> argparse.Namespace:
+def _args(output: Path | None, check: bool = False,
+          topic: list[str] | None = None) -> argparse.Namespace:
     return argparse.Namespace(check=check, output=output, topic=topic)
 
 
@@ -253,7 +253,8 @@ def test_help_does_not_import_sympy():
 
 def test_python_dash_m_derivations_help():
     """`python -m mlmath.derivations --help` runs (the module entry point exists)."""
-    out = subprocess.run([sys.executable, "-m", "mlmath.derivations", "--help"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "mlmath.derivations", "--help"],
+                         capture_output=True,
                          text=True, check=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert "--check" in out
