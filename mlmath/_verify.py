@@ -5,8 +5,8 @@ Runs pytest (in a child process, so ``-n`` can use pytest-xdist workers) on
 checkout, or -- for an installed mlmath without a checkout -- on the installed
 package (``--pyargs mlmath``: the property suite ``mlmath.properties`` and every
 doctest), from a temporary directory; then prints a per-topic summary, the
-failures with Hypothesis's shrunk counterexample, the derivation drift check and the claims audit.  The exit
-code is 0 only when every part passes and at least one test passed.
+failures with Hypothesis's shrunk counterexample, the derivation drift check
+and the claims audit.  The exit code is 0 only when every part passes and at least one test passed.
 
 Usage::
 
