@@ -128,7 +128,8 @@ def source_text(folder: str, pattern: str = "*.py") -> str:
 
 def readme_text() -> str:
     """The README, where every public name must be documented."""
-    return (REPO / "README.md").read_text(encoding="utf-8")
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 # --------------------------------------------------------------------------- the export list
