@@ -101,16 +101,39 @@ def extreme_probability_vectors(
 @st.composite
 def near_equal_pairs(
     draw: st.DrawFn, *, shape: ShapeArg = None, axis: int = -1, dtype: DtypeArg = None,
+    max_log10_deviation: float = -1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(p, q) with q = p (1 + e u) renormalised, |u| <= 1, e in [1e-15, 1e-1].
+    """(p, q) with q = p (1 + e u) renormalised, 1/4 <= |u| <= 1, e in [64 eps, 10**max].
 
-    The hard case for divergences: KL(p||q) ~ e^2 can be far below eps.
+    The hard case for divergences: KL(p||q) ~ e^2 can be far below eps.  ``u``
+    changes sign along the axis (at the first two non-zero entries of p) and
+    ``e`` stays above the dtype's rounding, so q differs from p whenever p has two
+    or more non-zero entries (a constant ``u`` would renormalise back to p); a
+    point mass p gets a second entry of half its mass first.
+    ``max_log10_deviation`` caps e (e.g. -7 for an asymptotic expansion in e).
     """
     dt = draw(_dtypes(dtype), label="dtype")
     p = draw(probability_vectors(shape=shape, axis=axis, dtype=dt), label="p")
-    e = 10.0 ** draw(st.floats(-15.0, -1.0), label="log10_e")
-    u = draw(hnp.arrays(np.float64, p.shape, elements=st.floats(-1.0, 1.0)), label="u")
-    q = _normalise(p.astype(np.float64) * (1.0 + e * u), axis, dt)
+    if p.shape[axis] >= 2:
+        # A point mass has no near-equal neighbour but itself (equal pairs are drawn
+        # by `distribution_pairs`): give such rows a second entry of half its mass.
+        rows = np.moveaxis(p.astype(np.float64), axis, -1)
+        single = (rows != 0).sum(-1) < 2
+        rows[single, (np.argmax(rows[single] != 0, axis=-1) + 1) % rows.shape[-1]] = 0.5
+        p = _normalise(np.moveaxis(rows, -1, axis), axis, dt)
+    low = float(np.log10(64 * np.finfo(dt).eps))
+    if max_log10_deviation <= low:
+        raise ValueError(f"`max_log10_deviation`: expected > {low:.2f} for {dt}, "
+                         f"got {max_log10_deviation}")
+    e = 10.0 ** draw(st.floats(low, max_log10_deviation), label="log10_e")
+    magnitude = draw(hnp.arrays(np.float64, p.shape, elements=st.floats(0.25, 1.0)),
+                     label="|u|")
+    sign = draw(hnp.arrays(np.bool_, p.shape), label="u < 0")
+    u = np.moveaxis(np.where(sign, -magnitude, magnitude), axis, -1)
+    support = np.moveaxis(p != 0, axis, -1)
+    rank = np.cumsum(support, axis=-1)
+    u = np.where(support & (rank == 1), np.abs(u), np.where(support & (rank == 2), -np.abs(u), u))
+    q = _normalise(p.astype(np.float64) * (1.0 + e * np.moveaxis(u, -1, axis)), axis, dt)
     return p, q
 
 
