@@ -186,6 +186,11 @@ class _Recorder:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collect_errors.append({"nodeid": report.nodeid, "text": report.longreprtext})
+        elif report.skipped and report.nodeid:
+            # A module-level skip (pytest.importorskip, pytestmark) skips the whole module;
+            # pytest counts it as one skip, and so does the summary.
+            self.tests.setdefault(report.nodeid, {"outcome": "skipped", "duration": 0.0,
+                                                  "kind": "test"})
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         data = {"exitstatus": int(exitstatus), "tests": self.tests,

@@ -65,14 +65,26 @@ def test_skipped():
 '''
 
 
+TOY_MODULE_SKIP = '''
+import pytest
+
+pytest.importorskip("a_module_nobody_installs")
+
+
+def test_never_collected():
+    pass
+'''
+
+
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A checkout with the project's conftest, one property module and one test module."""
     root = tmp_path_factory.mktemp("checkout")
     (root / "conftest.py").write_text((REPO / "conftest.py").read_text())
     for folder, name, text in [("properties", "test_toy.py", TOY_PROPERTIES),
-                               ("tests", "test_plain.py", TOY_TESTS)]:
-        (root / folder).mkdir()
+                               ("tests", "test_plain.py", TOY_TESTS),
+                               ("tests", "test_optional.py", TOY_MODULE_SKIP)]:
+        (root / folder).mkdir(exist_ok=True)
         (root / folder / name).write_text(text)
     return root
 
@@ -171,6 +183,7 @@ class TestVerifyRun:
         toy = summary_row(out, "toy")
         assert toy[1] == "2" and int(toy[2]) > 100 and toy[3] == "1" and toy[6] == "1"
         assert summary_row(out, "plain")[4:8] == ["3", "0", "1", "1"]
+        assert summary_row(out, "optional")[4:8] == ["1", "0", "0", "1"]  # a module-level skip
         assert "[toy] FAILED properties/test_toy.py::test_value_is_small" in out
         assert "[small] expected x < 100, got 100" in out
         # "Falsifying example:" up to Hypothesis 6.15x, "Failing test case:" later.
@@ -200,7 +213,7 @@ class TestVerifyRun:
                          "--", "-k", "no_test_has_this_name"])
         out = capsys.readouterr().out
         assert code != 0
-        assert "no tests ran" in out and "no test passed" in out
+        assert "no tests collected" in out and "no test passed" in out
 
     def test_missing_test_extra_is_reported_not_crashed(self, monkeypatch, capsys):
         """Without pytest-xdist, -n says what to install (exit 3) instead of a pytest error."""
