@@ -29,7 +29,7 @@ How (the three ideas the module rests on):
    :math:`p\log(p/q) - \delta` and
    :math:`\tfrac12(p\,\mathrm{log1p}(d) + q\,\mathrm{log1p}(-d))` lose < 2.5 eps.
 3. **Pairwise summation along contiguous rows** (NumPy's ``add.reduce`` on the last,
-   contiguous axis), cache-sized row chunks and threads over chunks for large arrays;
+   contiguous axis), cache-sized row chunks scheduled by :mod:`mlmath._rows`;
    float32 / float16 input is computed in float64 and rounded once at the end.
 
 Joint tables use double-double marginals (error-free TwoSum) and an exact
@@ -40,14 +40,13 @@ even when it is far below eps.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmath import _rows
 from mlmath import _validation as v
 
 __all__ = [
@@ -75,8 +74,6 @@ _JS_SERIES_MAX_D = 0.5
 #: temporary (96 KiB) stays below glibc's mmap threshold (128 KiB), above which every
 #: temporary costs an mmap, page faults and an munmap (measured: 5x slower).
 _CHUNK_ELEMENTS = 12288
-#: Arrays at least this large are split over threads (ufuncs release the GIL).
-_THREAD_ELEMENTS = 1 << 20
 #: Taylor terms kept (the fits take over when more than 15 would be needed).
 _SERIES_TERMS = 30
 #: B(x) = sum_j x^j / (2j + 3):  (1 + d) atanh(d) - d = d^2 (1 + d (1 + d) B(d^2)).
@@ -198,16 +195,6 @@ def _js_terms(p: Array, q: Array) -> Array:
 
 
 # ------------------------------------------------------------------ row machinery
-def _to_rows(arr: Array, axis: int) -> Array:
-    """View (or copy) of ``arr`` as 2-D rows with the reduction axis last and contiguous.
-
-    Pairwise summation only happens along a contiguous axis; a strided reduction
-    sums naively (40 eps lost on 1e5 entries), hence the move.
-    """
-    moved = np.moveaxis(arr, axis, -1)
-    return np.ascontiguousarray(moved.reshape(-1, arr.shape[axis]))
-
-
 def _row_reduce(
     term_sums: Callable[..., list[Array]], rows: Sequence[Array], n_out: int,
 ) -> tuple[list[Array], list[Array], list[Array]]:
@@ -220,28 +207,18 @@ def _row_reduce(
     outs = [np.empty(n_rows, dtype=F64) for _ in range(n_out)]
     sums = [np.empty(n_rows, dtype=F64) for _ in rows]
     mins = [np.empty(n_rows, dtype=F64) for _ in rows]
-    step = max(1, _CHUNK_ELEMENTS // max(n, 1))
 
-    def work(start: int) -> None:
-        stop = min(start + step, n_rows)
-        chunks = [np.asarray(r[start:stop], dtype=F64) for r in rows]
+    def kernel(chunk: slice, _bufs: None) -> None:
+        chunks = [np.asarray(r[chunk], dtype=F64) for r in rows]
         for k, c in enumerate(chunks):
-            np.add.reduce(c, axis=-1, out=sums[k][start:stop])
-            np.minimum.reduce(c, axis=-1, out=mins[k][start:stop])  # NaN propagates
-        # errstate is thread-local, hence set here, in the worker; invalid input is
-        # reported by the validation after the reduction.
-        with np.errstate(all="ignore"):
-            for k, res in enumerate(term_sums(*chunks)):
-                outs[k][start:stop] = res
+            np.add.reduce(c, axis=-1, out=sums[k][chunk])
+            np.minimum.reduce(c, axis=-1, out=mins[k][chunk])  # NaN propagates
+        # invalid input is reported by the validation after the reduction
+        for k, res in enumerate(term_sums(*chunks)):
+            outs[k][chunk] = res
 
-    starts = range(0, n_rows, step)
-    workers = min(os.cpu_count() or 1, len(starts))
-    if workers > 1 and n_rows * n >= _THREAD_ELEMENTS:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, starts))
-    else:
-        for start in starts:
-            work(start)
+    _rows.for_each_chunk(n_rows, n, kernel, _rows.no_buffers,
+                         chunk_elements=_CHUNK_ELEMENTS)
     return outs, sums, mins
 
 
@@ -300,7 +277,7 @@ def _reduce_distributions(
     b = v.check_base(base)
     arrs, out_dtype, ax = _prepare(arrays, axis)
     batch_shape = arrs[0].shape[:ax] + arrs[0].shape[ax + 1:]
-    rows = [_to_rows(a, ax) for a in arrs]
+    rows = [_rows.to_rows(a, ax)[0] for a in arrs]
     outs, sums, mins = _row_reduce(term_sums, rows, n_out)
     if validate:
         _validate_rows(arrs, [name for _, name in arrays], sums, mins, ax, out_dtype)

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special as sps
 
+from mlmath import _rows
 from mlmath import _validation as v
 from mlmath.special import sigmoid, softplus
 
@@ -198,17 +199,14 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
 # Softmax cross-entropy kernels (row blocks)                                  #
 # --------------------------------------------------------------------------- #
 
-def _row_blocks(p: _SoftmaxProblem) -> tuple[list[slice], Any]:
-    """Row slices of about _BLOCK_ELEMENTS entries and reusable block buffers.
+def _block_buffers(p: _SoftmaxProblem) -> Callable[[int], Any]:
+    """``make_buffers`` for :func:`mlmath._rows.for_each_chunk`.
 
     ``buf[0]`` receives exp(x - m); float64 logits get two more scratch
     buffers for :func:`_difference_correction` (no temporaries in the loop).
     """
-    n_rows, n_classes = p.x.shape
-    step = max(1, _BLOCK_ELEMENTS // max(n_classes, 1))
     n_buffers = 3 if p.x.dtype == p.acc else 1
-    buf = np.empty((n_buffers, min(step, n_rows), n_classes), p.acc)
-    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)], buf
+    return lambda rows: np.empty((n_buffers, rows, p.x.shape[1]), p.acc)
 
 
 def _check_block_finite(xb: Any, m: Any, unchecked: Any) -> None:
@@ -392,10 +390,13 @@ def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any, den:
 def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
     """Per-row losses (N,) in the accumulator dtype."""
     out = np.empty(p.x.shape[0], p.acc)
-    blocks, buf = _row_blocks(p)
-    for sl in blocks:
+
+    def kernel(sl: slice, buf: Any) -> None:
         _, m, _, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
         out[sl] = _block_loss(p, sl, m, np.log1p(rest))
+
+    _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _block_buffers(p),
+                         chunk_elements=_BLOCK_ELEMENTS)
     return out
 
 
@@ -407,10 +408,13 @@ def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
             v.check_finite_fast(p.unchecked, "logits")
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
-    blocks, buf = _row_blocks(p)
-    for sl in blocks:
+
+    def kernel(sl: slice, buf: Any) -> None:
         top, _, e, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
         _block_grad(p, sl, top, e, rest, den, out[sl])
+
+    _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _block_buffers(p),
+                         chunk_elements=_BLOCK_ELEMENTS)
     return out
 
 

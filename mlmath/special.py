@@ -22,10 +22,9 @@ How
   about 0) are recomputed with mpmath at the precision the cancellation needs
   (slow, some 10-30 microseconds per entry, but only for those rows).
 * Reductions always run along a contiguous last axis, in row chunks of 256K
-  elements (NumPy's pairwise summation applies there), and large arrays are
-  split into row groups over a thread pool (ufuncs release the GIL); each
-  group allocates its work buffers once, since fresh 512 KiB-2 MiB buffers per chunk
-  (above glibc's mmap threshold) made a call up to 3.6x slower.
+  elements (NumPy's pairwise summation applies there), scheduled by
+  :mod:`mlmath._rows` (threads for large arrays, work buffers allocated once
+  per thread, results independent of the thread count).
 
 Infinities and NaN (the API leaves them open; these are the choices)
 --------------------------------------------------------------------
@@ -45,47 +44,24 @@ Infinities and NaN (the API leaves them open; these are the choices)
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmath import _rows
 from mlmath import _validation as v
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
-#: Elements per row chunk (float64 work buffers of 2 MiB, allocated once per row
-#: group).  Fewer, larger ufunc calls matter most with two threads, which contend
-#: for the GIL between calls: float32 softmax on (2048, 32000) took 194 / 130 / 98 /
-#: 82 / 89 ms with chunks of 2**15 / 16 / 17 / 18 / 20 elements.
+#: Elements per row chunk (float64 work buffers of 2 MiB, allocated once per
+#: worker thread): few, large ufunc calls, since threads contend for the GIL
+#: between calls (chunk sizes are measured in ``benchmarks/special.py``).
 _CHUNK_ELEMS = 1 << 18
-#: Below this many elements the thread pool costs more than it saves.
-_PARALLEL_MIN_ELEMS = 1 << 20
 _F64 = np.dtype(np.float64)
 #: Ceiling of the multiprecision path (never reached by float64 input in practice).
 _MAX_PRECISION_BITS = 1 << 14
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def _usable_cores() -> int:
-    """Cores this process may run on (the affinity mask, where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
-
-
-def _thread_pool() -> ThreadPoolExecutor:
-    """A lazily created pool, one worker per usable core (at most 8)."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(8, _usable_cores()),
-                                   thread_name_prefix="mlmath-special")
-    return _pool
-
 
 # ----------------------------------------------------------------------------
 # Layout: every reduction runs on a C-contiguous (rows, n) array, axis last.
@@ -123,29 +99,8 @@ def _prepare_rows(x: ArrayLike, axis: Any) -> _Rows:
         arr = arr.reshape(1)
     ax = v.check_axis(axis, arr.ndim)
     v.check_nonempty_axis(arr, ax, "x")
-    moved = arr if ax == arr.ndim - 1 else np.moveaxis(arr, ax, -1)
-    rows2d = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-    return _Rows(arr, rows2d, out_dtype, moved.shape, ax, scalar)
-
-
-def _row_slices(rows: int, step: int) -> list[slice]:
-    return [slice(i, min(i + step, rows)) for i in range(0, rows, step)]
-
-
-def _for_row_groups(kernel: Callable[[slice], None], rows: int, n: int) -> None:
-    """Run ``kernel(row_group)`` over a few contiguous row groups, threaded when large.
-
-    Each group allocates its work buffers once and walks its cache-sized
-    chunks with them: allocating per chunk (512 KiB, above glibc's mmap
-    threshold) made every chunk pay for fresh pages, up to 3x the compute.
-    A few groups per worker keep the load balanced on a shared machine.
-    """
-    workers = min(8, _usable_cores())
-    if rows * n < _PARALLEL_MIN_ELEMS or rows < 2 or workers < 2:
-        kernel(slice(0, rows))
-        return
-    groups = _row_slices(rows, -(-rows // (4 * workers)))
-    list(_thread_pool().map(kernel, groups))  # list() re-raises worker errors
+    rows2d, moved_shape = _rows.to_rows(arr, ax)
+    return _Rows(arr, rows2d, out_dtype, moved_shape, ax, scalar)
 
 
 # ----------------------------------------------------------------------------
@@ -246,16 +201,12 @@ def _run_rows(rows2d: np.ndarray, body: _RowBody) -> np.ndarray:
     """Run ``body(chunk, xb, bufs)`` over row chunks; return the row maxima (rows, 1)."""
     rows, n = rows2d.shape
     maxima = np.empty((rows, 1), _F64)
-    per_chunk = max(1, _CHUNK_ELEMS // max(n, 1))
 
-    def kernel(group: slice) -> None:
-        bufs = _work_buffers(rows2d.dtype, min(per_chunk, group.stop - group.start), n)
-        with np.errstate(all="ignore"):
-            for start in range(group.start, group.stop, per_chunk):
-                chunk = slice(start, min(start + per_chunk, group.stop))
-                maxima[chunk] = body(chunk, rows2d[chunk], bufs)
+    def kernel(chunk: slice, bufs: dict[str, np.ndarray]) -> None:
+        maxima[chunk] = body(chunk, rows2d[chunk], bufs)
 
-    _for_row_groups(kernel, rows, n)
+    _rows.for_each_chunk(rows, n, kernel, lambda r: _work_buffers(rows2d.dtype, r, n),
+                         chunk_elements=_CHUNK_ELEMS)
     return maxima
 
 
