@@ -23,15 +23,18 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "FloatArray",
+    "as_array",
     "as_float_array",
     "as_label_array",
     "check_axis",
     "check_base",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_no_nan",
     "check_no_posinf",
     "check_nonempty_axis",
+    "check_nonempty_mean",
     "check_nonnegative",
     "check_normalised",
     "check_positive_int",
@@ -41,6 +44,7 @@ __all__ = [
     "check_unit_interval",
     "first_index",
     "normalisation_tolerance",
+    "require",
     "restore_dtype",
     "result_dtype",
 ]
@@ -76,6 +80,49 @@ def result_dtype(*dtypes: np.dtype[Any]) -> tuple[np.dtype[Any], np.dtype[Any]]:
     return np.dtype(compute), np.dtype(out)
 
 
+def check_bool(value: object, name: str) -> bool:
+    """A ``bool`` or ``np.bool_`` flag (``validate``, ``keepdims``, ``causal`` ...).
+
+    Any other object raises ``TypeError``: ``validate='no'`` is truthy and would
+    otherwise silently *enable* what the caller meant to disable (or the reverse).
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"`{name}`: expected a bool, got {_show(value)} ({type(value).__name__})"
+        )
+    return bool(value)
+
+
+def require(value: ArrayLike | None, name: str) -> ArrayLike:
+    """``value`` itself; ``None`` for a required array argument raises ``TypeError``."""
+    if value is None:
+        raise TypeError(f"`{name}`: expected a real array-like, got None")
+    return value
+
+
+def as_array(x: ArrayLike, name: str) -> NDArray[Any]:
+    """``np.asarray(x)`` with the two silent surprises of NumPy turned into errors.
+
+    * a masked array (``np.ma.MaskedArray``) raises ``TypeError``: ``np.asarray``
+      would drop the mask and compute on the hidden values;
+    * a ragged nested sequence raises ``ValueError`` naming ``name`` instead of
+      NumPy's "inhomogeneous shape" message.
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"`{name}`: expected a plain array, got a masked array (masked arrays are not "
+            f"supported; pass arr.filled(...) or use validate=False on a filled copy)"
+        )
+    try:
+        return np.asarray(x)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(
+            f"`{name}`: expected a rectangular array-like, got a ragged sequence ({exc})"
+        ) from None
+    except TypeError as exc:
+        raise TypeError(f"`{name}`: expected an array-like, got {exc}") from None
+
+
 def as_float_array(x: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
     """Convert ``x`` to a floating array following the dtype rules.
 
@@ -84,10 +131,7 @@ def as_float_array(x: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
     """
     if isinstance(x, (str, bytes)):
         raise TypeError(f"`{name}`: expected a real array-like, got {type(x).__name__}")
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:  # ragged nested sequences
-        raise TypeError(f"`{name}`: expected a real array-like, got {exc}") from None
+    arr = as_array(x, name)
     kind = arr.dtype.kind
     if kind in "biu":
         return arr.astype(np.float64), np.dtype(np.float64)
@@ -100,11 +144,29 @@ def as_float_array(x: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
 
 
 def as_label_array(x: ArrayLike, name: str) -> NDArray[np.intp]:
-    """Integer class labels; floats (even integral ones) raise ``TypeError``."""
-    arr = np.asarray(x)
+    """Integer class labels; floats (even integral ones) raise ``TypeError``.
+
+    Unsigned labels are compared by value: one above the ``intp`` range (e.g.
+    ``2**64 - 1`` in uint64, which a cast would wrap to ``-1``) raises
+    ``ValueError`` instead of being reinterpreted.
+    """
+    arr = as_array(x, name)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"`{name}`: expected an integer dtype for class labels, got {arr.dtype}")
+    _check_fits_intp(arr, name)
     return arr.astype(np.intp, copy=False)
+
+
+def _check_fits_intp(arr: NDArray[Any], name: str) -> None:
+    """Raise ``ValueError`` at the first unsigned entry a cast to ``intp`` would wrap."""
+    if arr.dtype.kind == "u" and arr.size and arr.dtype.itemsize >= np.dtype(np.intp).itemsize:
+        bad = arr > np.iinfo(np.intp).max
+        if bad.any():
+            idx = first_index(bad)
+            raise ValueError(
+                f"`{name}`: expected labels at most {np.iinfo(np.intp).max}, got "
+                f"{_show(arr[idx])} at index {_format_index(idx)}"
+            )
 
 
 def restore_dtype(result: Any, out_dtype: np.dtype[Any]) -> Any:
@@ -179,6 +241,20 @@ def check_nonempty_axis(x: NDArray[Any], axis: int, name: str) -> None:
         )
 
 
+def check_nonempty_mean(x: NDArray[Any], reduction: str, name: str) -> None:
+    """Raise ``ValueError`` for ``reduction="mean"`` over an empty array.
+
+    The mean of nothing is 0/0: mlmath never returns a silent NaN (PyTorch does)
+    nor an invented 0.0, so it is an error; ``"sum"`` (0.0) and ``"none"`` (an
+    empty array) stay well defined.
+    """
+    if reduction == "mean" and x.size == 0:
+        raise ValueError(
+            f"`{name}`: expected at least one element for reduction='mean' (the mean of "
+            f"an empty array is undefined), got shape {x.shape}"
+        )
+
+
 def normalisation_tolerance(dtype: np.dtype[Any], n: int) -> float:
     """Tolerance on |sum - 1| for a distribution of ``n`` entries.
 
@@ -225,9 +301,18 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
     """A finite real scalar > 0 (or >= 0 when ``allow_zero``); returns it as float."""
     if isinstance(value, (bool, np.bool_)) or (not np.isscalar(value) and np.ndim(value) != 0):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
-    if np.iscomplexobj(value) or isinstance(value, (str, bytes)):
+    if value is None or np.iscomplexobj(value) or isinstance(value, (str, bytes)):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # a Python int beyond the float range, e.g. 10**400
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(
+            f"`{name}`: expected a finite value {bound}, got an integer too large for a "
+            f"float ({len(str(abs(value)))} digits)"
+        ) from None
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}") from None
     ok = np.isfinite(v) and (v >= 0 if allow_zero else v > 0)
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
@@ -264,6 +349,8 @@ def check_no_posinf(x: NDArray[Any], name: str, *, why: str) -> None:
 
 def check_fraction(value: Any, name: str) -> float:
     """A real scalar in [0, 1] (e.g. ``label_smoothing``, ``l1_ratio``); returns it as float."""
+    if value is None:
+        raise TypeError(f"`{name}`: expected a real scalar in [0, 1], got None")
     try:
         v = check_positive_scalar(value, name, allow_zero=True)
     except ValueError:
@@ -293,19 +380,22 @@ def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: s
         ok = False
     if not ok:
         raise ValueError(f"`{name}`: expected a shape broadcastable to {target}, got {shape}")
+
+
 def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.intp]:
     """Integer group labels, one per element of an array of ``shape``.
 
     Booleans and floats (even integral ones) raise ``TypeError``: a label is an
     identity, not a quantity, so ``1.0`` is more likely a mix-up with weights.
     """
-    arr = np.asarray(groups)
+    arr = as_array(groups, name)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"`{name}`: expected an integer dtype (one group label per "
                         f"element), got dtype {arr.dtype}")
     if arr.shape != shape:
         raise ValueError(f"`{name}`: expected one label per element, i.e. shape {shape}, "
                          f"got shape {arr.shape}")
+    _check_fits_intp(arr, name)
     return arr.astype(np.intp, copy=False)
 
 

@@ -98,7 +98,7 @@ def _broadcast_batch(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
 
 
 def _prepare_mask(mask: ArrayLike, lq: int, lk: int) -> Array:
-    m = np.asarray(mask)
+    m = val.as_array(mask, "mask")
     if m.dtype != np.bool_:
         raise TypeError(
             f"`mask`: expected a boolean array (True = may attend), got dtype {m.dtype}"
@@ -466,6 +466,8 @@ def attention_weights(
     >>> attention_weights([[1.0], [1.0]], [[1.0], [2.0]], causal=True).tolist()
     [[1.0, 0.0], [0.2689414213699951, 0.7310585786300049]]
     """
+    val.check_bool(causal, "causal")
+    val.check_bool(validate, "validate")
     inp = _prepare(q, k, None, mask, causal, scale, validate)
     p, _, total = _plain_weights(inp)
     return val.restore_dtype(_normalise(p, total), inp.out_dtype)
@@ -542,8 +544,10 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
     [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
     """
+    val.check_bool(causal, "causal")
+    val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
-    inp = _prepare(q, k, v, mask, causal, scale, validate)
+    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate)
     out = _plain_forward(inp) if block is None else _blocked_forward(inp, block)[0]
     return val.restore_dtype(out, inp.out_dtype)
 
@@ -600,8 +604,10 @@ def scaled_dot_product_attention_grad(
     >>> dq.tolist(), dk.tolist(), dv.tolist()
     ([[0.0]], [[0.0]], [[1.0]])
     """
+    val.check_bool(causal, "causal")
+    val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
-    inp = _prepare(q, k, v, mask, causal, scale, validate)
+    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate)
     assert inp.v is not None
     g, _ = val.as_float_array(grad_out, "grad_out")
     want = (*inp.batch, inp.q.shape[-2], inp.v.shape[-1])
@@ -700,6 +706,8 @@ def multi_head_attention(
     >>> bool(np.allclose(multi_head_attention(x[[1, 0, 2]], *w, num_heads=2), y[[1, 0, 2]]))
     True
     """
+    val.check_bool(causal, "causal")
+    val.check_bool(validate, "validate")
     xa, x_out = val.as_float_array(x, "x")
     _check_matrix_stack(xa, "x", "(..., L, d_model)")
     d_model = xa.shape[-1]

@@ -329,6 +329,7 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
     >>> float(entropy([1.0, 1e-300]))   # no 0 * log 0 = nan, tiny mass counted
     6.907755278982137e-298
     """
+    v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
         lambda pc: [_row_sum(_neg_xlogx(pc))])
@@ -384,6 +385,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     >>> float(kl_divergence([1.0, 0.0], [0.0, 1.0]))
     inf
     """
+    v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
         lambda pc, qc: [_row_sum(_kl_terms(pc, qc))])
@@ -424,6 +426,7 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     >>> float(cross_entropy([0.5, 0.5], [0.25, 0.75], base=2))   # 1 + KL in bits
     1.207518749639422
     """
+    v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
         lambda pc, qc: [_row_sum(_neg_xlogx(pc)), _row_sum(_kl_terms(pc, qc))],
@@ -472,6 +475,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     >>> float(js_divergence(p, [0.5, 0.5]))  # mpmath: 4.99201041585171533e-31
     4.992010415851715e-31
     """
+    v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
         lambda pc, qc: [_row_sum(_js_terms(pc, qc))])
@@ -511,6 +515,7 @@ def binary_entropy(p: ArrayLike, *, base: float | None = None, validate: bool = 
     >>> float(binary_entropy(0.5, base=2))
     1.0
     """
+    v.check_bool(validate, "validate")
     b = v.check_base(base)
     arr, out_dtype = v.as_float_array(p, "p")
     if validate:
@@ -618,6 +623,7 @@ def joint_entropy(pxy: ArrayLike, *, base: float | None = None, validate: bool =
     >>> float(joint_entropy([[0.25, 0.25], [0.25, 0.25]], base=2))
     2.0
     """
+    v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):
@@ -659,6 +665,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     >>> float(conditional_entropy([[0.5, 0.0], [1e-18, 0.5]]))  # mpmath: 4.17533844933328799e-17
     4.175338449333287e-17
     """
+    v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):
@@ -711,6 +718,7 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     >>> float(mutual_information(pxy))   # mpmath: 7.99986809916742473e-24
     7.999868099167423e-24
     """
+    v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):

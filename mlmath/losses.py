@@ -67,12 +67,9 @@ def _as_targets(targets: ArrayLike, logits_dtype: np.dtype[Any],
     (0/1 indicators) take the logits' dtype instead of forcing float64.  The
     array keeps its own dtype, so that it is validated with its own eps.
     """
-    try:
-        kind = np.asarray(targets).dtype.kind
-    except (ValueError, TypeError):  # ragged: as_float_array reports it
-        kind = "O"
-    if kind in "biu":
-        return np.asarray(targets).astype(logits_dtype), logits_dtype, out_dtype
+    t = v.as_array(targets, "targets")
+    if t.dtype.kind in "biu":
+        return t.astype(logits_dtype), logits_dtype, out_dtype
     arr, t_out = v.as_float_array(targets, "targets")
     compute, out = v.result_dtype(out_dtype, t_out)
     return arr, compute, out
@@ -162,7 +159,8 @@ def _softmax_problem(logits: ArrayLike, targets: ArrayLike, *, axis: int,
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     ignore = v.check_optional_int(ignore_index, "ignore_index")
     batch_shape = x.shape[:ax] + x.shape[ax + 1:]
-    t_shape = np.shape(targets)
+    targets = v.as_array(targets, "targets")
+    t_shape = targets.shape
 
     labels = counted = probs = None
     if t_shape == batch_shape:
@@ -553,6 +551,7 @@ def softmax_cross_entropy(
     >>> softmax_cross_entropy([[1e4, -1e4]], [1], reduction="none").tolist()
     [20000.0]
     """
+    v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
                          reduction=reduction, validate=validate)
@@ -589,6 +588,7 @@ def softmax_cross_entropy_grad(
     >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
     [[0.5, -0.5]]
     """
+    v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
                          reduction=reduction, validate=validate)
@@ -606,7 +606,7 @@ class _BinaryProblem:
     out_dtype: np.dtype[Any]
 
     def denominator(self) -> float:
-        """``"mean"`` averages over every element (PyTorch); 0 = an empty mean."""
+        """``"mean"`` averages over every element (PyTorch); an empty mean is refused."""
         return float(self.z.size) if self.reduction == "mean" else 1.0
 
 
@@ -616,6 +616,7 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
     z, out_dtype = v.as_float_array(values, name)
     y, compute, out_dtype = _as_targets(targets, z.dtype, out_dtype)
     v.check_same_shape(z, y, name, "targets")
+    v.check_nonempty_mean(z, reduction, name)
     z, y = z.astype(compute, copy=False), y.astype(compute, copy=False)
     if validate:
         (v.check_unit_interval if name == "probs" else v.check_finite_fast)(z, name)
@@ -651,6 +652,11 @@ def sigmoid_binary_cross_entropy(
     equals :math:`\operatorname{softplus}(z) - yz` without that form's
     cancellation near its minimum.
 
+    An empty input (no element, e.g. an empty last axis) with
+    ``reduction="mean"`` raises ``ValueError``: the mean of nothing is 0/0 and
+    mlmath returns neither a silent NaN (as PyTorch does) nor an invented 0.
+    ``"sum"`` gives 0.0 and ``"none"`` an empty array, both well defined.
+
 {binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy(-40.0, 0.0))
@@ -658,6 +664,7 @@ def sigmoid_binary_cross_entropy(
     >>> float(sigmoid_binary_cross_entropy(-1e4, 1.0))
     10000.0
     """
+    v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     pos = softplus(-p.z, validate=False)
     if p.pos_weight is not None:
@@ -684,13 +691,17 @@ def sigmoid_binary_cross_entropy_grad(
     which is :math:`\sigma(z) - y` for :math:`p_w = 1`; written with
     :math:`\sigma(\pm z)` so that hard targets get a result accurate to the
     last digit in both tails.  Scaled by 1 / (number of elements) for
-    ``"mean"``; for ``"none"`` it is the gradient of the sum.
+    ``"mean"``; for ``"none"`` it is the gradient of the sum.  An empty input
+    with ``"mean"`` raises ``ValueError`` (see
+    :func:`sigmoid_binary_cross_entropy`); ``"sum"`` and ``"none"`` give an
+    empty gradient.
 
 {binary_references}    Examples
     --------
     >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
     -0.5
     """
+    v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     neg = sigmoid(-p.z, validate=False)
     if p.pos_weight is not None:
@@ -728,6 +739,11 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     :math:`p = 10^{-300}, y = 1` is 100 instead of 690.8.  Prefer
     :func:`sigmoid_binary_cross_entropy` on logits when you have them.
 
+    An empty input (no element, e.g. an empty last axis) with
+    ``reduction="mean"`` raises ``ValueError``: the mean of nothing is 0/0 and
+    mlmath returns neither a silent NaN (as PyTorch does) nor an invented 0.
+    ``"sum"`` gives 0.0 and ``"none"`` an empty array, both well defined.
+
     References
     ----------
     PyTorch, ``torch.nn.BCELoss`` documentation (for the clamp).
@@ -739,6 +755,7 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     >>> binary_cross_entropy([0.0, 1.0, 0.0], [0.0, 1.0, 1.0], reduction="none").tolist()
     [0.0, 0.0, inf]
     """
+    v.check_bool(validate, "validate")
     p = _binary_problem(probs, targets, "probs", reduction, validate)
     with np.errstate(divide="ignore"):
         # + 0.0 turns the -0.0 of agreeing targets into 0.0

@@ -159,6 +159,7 @@ def l1(w: ArrayLike, *, validate: bool = True) -> Any:
     >>> float(l1([3.0, -4.0, 0.0]))
     7.0
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(np.abs(arr)), out_dtype)
 
@@ -191,6 +192,7 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> Any:
     >>> float(squared_l2([3.0, -4.0]))
     25.0
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(_squares(arr)), out_dtype)
 
@@ -237,6 +239,7 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
     >>> float(elastic_net([1.0, -2.0], alpha=0.5, l1_ratio=0.5))  # 0.5 * (1.5 + 1.25)
     1.375
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
     acc = _accumulator(arr.dtype)
@@ -248,7 +251,8 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
 def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weights: bool,
                      validate: bool) -> tuple[Any, Any]:
     """Per element, the index of its group (0..G-1, flat); per group, its weight."""
-    labels = v.as_group_labels(groups, shape, "groups") if validate else np.asarray(groups)
+    labels = (v.as_group_labels(groups, shape, "groups") if validate
+              else v.as_array(groups, "groups"))
     flat = labels.reshape(-1)
     if flat.size and flat.min() >= 0 and flat.max() < 2 * flat.size + 1024:
         # Dense non-negative labels (the usual 0..G-1): use them as indices, O(n)
@@ -321,6 +325,8 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
     >>> float(group_lasso([3e200, 4e200], [7, 7]))  # no overflow of the squares
     5e+200
     """
+    v.check_bool(sqrt_size_weights, "sqrt_size_weights")
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)
     norms = _group_norms(arr, index, weights.size)
@@ -368,6 +374,7 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Any:
     >>> float(huber([1e300], delta=1.0))  # linear branch: no overflow
     1e+300
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
     d = float(_in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype))
@@ -407,6 +414,7 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> Any:
     >>> l1_subgradient([2.0, 0.0, -0.0, -1e-300]).tolist()
     [1.0, 0.0, 0.0, -1.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(np.sign(arr) + 0.0, out_dtype)  # + 0.0 turns sign(-0.0) into +0.0
 
@@ -434,6 +442,7 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> Any:
     >>> squared_l2_grad([1.5, -2.0]).tolist()
     [3.0, -4.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(2 * arr, out_dtype)
 
@@ -470,6 +479,7 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
     >>> elastic_net_subgradient([2.0, 0.0, -1.0], alpha=2.0, l1_ratio=0.5).tolist()
     [3.0, 0.0, -2.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
     grad = _combine(lam1, lambda: np.sign(arr), lam2, lambda: arr)
@@ -509,6 +519,7 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> An
     >>> huber_grad([0.5, -3.0], delta=1.0).tolist()
     [0.5, -1.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     d = _in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype)
     return v.restore_dtype(np.clip(arr, -d, d), out_dtype)
@@ -551,6 +562,7 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
     >>> prox_l1([3.0, -0.5, 1.0, -2.0], 1.0).tolist()  # exact zeros
     [2.0, 0.0, 0.0, -1.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     tau = _in_dtype(_step(t), arr.dtype)
     return v.restore_dtype(_soft_threshold(arr, tau), out_dtype)
@@ -587,6 +599,7 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> Any:
     >>> prox_squared_l2([3.0, -6.0], 1.0).tolist()
     [1.0, -2.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     denominator = _in_dtype(1.0 + 2.0 * _step(t), arr.dtype)
     return v.restore_dtype(arr / denominator, out_dtype)
@@ -632,6 +645,7 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
     >>> prox_elastic_net([3.0, -0.5], 1.0, alpha=2.0, l1_ratio=0.5).tolist()
     [1.0, 0.0]
     """
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     step = _step(t)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
@@ -679,6 +693,8 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     >>> prox_group_lasso([3.0, 4.0, 0.3, -0.4], 1.0, [0, 0, 1, 1]).tolist()
     [2.4, 3.2, 0.0, 0.0]
     """
+    v.check_bool(sqrt_size_weights, "sqrt_size_weights")
+    v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     step = _step(t)
     index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)

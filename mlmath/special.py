@@ -295,6 +295,8 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     >>> float(logsumexp([0.0, -50.0]))  # log1p(e^-50): not rounded away to 0
     1.9287498479639178e-22
     """
+    v.check_bool(keepdims, "keepdims")
+    v.check_bool(validate, "validate")
     lay = _prepare_rows(x, axis)
     result = np.empty((lay.rows2d.shape[0], 1), _F64)
 
@@ -417,6 +419,7 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     >>> float(softmax([0.0, -700.123456789])[1])  # far below the max, still accurate
     8.714572062279225e-305
     """
+    v.check_bool(validate, "validate")
     lay = _prepare_rows(x, axis)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
 
@@ -484,6 +487,7 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     >>> float(log_softmax([0.0, -1e4])[1])  # softmax underflows to 0; its log does not
     -10000.0
     """
+    v.check_bool(validate, "validate")
     lay = _prepare_rows(x, axis)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
 
@@ -578,6 +582,7 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     >>> float(sigmoid(0.0))
     0.5
     """
+    v.check_bool(validate, "validate")
     return _elementwise(x, validate, _sigmoid_formula)
 
 
@@ -625,6 +630,7 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
     >>> float(softplus(30.0))  # 30 + 9.4e-14, not 30
     30.000000000000092
     """
+    v.check_bool(validate, "validate")
     return _elementwise(x, validate, _softplus_formula)
 
 
@@ -669,4 +675,5 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     >>> float(log_sigmoid(-1000.0))
     -1000.0
     """
+    v.check_bool(validate, "validate")
     return _elementwise(x, validate, _log_sigmoid_formula)

@@ -293,7 +293,7 @@ BAD_X = [
     pytest.param(np.array([1.0, None], dtype=object), TypeError, r"`x`.*object", id="object"),
     pytest.param(np.array(["a", "b"]), TypeError, r"`x`", id="string-array"),
     pytest.param("1.0", TypeError, r"`x`.*str", id="string"),
-    pytest.param([[1.0, 2.0], [3.0]], TypeError, r"`x`", id="ragged"),
+    pytest.param([[1.0, 2.0], [3.0]], ValueError, r"`x`", id="ragged"),
 ]
 
 
