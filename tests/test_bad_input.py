@@ -1,0 +1,267 @@
+"""Every public function fed every class of bad input (issue #14).
+
+The matrix is generated from ``inspect.signature`` of each name in
+``mlmath.__all__``, so a new public function is covered automatically -- and
+fails loudly (naming the parameter) until its parameters have valid inputs in
+``VALID`` below.  Each cell must be either a ``ValueError``/``TypeError`` whose
+message names the parameter (the backquoted name, e.g. "`targets`"), or a
+result listed in ``DOCUMENTED_VALID`` (with the reason it is valid).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mlmath
+
+# --------------------------------------------------------------------------- #
+# Valid inputs, per parameter name (overrides per function where one name means
+# different shapes in different topics).
+# --------------------------------------------------------------------------- #
+
+_P = np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]])
+_Q = np.array([[0.3, 0.3, 0.4], [0.25, 0.5, 0.25]])
+_QKV = np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4)
+
+VALID: dict[str, Any] = {
+    "x": np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]]),
+    "logits": np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]]),
+    "probs": np.array([[0.2, 0.7, 0.5], [0.9, 0.1, 0.4]]),
+    "targets": np.array([0, 2]),
+    "p": _P,
+    "q": _Q,
+    "pxy": np.array([[0.1, 0.2], [0.3, 0.4]]),
+    "w": np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]]),
+    "groups": np.array([[0, 0, 1], [1, 2, 2]]),
+    "k": _QKV[::-1].copy(),
+    "v": _QKV * 0.5,
+    "grad_out": np.ones((2, 3, 4)),
+    "w_q": np.eye(4),
+    "w_k": np.eye(4) * 0.5,
+    "w_v": np.eye(4)[::-1].copy(),
+    "w_o": np.eye(4),
+    "num_heads": 2,
+    "t": 0.5,
+    "delta": 1.0,
+    "alpha": 1.0,
+    "l1_ratio": 0.5,
+    "label_smoothing": 0.1,
+    "base": 2.0,
+    "scale": 0.5,
+    "axis": -1,
+    "reduction": "mean",
+    "ignore_index": None,
+    "block_size": None,
+    "keepdims": False,
+    "validate": True,
+    "causal": False,
+    "sqrt_size_weights": False,
+    # optional arrays: a valid non-default value, from which the bad ones are built
+    "mask": np.ones((3, 3), dtype=bool),
+    "pos_weight": np.ones(3),
+    "class_weights": np.ones(3),
+}
+
+_BINARY_TARGETS = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]])
+OVERRIDES: dict[tuple[str, str], Any] = {
+    ("binary_cross_entropy", "targets"): _BINARY_TARGETS,
+    ("sigmoid_binary_cross_entropy", "targets"): _BINARY_TARGETS,
+    ("sigmoid_binary_cross_entropy_grad", "targets"): _BINARY_TARGETS,
+    ("binary_entropy", "p"): np.array([0.0, 0.3, 1.0]),
+    ("attention_weights", "q"): _QKV,
+    ("scaled_dot_product_attention", "q"): _QKV,
+    ("scaled_dot_product_attention_grad", "q"): _QKV,
+    ("multi_head_attention", "x"): _QKV,
+}
+
+# Cells that are *not* an error, each a documented valid result:
+# (function, parameter, case) -> reason.  Keep it short and explain every entry.
+DOCUMENTED_VALID: dict[tuple[str, str, str], str] = {}
+
+
+def _valid(fname: str, pname: str) -> Any:
+    if (fname, pname) in OVERRIDES:
+        return OVERRIDES[fname, pname]
+    if pname not in VALID:
+        raise AssertionError(
+            f"{fname}: no valid input for parameter `{pname}` in tests/test_bad_input.py VALID"
+        )
+    return VALID[pname]
+
+
+def _kind(param: inspect.Parameter) -> str:
+    ann = str(param.annotation)
+    if "ArrayLike" in ann:
+        return "array"
+    if ann == "bool":
+        return "bool"
+    if "float" in ann:
+        return "float"
+    return "other"
+
+
+def _functions() -> list[tuple[str, Callable[..., Any]]]:
+    return [(name, getattr(mlmath, name)) for name in mlmath.__all__]
+
+
+def _default_kwargs(fname: str, func: Callable[..., Any]) -> dict[str, Any]:
+    return {p: _valid(fname, p) for p in inspect.signature(func).parameters}
+
+
+def _bad_arrays(valid: Any) -> dict[str, Any]:
+    base = np.asarray(valid, dtype=np.float64)
+    nan = base.copy()
+    nan.flat[-1] = np.nan
+    return {
+        "nan-inside": nan,
+        "complex": base.astype(np.complex128),
+        "str-array": np.full(base.shape, "a"),
+        "object-array": np.array([object()] * max(base.size, 1), dtype=object),
+        "ragged-list": [[1.0, 2.0], [3.0]],
+        "masked-array": np.ma.masked_array(np.asarray(valid),
+                                           mask=np.zeros(np.shape(valid), bool)),
+        "None": None,
+    }
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for fname, func in _functions():
+        for pname, param in inspect.signature(func).parameters.items():
+            kind = _kind(param)
+            optional = "None" in str(param.annotation)
+            bad: dict[str, Any] = {}
+            if kind == "array":
+                bad = _bad_arrays(_valid(fname, pname))
+            elif kind == "bool":
+                bad = {"str-yes": "yes", "int-1": 1, "None": None}
+            elif kind == "float":
+                bad = {"int-10**400": 10**400, "None": None}
+            if optional:
+                bad.pop("None", None)  # None is the documented default
+            for case, value in bad.items():
+                cases.append(pytest.param(fname, pname, case, value,
+                                          id=f"{fname}-{pname}-{case}"))
+    return cases
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("fname", mlmath.__all__)
+def test_valid_defaults_run(fname: str) -> None:
+    """The table's inputs are valid for every function (else the matrix tests nothing)."""
+    func = getattr(mlmath, fname)
+    func(**_default_kwargs(fname, func))
+
+
+def test_unknown_parameter_fails_loudly() -> None:
+    def new_function(x: Any, *, brand_new: float = 1.0) -> None:  # pragma: no cover
+        return None
+
+    with pytest.raises(AssertionError, match="`brand_new`"):
+        _default_kwargs("new_function", new_function)
+
+
+def test_matrix_covers_every_function() -> None:
+    covered = {c.values[0] for c in CASES}
+    assert covered == set(mlmath.__all__)
+
+
+@pytest.mark.parametrize(("fname", "pname", "case", "value"), CASES)
+def test_bad_input(fname: str, pname: str, case: str, value: Any) -> None:
+    func = getattr(mlmath, fname)
+    kwargs = _default_kwargs(fname, func)
+    kwargs[pname] = value
+    try:
+        func(**kwargs)
+    except (ValueError, TypeError) as exc:
+        assert f"`{pname}`" in str(exc), f"message does not name `{pname}`: {exc}"
+        assert (fname, pname, case) not in DOCUMENTED_VALID, "documented valid, but raised"
+        return
+    assert (fname, pname, case) in DOCUMENTED_VALID, (
+        f"{fname}({pname}={case}) returned a result: neither an error naming `{pname}` "
+        f"nor a documented valid result")
+
+
+# --------------------------------------------------------------------------- #
+# The specific defects of issue #14
+# --------------------------------------------------------------------------- #
+
+def test_bool_message_and_numpy_bool_accepted() -> None:
+    with pytest.raises(TypeError, match=r"`validate`: expected a bool, got 'no' \(str\)"):
+        mlmath.softmax([1.0, 2.0], validate="no")
+    with pytest.raises(TypeError, match="`keepdims`"):
+        mlmath.logsumexp([1.0, 2.0], keepdims="yes")
+    a = mlmath.logsumexp([1.0, 2.0], keepdims=np.bool_(True), validate=np.bool_(False))
+    assert np.shape(a) == (1,)
+
+
+@pytest.mark.parametrize(("fname", "kwargs", "name"), [
+    ("entropy", {"p": [0.5, 0.5], "base": 10**400}, "base"),
+    ("softmax_cross_entropy", {"logits": [[1.0, 2.0]], "targets": [0],
+                               "label_smoothing": 10**400}, "label_smoothing"),
+    ("attention_weights", {"q": _QKV, "k": _QKV, "scale": 10**400}, "scale"),
+    ("huber", {"x": [1.0], "delta": 10**400}, "delta"),
+    ("elastic_net", {"w": [1.0], "alpha": 10**400}, "alpha"),
+    ("prox_l1", {"x": [1.0], "t": 10**400}, "t"),
+])
+def test_huge_int_is_value_error(fname: str, kwargs: dict[str, Any], name: str) -> None:
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        getattr(mlmath, fname)(**kwargs)
+
+
+def test_label_smoothing_none() -> None:
+    with pytest.raises(TypeError, match="`label_smoothing`"):
+        mlmath.softmax_cross_entropy([[1.0, 2.0]], [0], label_smoothing=None)
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_unsigned_labels_compared_by_value(validate: bool) -> None:
+    logits = np.zeros((2, 3))
+    labels = np.array([2**64 - 1, 1], dtype=np.uint64)
+    with pytest.raises(ValueError, match="`targets`"):
+        mlmath.softmax_cross_entropy(logits, labels, ignore_index=-1, validate=validate)
+    # in-range unsigned labels are fine and equal to the signed result
+    ok = np.array([2, 1], dtype=np.uint64)
+    assert mlmath.softmax_cross_entropy(logits, ok, ignore_index=-1) == \
+        mlmath.softmax_cross_entropy(logits, ok.astype(np.int64), ignore_index=-1)
+
+
+def test_ragged_targets_named() -> None:
+    with pytest.raises(ValueError, match="`targets`: expected a rectangular"):
+        mlmath.softmax_cross_entropy(np.zeros((2, 3)), [[0], [1, 2]])
+
+
+def test_masked_array_refused() -> None:
+    m = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"`x`: .*masked arrays are not supported"):
+        mlmath.softmax(m)
+    with pytest.raises(TypeError, match="`targets`"):
+        mlmath.softmax_cross_entropy(np.zeros((2, 3)), np.ma.masked_array([0, 1]))
+
+
+BINARY = ["binary_cross_entropy", "sigmoid_binary_cross_entropy",
+          "sigmoid_binary_cross_entropy_grad"]
+
+
+@pytest.mark.parametrize("fname", BINARY)
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_binary_empty(fname: str, shape: tuple[int, ...]) -> None:
+    func = getattr(mlmath, fname)
+    first = "probs" if fname == "binary_cross_entropy" else "logits"
+    z = np.zeros(shape)
+    with pytest.raises(ValueError, match=f"`{first}`: expected at least one element"):
+        func(z, z)
+    none = func(z, z, reduction="none")
+    assert np.shape(none) == shape
+    total = func(z, z, reduction="sum")
+    if fname.endswith("_grad"):
+        assert np.shape(total) == shape
+    else:
+        assert total == 0.0
