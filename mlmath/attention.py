@@ -272,8 +272,12 @@ def _exp_shifted(s: Array, m: Array) -> Array:
 
 
 def _normalise(acc: Array, total: Array) -> Array:
-    """acc / total row-wise, 0 where total == 0 (rows with no allowed key)."""
-    return np.divide(acc, total, out=np.zeros_like(acc), where=total > 0)
+    """acc / total row-wise, 0 where total == 0 (rows with no allowed key).
+
+    ``total != 0`` rather than ``> 0``: a NaN total (NaN input, validate=False)
+    propagates instead of being turned into a row of zeros.
+    """
+    return np.divide(acc, total, out=np.zeros_like(acc), where=total != 0)
 
 
 def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:

@@ -248,11 +248,10 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
     return v.restore_dtype(np.asarray(value, dtype=acc), out_dtype)
 
 
-def _group_structure(groups: ArrayLike, shape: tuple[int, ...], sqrt_size_weights: bool,
-                     validate: bool) -> tuple[Any, Any]:
+def _group_structure(groups: ArrayLike, shape: tuple[int, ...],
+                     sqrt_size_weights: bool) -> tuple[Any, Any]:
     """Per element, the index of its group (0..G-1, flat); per group, its weight."""
-    labels = (v.as_group_labels(groups, shape, "groups") if validate
-              else v.as_array(groups, "groups"))
+    labels = v.as_group_labels(groups, shape, "groups")  # types are checked even unvalidated
     flat = labels.reshape(-1)
     if flat.size and flat.min() >= 0 and flat.max() < 2 * flat.size + 1024:
         # Dense non-negative labels (the usual 0..G-1): use them as indices, O(n)
@@ -328,7 +327,7 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
-    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)
+    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights)
     norms = _group_norms(arr, index, weights.size)
     return v.restore_dtype(np.sum(weights * norms), out_dtype)
 
@@ -697,7 +696,7 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     step = _step(t)
-    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights, validate)
+    index, weights = _group_structure(groups, arr.shape, sqrt_size_weights)
     norms = _group_norms(arr, index, weights.size)
     thresholds = step * weights
     with np.errstate(invalid="ignore", divide="ignore"):  # masked: norm <= threshold or inf
