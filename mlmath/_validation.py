@@ -60,7 +60,10 @@ def first_index(bad: NDArray[np.bool_]) -> tuple[int, ...]:
 
 def _show(value: Any) -> str:
     """``repr`` of a value as the user wrote it: NumPy scalars print as Python numbers
-    (``-0.5``, not ``np.float64(-0.5)`` as NumPy 2 would show them)."""
+    (``-0.5``, not ``np.float64(-0.5)`` as NumPy 2 would show them); an integer too
+    large for a float prints as its number of digits, not hundreds of them."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1024:
+        return f"an integer too large for a float ({len(str(abs(value)))} digits)"
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -307,10 +310,7 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
         v = float(value)
     except OverflowError:  # a Python int beyond the float range, e.g. 10**400
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(
-            f"`{name}`: expected a finite value {bound}, got an integer too large for a "
-            f"float ({len(str(abs(value)))} digits)"
-        ) from None
+        raise ValueError(f"`{name}`: expected a finite value {bound}, got {_show(value)}") from None
     except (TypeError, ValueError):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}") from None
     ok = np.isfinite(v) and (v >= 0 if allow_zero else v > 0)
