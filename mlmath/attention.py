@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mlmath import _validation as val
+from mlmath._typing import FloatArray
 
 __all__ = [
     "attention_weights",
@@ -418,7 +419,7 @@ def _accumulate_grads(
 def attention_weights(
     q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None, causal: bool = False,
     scale: float | None = None, validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Attention weights :math:`\operatorname{softmax}(\text{scale}\, q k^\top)` over keys.
 
     Parameters
@@ -442,6 +443,11 @@ def attention_weights(
     ndarray, shape (..., Lq, Lk)
         Non-negative weights; each row sums to 1, except rows with no allowed
         key, which are all zero.  Forbidden positions are exactly 0.
+
+    See Also
+    --------
+    scaled_dot_product_attention : weights applied to values
+    softmax : the normalisation
 
     Notes
     -----
@@ -475,7 +481,7 @@ def scaled_dot_product_attention(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = None,
     causal: bool = False, scale: float | None = None, block_size: int | None = None,
     validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Scaled dot-product attention :math:`\operatorname{softmax}(\text{scale}\, q k^\top) v`.
 
     Parameters
@@ -506,6 +512,12 @@ def scaled_dot_product_attention(
     ndarray, shape (..., Lq, dv)
         Each row is a convex combination of the rows of v that query may
         attend; a query with no allowed key gets a row of zeros.
+
+    See Also
+    --------
+    attention_weights : the weights alone
+    scaled_dot_product_attention_grad : the gradients
+    multi_head_attention : several heads with projections
 
     Notes
     -----
@@ -552,7 +564,7 @@ def scaled_dot_product_attention_grad(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, grad_out: ArrayLike, *,
     mask: ArrayLike | None = None, causal: bool = False, scale: float | None = None,
     block_size: int | None = None, validate: bool = True,
-) -> tuple[Any, Any, Any]:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Gradients (dq, dk, dv) of :math:`L = \sum \text{grad\_out} \odot o` through attention.
 
     Parameters
@@ -572,6 +584,11 @@ def scaled_dot_product_attention_grad(
     dq, dk, dv : ndarray
         Same shapes as q, k and v (gradients summed over broadcast dimensions),
         in the dtype of the attention output (``grad_out`` is cast to it).
+
+    See Also
+    --------
+    scaled_dot_product_attention : the forward pass
+    softmax_cross_entropy_grad : the softmax Jacobian in a loss
 
     Notes
     -----
@@ -651,7 +668,7 @@ def multi_head_attention(
     x: ArrayLike, w_q: ArrayLike, w_k: ArrayLike, w_v: ArrayLike, w_o: ArrayLike, *,
     num_heads: int, mask: ArrayLike | None = None, causal: bool = False,
     validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Multi-head self-attention of ``x`` (no biases, no dropout).
 
     Parameters
@@ -676,6 +693,10 @@ def multi_head_attention(
     Returns
     -------
     ndarray, shape (..., L, d_model)
+
+    See Also
+    --------
+    scaled_dot_product_attention : one head
 
     Notes
     -----
