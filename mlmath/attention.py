@@ -206,7 +206,7 @@ def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
         return
     if cols >= _ROW_LOOP_MIN_COLS:
         # One slice per row: cheaper than building and negating a rows x cols
-        # boolean triangle when rows are long (measured ~2x at L = 4096).
+        # boolean triangle when rows are long (see benchmarks/attention.py).
         for r in range(rows):
             s[..., r, max(i0 + r - j0 + 1, 0):] = -np.inf
     else:

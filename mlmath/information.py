@@ -73,7 +73,7 @@ _JS_SERIES_MAX_D = 0.5
 #: Elements per chunk: a chunk and its temporaries stay in the L2 cache, so the
 #: several elementwise passes cost little more than one pass over memory; and each
 #: temporary (96 KiB) stays below glibc's mmap threshold (128 KiB), above which every
-#: temporary costs an mmap, page faults and an munmap (measured: 5x slower).
+#: temporary costs an mmap, page faults and an munmap.
 _CHUNK_ELEMENTS = 12288
 #: Taylor terms kept (the fits take over when more than 15 would be needed).
 _SERIES_TERMS = 30
