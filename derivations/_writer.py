@@ -27,7 +27,7 @@ import importlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,10 +179,16 @@ def render_markdown(topic: str, derivations: Sequence[Derivation]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_all(topics: tuple[str, ...] = TOPICS) -> dict[str, str]:
-    """Every generated file: ``{file name: text}`` (pure)."""
+def render_all(topics: tuple[str, ...] = TOPICS,
+               progress: Callable[[str, int, int], None] | None = None) -> dict[str, str]:
+    """Every generated file: ``{file name: text}`` (pure).
+
+    ``progress(topic, i, n)`` is called before topic ``i`` of ``n`` is derived.
+    """
     files: dict[str, str] = {}
-    for topic in topics:
+    for i, topic in enumerate(topics):
+        if progress is not None:
+            progress(topic, i, len(topics))
         derivations = derive_topic(topic)
         files[f"{topic}.json"] = render_json(topic, derivations)
         files[f"{topic}.md"] = render_markdown(topic, derivations)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ._paths import GENERATED_DIR, TOPICS
@@ -42,16 +43,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="directory of the generated files (default: derivations/generated "
                              "of the source checkout; required for an installed mlmath, except "
                              "with --check, which then checks the installed files)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress lines (they are shown only on a terminal anyway)")
     parser.add_argument("--topic", action="append", choices=TOPICS, default=None,
                         help="only these topics (repeatable; default: all; --check always "
                              "checks all)")
 
 
 def render_all(topics: tuple[str, ...] = TOPICS) -> dict[str, str]:
-    """Fresh text of every generated file (see :func:`derivations._writer.render_all`)."""
+    """Fresh text of every generated file (see :func:`derivations._writer.render_all`).
+
+    On a terminal (standard error a TTY, no ``--quiet``), each topic is announced
+    as it is derived, with the elapsed time, on one rewritten line.
+    """
     from ._writer import render_all as render
 
-    return render(topics)
+    return render(topics, progress=_PROGRESS[0])
+
+
+def _terminal_progress(start: float) -> Callable[[str, int, int], None]:
+    def show(topic: str, i: int, n: int) -> None:
+        end = "\n" if i == n - 1 else ""
+        print(f"\rderiving {topic:<12} ({i + 1}/{n}, {time.perf_counter() - start:.0f} s)",
+              end=end, file=sys.stderr, flush=True)
+    return show
+
+
+#: The progress reporter of the running command (None: silent, e.g. not a terminal).
+_PROGRESS: list[Callable[[str, int, int], None] | None] = [None]
 
 
 def _drift(directory: Path, files: dict[str, str]) -> tuple[list[str], str]:
@@ -87,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     from ._writer import diff_file, write_all
 
     start = time.perf_counter()
+    interactive = sys.stderr.isatty() and not getattr(args, "quiet", False)
+    _PROGRESS[0] = _terminal_progress(start) if interactive else None
     if args.check:
         directory = args.output or GENERATED_DIR
         files = render_all()

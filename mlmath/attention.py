@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mlmath import _validation as val
+from mlmath._typing import FloatArray
 
 __all__ = [
     "attention_weights",
@@ -205,7 +206,7 @@ def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
         return
     if cols >= _ROW_LOOP_MIN_COLS:
         # One slice per row: cheaper than building and negating a rows x cols
-        # boolean triangle when rows are long (measured ~2x at L = 4096).
+        # boolean triangle when rows are long (see benchmarks/attention.py).
         for r in range(rows):
             s[..., r, max(i0 + r - j0 + 1, 0):] = -np.inf
     else:
@@ -422,7 +423,7 @@ def _accumulate_grads(
 def attention_weights(
     q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None, causal: bool = False,
     scale: float | None = None, validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Attention weights :math:`\operatorname{softmax}(\text{scale}\, q k^\top)` over keys.
 
     Parameters
@@ -446,6 +447,11 @@ def attention_weights(
     ndarray, shape (..., Lq, Lk)
         Non-negative weights; each row sums to 1, except rows with no allowed
         key, which are all zero.  Forbidden positions are exactly 0.
+
+    See Also
+    --------
+    scaled_dot_product_attention : weights applied to values
+    softmax : the normalisation
 
     Notes
     -----
@@ -481,7 +487,7 @@ def scaled_dot_product_attention(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = None,
     causal: bool = False, scale: float | None = None, block_size: int | None = None,
     validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Scaled dot-product attention :math:`\operatorname{softmax}(\text{scale}\, q k^\top) v`.
 
     Parameters
@@ -512,6 +518,12 @@ def scaled_dot_product_attention(
     ndarray, shape (..., Lq, dv)
         Each row is a convex combination of the rows of v that query may
         attend; a query with no allowed key gets a row of zeros.
+
+    See Also
+    --------
+    attention_weights : the weights alone
+    scaled_dot_product_attention_grad : the gradients
+    multi_head_attention : several heads with projections
 
     Notes
     -----
@@ -560,7 +572,7 @@ def scaled_dot_product_attention_grad(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, grad_out: ArrayLike, *,
     mask: ArrayLike | None = None, causal: bool = False, scale: float | None = None,
     block_size: int | None = None, validate: bool = True,
-) -> tuple[Any, Any, Any]:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Gradients (dq, dk, dv) of :math:`L = \sum \text{grad\_out} \odot o` through attention.
 
     Parameters
@@ -580,6 +592,11 @@ def scaled_dot_product_attention_grad(
     dq, dk, dv : ndarray
         Same shapes as q, k and v (gradients summed over broadcast dimensions),
         in the dtype of the attention output (``grad_out`` is cast to it).
+
+    See Also
+    --------
+    scaled_dot_product_attention : the forward pass
+    softmax_cross_entropy_grad : the softmax Jacobian in a loss
 
     Notes
     -----
@@ -661,7 +678,7 @@ def multi_head_attention(
     x: ArrayLike, w_q: ArrayLike, w_k: ArrayLike, w_v: ArrayLike, w_o: ArrayLike, *,
     num_heads: int, mask: ArrayLike | None = None, causal: bool = False,
     validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Multi-head self-attention of ``x`` (no biases, no dropout).
 
     Parameters
@@ -686,6 +703,10 @@ def multi_head_attention(
     Returns
     -------
     ndarray, shape (..., L, d_model)
+
+    See Also
+    --------
+    scaled_dot_product_attention : one head
 
     Notes
     -----

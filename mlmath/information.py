@@ -48,6 +48,7 @@ from numpy.typing import ArrayLike
 
 from mlmath import _rows
 from mlmath import _validation as v
+from mlmath._typing import FloatResult
 
 __all__ = [
     "binary_entropy",
@@ -72,7 +73,7 @@ _JS_SERIES_MAX_D = 0.5
 #: Elements per chunk: a chunk and its temporaries stay in the L2 cache, so the
 #: several elementwise passes cost little more than one pass over memory; and each
 #: temporary (96 KiB) stays below glibc's mmap threshold (128 KiB), above which every
-#: temporary costs an mmap, page faults and an munmap (measured: 5x slower).
+#: temporary costs an mmap, page faults and an munmap.
 _CHUNK_ELEMENTS = 12288
 #: Taylor terms kept (the fits take over when more than 15 would be needed).
 _SERIES_TERMS = 30
@@ -290,7 +291,7 @@ def _row_sum(terms: Array) -> Array:
 
 # ------------------------------------------------------------------ public: vectors
 def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
-            validate: bool = True) -> Any:
+            validate: bool = True) -> FloatResult:
     r"""Shannon entropy :math:`H(p) = -\sum_i p_i \log p_i` along ``axis``.
 
     Parameters
@@ -308,6 +309,12 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
     -------
     float or ndarray, shape of ``p`` without ``axis``
         In the dtype of ``p`` (float16 computed in float32; ints -> float64).
+
+    See Also
+    --------
+    cross_entropy : H(p, q) = H(p) + KL(p||q)
+    binary_entropy : the two-outcome case
+    joint_entropy : of a joint table
 
     Notes
     -----
@@ -336,7 +343,7 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
-                  validate: bool = True) -> Any:
+                  validate: bool = True) -> FloatResult:
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p\,\|\,q) = \sum_i p_i\log(p_i/q_i)`.
 
     Parameters
@@ -350,6 +357,12 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     -------
     float or ndarray, shape of ``p`` without ``axis``
         >= 0 always (also in floating point); +inf where some :math:`q_i = 0 < p_i`.
+
+    See Also
+    --------
+    js_divergence : its symmetrised, bounded relative
+    cross_entropy : H(p) + KL(p||q)
+    mutual_information : a KL divergence of a joint table
 
     Notes
     -----
@@ -392,7 +405,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
 
 
 def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
-                  validate: bool = True) -> Any:
+                  validate: bool = True) -> FloatResult:
     r"""Cross-entropy :math:`H(p, q) = -\sum_i p_i \log q_i` along ``axis``.
 
     Parameters
@@ -406,6 +419,12 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     -------
     float or ndarray, shape of ``p`` without ``axis``
         +inf where some :math:`q_i = 0 < p_i`.
+
+    See Also
+    --------
+    entropy : H(p)
+    kl_divergence : H(p, q) - H(p)
+    softmax_cross_entropy : the loss from logits
 
     Notes
     -----
@@ -434,7 +453,7 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
-                  validate: bool = True) -> Any:
+                  validate: bool = True) -> FloatResult:
     r"""Jensen-Shannon divergence (the divergence, not its square root).
 
     Parameters
@@ -449,6 +468,11 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     float or ndarray, shape of ``p`` without ``axis``
         Always finite, symmetric in p and q, in :math:`[0, \log 2]` (up to the
         normalisation tolerance of the inputs).
+
+    See Also
+    --------
+    kl_divergence : JS is built from two KL terms
+    entropy : JS = H(m) - (H(p) + H(q)) / 2
 
     Notes
     -----
@@ -481,7 +505,9 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
         lambda pc, qc: [_row_sum(_js_terms(pc, qc))])
 
 
-def binary_entropy(p: ArrayLike, *, base: float | None = None, validate: bool = True) -> Any:
+def binary_entropy(
+    p: ArrayLike, *, base: float | None = None, validate: bool = True,
+) -> FloatResult:
     r"""Entropy of Bernoulli(p), elementwise: :math:`-p\log p - (1-p)\log(1-p)`.
 
     Parameters
@@ -494,6 +520,11 @@ def binary_entropy(p: ArrayLike, *, base: float | None = None, validate: bool = 
     Returns
     -------
     float or ndarray, shape of ``p``
+
+    See Also
+    --------
+    entropy : the general case
+    binary_cross_entropy : the loss
 
     Notes
     -----
@@ -592,7 +623,9 @@ def _finish_scalar(value: Array, base: float | None, out_dtype: np.dtype[Any]) -
     return _finish(np.asarray(value, dtype=F64), (), base, out_dtype)
 
 
-def joint_entropy(pxy: ArrayLike, *, base: float | None = None, validate: bool = True) -> Any:
+def joint_entropy(
+    pxy: ArrayLike, *, base: float | None = None, validate: bool = True,
+) -> FloatResult:
     r"""Joint entropy :math:`H(X, Y) = -\sum_{x,y} p(x,y)\log p(x,y)`.
 
     Parameters
@@ -606,6 +639,12 @@ def joint_entropy(pxy: ArrayLike, *, base: float | None = None, validate: bool =
     -------
     float
         The entropy of the flattened table (same accuracy as :func:`entropy`).
+
+    See Also
+    --------
+    conditional_entropy : H(X | Y) = H(X, Y) - H(Y)
+    mutual_information : I(X; Y)
+    entropy : of one distribution
 
     Notes
     -----
@@ -632,7 +671,7 @@ def joint_entropy(pxy: ArrayLike, *, base: float | None = None, validate: bool =
 
 
 def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
-                        validate: bool = True) -> Any:
+                        validate: bool = True) -> FloatResult:
     r"""Conditional entropy :math:`H(X \mid Y) = -\sum_{x,y} p(x,y)\log\frac{p(x,y)}{p(y)}`.
 
     Parameters
@@ -646,6 +685,11 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     -------
     float
         >= 0; equals ``joint_entropy(pxy) - entropy(pxy.sum(0))`` (chain rule).
+
+    See Also
+    --------
+    joint_entropy : H(X, Y)
+    mutual_information : H(X) - H(X | Y)
 
     Notes
     -----
@@ -678,7 +722,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
 
 
 def mutual_information(pxy: ArrayLike, *, base: float | None = None,
-                       validate: bool = True) -> Any:
+                       validate: bool = True) -> FloatResult:
     r"""Mutual information :math:`I(X;Y) = \mathrm{KL}(p_{XY} \,\|\, p_X \otimes p_Y)`.
 
     Parameters
@@ -693,6 +737,12 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     float
         >= 0 always; 0 for an exactly independent table up to the rounding of
         its outer product.
+
+    See Also
+    --------
+    conditional_entropy : H(X | Y)
+    joint_entropy : H(X, Y)
+    kl_divergence : I = KL(p_xy || p_x p_y)
 
     Notes
     -----

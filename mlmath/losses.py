@@ -37,6 +37,7 @@ from scipy import special as sps
 
 from mlmath import _rows
 from mlmath import _validation as v
+from mlmath._typing import FloatArray, FloatResult
 from mlmath.special import sigmoid, softplus
 
 __all__ = [
@@ -504,7 +505,7 @@ def softmax_cross_entropy(
     logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
     class_weights: ArrayLike | None = None, ignore_index: int | None = None,
     reduction: str = "mean", validate: bool = True,
-) -> Any:
+) -> FloatResult:
     r"""Cross-entropy between ``softmax(logits)`` and class or probability targets.
 
 {softmax_parameters}    Returns
@@ -513,6 +514,12 @@ def softmax_cross_entropy(
         A scalar for ``"mean"`` and ``"sum"``; shape of ``logits`` without
         ``axis`` for ``"none"``.  The dtype of ``logits`` (promoted with float
         probability targets as NumPy does).
+
+    See Also
+    --------
+    softmax_cross_entropy_grad : its gradient
+    log_softmax : the stable log-probabilities
+    cross_entropy : between two distributions
 
     Notes
     -----
@@ -564,7 +571,7 @@ def softmax_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, axis: int = -1, label_smoothing: float = 0.0,
     class_weights: ArrayLike | None = None, ignore_index: int | None = None,
     reduction: str = "mean", validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to ``logits``.
 
 {softmax_parameters}    Returns
@@ -573,6 +580,11 @@ def softmax_cross_entropy_grad(
         :math:`s\,(A_n\,p_n - a_n)` along ``axis`` for every example, with
         ``s`` = 1 / (the mean's denominator) for ``"mean"`` and 1 otherwise
         (for ``"none"``: the gradient of the sum of the per-example losses).
+
+    See Also
+    --------
+    softmax_cross_entropy : the loss
+    softmax : the gradient's main term
 
     Notes
     -----
@@ -632,12 +644,18 @@ def _binary_problem(values: ArrayLike, targets: ArrayLike, name: str, reduction:
 def sigmoid_binary_cross_entropy(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
-) -> Any:
+) -> FloatResult:
     r"""Binary cross-entropy between ``sigmoid(logits)`` and targets in [0, 1].
 
 {binary_parameters}    Returns
     -------
     loss : float or ndarray (shape of ``logits`` for ``"none"``)
+
+    See Also
+    --------
+    sigmoid_binary_cross_entropy_grad : its gradient
+    binary_cross_entropy : from probabilities
+    log_sigmoid : the stable log-probability
 
     Notes
     -----
@@ -677,12 +695,17 @@ def sigmoid_binary_cross_entropy(
 def sigmoid_binary_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, pos_weight: ArrayLike | None = None,
     reduction: str = "mean", validate: bool = True,
-) -> Any:
+) -> FloatArray:
     r"""Gradient of :func:`sigmoid_binary_cross_entropy` with respect to ``logits``.
 
 {binary_parameters}    Returns
     -------
     grad : ndarray, shape of ``logits``
+
+    See Also
+    --------
+    sigmoid_binary_cross_entropy : the loss
+    sigmoid : the gradient's main term
 
     Notes
     -----
@@ -713,7 +736,7 @@ def sigmoid_binary_cross_entropy_grad(
 
 
 def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str = "mean",
-                         validate: bool = True) -> Any:
+                         validate: bool = True) -> FloatResult:
     r"""Binary cross-entropy from probabilities: :math:`-[y\log p + (1-y)\log(1-p)]`.
 
     Parameters
@@ -728,6 +751,11 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     Returns
     -------
     loss : float or ndarray (shape of ``probs`` for ``"none"``)
+
+    See Also
+    --------
+    sigmoid_binary_cross_entropy : from logits (more accurate)
+    binary_entropy : its minimum over probs
 
     Notes
     -----

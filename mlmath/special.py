@@ -52,6 +52,7 @@ from numpy.typing import ArrayLike
 
 from mlmath import _rows
 from mlmath import _validation as v
+from mlmath._typing import FloatArray, FloatResult
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
@@ -238,7 +239,7 @@ def _check_rows(lay: _Rows, maxima: np.ndarray, *, normalised: bool) -> None:
 # ----------------------------------------------------------------------------
 
 def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
-              validate: bool = True) -> Any:
+              validate: bool = True) -> FloatResult:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
     Parameters
@@ -264,6 +265,12 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
         ``x`` is complex, object or string; ``axis`` is not an integer.
     ValueError
         ``x`` holds NaN; ``axis`` is out of range or has length 0.
+
+    See Also
+    --------
+    softmax : normalised exponentials, exp(x - logsumexp(x))
+    log_softmax : x - logsumexp(x)
+    scipy.special.logsumexp : SciPy's version (weights, signs)
 
     Notes
     -----
@@ -369,7 +376,7 @@ def _log_sum_exp_multiprecision(row: np.ndarray, estimate: float) -> float:
         prec = lost + 96
 
 
-def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
+def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArray:
     r"""Softmax along ``axis``: :math:`e^{x_i - m} / \sum_j e^{x_j - m}`.
 
     Parameters
@@ -393,6 +400,12 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     ValueError
         NaN or ``+inf`` in ``x`` (inf/inf has no value), a row of only ``-inf``
         (nothing to normalise), ``axis`` out of range or of length 0.
+
+    See Also
+    --------
+    log_softmax : its logarithm, accurate where softmax underflows
+    logsumexp : the normaliser
+    sigmoid : the two-class case
 
     Notes
     -----
@@ -437,7 +450,7 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     return lay.restore(out2)
 
 
-def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
+def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArray:
     r"""Log of softmax along ``axis``: :math:`x_i - \operatorname{LSE}(x)`.
 
     Parameters
@@ -461,6 +474,12 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Any:
     ValueError
         NaN or ``+inf`` in ``x``, a row of only ``-inf``, ``axis`` out of range
         or of length 0.
+
+    See Also
+    --------
+    softmax : its exponential
+    logsumexp : the normaliser
+    softmax_cross_entropy : the loss built on it
 
     Notes
     -----
@@ -538,7 +557,7 @@ def _log_sigmoid_formula(x: np.ndarray) -> np.ndarray:
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
 
-def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
+def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, elementwise.
 
     Parameters
@@ -560,6 +579,12 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     ValueError
         ``x`` holds NaN.
 
+    See Also
+    --------
+    log_sigmoid : its logarithm
+    softplus : its antiderivative
+    softmax : the multi-class case
+
     Notes
     -----
     .. math:: \sigma(x) = \begin{cases} 1/(1 + e^{-x}) & x \ge 0 \\
@@ -572,7 +597,7 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
 
     References
     ----------
-    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    Mächler, "Accurately computing ``log(1 - exp(-|a|))``", Rmpfr package
     vignette (2012): the log1p/exp forms and where each is exact enough.
 
     Examples
@@ -586,7 +611,7 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     return _elementwise(x, validate, _sigmoid_formula)
 
 
-def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
+def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     r"""Softplus :math:`\log(1 + e^{x})`, elementwise.
 
     Parameters
@@ -608,6 +633,11 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
     ValueError
         ``x`` holds NaN.
 
+    See Also
+    --------
+    log_sigmoid : softplus(x) = -log_sigmoid(-x)
+    sigmoid : its derivative
+
     Notes
     -----
     .. math:: \operatorname{softplus}(x) = \max(x, 0) + \operatorname{log1p}(e^{-|x|})
@@ -620,7 +650,7 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
 
     References
     ----------
-    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    Mächler, "Accurately computing ``log(1 - exp(-|a|))``", Rmpfr package
     vignette (2012): the log1p/exp forms and where each is exact enough.
 
     Examples
@@ -634,7 +664,7 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> Any:
     return _elementwise(x, validate, _softplus_formula)
 
 
-def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
+def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     r"""Log of the sigmoid, :math:`\log \sigma(x) = -\operatorname{softplus}(-x)`.
 
     Parameters
@@ -656,6 +686,12 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
     ValueError
         ``x`` holds NaN.
 
+    See Also
+    --------
+    sigmoid : its exponential
+    softplus : log_sigmoid(x) = -softplus(-x)
+    sigmoid_binary_cross_entropy : the loss built on it
+
     Notes
     -----
     .. math:: \log\sigma(x) = \min(x, 0) - \operatorname{log1p}(e^{-|x|})
@@ -665,7 +701,7 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> Any:
 
     References
     ----------
-    Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package
+    Mächler, "Accurately computing ``log(1 - exp(-|a|))``", Rmpfr package
     vignette (2012): the log1p/exp forms and where each is exact enough.
 
     Examples

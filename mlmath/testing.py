@@ -69,7 +69,7 @@ def assert_all(condition: ArrayLike, prop: str, what: str, **inputs: Any) -> Non
 
 
 def relative_error_eps(actual: ArrayLike, expected: ArrayLike, eps: float) -> np.ndarray:
-    """|actual - expected| / (|expected| * eps); exact matches (inf included) give 0."""
+    """``|actual - expected| / (|expected| * eps)``; exact matches (inf included) give 0."""
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     same = (a == e) | (np.isnan(a) & np.isnan(e))

@@ -441,3 +441,24 @@ def test_attention_gradients_match_torch(seed, scale):
     for name, want in zip("qkv", grads, strict=True):
         got = derivations.numeric("attention", f"attention_grad_{name}")(q, k, v, g, tau)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=name)
+
+
+def test_progress_only_on_a_terminal(monkeypatch, capsys):
+    """Progress lines go to a terminal's stderr; off a TTY (or with --quiet) nothing is added."""
+    show = cli._terminal_progress(0.0)
+    show("special", 0, 2)
+    show("losses", 1, 2)
+    err = capsys.readouterr().err
+    assert "deriving special" in err and "(2/2," in err and err.endswith("\n")
+    calls = []
+    monkeypatch.setattr(_writer, "derive_topic", lambda topic: calls.append(topic) or ())
+    monkeypatch.setattr(_writer, "render_json", lambda topic, d: "{}")
+    monkeypatch.setattr(_writer, "render_markdown", lambda topic, d: "")
+    for tty, quiet in ((False, False), (True, True)):
+        monkeypatch.setattr(sys.stderr, "isatty", lambda tty=tty: tty, raising=False)
+        cli._PROGRESS[0] = None
+        cli.run(argparse.Namespace(check=True, output=Path("nowhere"), topic=None, quiet=quiet))
+        assert "deriving" not in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    cli.run(argparse.Namespace(check=True, output=Path("nowhere"), topic=None, quiet=False))
+    assert "deriving attention" in capsys.readouterr().err
