@@ -450,7 +450,8 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     References
     ----------
-    .. [1] Beck, "First-Order Methods in Optimization", SIAM 2017, section 3.3 (the l1 subdifferential).
+    .. [1] Beck, "First-Order Methods in Optimization", SIAM 2017, section 3.3
+       (the l1 subdifferential).
 
     Examples
     --------
