@@ -399,8 +399,11 @@ def test_prox_elastic_net_is_composition(mm, data):
     alpha, ratio = data.draw(mst.elastic_net_params(allow_zero_alpha=False), label="params")
     lam1, mu = alpha * ratio, alpha * (1 - ratio)
     shrink = 1 + t * mu
-    assume(t * lam1 / shrink > 0)  # prox_l1 needs a positive threshold (ratio may be 5e-324)
-    composed = mm.prox_l1((x.astype(np.float64) / shrink).astype(dtype), t * lam1 / shrink)
+    shrunk = (x.astype(np.float64) / shrink).astype(dtype)
+    # The l1 threshold can underflow to 0 (l1_ratio may be 5e-324): prox of 0 * l1 is the
+    # identity, and prox_l1 (which needs t > 0) is not called.
+    threshold = t * lam1 / shrink
+    composed = mm.prox_l1(shrunk, threshold) if threshold > 0 else shrunk
     direct = mm.prox_elastic_net(x, t, alpha=alpha, l1_ratio=ratio)
     # Both round the threshold and the shrunk x (1 eps each, of |x| + threshold).
     scale = float(np.max(np.abs(x.astype(np.float64)), initial=0.0) + t * lam1) / shrink
