@@ -317,14 +317,14 @@ def test_cli_exits_nonzero_on_disagreement(monkeypatch, capsys):
 
 
 def test_readme_example_adds_a_claim(monkeypatch, capsys):
-    """The 'Adding a claim' example of the README runs and finds its witness."""
+    """The 'Adding a claim' example of docs/audit.md runs and finds its witness."""
     import mlmath.audit._core as core
 
     monkeypatch.setattr(core, "_LEDGER", dict(core._LEDGER))
     monkeypatch.setattr(core, "ARTICLES", dict(core.ARTICLES))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("### Adding a claim")[1].split("```python\n")[1].split("```")[0]
-    exec(compile(block, "README.md", "exec"), {})
+    readme = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    block = readme.split("## Adding a claim")[1].split("```python\n")[1].split("```")[0]
+    exec(compile(block, "docs/audit.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "1/2"
     result = run_audit(ids=["SM"])[0]
     assert result.agrees and result.outcome.verdict == "false"
@@ -368,10 +368,10 @@ def test_listing_autoencoder_never_beats_sigmoid_floor():
 
 
 def test_readme_findings_quote_the_experiments():
-    """The numbers quoted in the README's audit findings are the ones the experiments produce."""
+    """The numbers quoted in docs/audit.md's findings are the ones the experiments produce."""
     from mlmath.audit.claims.self_supervised import _listing_data
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
     test = {lam: te for lam, _, te in ridge_experiment()}
     quoted = [f"{test[0.0]:.2f} (λ = 0)", f"{test[1.0]:.2f} (λ = 1)", f"{test[1e4]:.1f} (λ = 10⁴)",
               f"about {sigmoid_mse_floor(_listing_data()):.2f}",
