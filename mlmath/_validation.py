@@ -424,3 +424,18 @@ def check_finite_fast(x: NDArray[Any], name: str) -> None:
         total = np.sum(x)
     if not np.isfinite(total):
         check_finite(x, name)
+
+
+def require_optional(module: str, extra: str, what: str) -> None:
+    """Raise a one-line ``ModuleNotFoundError`` saying which extra installs ``module``.
+
+    Used by the parts of mlmath that need an optional dependency (Hypothesis for
+    :mod:`mlmath.strategies`, :mod:`mlmath.testing` and the audit), so a missing
+    one reads ``mlmath.testing needs hypothesis: pip install "mlmath[test]"``
+    instead of a bare import error deep in a traceback.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ModuleNotFoundError(f'{what} needs {module}: pip install "mlmath[{extra}]"',
+                                  name=module)

@@ -19,6 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from mlmath._validation import require_optional
+
+require_optional("hypothesis", "test", "mlmath.testing")
+
 import numpy as np
 from hypothesis import Phase, settings
 from numpy.typing import ArrayLike

@@ -467,3 +467,16 @@ def test_top_level_help_has_no_markup():
     """`mlmath --help` shows plain text, no reStructuredText double backquotes."""
     out = run_mlmath("--help")
     assert out.returncode == 0 and "``" not in out.stdout
+
+
+@pytest.mark.parametrize("module", ["mlmath.testing", "mlmath.strategies"])
+def test_modules_needing_hypothesis_say_what_to_install(module):
+    """Without Hypothesis, importing these names the extra in one line (not a bare error)."""
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "import importlib.util as u; real = u.find_spec\n"
+            "u.find_spec = lambda name, *a: None if name == 'hypothesis' else real(name, *a)\n"
+            f"import {module}")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=False)
+    assert out.returncode == 1
+    assert f'{module} needs hypothesis: pip install "mlmath[test]"' in out.stderr

@@ -5,6 +5,10 @@ with ``extreme_`` reach the edges (huge/tiny magnitudes) for stability
 properties.  One submodule per topic; everything is re-exported here.
 """
 
+from mlmath._validation import require_optional
+
+require_optional("hypothesis", "test", "mlmath.strategies")
+
 from mlmath.strategies._attention import (
     attention_inputs,
     attention_masks,
