@@ -9,7 +9,7 @@ import mlmath
 
 project = "mlmath"
 author = "The mlmath developers"
-copyright = "2026, The mlmath developers"  # noqa: A001 - Sphinx's name
+copyright = "2026, The mlmath developers"  # Sphinx reads this name
 release = mlmath.__version__
 version = release
 
