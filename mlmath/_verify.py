@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = [
     "CheckResult",
@@ -238,16 +238,31 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(failures)
     print(flush=True)
-    checks = []
-    for name in OPTIONAL_CHECKS:
-        if name not in args.skip:
-            checks.append(CHECKS[name](args.profile))
-            print(checks[-1].describe(), flush=True)  # as each finishes: they take seconds
+    checks = [run_check(name, args.profile) for name in OPTIONAL_CHECKS if name not in args.skip]
     problems = failure_reasons(status, rows, checks, len(report["collect_errors"]))
     print()
     verdict = "PASS" if not problems else "FAIL (" + "; ".join(problems) + ")"
     print(f"verify: {verdict} in {time.perf_counter() - start:.0f} s")
     return 0 if not problems else 1
+
+
+def run_check(name: str, profile: str, stream: TextIO | None = None) -> CheckResult:
+    """Run one of :data:`CHECKS`, printing its result and duration as it finishes.
+
+    The checks take tens of seconds after pytest's own output has ended, so on a
+    terminal a "running" line shows which one is under way (overwritten by the
+    result); off a terminal the output stays one line per check.
+    """
+    out = sys.stdout if stream is None else stream
+    live = out.isatty()
+    if live:
+        print(f"{name}: running ...", end="\r", file=out, flush=True)
+    start = time.perf_counter()
+    result = CHECKS[name](profile)
+    head = f"{result.name}: {result.status}"
+    line = result.describe().replace(head, f"{head} in {time.perf_counter() - start:.0f} s", 1)
+    print(line + (" " * 12 if live else ""), file=out, flush=True)
+    return result
 
 
 def failure_reasons(status: int, rows: Sequence[TopicSummary], checks: Iterable[CheckResult],

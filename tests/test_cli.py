@@ -9,6 +9,7 @@ modules placed in ``sys.modules``.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import re
 import subprocess
@@ -365,6 +366,33 @@ class TestSummary:
     ])
     def test_counterexample_notes_are_recognised(self, note, caught):
         assert is_counterexample_note(note, "test_p") is caught
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class TestCheckProgress:
+    """The checks after pytest's output are announced on a terminal, plain otherwise."""
+
+    @pytest.fixture
+    def slow_ok(self, monkeypatch):
+        result = _verify.CheckResult("audit", "ok", "3 claims")
+        monkeypatch.setitem(_verify.CHECKS, "audit", lambda profile: result)
+        return result
+
+    def test_terminal_shows_the_running_check_then_overwrites_it(self, slow_ok):
+        out = _Terminal()
+        assert _verify.run_check("audit", "ci", out) is slow_ok
+        running, finished = out.getvalue().split("\r")
+        assert running == "audit: running ..."
+        assert re.fullmatch(r"audit: ok in \d+ s \(3 claims\) +\n", finished)
+
+    def test_off_a_terminal_one_plain_line(self, slow_ok):
+        out = io.StringIO()
+        _verify.run_check("audit", "ci", out)
+        assert re.fullmatch(r"audit: ok in \d+ s \(3 claims\)\n", out.getvalue())
 
 
 class TestChecks:
