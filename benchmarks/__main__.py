@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pkgutil
 import sys
 import time
@@ -35,7 +36,26 @@ def build_parser(available: Sequence[str]) -> argparse.ArgumentParser:
         epilog="topics: " + (", ".join(available) or "(none yet)"))
     parser.add_argument("topic", nargs="*", help="topics to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the topics and exit")
+    parser.add_argument("--json", metavar="FILE", type=Path,
+                        help="run the speed matrix and write its figures to FILE")
+    parser.add_argument("--quick", action="store_true",
+                        help="with --json: the smallest size of each kind only")
+    parser.add_argument("--rounds", type=int, default=7, metavar="N",
+                        help="with --json: interleaved rounds per case (default 7)")
+    parser.add_argument("--tables", metavar="FILE", type=Path,
+                        help="regenerate docs/speed.md and the README's speed block from FILE")
     return parser
+
+
+def write_matrix(path: Path, *, quick: bool, rounds: int) -> None:
+    from benchmarks import _matrix
+
+    def progress(key: str) -> None:
+        print(f"  {key}", file=sys.stderr, flush=True)
+
+    data = _matrix.run(quick=quick, rounds=rounds, progress=progress)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(data['cases'])} cases to {path} ({data['duration_seconds']:.0f} s)")
 
 
 def run_topic(topic: str, argv: list[str]) -> bool:
@@ -67,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_in)
     if args.list:
         print("\n".join(available))
+        return 0
+    if args.json is not None:
+        write_matrix(args.json, quick=args.quick, rounds=args.rounds)
+        return 0
+    if args.tables is not None:
+        from benchmarks import _tables
+        changed = _tables.write(args.tables)
+        print("rewrote " + (", ".join(str(p) for p in changed) if changed else "nothing"))
         return 0
     unknown = [t for t in args.topic if t not in available]
     if unknown:

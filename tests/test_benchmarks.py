@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import _matrix, _tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,3 +60,71 @@ def test_a_failing_topic_is_reported_and_the_others_still_run(monkeypatch, capsy
     out = capsys.readouterr().out
     assert "| table | ['--quick'] |" in out
     assert "bad_args: FAILED (exit 2)" in out and "broken: FAILED" in out
+
+
+# ------------------------------------------------------------ the recorded speed matrix
+
+
+def test_speed_page_and_readme_block_match_the_recorded_run():
+    """docs/speed.md and the README's speed block are what results.json gives."""
+    for path, text in _tables.render().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is not generated from benchmarks/results.json: run "
+            "`python -m benchmarks --tables benchmarks/results.json`")
+
+
+def test_recorded_run_covers_the_matrix():
+    """The committed run is a full (not --quick) run of every case of the matrix."""
+    data = json.loads(_tables.RESULTS.read_text(encoding="utf-8"))
+    assert data["quick"] is False
+    assert [c["key"] for c in data["cases"]] == [c.key for c in _matrix.cases()]
+    assert data["environment"]["versions"]["torch"], "recorded without PyTorch"
+
+
+def _record(function: str, ratios: dict[str, float], seconds: float = 1e-3) -> dict:
+    return {"key": function, "function": function, "shape": [2, 3], "dtype": "float64",
+            "variant": "", "rounds": 3, "median_seconds": {"mlmath": seconds},
+            "ratio": ratios}
+
+
+def _data(cases: list[dict]) -> dict:
+    env = {"machine": "x86_64, 2 cores", "python": "3.11.7", "load_average": [0.5, 0.4, 0.3],
+           "versions": {"mlmath": "0", "numpy": "2", "scipy": "1", "torch": None},
+           "threads": {"torch": None}}
+    return {"date": "2026-01-01 00:00 UTC", "duration_seconds": 3.0, "environment": env,
+            "quick": False, "cases": cases}
+
+
+def test_tables_count_cases_and_keep_the_slowest_case_per_function():
+    data = _data([_record("softmax", {"scipy": 0.5, "torch": 0.9}),
+                  _record("softmax", {"scipy": 2.5, "torch": 0.7}),
+                  _record("entropy", {"scipy": 1.5})])
+    page = _tables.speed_page(data)
+    assert "1 of 3 cases are at or below 1.0× every reference." in page
+    assert "| `entropy` | (2, 3) | float64 |  | 1 | 1.50 | — |" in page
+    block = _tables.readme_block(data)
+    assert "| 2.50 | 0.70 |" in block and "| 0.50 |" not in block
+    assert "no PyTorch" in block
+
+
+def test_tables_need_the_readme_markers(tmp_path):
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(_data([_record("softmax", {"scipy": 1.0})])))
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="no block between"):
+        _tables.render(results, readme)
+
+
+def test_json_run_writes_every_quick_case(tmp_path):
+    """`--json --quick` runs each case once per round and records the environment."""
+    out = tmp_path / "speed.json"
+    result = run_benchmarks("--json", str(out), "--quick", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["key"] for c in data["cases"]] == [c.key for c in _matrix.cases(quick=True)]
+    for case in data["cases"]:
+        assert case["median_seconds"]["mlmath"] > 0
+        assert set(case["ratio"]) <= {"scipy", "torch"}
+        assert all(r > 0 for r in case["ratio"].values())
+    assert data["environment"]["versions"]["numpy"] == np.__version__
