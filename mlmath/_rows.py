@@ -57,6 +57,7 @@ __all__ = [
     "for_each_chunk",
     "limit_threads",
     "max_workers",
+    "merge_axes",
     "no_buffers",
     "to_rows",
 ]
@@ -126,6 +127,16 @@ def to_rows(arr: np.ndarray, axis: int) -> tuple[np.ndarray, tuple[int, ...]]:
     moved = arr if axis == arr.ndim - 1 else np.moveaxis(arr, axis, -1)
     rows2d = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     return rows2d, moved.shape
+
+
+def merge_axes(arr: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``arr`` with the (sorted, distinct) ``axes`` moved last and merged into one.
+
+    A reduction over several axes (or ``axis=None``) is then a reduction over the
+    last axis; the other axes keep their order as batch dimensions.
+    """
+    moved = np.moveaxis(arr, axes, range(-len(axes), 0))
+    return moved.reshape(*moved.shape[:moved.ndim - len(axes)], -1)
 
 
 def for_each_chunk(rows: int, n: int, kernel: Callable[[slice, B], None],

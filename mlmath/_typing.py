@@ -13,9 +13,11 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FloatArray", "FloatResult"]
+__all__ = ["Axes", "FloatArray", "FloatResult"]
 
 #: A floating-point array (the input's float dtype, or float64).
 FloatArray: TypeAlias = NDArray[np.floating[Any]]
 #: A floating-point array, or a NumPy floating scalar where the result has no axes.
 FloatResult: TypeAlias = "NDArray[np.floating[Any]] | np.floating[Any]"
+#: The reduction axes of an information measure: one axis, several, or ``None`` (all).
+Axes: TypeAlias = "int | tuple[int, ...] | None"

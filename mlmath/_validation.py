@@ -236,6 +236,37 @@ def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
     return ax % ndim
 
 
+def check_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """An axis, a tuple of distinct axes or ``None`` (every axis), normalised and sorted.
+
+    The order of a tuple does not matter to a reduction over those axes; sorting
+    keeps the merged axis in the array's memory order.
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if not isinstance(axis, tuple):
+        return (check_axis(axis, ndim, name),)
+    if not axis:
+        raise ValueError(f"`{name}`: expected at least one axis, got ()")
+    axes = [check_axis(a, ndim, name) for a in axis]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"`{name}`: expected distinct axes, got {axis} for an array of "
+                         f"{ndim} dimension(s)")
+    return tuple(sorted(axes))
+
+
+def broadcast_shape(arrays: Sequence[NDArray[Any]], names: Sequence[str]) -> tuple[int, ...]:
+    """The shape the arrays broadcast to (NumPy's rules); ``ValueError`` naming the culprit."""
+    shape = arrays[0].shape
+    for arr, name in zip(arrays[1:], names[1:], strict=True):
+        try:
+            shape = np.broadcast_shapes(shape, arr.shape)
+        except ValueError:
+            raise ValueError(f"`{name}`: expected a shape that broadcasts with `{names[0]}` "
+                             f"{arrays[0].shape}, got {arr.shape}") from None
+    return shape
+
+
 def check_nonempty_axis(x: NDArray[Any], axis: int, name: str) -> None:
     """Raise ``ValueError`` when the reduction axis has length 0."""
     if x.shape[axis] == 0:
@@ -268,9 +299,9 @@ def normalisation_tolerance(dtype: np.dtype[Any], n: int) -> float:
     return float((8 + n) * np.finfo(dtype).eps)
 
 
-def check_normalised(p: NDArray[Any], axis: int, name: str) -> None:
-    """Raise ``ValueError`` where the sums along ``axis`` differ from 1."""
-    n = p.shape[axis]
+def check_normalised(p: NDArray[Any], axis: int | tuple[int, ...], name: str) -> None:
+    """Raise ``ValueError`` where the sums along ``axis`` (one or several) differ from 1."""
+    n = int(np.prod([p.shape[a] for a in np.atleast_1d(axis)]))
     tol = normalisation_tolerance(p.dtype, n)
     sums = np.sum(p, axis=axis, dtype=np.float64)
     bad = ~(np.abs(sums - 1.0) <= tol)
@@ -284,9 +315,10 @@ def check_normalised(p: NDArray[Any], axis: int, name: str) -> None:
         )
 
 
-def check_probabilities(p: NDArray[Any], axis: int, name: str) -> None:
-    """Finite, non-negative, normalised along ``axis``, non-empty axis."""
-    check_nonempty_axis(p, axis, name)
+def check_probabilities(p: NDArray[Any], axis: int | tuple[int, ...], name: str) -> None:
+    """Finite, non-negative, normalised along ``axis`` (one or several), non-empty axis."""
+    for a in np.atleast_1d(axis):
+        check_nonempty_axis(p, int(a), name)
     check_finite(p, name)
     check_nonnegative(p, name)
     check_normalised(p, axis, name)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ from numpy.typing import ArrayLike
 
 from mlmath import _rows
 from mlmath import _validation as v
-from mlmath._typing import FloatResult
+from mlmath._typing import Axes, FloatResult
 
 __all__ = [
     "binary_entropy",
@@ -223,42 +224,58 @@ def _row_reduce(
     return outs, sums, mins
 
 
-def _prepare(
-    arrays: Sequence[tuple[ArrayLike, str]], axis: Any,
-) -> tuple[list[Array], np.dtype[Any], int]:
-    """Convert, check dtypes, shapes and axis; return arrays, output dtype, axis."""
+@dataclass(frozen=True)
+class _Layout:
+    """Broadcast inputs, the reduction axes, and the arrays laid out for one axis."""
+
+    inputs: list[Array]          # broadcast to one shape (validation reports indices here)
+    axes: tuple[int, ...]        # the reduction axes of ``inputs``, sorted
+    arrays: list[Array]          # ``inputs`` with ``axes`` merged into the last axis
+    axis: int                    # the one reduction axis of ``arrays``
+    dtype: np.dtype[Any]
+
+    @property
+    def axis_label(self) -> int | tuple[int, ...]:
+        return self.axes if len(self.axes) > 1 else self.axes[0]
+
+
+def _prepare(arrays: Sequence[tuple[ArrayLike, str]], axis: Any) -> _Layout:
+    """Convert, check dtypes, broadcast and check the axis.
+
+    The arrays broadcast against each other (NumPy's rules, as SciPy's ``rel_entr``);
+    several axes, or ``axis=None``, are merged into one last axis.
+    """
     converted = [v.as_float_array(a, name) for a, name in arrays]
-    arrs = [a for a, _ in converted]
+    names = [name for _, name in arrays]
     out_dtype = np.result_type(*[d for _, d in converted])
-    first, name0 = arrs[0], arrays[0][1]
-    if first.ndim == 0:
-        raise ValueError(f"`{name0}`: expected at least 1 dimension (a distribution), "
+    shape = v.broadcast_shape([a for a, _ in converted], names)
+    if not shape:
+        raise ValueError(f"`{names[0]}`: expected at least 1 dimension (a distribution), "
                          "got a scalar")
-    for arr, (_, name) in zip(arrs[1:], arrays[1:], strict=True):
-        v.check_same_shape(first, arr, name0, name)
-    ax = v.check_axis(axis, first.ndim)
-    for arr, (_, name) in zip(arrs, arrays, strict=True):
-        v.check_nonempty_axis(arr, ax, name)
-    return arrs, np.dtype(out_dtype), ax
+    axes = v.check_axes(axis, len(shape))
+    inputs = [a if a.shape == shape else np.broadcast_to(a, shape) for a, _ in converted]
+    for a in axes:
+        v.check_nonempty_axis(inputs[0], a, names[0])
+    if len(axes) == 1:
+        return _Layout(inputs, axes, inputs, axes[0], np.dtype(out_dtype))
+    merged = [_rows.merge_axes(a, axes) for a in inputs]
+    return _Layout(inputs, axes, merged, merged[0].ndim - 1, np.dtype(out_dtype))
 
 
-def _validate_rows(
-    arrs: Sequence[Array], names: Sequence[str], sums: Sequence[Array],
-    mins: Sequence[Array], axis: int, dtype: np.dtype[Any],
-) -> None:
+def _validate_rows(lay: _Layout, names: Sequence[str], sums: Sequence[Array],
+                   mins: Sequence[Array]) -> None:
     """Raise the detailed error when any row is not a distribution.
 
     The fast test (row sums within tolerance of 1, row minima >= 0) also catches NaN
     and +-inf, which make a sum or a minimum fail; only then is the slower
     first-offending-index diagnosis run.
     """
-    n = arrs[0].shape[axis]
-    tol = v.normalisation_tolerance(dtype, n)
-    for arr, name, s, m in zip(arrs, names, sums, mins, strict=True):
+    tol = v.normalisation_tolerance(lay.dtype, lay.arrays[0].shape[lay.axis])
+    for arr, name, s, m in zip(lay.inputs, names, sums, mins, strict=True):
         if not (np.all(np.abs(s - 1.0) <= tol) and np.all(m >= 0)):
-            v.check_probabilities(arr, axis, name)
+            v.check_probabilities(arr, lay.axis_label, name)
             raise ValueError(f"`{name}`: expected a probability distribution along axis "
-                             f"{axis}")  # pragma: no cover - check_probabilities raises
+                             f"{lay.axis_label}")  # pragma: no cover - check_probabilities raises
 
 
 def _finish(values: Array, batch_shape: tuple[int, ...], base: float | None,
@@ -276,13 +293,14 @@ def _reduce_distributions(
 ) -> Any:
     """Shared driver: prepare, reduce rows in chunks, validate, combine, finish."""
     b = v.check_base(base)
-    arrs, out_dtype, ax = _prepare(arrays, axis)
-    batch_shape = arrs[0].shape[:ax] + arrs[0].shape[ax + 1:]
-    rows = [_rows.to_rows(a, ax)[0] for a in arrs]
+    lay = _prepare(arrays, axis)
+    first, ax = lay.arrays[0], lay.axis
+    batch_shape = first.shape[:ax] + first.shape[ax + 1:]
+    rows = [_rows.to_rows(a, ax)[0] for a in lay.arrays]
     outs, sums, mins = _row_reduce(term_sums, rows, n_out)
     if validate:
-        _validate_rows(arrs, [name for _, name in arrays], sums, mins, ax, out_dtype)
-    return _finish(combine(*outs), batch_shape, b, out_dtype)
+        _validate_rows(lay, [name for _, name in arrays], sums, mins)
+    return _finish(combine(*outs), batch_shape, b, lay.dtype)
 
 
 def _row_sum(terms: Array) -> Array:
@@ -290,7 +308,7 @@ def _row_sum(terms: Array) -> Array:
 
 
 # ------------------------------------------------------------------ public: vectors
-def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
+def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
             validate: bool = True) -> FloatResult:
     r"""Shannon entropy :math:`H(p) = -\sum_i p_i \log p_i` along ``axis``.
 
@@ -298,8 +316,9 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
     ----------
     p : array_like, shape (..., k, ...)
         Probabilities (non-negative, summing to 1 along ``axis``).
-    axis : int, default -1
-        Axis holding each distribution; the others are batch dimensions.
+    axis : int, tuple of ints or None, default -1
+        Axis holding each distribution; the others are batch dimensions.  A tuple
+        (or ``None``: every axis) makes the entries of those axes one distribution.
     base : float, optional
         Logarithm base (``None``: nats, ``2``: bits); any base > 0 and != 1.
     validate : bool, default True
@@ -342,21 +361,28 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None,
         lambda pc: [_row_sum(_neg_xlogx(pc))])
 
 
-def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
-                  validate: bool = True) -> FloatResult:
+def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
+                  validate: bool = True, generalized: bool = True) -> FloatResult:
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p\,\|\,q) = \sum_i p_i\log(p_i/q_i)`.
 
     Parameters
     ----------
-    p, q : array_like, same shape (..., k, ...)
+    p, q : array_like, shapes that broadcast together (..., k, ...)
         Distributions along ``axis``.
     axis, base, validate
         As in :func:`entropy`.
+    generalized : bool, default True
+        ``True``: :math:`\sum_i (p_i\log(p_i/q_i) - p_i + q_i)`, never negative.
+        ``False``: the plain :math:`\sum_i p_i\log(p_i/q_i)` of optax and of
+        ``scipy.special.rel_entr(p, q).sum()``.  The two agree on distributions and
+        differ only on unnormalised input (``validate=False``), by
+        :math:`\sum_i q_i - \sum_i p_i`.
 
     Returns
     -------
-    float or ndarray, shape of ``p`` without ``axis``
-        >= 0 always (also in floating point); +inf where some :math:`q_i = 0 < p_i`.
+    float or ndarray, the broadcast shape without ``axis``
+        >= 0 always (also in floating point) when ``generalized``; +inf where some
+        :math:`q_i = 0 < p_i`.
 
     See Also
     --------
@@ -397,20 +423,29 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
     1.9968041663406865e-30
     >>> float(kl_divergence([1.0, 0.0], [0.0, 1.0]))
     inf
+    >>> kl_divergence([0.5, 0.5], [[0.5, 0.5], [0.9, 0.1]])   # broadcasts p over a batch
+    array([0.        , 0.51082562])
+    >>> float(kl_divergence([2.0, 1.0], [1.0, 1.0], validate=False, generalized=False))
+    1.3862943611198906
     """
     v.check_bool(validate, "validate")
-    return _reduce_distributions(
-        [(p, "p"), (q, "q")], axis, base, validate,
-        lambda pc, qc: [_row_sum(_kl_terms(pc, qc))])
+    v.check_bool(generalized, "generalized")
+
+    def terms(pc: Array, qc: Array) -> list[Array]:
+        total = _row_sum(_kl_terms(pc, qc))
+        # sum(p log(p/q)) = sum(p log(p/q) - p + q) + sum(p - q)
+        return [total if generalized else total + _row_sum(pc - qc)]
+
+    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms)
 
 
-def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
+def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
                   validate: bool = True) -> FloatResult:
     r"""Cross-entropy :math:`H(p, q) = -\sum_i p_i \log q_i` along ``axis``.
 
     Parameters
     ----------
-    p, q : array_like, same shape (..., k, ...)
+    p, q : array_like, shapes that broadcast together (..., k, ...)
         Distributions along ``axis`` (``p`` the true one, ``q`` the model).
     axis, base, validate
         As in :func:`entropy`.
@@ -452,13 +487,13 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | N
         lambda h, kl: h + kl, n_out=2)
 
 
-def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1, base: float | None = None,
+def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
                   validate: bool = True) -> FloatResult:
     r"""Jensen-Shannon divergence (the divergence, not its square root).
 
     Parameters
     ----------
-    p, q : array_like, same shape (..., k, ...)
+    p, q : array_like, shapes that broadcast together (..., k, ...)
         Distributions along ``axis``.
     axis, base, validate
         As in :func:`entropy`.

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import mlmath
 from mlmath import strategies as mst
@@ -21,6 +22,7 @@ from mlmath._validation import normalisation_tolerance
 from mlmath.testing import assert_all, assert_close_eps, expect_property_failure, mutant
 
 VECTOR_FUNCTIONS = ["entropy", "cross_entropy", "kl_divergence", "js_divergence"]
+PAIR_FUNCTIONS = VECTOR_FUNCTIONS[1:]
 BASES = st.sampled_from([None, 2, 10, math.e, 0.5, 3.7])
 
 
@@ -260,6 +262,101 @@ def test_axis_equals_moveaxis(mm, name, data):
     rows = [fn(*(a[i] for a in flat)) for i in range(flat[0].shape[0])]
     assert_all(ref.reshape(-1) == np.asarray(rows).reshape(-1), f"{name}-batch",
                "batch entry == row computed alone", p=p, axis=axis)
+
+
+@st.composite
+def _multi_axis_problems(draw):
+    """(args along several axes, the axis argument, the same args merged along -1).
+
+    The axis argument is ``None`` or a tuple of distinct axes in any order, some given
+    as negative numbers.
+    """
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+                 label="shape")
+    nd = len(shape)
+    if draw(st.booleans(), label="axis=None"):
+        axes, axis_arg = tuple(range(nd)), None
+    else:
+        axes = tuple(sorted(draw(st.sets(st.integers(0, nd - 1), min_size=1), label="axes")))
+        order = draw(st.permutations(axes), label="order")
+        negative = draw(st.lists(st.booleans(), min_size=len(axes), max_size=len(axes)),
+                        label="negative")
+        axis_arg = tuple(a - nd if neg else a for a, neg in zip(order, negative, strict=True))
+    rest = tuple(d for i, d in enumerate(shape) if i not in axes)
+    merged = draw(mst.distribution_pairs(shape=(*rest, math.prod(shape[a] for a in axes))),
+                  label="pair")
+
+    def unmerge(a):
+        split = a.reshape(*rest, *(shape[i] for i in axes))
+        return np.moveaxis(split, range(len(rest), nd), axes)
+
+    return tuple(unmerge(a) for a in merged), axis_arg, merged
+
+
+@pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
+@given(problem=_multi_axis_problems())
+def test_axis_tuple_is_one_merged_axis(mm, name, problem):
+    """f(p, axis=(i, j, ...)) and f(p, axis=None) treat the entries of those axes as one
+    distribution: equal to f on the array with those axes merged into the last."""
+    (p, q), axis, (pm, qm) = problem
+    args, merged = ((p,), (pm,)) if name == "entropy" else ((p, q), (pm, qm))
+    fn = getattr(mm, name)
+    got, ref = np.asarray(fn(*args, axis=axis)), np.asarray(fn(*merged))
+    assert_all(got.shape == ref.shape, f"{name}-axes", "shape = shape without the axes",
+               p=p, axis=axis)
+    assert_all(got == ref, f"{name}-axes", "axis tuple equals the merged axis", p=p, axis=axis)
+
+
+def _per_slice_sum(real):
+    """A broken reduction over several axes: the sum of f over slices of the last axis."""
+    def broken(*args, axis=-1, **kw):
+        if axis is None or isinstance(axis, tuple):
+            values = real(*args, axis=-1, validate=False, **kw)
+            others = None if axis is None else tuple(a for a in axis if a % args[0].ndim
+                                                     != args[0].ndim - 1)
+            return np.sum(values, axis=others) if others != () else values
+        return real(*args, axis=axis, **kw)
+    return broken
+
+
+@pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
+def test_axis_tuple_property_catches_mutant(name):
+    """Summing f over the slices instead of one distribution over the axes is caught."""
+    expect_property_failure(test_axis_tuple_is_one_merged_axis, name=name,
+                            mm=mutant(**{name: _per_slice_sum(getattr(mlmath, name))}))
+
+
+@pytest.mark.parametrize("name", PAIR_FUNCTIONS)
+@given(data=st.data())
+def test_pairs_broadcast_like_numpy(mm, name, data):
+    """One distribution against a batch: f(p, Q)[i] == f(p, Q[i]) and f(Q, p)[i] ==
+    f(Q[i], p) exactly (NumPy broadcasting, as SciPy's ``rel_entr``)."""
+    dtype = data.draw(mst.float_dtypes(), label="dtype")
+    k, b = data.draw(st.integers(1, 5), label="k"), data.draw(st.integers(1, 4), label="batch")
+    p = data.draw(mst.probability_vectors(shape=(k,), dtype=dtype), label="p")
+    qs = data.draw(mst.probability_vectors(shape=(b, k), dtype=dtype), label="Q")
+    fn = getattr(mm, name)
+    for got, rows in ((fn(p, qs), [fn(p, q) for q in qs]), (fn(qs, p), [fn(q, p) for q in qs])):
+        assert_all(np.asarray(got).shape == (b,), f"{name}-broadcast", "shape (batch,)",
+                   p=p, Q=qs)
+        assert_all(np.asarray(got) == np.asarray(rows), f"{name}-broadcast",
+                   "f(p, Q)[i] == f(p, Q[i])", p=p, Q=qs)
+
+
+def _first_row_only(real):
+    """A broken broadcast: every row compared with the first row of the batch."""
+    def broken(a, b, **kw):
+        a, b = np.asarray(a), np.asarray(b)
+        return real(np.broadcast_to(a.reshape(-1, a.shape[-1])[0], np.broadcast_shapes(
+            a.shape, b.shape)), b, **kw)
+    return broken
+
+
+@pytest.mark.parametrize("name", PAIR_FUNCTIONS)
+def test_broadcast_property_catches_mutant(name):
+    """Broadcasting the first row of a batch instead of each row is caught."""
+    expect_property_failure(test_pairs_broadcast_like_numpy, name=name,
+                            mm=mutant(**{name: _first_row_only(getattr(mlmath, name))}))
 
 
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)

@@ -59,6 +59,7 @@ VALID: dict[str, Any] = {
     "block_size": None,
     "keepdims": False,
     "validate": True,
+    "generalized": True,
     "causal": False,
     "sqrt_size_weights": False,
     # optional arrays: a valid non-default value, from which the bad ones are built

@@ -301,7 +301,7 @@ def test_bad_shapes_and_empty_axis(fname, fn, args):
     _raises(ValueError, "p", fn, *[0.5] * len(args))
     if len(args) == 2:
         _raises(ValueError, "q", fn, P2, [0.2, 0.3, 0.5])
-        _raises(ValueError, "q", fn, P2, [P2, P2])
+        _raises(ValueError, "q", fn, [P2, P2, P2], [P2, P2])   # (3, 2) against (2, 2)
 
 
 @pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
@@ -429,3 +429,72 @@ def test_series_fits_match_closed_forms(name, closed_form, xmax):
         ref = np.array([float(closed_form(mpmath.mpf(float(t)))) for t in x])
     got = np.polynomial.polynomial.polyval(x, coeffs)
     assert_accurate(got, ref, max_eps=1.0, dtype=np.float64, label=name)
+
+
+# ================================================= axes, broadcasting, plain KL (#18)
+@pytest.mark.parametrize(("fname", "fn", "args"), [(k, *v) for k, v in VECTOR.items()],
+                         ids=list(VECTOR))
+@pytest.mark.parametrize(("axis", "exc", "text"), [
+    ((), ValueError, "at least one axis"), ((0, 0), ValueError, "distinct axes"),
+    ((0, -2), ValueError, "distinct axes"), ((0, 2), ValueError, r"in \[-2, 1\]"),
+    ((0, True), TypeError, "integer"), ((0, 1.0), TypeError, "integer"),
+    ([0, 1], TypeError, "integer")])
+def test_bad_axis_tuples(fname, fn, args, axis, exc, text):
+    """Empty, repeated, out-of-range or non-integer axes in a tuple name `axis`."""
+    batch = [np.array([P2, P2]) for _ in args]
+    with pytest.raises(exc, match=text) as info:
+        fn(*batch, axis=axis)
+    assert "`axis`" in str(info.value)
+
+
+def test_axis_none_and_tuples_reduce_every_entry_of_those_axes():
+    p = np.full((2, 3, 4), 1 / 8)
+    assert np.array_equal(mm.entropy(p, axis=(0, 2)), np.full(3, math.log(8)))
+    assert np.array_equal(mm.entropy(p, axis=(2, -3)), mm.entropy(p, axis=(0, 2)))
+    assert float(mm.entropy(np.full((4, 6), 1 / 24), axis=None)) == pytest.approx(
+        math.log(24), rel=4 * np.finfo(float).eps)
+    assert np.ndim(mm.kl_divergence(np.full((2, 2), 0.25), np.full((2, 2), 0.25),
+                                    axis=None)) == 0
+
+
+def test_a_bad_distribution_over_several_axes_is_reported_in_its_own_coordinates():
+    p = np.full((2, 3, 4), 1 / 8)
+    p[1, 2, 3] = -1 / 8
+    with pytest.raises(ValueError, match=r"`p`: expected non-negative values, got -0.125 "
+                                         r"at index \[1, 2, 3\]"):
+        mm.entropy(p, axis=(0, 2))
+    with pytest.raises(ValueError, match=r"summing to 1 along axis \(0, 2\)"):
+        mm.entropy(np.full((2, 3, 4), 1 / 12), axis=(0, 2))
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "kl_divergence", "js_divergence"])
+def test_one_distribution_broadcasts_against_a_batch(name):
+    fn = getattr(mm, name)
+    p, batch = np.array([0.2, 0.3, 0.5]), mm.softmax(np.arange(12.0).reshape(4, 3) ** 0.5)
+    assert np.array_equal(fn(p, batch), [fn(p, row) for row in batch])
+    assert np.array_equal(fn(batch, p), [fn(row, p) for row in batch])
+    grid = fn(batch[:, None, :], batch[None, :, :])       # every pair: (4, 4)
+    assert grid.shape == (4, 4)
+    assert np.array_equal(grid[1, 2], fn(batch[1], batch[2]))
+
+
+def test_broadcast_rows_are_validated_where_they_are_bad():
+    with pytest.raises(ValueError, match=r"`q`: expected non-negative values, got -0.5 at "
+                                         r"index \[1, 0\]"):
+        mm.kl_divergence([0.5, 0.5], [[0.5, 0.5], [-0.5, 1.5]])
+
+
+def test_plain_kl_is_the_textbook_sum_on_unnormalised_input():
+    """generalized=False: sum p log(p/q) as rel_entr; the default adds sum q - sum p."""
+    p, q = np.array([2.0, 1.0, 0.0]), np.array([1.0, 1.0, 3.0])
+    with mpmath.workdps(50):
+        exact = float(2 * mpmath.log(2))   # 2 log(2/1) + 1 log(1/1) + 0
+    plain = mm.kl_divergence(p, q, validate=False, generalized=False)
+    assert plain == pytest.approx(exact, rel=4 * np.finfo(float).eps)
+    assert mm.kl_divergence(p, q, validate=False) == pytest.approx(exact - 3 + 5, rel=1e-15)
+    assert mm.kl_divergence([1.0, 0.0], [0.0, 1.0], generalized=False) == np.inf
+    pn, qn = mm.softmax(np.array([0.3, -1.0, 2.0])), mm.softmax(np.array([1.0, 0.0, 0.5]))
+    assert mm.kl_divergence(pn, qn, generalized=False) == pytest.approx(
+        mm.kl_divergence(pn, qn), rel=0, abs=8 * np.finfo(float).eps)
+    with pytest.raises(TypeError, match="`generalized`"):
+        mm.kl_divergence(pn, qn, generalized="no")
