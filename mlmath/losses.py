@@ -208,19 +208,31 @@ def _block_buffers(p: _SoftmaxProblem) -> Callable[[int], Any]:
     return lambda rows: np.empty((n_buffers, rows, p.x.shape[1]), p.acc)
 
 
-def _check_block_finite(xb: Any, m: Any, unchecked: Any) -> None:
-    """Raise the ``logits`` error of :func:`check_finite` if ``xb`` has a non-finite entry.
+def _check_block_maxima(m: Any, p: _SoftmaxProblem, sl: slice) -> None:
+    """Raise the ``logits`` error when the row maximum ``m`` of a counted row is not finite.
 
-    ``m`` holds the rows' entries at ``argmax``, which is NaN or +inf when the
-    row has one (argmax stops at the first NaN), and ``min`` propagates NaN
-    and reaches -inf: two cheap reductions instead of a scan.  The error
-    names the position in the caller's ``unchecked`` logits.
+    ``m`` holds the rows' entries at ``argmax``: NaN when the row has a NaN
+    (argmax stops at the first one), +inf when it has a +inf, -inf when every
+    entry is -inf (a row with no mass, allowed only in an ignored row).  Any
+    other -inf is a masked class.  The error names the position in the
+    caller's logits (``p.unchecked``).
     """
-    if not (np.isfinite(m).all() and np.isfinite(np.min(xb))):
-        v.check_finite(unchecked, "logits")
+    bad = ~np.isfinite(m)
+    if p.counted is not None:
+        bad &= p.counted[sl] | (m != -np.inf)
+    if not bad.any():
+        return
+    v.check_no_nan(p.unchecked, "logits")
+    v.check_no_posinf(p.unchecked, "logits", why="it would take all the mass: inf/inf is undefined")
+    empty = np.all(p.unchecked == -np.inf, axis=p.axis)
+    if p.counted is not None:
+        empty &= p.counted.reshape(p.batch_shape)
+    raise ValueError(f"`logits`: expected at least one entry > -inf along axis {p.axis} "
+                     f"(-inf masks a class; a row needs one unmasked class), got all -inf "
+                     f"at batch index {list(v.first_index(np.atleast_1d(empty)))}")
 
 
-def _shifted_exp(xb: Any, buf: Any, unchecked: Any = None) -> tuple[Any, Any, Any, Any]:
+def _shifted_exp(p: _SoftmaxProblem, sl: slice, buf: Any) -> tuple[Any, Any, Any, Any]:
     """Row argmax ``top``, max ``m``, ``e = exp(x - m)`` and ``r = sum of e over c != top``.
 
     ``e`` is computed in the accumulator dtype ``buf.dtype`` (float64): for
@@ -229,13 +241,18 @@ def _shifted_exp(xb: Any, buf: Any, unchecked: Any = None) -> tuple[Any, Any, An
     it out of the sum keeps the digits of ``r`` when ``r`` is far below eps (a
     confident row), so ``log1p(r)`` is accurate where ``log(1 + r)`` would
     round to 0.  For float64 logits, rows with a small ``r`` are corrected by
-    :func:`_difference_correction` (there ``x - m`` is rounded).
+    :func:`_difference_correction` (there ``x - m`` is rounded).  A masked
+    class (``x = -inf``) gets ``e = 0``; a row with every class masked (an
+    ignored row, or unvalidated input) is shifted by 0 instead of ``-inf``.
     """
+    xb = p.x[sl]
     rows = np.arange(xb.shape[0])
     top = np.argmax(xb, axis=1)
     m = xb[rows, top]
-    if unchecked is not None:
-        _check_block_finite(xb, m, unchecked)
+    if p.unchecked is not None:
+        _check_block_maxima(m, p, sl)
+    if (m == -np.inf).any():
+        m = np.where(m == -np.inf, 0, m)
     e = buf[0, :xb.shape[0]]
     widened = xb.dtype != e.dtype
     if widened:
@@ -279,7 +296,13 @@ def _difference_correction(xs: Any, m: Any, e: Any, s1: Any, s2: Any) -> Any:
     np.subtract(xs, s1, out=s1)     # x - (hi - bb)
     np.subtract(neg_m, s2, out=s2)  # -m - bb
     np.add(s1, s2, out=s1)          # lo
-    return np.einsum("ij,ij->i", e, s1)
+    correction = np.einsum("ij,ij->i", e, s1)
+    masked = np.isnan(correction)   # x = -inf: lo is NaN where e = 0
+    if masked.any():
+        lo = s1[masked]
+        lo[e[masked] == 0] = 0.0
+        correction[masked] = np.einsum("ij,ij->i", e[masked], lo)
+    return correction
 
 
 def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:
@@ -324,11 +347,19 @@ def _block_loss(p: _SoftmaxProblem, sl: slice, m: Any, log_partition: Any) -> An
         rows = np.arange(xb.shape[0])
         # float32 differences are exact in float64 (no rounding of m - x_y)
         d_y = m_acc - xb[rows, _labels_of(p, sl)].astype(acc)
-        loss += u * d_y
+        loss += _mass_times_distance(u, d_y)
     if dense is not None:
         d = m_acc[:, None] - xb.astype(acc)
-        loss += np.sum(dense * d, axis=1)
+        loss += np.sum(_mass_times_distance(dense, d), axis=1)
     return loss
+
+
+def _mass_times_distance(a: Any, d: Any) -> Any:
+    """``a·d`` with ``0·inf = 0``: no target mass on a masked class costs nothing."""
+    product = a * d
+    if np.isinf(d).any():
+        product = np.where(a == 0, 0.0, product)
+    return product
 
 
 def _scale_into(e: Any, coef: Any, out: Any) -> None:
@@ -391,7 +422,7 @@ def _softmax_ce_rows(p: _SoftmaxProblem) -> Any:
     out = np.empty(p.x.shape[0], p.acc)
 
     def kernel(sl: slice, buf: Any) -> None:
-        _, m, _, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
+        _, m, _, rest = _shifted_exp(p, sl, buf)
         out[sl] = _block_loss(p, sl, m, np.log1p(rest))
 
     _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _block_buffers(p),
@@ -403,13 +434,13 @@ def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
     """Gradient (N, C) in the compute dtype, including the reduction's scale."""
     den = p.denominator()
     if den == 0:  # an empty mean (see softmax_cross_entropy's Notes): gradient 0
-        if p.unchecked is not None:  # no block runs: check the logits here
-            v.check_finite_fast(p.unchecked, "logits")
+        if p.unchecked is not None and p.x.size:  # no block runs: check the logits here
+            _check_block_maxima(np.max(p.x, axis=1), p, slice(None))
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
 
     def kernel(sl: slice, buf: Any) -> None:
-        top, _, e, rest = _shifted_exp(p.x[sl], buf, p.unchecked)
+        top, _, e, rest = _shifted_exp(p, sl, buf)
         _block_grad(p, sl, top, e, rest, den, out[sl])
 
     _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _block_buffers(p),
@@ -437,7 +468,9 @@ _DOC_BLOCKS = {
     ----------
     logits : array_like, shape (..., C, ...)
         Unnormalised log-probabilities; the C classes lie along ``axis``.
-        Finite values only.
+        Finite, or ``-inf`` to mask a class (weight 0); every row needs one
+        entry above ``-inf`` (except rows ignored by ``ignore_index``).  NaN
+        and ``+inf`` raise ``ValueError``.
     targets : array_like
         Either integer class indices with the shape of ``logits`` without
         ``axis`` (each in [0, C) or equal to ``ignore_index``), or probability
@@ -545,6 +578,14 @@ def softmax_cross_entropy(
     weight 0), PyTorch returns NaN; here the mean is 0 and its gradient is 0
     (an empty average contributes nothing), never NaN.
 
+    **Masked classes.** A ``-inf`` logit gives its class probability 0: it
+    costs nothing when its target mass :math:`a_{nc}` is 0 (``0·log 0 = 0``;
+    PyTorch returns NaN for such probability targets) and makes the loss
+    ``+inf`` when it is positive -- the target class itself, a positive
+    target probability, or any class under ``label_smoothing > 0``, whose
+    uniform part gives every class mass (PyTorch returns ``+inf`` there
+    too).  The result equals the loss with the masked columns removed.
+
 {softmax_references}    Examples
     --------
     A confidently correct prediction keeps its (tiny) loss; ``logsumexp(x) -
@@ -557,6 +598,11 @@ def softmax_cross_entropy(
 
     >>> softmax_cross_entropy([[1e4, -1e4]], [1], reduction="none").tolist()
     [20000.0]
+
+    A ``-inf`` logit masks its class (the same loss as without that column):
+
+    >>> float(softmax_cross_entropy([[2.0, -np.inf, 0.0]], [0]))
+    0.12692801104297263
     """
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
@@ -593,7 +639,10 @@ def softmax_cross_entropy_grad(
     :math:`p - \text{onehot}(y)` in the plain case.  Each row sums to
     :math:`A_n - A_n = 0` and has L1 norm at most :math:`2 A_n`.
     :math:`p` is computed as ``exp(x - m) / (1 + r)`` (no overflow); ignored
-    rows have :math:`a = 0` and get an exact 0 gradient.
+    rows have :math:`a = 0` and get an exact 0 gradient.  A masked class
+    (``-inf`` logit) has :math:`p = 0`, so its gradient is exactly
+    :math:`-a_{nc}`: 0 when it carries no target mass; where the loss is
+    ``+inf`` this is the limit of the gradient as the logit tends to ``-inf``.
 
 {softmax_references}    Examples
     --------

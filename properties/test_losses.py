@@ -485,6 +485,99 @@ def _bce_keras_clip(p: Any, y: Any, **kw: Any) -> Any:
 _BAD_LOSS = "softmax_cross_entropy"
 _BAD_GRAD = "softmax_cross_entropy_grad"
 
+# --------------------------------------------------------------------------- #
+# -inf logits mask classes (issue 18)                                         #
+# --------------------------------------------------------------------------- #
+
+
+@st.composite
+def _masked_problems(draw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """(logits with masked columns set to -inf, targets, kept-column mask, kwargs).
+
+    Targets carry no mass on masked columns: index targets among the kept classes,
+    or probability targets that are 0 there.  Class weights are optional.
+    """
+    dtype = draw(mst.float_dtypes(), label="dtype")
+    n = draw(st.integers(1, 4), label="N")
+    c = draw(st.integers(2, MAX_SIDE), label="C")
+    kept = np.array(draw(st.lists(st.booleans(), min_size=c, max_size=c), label="kept"))
+    kept[draw(st.integers(0, c - 1), label="one kept class")] = True
+    x = draw(mst.logits(shape=(n, c), dtype=dtype), label="logits")
+    x[:, ~kept] = -np.inf
+    kw: dict[str, Any] = {"reduction": "none"}
+    if draw(st.booleans(), label="probability targets"):
+        t = draw(mst.probability_vectors(shape=(n, int(kept.sum())), dtype=dtype), label="t")
+        targets = np.zeros((n, c), dtype)
+        targets[:, kept] = t
+    else:
+        targets = np.flatnonzero(kept)[draw(st.lists(
+            st.integers(0, int(kept.sum()) - 1), min_size=n, max_size=n), label="labels")]
+    if draw(st.booleans(), label="class weights"):
+        kw["class_weights"] = draw(st.lists(st.floats(0.1, 5.0), min_size=c, max_size=c),
+                                   label="class_weights")
+    return x, targets, kept, kw
+
+
+def _dropped(x: np.ndarray, targets: np.ndarray, kept: np.ndarray,
+             kw: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The same problem with the masked columns removed (labels renumbered)."""
+    kw = dict(kw)
+    if "class_weights" in kw:
+        kw["class_weights"] = np.asarray(kw["class_weights"])[kept]
+    if targets.ndim == 2:
+        return x[:, kept], targets[:, kept], kw
+    return x[:, kept], np.cumsum(kept)[targets] - 1, kw
+
+
+@given(problem=_masked_problems())
+def test_masked_class_is_a_dropped_column(mm, problem):
+    """A -inf logit removes its class: the loss equals the loss without that column, and
+    the gradient is exactly 0 there and equals the dropped problem's elsewhere."""
+    x, targets, kept, kw = problem
+    xd, td, kwd = _dropped(x, targets, kept, kw)
+    loss, expected = mm.softmax_cross_entropy(x, targets, **kw), mm.softmax_cross_entropy(
+        xd, td, **kwd)
+    assert_close_eps(loss, expected, prop="mask-loss", rtol_eps=4, atol_eps=4, x=x, t=targets)
+    grad = mm.softmax_cross_entropy_grad(x, targets, **kw)
+    assert_all(grad[:, ~kept] == 0, "mask-grad", "gradient of a masked class == 0 exactly",
+               x=x, t=targets)
+    assert_close_eps(grad[:, kept], mm.softmax_cross_entropy_grad(xd, td, **kwd),
+                     prop="mask-grad", rtol_eps=4, atol_eps=4, x=x, t=targets)
+
+
+@given(problem=_masked_problems(), smoothing=st.floats(1e-3, 1.0))
+def test_masked_class_with_target_mass_costs_inf(mm, problem, smoothing):
+    """Label smoothing gives every class mass, so a masked class makes the loss +inf
+    (PyTorch's result); the gradient stays finite (its limit, -a on the masked class)."""
+    x, targets, kept, kw = problem
+    assume(not kept.all())
+    loss = mm.softmax_cross_entropy(x, targets, label_smoothing=smoothing, **kw)
+    assert_all(loss == np.inf, "mask-smoothing", "loss == +inf", x=x, t=targets)
+    grad = mm.softmax_cross_entropy_grad(x, targets, label_smoothing=smoothing, **kw)
+    assert_all(np.isfinite(grad), "mask-smoothing", "finite gradient", x=x, t=targets)
+
+
+def _mask_as_finite_offset(fn: Any) -> Any:
+    """The common workaround: a masked logit becomes (row's smallest finite logit - 10)."""
+    def broken(x: Any, t: Any, **kw: Any) -> Any:
+        x = np.asarray(x)
+        finite = np.where(np.isinf(x), np.nan, x)
+        low = np.nanmin(finite, axis=-1, keepdims=True) - 10
+        return fn(np.where(np.isinf(x), low, x), t, **kw)
+    return broken
+
+
+def _zero_times_log_zero_is_nan(x: Any, t: Any, **kw: Any) -> Any:
+    """PyTorch's probability-target loss: -sum t log_softmax(x), NaN where 0·(-inf)."""
+    t = np.asarray(t)
+    if t.ndim != np.ndim(x):
+        return mlmath.softmax_cross_entropy(x, t, **kw)
+    with np.errstate(invalid="ignore"):
+        terms = -t * mlmath.log_softmax(np.asarray(x, dtype=t.dtype))
+    w = kw.get("class_weights")
+    return np.sum(terms * (1 if w is None else np.asarray(w)), axis=-1)
+
+
 MUTANTS = [
     (test_softmax_cross_entropy_nonnegative, {_BAD_LOSS: _forgot_log_partition}),
     (test_softmax_cross_entropy_gibbs_lower_bound, {_BAD_LOSS: _dropped_log1p}),
@@ -513,10 +606,16 @@ MUTANTS = [
      {"sigmoid_binary_cross_entropy": _bce_negated_logits}),
     (test_binary_cross_entropy_is_sigmoid_bce_at_the_logit,
      {"binary_cross_entropy": _bce_keras_clip}),
+    (test_masked_class_is_a_dropped_column,
+     {_BAD_GRAD: _mask_as_finite_offset(mlmath.softmax_cross_entropy_grad)}),
+    (test_masked_class_is_a_dropped_column, {_BAD_LOSS: _zero_times_log_zero_is_nan}),
+    (test_masked_class_with_target_mass_costs_inf,
+     {_BAD_LOSS: _mask_as_finite_offset(mlmath.softmax_cross_entropy)}),
 ]
 
 
-@pytest.mark.parametrize(("prop", "broken"), MUTANTS, ids=[m[0].__name__[5:] for m in MUTANTS])
+@pytest.mark.parametrize(("prop", "broken"), MUTANTS,
+                         ids=[f"{m[0].__name__[5:]}-{i}" for i, m in enumerate(MUTANTS)])
 def test_property_catches_mutant(prop, broken):
     """Each property fails for an implementation with the named realistic bug."""
     expect_property_failure(prop, mm=mutant(**broken))

@@ -232,7 +232,7 @@ class TestSoftmaxCrossEntropySemantics:
         x = np.full((2, 3), 3e38, np.float32)
         assert mm.softmax_cross_entropy(x, [0, 1]) == pytest.approx(np.log(3), rel=1e-6)
         x[1, 2] = np.inf
-        with pytest.raises(ValueError, match=r"`logits`: .* got inf at index \[1, 2\]"):
+        with pytest.raises(ValueError, match=r"`logits`: .* got \+inf at index \[1, 2\]"):
             mm.softmax_cross_entropy(x, [0, 1])
 
     def test_validate_false_gives_the_same_result(self):
@@ -377,9 +377,12 @@ BAD_SOFTMAX = [
     ("ignore-index-with-probs", (_X, np.eye(3)[[0, 1]]), {"ignore_index": -100}, ValueError,
      r"`ignore_index`: applies only to integer class targets"),
     ("logits-nan", (np.array([[1.0, np.nan]]), [0]), {}, ValueError,
-     r"`logits`: expected finite values, got nan at index \[0, 1\]"),
-    ("logits-inf", (np.array([[1.0, -np.inf]]), [0]), {}, ValueError,
-     r"`logits`: expected finite values, got -inf at index \[0, 1\]"),
+     r"`logits`: expected no NaN, got NaN at index \[0, 1\]"),
+    ("logits-inf", (np.array([[1.0, np.inf]]), [0]), {}, ValueError,
+     r"`logits`: expected no \+inf \(it would take all the mass: inf/inf is undefined\), "
+     r"got \+inf at index \[0, 1\]"),
+    ("logits-all-masked", (np.array([[1.0, 0.0], [-np.inf, -np.inf]]), [0, 1]), {}, ValueError,
+     r"`logits`: expected at least one entry > -inf along axis 1 .* at batch index \[1\]"),
     ("logits-complex", (np.array([[1.0, 2j]]), [0]), {}, TypeError, r"`logits`: expected a real"),
     ("logits-scalar", (1.0, 0), {}, ValueError, r"`logits`: expected at least one dimension"),
     ("logits-empty-axis", (np.zeros((2, 0)), [0, 0]), {}, ValueError,
@@ -462,3 +465,62 @@ def test_binary_problems_are_valid_inputs(p):
     """Targets in [0, 1], pos_weight broadcastable: the loss accepts every draw."""
     assert ((p.targets >= 0) & (p.targets <= 1)).all()
     mm.sigmoid_binary_cross_entropy(p.logits, p.targets, **p.kwargs)
+
+
+class TestMaskedClasses:
+    """-inf logits mask classes (issue 18): the loss without those columns, exact zeros."""
+
+    X = np.array([[0.5, -np.inf, 2.0, -1.0], [-np.inf, 3.0, 0.0, -np.inf]])
+    KEPT = (np.array([0, 2, 3]), np.array([1, 2]))
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_loss_and_gradient_are_those_without_the_masked_columns(self, dtype):
+        x = self.X.astype(dtype)
+        labels = [2, 1]
+        loss = mm.softmax_cross_entropy(x, labels, reduction="none")
+        grad = mm.softmax_cross_entropy_grad(x, labels, reduction="none")
+        for row, (kept, label) in enumerate(zip(self.KEPT, [1, 0], strict=True)):
+            dropped = x[row, kept][None]
+            assert loss[row] == pytest.approx(
+                mm.softmax_cross_entropy(dropped, [label]), rel=4 * float(np.finfo(dtype).eps))
+            np.testing.assert_allclose(grad[row, kept], mm.softmax_cross_entropy_grad(
+                dropped, [label])[0], rtol=4 * np.finfo(dtype).eps)
+            masked = np.setdiff1d(np.arange(4), kept)
+            assert np.all(grad[row, masked] == 0)
+
+    def test_a_masked_target_costs_inf_with_a_finite_gradient(self):
+        assert mm.softmax_cross_entropy(self.X, [1, 1], reduction="none")[0] == np.inf
+        grad = mm.softmax_cross_entropy_grad(self.X, [1, 1], reduction="sum")
+        assert np.isfinite(grad).all() and grad[0, 1] == -1.0
+
+    def test_label_smoothing_puts_mass_on_every_class(self):
+        """As PyTorch: the uniform part reaches the masked classes, so the loss is +inf."""
+        loss = mm.softmax_cross_entropy(self.X, [2, 1], label_smoothing=0.1, reduction="none")
+        assert np.all(loss == np.inf)
+        grad = mm.softmax_cross_entropy_grad(self.X, [2, 1], label_smoothing=0.1,
+                                             reduction="sum")
+        assert grad[0, 1] == pytest.approx(-0.1 / 4, rel=1e-15)
+
+    def test_probability_targets_without_mass_on_the_mask_are_finite(self):
+        t = np.array([[0.25, 0.0, 0.5, 0.25], [0.0, 0.75, 0.25, 0.0]])
+        loss = mm.softmax_cross_entropy(self.X, t, reduction="none")
+        expected = [mm.cross_entropy(t[0, k], mm.softmax(self.X[0, k])) for k in [self.KEPT[0]]]
+        assert loss[0] == pytest.approx(expected[0], rel=8 * np.finfo(float).eps)
+        assert np.all(mm.softmax_cross_entropy_grad(self.X, t)[t == 0] <= 0)
+        assert mm.softmax_cross_entropy_grad(self.X, t)[0, 1] == 0.0
+
+    def test_a_fully_masked_row_is_an_error_unless_ignored(self):
+        x = np.array([[1.0, 0.0], [-np.inf, -np.inf]])
+        with pytest.raises(ValueError, match=r"at least one entry > -inf .* batch index \[1\]"):
+            mm.softmax_cross_entropy(x, [0, 1])
+        with pytest.raises(ValueError, match=r"batch index \[1\]"):
+            mm.softmax_cross_entropy_grad(x, [0, 1], ignore_index=-1)
+        assert mm.softmax_cross_entropy(x, [0, -1], ignore_index=-1, reduction="none")[1] == 0
+        g = mm.softmax_cross_entropy_grad(x, [0, -1], ignore_index=-1)
+        assert np.all(g[1] == 0)
+        assert mm.softmax_cross_entropy(x, [-1, -1], ignore_index=-1) == 0.0
+
+    def test_float64_rows_refined_by_twosum_keep_their_digits_when_masked(self):
+        """A confident float64 row (the TwoSum-corrected path) with a masked class."""
+        x = np.array([[40.0, -np.inf, 0.0, -3.0]])
+        assert mm.softmax_cross_entropy(x, [0]) == mm.softmax_cross_entropy(x[:, [0, 2, 3]], [0])

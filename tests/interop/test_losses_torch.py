@@ -122,3 +122,23 @@ def test_documented_deviations_from_torch():
     assert mm.softmax_cross_entropy(confident, [0]) == pytest.approx(np.exp(-37.8), rel=1e-15)
     assert F.binary_cross_entropy(torch.tensor([0.0]), torch.tensor([1.0])).item() == 100.0
     assert mm.binary_cross_entropy(0.0, 1.0) == np.inf
+
+
+def test_masked_classes_match_torch_where_torch_is_finite():
+    """-inf logits mask classes: PyTorch's value and gradient for index targets, its +inf
+    under label smoothing; probability targets with no mass on the mask are finite here
+    (PyTorch: NaN from 0 * log 0)."""
+    x = np.array([[0.0, -np.inf, 1.0, 0.5], [2.0, 0.5, -np.inf, -np.inf]])
+    labels = np.array([3, 1])
+    tx = torch.tensor(x, requires_grad=True)
+    ref = F.cross_entropy(tx, torch.tensor(labels), reduction="sum")
+    ref.backward()
+    np.testing.assert_allclose(mm.softmax_cross_entropy(x, labels, reduction="sum"),
+                               ref.item(), rtol=4 * np.finfo(float).eps)
+    np.testing.assert_allclose(mm.softmax_cross_entropy_grad(x, labels, reduction="sum"),
+                               tx.grad.numpy(), rtol=4 * np.finfo(float).eps, atol=1e-300)
+    smoothed = F.cross_entropy(torch.tensor(x), torch.tensor(labels), label_smoothing=0.1)
+    assert smoothed.item() == np.inf == mm.softmax_cross_entropy(x, labels, label_smoothing=0.1)
+    probs = np.array([[0.5, 0.0, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0]])
+    assert np.isnan(F.cross_entropy(torch.tensor(x), torch.tensor(probs)).item())
+    assert np.isfinite(mm.softmax_cross_entropy(x, probs))
