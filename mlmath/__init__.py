@@ -18,9 +18,12 @@ from mlmath.information import (
     cross_entropy,
     entropy,
     joint_entropy,
+    js_distance,
     js_divergence,
     kl_divergence,
     mutual_information,
+    renyi_entropy,
+    tsallis_entropy,
 )
 from mlmath.losses import (
     binary_cross_entropy,
@@ -69,9 +72,12 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "cross_entropy",
     "entropy",
     "joint_entropy",
+    "js_distance",
     "js_divergence",
     "kl_divergence",
     "mutual_information",
+    "renyi_entropy",
+    "tsallis_entropy",
     # losses
     "binary_cross_entropy",
     "sigmoid_binary_cross_entropy",

@@ -352,6 +352,21 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
     return v
 
 
+def check_order(value: Any, name: str, *, allow_inf: bool) -> float:
+    """An order or index parameter (Rényi's alpha, Tsallis' q): a real number >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"`{name}`: expected a real number >= 0, got {_show(value)}")
+    if isinstance(value, int) and abs(value) > 10**300:
+        raise ValueError(f"`{name}`: expected a real number >= 0, got an integer of "
+                         f"{len(str(abs(value)))} digits")
+    order = float(value)
+    if not (order >= 0 and (allow_inf or order < np.inf)):
+        bound = "" if allow_inf else ", finite"
+        raise ValueError(f"`{name}`: expected a real number >= 0{bound}, got {order!r}")
+    return order
+
+
 def check_base(base: Any) -> float | None:
     """``None`` (nats) or a finite base > 0 and != 1; returns it as float."""
     if base is None:

@@ -359,6 +359,64 @@ def test_broadcast_property_catches_mutant(name):
                             mm=mutant(**{name: _first_row_only(getattr(mlmath, name))}))
 
 
+# ------------------------------------------------- Rényi, Tsallis, JS distance
+_NEAR_ONE = st.floats(-1e-6, 1e-6).filter(lambda d: d != 0) | st.sampled_from(
+    [2.0**-40, -(2.0**-40), 1e-12, -1e-12])
+
+
+@given(p=mst.probability_vectors(shape=st.integers(1, 8).map(lambda k: (k,)),
+                                 dtype=np.float64), delta=_NEAR_ONE)
+@example(p=np.array([0.7, 0.2, 0.1]), delta=1e-9)
+def test_renyi_and_tsallis_tend_to_shannon(mm, p, delta):
+    """H_alpha(p) and S_q(p) -> H(p) as the order -> 1, continuously: within 4 eps (plus
+    |delta| times the derivative's size) of Shannon's entropy next to 1."""
+    h = float(mm.entropy(p))
+    bound = np.log(p.size) ** 2 + 1.0  # |dH_alpha/d alpha| <= Var(log p) / 2 <= this
+    for value in (mm.renyi_entropy(p, alpha=1 + delta), mm.tsallis_entropy(p, q=1 + delta)):
+        assert_close_eps(value, h, prop="renyi-limit", rtol_eps=4,
+                         atol_eps=abs(delta) * bound / np.finfo(float).eps, p=p, delta=delta)
+
+
+@given(p=mst.probability_vectors(shape=st.integers(1, 8).map(lambda k: (k,)),
+                                 dtype=np.float64),
+       orders=st.lists(st.floats(0, 50) | st.just(np.inf), min_size=2, max_size=2))
+def test_renyi_entropy_is_non_increasing_in_the_order(mm, p, orders):
+    """alpha <= beta implies H_alpha >= H_beta; H_0 = log |supp p|, H_inf = -log max p."""
+    a, b = sorted(orders)
+    ha, hb = float(mm.renyi_entropy(p, alpha=a)), float(mm.renyi_entropy(p, alpha=b))
+    slack = 8 * np.finfo(float).eps * (1 + abs(ha))
+    assert_all(ha >= hb - slack, "renyi-monotone", "H_a >= H_b for a <= b", p=p, a=a, b=b)
+    assert_all(float(mm.renyi_entropy(p, alpha=0)) == np.log(np.count_nonzero(p)),
+               "renyi-0", "H_0 = log |supp p|", p=p)
+    assert_all(float(mm.renyi_entropy(p, alpha=np.inf)) == -np.log(np.max(p)), "renyi-inf",
+               "H_inf = -log max p", p=p)
+
+
+@given(pq=mst.distribution_pairs(shape=st.integers(1, 8).map(lambda k: (k,)),
+                                 dtype=np.float64))
+def test_js_distance_is_a_metric_root(mm, pq):
+    """d_JS = sqrt(JS): symmetric, 0 on the diagonal, at most sqrt(log 2)."""
+    p, q = pq
+    d = float(mm.js_distance(p, q))
+    assert_all(d == float(mm.js_distance(q, p)), "js-distance", "symmetric", p=p, q=q)
+    assert_all(d * d <= float(mm.js_divergence(p, q)) * (1 + 4 * np.finfo(float).eps)
+               and d * d >= float(mm.js_divergence(p, q)) * (1 - 4 * np.finfo(float).eps),
+               "js-distance", "d^2 == JS", p=p, q=q)
+    assert_all(float(mm.js_distance(p, p)) == 0.0, "js-distance", "d(p, p) == 0", p=p)
+
+
+def _naive_renyi(p, *, alpha, **kw):
+    return np.log(np.sum(np.asarray(p) ** alpha, axis=-1)) / (1 - alpha)
+
+
+def _naive_tsallis(p, *, q, **kw):
+    return (1 - np.sum(np.asarray(p) ** q, axis=-1)) / (q - 1)
+
+
+def _js_distance_unsquared(p, q, **kw):
+    return mlmath.js_divergence(p, q, **kw)
+
+
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
 @given(pq=mst.distribution_pairs(shape=(6,)), base=BASES)
 def test_base_change(mm, name, pq, base):
@@ -437,12 +495,18 @@ MUTANTS = [
     (test_mutual_information_entropy_identity, dict(mutual_information=lambda pxy, **kw: (
         mlmath.joint_entropy(pxy) - mlmath.entropy(np.asarray(pxy).sum(1))))),
     (test_binary_entropy_is_entropy_of_pair, dict(binary_entropy=_clipped_binary_entropy)),
+    (test_renyi_and_tsallis_tend_to_shannon, dict(renyi_entropy=_naive_renyi)),
+    (test_renyi_and_tsallis_tend_to_shannon, dict(tsallis_entropy=_naive_tsallis)),
+    (test_renyi_entropy_is_non_increasing_in_the_order, dict(
+        renyi_entropy=lambda p, *, alpha, **kw: mlmath.renyi_entropy(p, alpha=1 / (1 + alpha)))),
+    (test_js_distance_is_a_metric_root, dict(js_distance=_js_distance_unsquared)),
     (test_binary_entropy_accurate_for_tiny_p, dict(binary_entropy=lambda p, **kw: (
         -p * np.log(p) - (1 - p) * np.log(1 - p)))),
 ]
 
 
-@pytest.mark.parametrize(("prop", "overrides"), MUTANTS, ids=[m[0].__name__ for m in MUTANTS])
+@pytest.mark.parametrize(("prop", "overrides"), MUTANTS,
+                         ids=[f"{m[0].__name__}-{i}" for i, m in enumerate(MUTANTS)])
 def test_property_catches_mutant(prop, overrides):
     """Each property fails for a realistic broken implementation."""
     expect_property_failure(prop, mm=mutant(**overrides))

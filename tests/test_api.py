@@ -46,6 +46,9 @@ CONTRACT: dict[str, str] = {
         joint_entropy(pxy, *, base=None)
         conditional_entropy(pxy, *, base=None)
         mutual_information(pxy, *, base=None)
+        js_distance(p, q, *, axis=-1, base=None)
+        renyi_entropy(p, *, alpha, axis=-1, base=None)
+        tsallis_entropy(p, *, q, axis=-1, base=None)
     """,
     "losses": """
         softmax_cross_entropy(logits, targets, *, axis=-1, label_smoothing=0.0, class_weights=None, ignore_index=None, reduction="mean")

@@ -74,6 +74,7 @@ OVERRIDES: dict[tuple[str, str], Any] = {
     ("sigmoid_binary_cross_entropy", "targets"): _BINARY_TARGETS,
     ("sigmoid_binary_cross_entropy_grad", "targets"): _BINARY_TARGETS,
     ("binary_entropy", "p"): np.array([0.0, 0.3, 1.0]),
+    ("tsallis_entropy", "q"): 2.0,
     ("attention_weights", "q"): _QKV,
     ("scaled_dot_product_attention", "q"): _QKV,
     ("scaled_dot_product_attention_grad", "q"): _QKV,

@@ -498,3 +498,88 @@ def test_plain_kl_is_the_textbook_sum_on_unnormalised_input():
         mm.kl_divergence(pn, qn), rel=0, abs=8 * np.finfo(float).eps)
     with pytest.raises(TypeError, match="`generalized`"):
         mm.kl_divergence(pn, qn, generalized="no")
+
+
+# ====================================================== Rényi, Tsallis (issue 16)
+def _mp_excess(p, order):
+    """sum_i (p_i^order - p_i), term by term in 60 digits (no cancellation with 1)."""
+    return mpmath.fsum(x ** mpmath.mpf(order) - x for x in (mpmath.mpf(float(y)) for y in p)
+                       if x > 0)
+
+
+def _mp_renyi(p, alpha):
+    """The documented definition for inputs normalised up to rounding: sum p taken as
+    exactly 1 (log1p of the excess) while sum p^alpha >= 1/2, the literal
+    log(sum p^alpha) / (1 - alpha) below (the literal formula near alpha = 1 would
+    divide log(sum p) ~ eps by alpha - 1)."""
+    with mpmath.workdps(60):
+        ps = [mpmath.mpf(float(x)) for x in p if x > 0]
+        if alpha == 1:
+            return -mpmath.fsum(x * mpmath.log(x) for x in ps)
+        power_sum = mpmath.fsum(x ** mpmath.mpf(alpha) for x in ps)
+        if power_sum < 0.5:
+            return mpmath.log(power_sum) / (1 - mpmath.mpf(alpha))
+        return mpmath.log1p(_mp_excess(p, alpha)) / (1 - mpmath.mpf(alpha))
+
+
+def _mp_tsallis(p, q):
+    with mpmath.workdps(60):
+        return -_mp_excess(p, q) / (mpmath.mpf(q) - 1)
+
+
+_RENYI_CASES = [
+    (np.array([0.7, 0.2, 0.1]), 1 + 2.0**-40),
+    (np.array([0.7, 0.2, 0.1]), 1 - 1e-12),
+    (np.array([0.5, 0.25, 0.25, 0.0]), 0.5),
+    (np.array([1 - 2e-300, 1e-300, 1e-300]), 0.5),
+    (np.array([1 - 2e-300, 1e-300, 1e-300]), 3.0),
+    (np.full(10, 0.1), 1e3),
+    (np.array([0.999999, 1e-6]), 2.0),
+    (np.array([0.25] * 4), 7.5),
+]
+
+
+@pytest.mark.parametrize(("p", "alpha"), _RENYI_CASES)
+def test_renyi_entropy_matches_mpmath(p, alpha):
+    got = float(mm.renyi_entropy(p, alpha=alpha))
+    want = float(_mp_renyi(p, alpha))
+    assert abs(got - want) <= 4 * np.finfo(float).eps * abs(want) + 1e-320, (got, want)
+
+
+@pytest.mark.parametrize(("p", "q"), [*_RENYI_CASES[:4], (np.array([0.6, 0.4]), 2.0)])
+def test_tsallis_entropy_matches_mpmath(p, q):
+    got, want = float(mm.tsallis_entropy(p, q=q)), float(_mp_tsallis(p, q))
+    assert abs(got - want) <= 4 * np.finfo(float).eps * abs(want) + 1e-320, (got, want)
+
+
+def test_renyi_and_tsallis_in_float32_and_bases():
+    p = np.array([0.5, 0.3, 0.2], np.float32)
+    value = mm.renyi_entropy(p, alpha=2.0, base=2)
+    assert value.dtype == np.float32
+    want = float(_mp_renyi(p.astype(float), 2.0)) / np.log(2)
+    assert abs(float(value) - want) <= 4 * np.finfo(np.float32).eps * want
+    assert mm.tsallis_entropy(p, q=3.0).dtype == np.float32
+
+
+@pytest.mark.parametrize(("fn", "name"), [(mm.renyi_entropy, "alpha"), (mm.tsallis_entropy, "q")])
+@pytest.mark.parametrize(("value", "exc"), [(-0.5, ValueError), (np.nan, ValueError),
+                                            ("2", TypeError), (True, TypeError),
+                                            (None, TypeError), (10**400, ValueError)])
+def test_bad_orders_name_the_parameter(fn, name, value, exc):
+    with pytest.raises(exc, match=f"`{name}`"):
+        fn([0.5, 0.5], **{name: value})
+
+
+def test_tsallis_index_must_be_finite_and_renyi_order_may_be_infinite():
+    with pytest.raises(ValueError, match="`q`: expected a real number >= 0, finite"):
+        mm.tsallis_entropy([0.5, 0.5], q=np.inf)
+    assert mm.renyi_entropy([0.5, 0.25, 0.25], alpha=np.inf) == pytest.approx(np.log(2))
+
+
+def test_js_distance_is_scipys_jensenshannon():
+    from scipy.spatial.distance import jensenshannon
+
+    p, q = np.array([0.1, 0.4, 0.5]), np.array([0.3, 0.3, 0.4])
+    for base in (None, 2):
+        assert mm.js_distance(p, q, base=base) == pytest.approx(
+            jensenshannon(p, q, base=base), rel=8 * np.finfo(float).eps)
