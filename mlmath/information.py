@@ -155,6 +155,11 @@ def _neg_xlogx(p: Array) -> Array:
     return out
 
 
+def _neg_xlogx_from_log(lp: Array) -> Array:
+    """-p log p from log p (0 where log p = -inf)."""
+    return np.where(lp == -np.inf, 0.0, -np.exp(lp) * lp)
+
+
 def _kl_terms(p: Array, q: Array, delta: Array | None = None) -> Array:
     r"""Elementwise :math:`p\log(p/q) - p + q \ge 0` (0 if p = 0 = q, +inf if q = 0 < p).
 
@@ -176,6 +181,41 @@ def _kl_terms(p: Array, q: Array, delta: Array | None = None) -> Array:
     b += 1.0
     b *= delta * delta / s
     return np.where(inside, b, out)
+
+
+#: Coefficients (j + 1) / (j + 2)! of g(r) = r e^r - e^r + 1 = r^2 sum_j c_j r^j:
+#: 21 terms leave a remainder below 1e-19 relative for |r| <= 1.
+_G_LOG_SERIES = np.array([(j + 1) / math.factorial(j + 2) for j in range(21)])
+
+
+def _kl_terms_from_logs(lp: Array, lq: Array) -> Array:
+    r"""Elementwise :math:`p\log(p/q) - p + q` from :math:`\log p` and :math:`\log q`.
+
+    With :math:`r = \log p - \log q` the term is :math:`q\,g(r)`,
+    :math:`g(r) = r e^r - e^r + 1 \ge 0`, summed as a series for :math:`|r| \le 1`
+    (no cancellation near p = q, where ``exp`` of the logs would round the
+    difference away) and as :math:`p(r - 1) + q` beyond (one sign, no overflow).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        r = lp - lq          # -inf where p = 0, +inf where q = 0 < p, NaN where both
+        p, q = np.exp(lp), np.exp(lq)
+        near = np.abs(r) <= 1.0
+        rs = np.where(near, r, 0.0)
+        series = np.polynomial.polynomial.polyval(rs, _G_LOG_SERIES) * rs * rs * q
+        direct = p * (r - 1.0) + q
+    out = np.where(near, series, direct)
+    out = np.where(lp == -np.inf, q, out)            # p = 0: the term is q
+    return np.where((lp == -np.inf) & (lq == -np.inf), 0.0, out)
+
+
+def _kl_pair_terms(pc: Array, qc: Array, logs: tuple[bool, bool]) -> Array:
+    """The KL terms of a chunk whose p and/or q are log-probabilities (``logs``)."""
+    if not any(logs):
+        return _kl_terms(pc, qc)
+    with np.errstate(divide="ignore"):
+        lp = pc if logs[0] else np.log(pc)
+        lq = qc if logs[1] else np.log(qc)
+    return _kl_terms_from_logs(lp, lq)
 
 
 def _js_terms(p: Array, q: Array) -> Array:
@@ -203,11 +243,13 @@ def _js_terms(p: Array, q: Array) -> Array:
 # ------------------------------------------------------------------ row machinery
 def _row_reduce(
     term_sums: Callable[..., list[Array]], rows: Sequence[Array], n_out: int,
+    logs: Sequence[bool],
 ) -> tuple[list[Array], list[Array], list[Array]]:
     """Apply ``term_sums`` to row chunks; also collect each input's row sums and minima.
 
     ``term_sums(*chunks)`` returns a list of ``n_out`` arrays of per-row results.
-    The row sums and minima (for validation) are taken while the chunk is in cache.
+    The row sums and minima (for validation) are taken while the chunk is in cache,
+    of ``exp(chunk)`` for the inputs that ``logs`` marks as log-probabilities.
     """
     n_rows, n = rows[0].shape
     outs = [np.empty(n_rows, dtype=F64) for _ in range(n_out)]
@@ -217,6 +259,8 @@ def _row_reduce(
     def kernel(chunk: slice, _bufs: None) -> None:
         chunks = [np.asarray(r[chunk], dtype=F64) for r in rows]
         for k, c in enumerate(chunks):
+            if logs[k]:
+                c = np.exp(c)
             np.add.reduce(c, axis=-1, out=sums[k][chunk])
             np.minimum.reduce(c, axis=-1, out=mins[k][chunk])  # NaN propagates
         # invalid input is reported by the validation after the reduction
@@ -267,7 +311,7 @@ def _prepare(arrays: Sequence[tuple[ArrayLike, str]], axis: Any) -> _Layout:
 
 
 def _validate_rows(lay: _Layout, names: Sequence[str], sums: Sequence[Array],
-                   mins: Sequence[Array]) -> None:
+                   mins: Sequence[Array], logs: Sequence[bool]) -> None:
     """Raise the detailed error when any row is not a distribution.
 
     The fast test (row sums within tolerance of 1, row minima >= 0) also catches NaN
@@ -275,9 +319,16 @@ def _validate_rows(lay: _Layout, names: Sequence[str], sums: Sequence[Array],
     first-offending-index diagnosis run.
     """
     tol = v.normalisation_tolerance(lay.dtype, lay.arrays[0].shape[lay.axis])
-    for arr, name, s, m in zip(lay.inputs, names, sums, mins, strict=True):
+    for arr, name, s, m, log in zip(lay.inputs, names, sums, mins, logs, strict=True):
         if not (np.all(np.abs(s - 1.0) <= tol) and np.all(m >= 0)):
-            v.check_probabilities(arr, lay.axis_label, name)
+            if not log:
+                v.check_probabilities(arr, lay.axis_label, name)
+            v.check_no_nan(arr, name)
+            try:
+                v.check_probabilities(np.exp(arr), lay.axis_label, name)
+            except ValueError as exc:
+                raise ValueError(f"{exc} (`{name}` holds log-probabilities: checked as "
+                                 f"exp(`{name}`))") from None
             raise ValueError(f"`{name}`: expected a probability distribution along axis "
                              f"{lay.axis_label}")  # pragma: no cover - check_probabilities raises
 
@@ -293,17 +344,21 @@ def _finish(values: Array, batch_shape: tuple[int, ...], base: float | None,
 def _reduce_distributions(
     arrays: Sequence[tuple[ArrayLike, str]], axis: Any, base: Any, validate: bool,
     term_sums: Callable[..., list[Array]], combine: Callable[..., Array] = lambda r: r,
-    n_out: int = 1,
+    n_out: int = 1, logs: Sequence[bool] | None = None,
 ) -> Any:
-    """Shared driver: prepare, reduce rows in chunks, validate, combine, finish."""
+    """Shared driver: prepare, reduce rows in chunks, validate, combine, finish.
+
+    ``logs[k]`` marks input k as log-probabilities (validated through ``exp``).
+    """
     b = v.check_base(base)
+    logs = [False] * len(arrays) if logs is None else list(logs)
     lay = _prepare(arrays, axis)
     first, ax = lay.arrays[0], lay.axis
     batch_shape = first.shape[:ax] + first.shape[ax + 1:]
     rows = [_rows.to_rows(a, ax)[0] for a in lay.arrays]
-    outs, sums, mins = _row_reduce(term_sums, rows, n_out)
+    outs, sums, mins = _row_reduce(term_sums, rows, n_out, logs)
     if validate:
-        _validate_rows(lay, [name for _, name in arrays], sums, mins)
+        _validate_rows(lay, [name for _, name in arrays], sums, mins, logs)
     return _finish(combine(*outs), batch_shape, b, lay.dtype)
 
 
@@ -366,7 +421,8 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
-                  validate: bool = True, generalized: bool = True) -> FloatResult:
+                  validate: bool = True, generalized: bool = True, log_input: bool = False,
+                  log_target: bool = False) -> FloatResult:
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p\,\|\,q) = \sum_i p_i\log(p_i/q_i)`.
 
     Parameters
@@ -381,6 +437,12 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
         ``scipy.special.rel_entr(p, q).sum()``.  The two agree on distributions and
         differ only on unnormalised input (``validate=False``), by
         :math:`\sum_i q_i - \sum_i p_i`.
+    log_input, log_target : bool, default False
+        ``q`` (the model: PyTorch's *input*) and ``p`` (the *target*) are given
+        as log-probabilities, as in ``torch.nn.functional.kl_div(log q, p,
+        log_target=...)``; ``-inf`` is probability 0.  They are validated as
+        ``exp`` of the values, and the divergence is evaluated from their
+        difference, which keeps digits that ``exp`` would round away.
 
     Returns
     -------
@@ -434,17 +496,22 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     """
     v.check_bool(validate, "validate")
     v.check_bool(generalized, "generalized")
+    logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
 
     def terms(pc: Array, qc: Array) -> list[Array]:
-        total = _row_sum(_kl_terms(pc, qc))
+        total = _row_sum(_kl_pair_terms(pc, qc, logs))
+        if generalized:
+            return [total]
         # sum(p log(p/q)) = sum(p log(p/q) - p + q) + sum(p - q)
-        return [total if generalized else total + _row_sum(pc - qc)]
+        lin_p, lin_q = (np.exp(a) if log else a for a, log in zip((pc, qc), logs, strict=True))
+        return [total + _row_sum(lin_p - lin_q)]
 
-    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms)
+    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms, logs=logs)
 
 
 def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
-                  validate: bool = True) -> FloatResult:
+                  validate: bool = True, log_input: bool = False,
+                  log_target: bool = False) -> FloatResult:
     r"""Cross-entropy :math:`H(p, q) = -\sum_i p_i \log q_i` along ``axis``.
 
     Parameters
@@ -453,6 +520,8 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
         Distributions along ``axis`` (``p`` the true one, ``q`` the model).
     axis, base, validate
         As in :func:`entropy`.
+    log_input, log_target : bool, default False
+        ``q`` and/or ``p`` are log-probabilities, as in :func:`kl_divergence`.
 
     Returns
     -------
@@ -485,10 +554,14 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     1.207518749639422
     """
     v.check_bool(validate, "validate")
-    return _reduce_distributions(
-        [(p, "p"), (q, "q")], axis, base, validate,
-        lambda pc, qc: [_row_sum(_neg_xlogx(pc)), _row_sum(_kl_terms(pc, qc))],
-        lambda h, kl: h + kl, n_out=2)
+    logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
+
+    def terms(pc: Array, qc: Array) -> list[Array]:
+        h = _neg_xlogx(pc) if not logs[0] else _neg_xlogx_from_log(pc)
+        return [_row_sum(h), _row_sum(_kl_pair_terms(pc, qc, logs))]
+
+    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms,
+                                 lambda h, kl: h + kl, n_out=2, logs=logs)
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,

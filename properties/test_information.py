@@ -319,6 +319,13 @@ def _per_slice_sum(real):
     return broken
 
 
+@pytest.mark.parametrize("name", ["kl_divergence", "cross_entropy"])
+def test_log_input_property_catches_mutant(name):
+    """Applying ``log_input`` to p (and ``log_target`` to q) is caught."""
+    expect_property_failure(test_log_inputs_give_the_measure_of_their_exponentials, name=name,
+                            mm=mutant(**{name: _log_input_marks_p(getattr(mlmath, name))}))
+
+
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
 def test_axis_tuple_property_catches_mutant(name):
     """Summing f over the slices instead of one distribution over the axes is caught."""
@@ -357,6 +364,37 @@ def test_broadcast_property_catches_mutant(name):
     """Broadcasting the first row of a batch instead of each row is caught."""
     expect_property_failure(test_pairs_broadcast_like_numpy, name=name,
                             mm=mutant(**{name: _first_row_only(getattr(mlmath, name))}))
+
+
+# ------------------------------------------------------ log-probability inputs
+@pytest.mark.parametrize("name", ["kl_divergence", "cross_entropy"])
+@given(pq=mst.distribution_pairs(shape=st.integers(1, 6).map(lambda k: (k,)),
+                                 dtype=np.float64), which=st.sampled_from(
+    [(True, False), (False, True), (True, True)]))
+def test_log_inputs_give_the_measure_of_their_exponentials(mm, name, pq, which):
+    """f(log p, log q, log flags) == f(p, q) up to the rounding of the logs:
+    log_target marks p (PyTorch's target), log_input marks q (its input)."""
+    p, q = pq
+    log_target, log_input = which
+    with np.errstate(divide="ignore"):
+        args = (np.log(p) if log_target else p, np.log(q) if log_input else q)
+    fn = getattr(mm, name)
+    got = float(fn(*args, log_input=log_input, log_target=log_target))
+    want = float(fn(p, q))
+    eps = np.finfo(float).eps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(p > 0, np.log(p) - np.log(q), 0.0)
+    slack = 4 * eps * (np.sum(p * np.abs(np.nan_to_num(r, posinf=0))) + np.sum(np.abs(p - q))
+                       + abs(want) + 1e-300)
+    assert_all(got == want or abs(got - want) <= slack, f"{name}-log", "from logs == direct",
+               p=p, q=q, which=which)
+
+
+def _log_input_marks_p(real):
+    """The PyTorch naming mixed up: ``log_input`` applied to p instead of q."""
+    def broken(p, q, *, log_input=False, log_target=False, **kw):
+        return real(p, q, log_input=log_target, log_target=log_input, validate=False, **kw)
+    return broken
 
 
 # ------------------------------------------------- Rényi, Tsallis, JS distance

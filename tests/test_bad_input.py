@@ -60,6 +60,8 @@ VALID: dict[str, Any] = {
     "keepdims": False,
     "validate": True,
     "generalized": True,
+    "log_input": False,
+    "log_target": False,
     "causal": False,
     "sqrt_size_weights": False,
     # optional arrays: a valid non-default value, from which the bad ones are built

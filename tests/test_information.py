@@ -583,3 +583,38 @@ def test_js_distance_is_scipys_jensenshannon():
     for base in (None, 2):
         assert mm.js_distance(p, q, base=base) == pytest.approx(
             jensenshannon(p, q, base=base), rel=8 * np.finfo(float).eps)
+
+
+# ============================================== log-probability inputs (issue 16)
+def test_kl_from_logs_keeps_digits_that_exp_rounds_away():
+    """Logs 1e-17 apart: exp rounds p and q to the same number (KL 0); from the logs the
+    divergence is r^2 / 2-sized, as mpmath says."""
+    lq = np.log(np.array([0.3, 0.7]))
+    lp = lq + np.array([3e-16, -3e-16 * 0.3 / 0.7])
+    got = float(mm.kl_divergence(lp, lq, log_input=True, log_target=True, validate=False))
+    with mpmath.workdps(60):
+        p = [mpmath.exp(mpmath.mpf(float(x))) for x in lp]
+        q = [mpmath.exp(mpmath.mpf(float(x))) for x in lq]
+        want = float(mpmath.fsum(a * mpmath.log(a / b) - a + b for a, b in zip(p, q, strict=True)))
+    assert want > 0
+    assert abs(got - want) <= 4 * np.finfo(float).eps * want
+
+
+def test_log_inputs_zero_probabilities_and_torch_naming():
+    assert mm.kl_divergence([0.0, -np.inf], [-np.inf, 0.0], log_input=True,
+                            log_target=True) == np.inf
+    assert mm.kl_divergence([1.0, 0.0], [0.0, -np.inf], log_input=True) == 0.0
+    assert mm.cross_entropy([0.0, -np.inf], [np.log(0.5)] * 2, log_input=True,
+                            log_target=True) == pytest.approx(np.log(2), rel=1e-15)
+    assert mm.kl_divergence([0.5, 0.5], np.log([0.25, 0.75]), log_input=True) == pytest.approx(
+        float(mm.kl_divergence([0.5, 0.5], [0.25, 0.75])), rel=4 * np.finfo(float).eps)
+
+
+def test_log_inputs_are_validated_as_their_exponentials():
+    with pytest.raises(ValueError, match=r"`p`: expected entries summing to 1 .* \(`p` holds "
+                                         r"log-probabilities: checked as exp\(`p`\)\)"):
+        mm.kl_divergence([0.0, 0.1], [0.5, 0.5], log_target=True)
+    with pytest.raises(ValueError, match=r"`q`: expected no NaN"):
+        mm.cross_entropy([0.5, 0.5], [np.nan, 0.0], log_input=True)
+    with pytest.raises(TypeError, match="`log_input`"):
+        mm.kl_divergence([0.5, 0.5], [0.5, 0.5], log_input="yes")

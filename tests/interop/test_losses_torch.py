@@ -142,3 +142,16 @@ def test_masked_classes_match_torch_where_torch_is_finite():
     probs = np.array([[0.5, 0.0, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0]])
     assert np.isnan(F.cross_entropy(torch.tensor(x), torch.tensor(probs)).item())
     assert np.isfinite(mm.softmax_cross_entropy(x, probs))
+
+
+def test_kl_divergence_log_flags_follow_torch_kl_div():
+    """kl_divergence(p, q, log_input=, log_target=) is F.kl_div(input=q, target=p) summed."""
+    rng = np.random.default_rng(7)
+    logp = mm.log_softmax(rng.standard_normal((4, 5)))
+    logq = mm.log_softmax(rng.standard_normal((4, 5)))
+    for log_target in (False, True):
+        target = logp if log_target else np.exp(logp)
+        ref = F.kl_div(torch.tensor(logq), torch.tensor(target), log_target=log_target,
+                       reduction="none").sum(-1).numpy()
+        got = mm.kl_divergence(target, logq, log_input=True, log_target=log_target)
+        np.testing.assert_allclose(got, ref, rtol=1e-13)
