@@ -602,7 +602,7 @@ def softmax_cross_entropy(
     A ``-inf`` logit masks its class (the same loss as without that column):
 
     >>> float(softmax_cross_entropy([[2.0, -np.inf, 0.0]], [0]))
-    0.12692801104297263
+    0.1269280110429725
     """
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,

@@ -381,10 +381,16 @@ def test_log_inputs_give_the_measure_of_their_exponentials(mm, name, pq, which):
     fn = getattr(mm, name)
     got = float(fn(*args, log_input=log_input, log_target=log_target))
     want = float(fn(p, q))
+    # Rounding log p moves p by eps |log p| relative, which moves KL by p r eps |log p|
+    # (d KL / d log p = p r) and H(p) by p (1 + |log p|) eps |log p|; likewise for q;
+    # exp(log p) differs from p by eps p.
     eps = np.finfo(float).eps
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(p > 0, np.log(p) - np.log(q), 0.0)
-    slack = 4 * eps * (np.sum(p * np.abs(np.nan_to_num(r, posinf=0))) + np.sum(np.abs(p - q))
+        logs = np.nan_to_num(np.abs(np.log(p)) + np.abs(np.log(q)), posinf=0.0)
+        r = np.nan_to_num(np.where(p > 0, np.log(p) - np.log(q), 0.0), posinf=0.0)
+        h = np.nan_to_num(np.where(p > 0, 1 + np.abs(np.log(p)), 0.0), posinf=0.0)
+    sensitivity = np.abs(r) + (h if name == "cross_entropy" else 0.0)
+    slack = 4 * eps * (np.sum(p * sensitivity * (1 + logs)) + np.sum(np.abs(p - q))
                        + abs(want) + 1e-300)
     assert_all(got == want or abs(got - want) <= slack, f"{name}-log", "from logs == direct",
                p=p, q=q, which=which)
