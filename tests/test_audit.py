@@ -257,6 +257,16 @@ def test_claims_md_regenerates_byte_identically(audit_results):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize("doc", ["docs/audit.md", "README.md"])
+def test_documented_figures_come_from_the_run(audit_results, doc):
+    """The figures blocks of the docs equal those of this run (`mlmath audit --docs FILE`)."""
+    from mlmath.audit.report import figures, replace_block
+
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    assert replace_block(text, figures(list(audit_results.values()))) == text, (
+        f"{doc}: figures drifted; run `mlmath audit --docs {doc}`")
+
+
 def test_report_prints_no_noise_values():
     """Rounding noise appears only as a bound ("< 1e-12"), never as a tiny value."""
     text = (ROOT / "CLAIMS.md").read_text(encoding="utf-8")

@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 if PATH differs from the report, compared in PATH's own "
         "format (by suffix), with a short diff summary",
     )
+    parser.add_argument("--docs", action="append", metavar="FILE", default=[],
+                        help="rewrite the generated figures block of FILE (docs/audit.md, "
+                             "README.md) from this run (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -150,6 +153,12 @@ def run(args: argparse.Namespace) -> int:
         path = write_recorded()
         if not args.quiet:
             print(f"mlmath audit: rewrote {path}", file=sys.stderr)
+    if args.docs:
+        from mlmath.audit.report import figures, replace_block
+
+        for name in args.docs:
+            doc = Path(name)
+            _write_atomic(doc, replace_block(doc.read_text(encoding="utf-8"), figures(results)))
     text = render(results, fmt)
     status = EXIT_OK if all(r.agrees for r in results) else EXIT_DISAGREE
     if args.check:
