@@ -1,61 +1,50 @@
-"""Tests of the claims audit: computed verdicts equal the ledger, counterexamples
-re-checked independently (SymPy / Fractions / mpmath), the report is deterministic
-and CLAIMS.md does not drift, the CLI exits non-zero on a disagreement.
+"""Tests of the claims audit.
 
-The audit runs ONCE per session (fixture ``audit_results``) and every test reads it.
+Computed verdicts equal the ledger's; their evidence is real (a recorded
+counterexample violates the statement when re-evaluated independently with
+SymPy; a ``holds`` search ran at least N examples); every computed check can
+come out otherwise (meta-tests: the negated statement gets another verdict);
+editorial verdicts are a justified minority; CLAIMS.md is reproduced byte for
+byte; the import graph of the audit is acyclic.
+
+The audit runs ONCE per session (fixture ``audit_results``) and most tests read it.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
-import itertools
 import json
 import re
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-import mpmath
-import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given
 
 from mlmath import strategies as mst
-from mlmath.audit import VERDICTS, AuditResult, Outcome, ledger, run_audit
-from mlmath.audit._evidence import (
-    AuditError,
-    Budget,
-    Condition,
-    by_setting,
-    exists,
-    forall,
-    ill_posed,
-)
-from mlmath.audit.claims.regularisation import LAMBDAS, ridge_experiment
-from mlmath.audit.claims.self_supervised import (
-    expected_sigmoid_floor_standard_normal,
-    sigmoid_mse_floor,
-)
-from mlmath.audit.report import render
+from mlmath.audit import BASES, VERDICTS, AuditResult, ledger, run_audit
+from mlmath.audit._evidence import PERTURBATIONS, Budget, checking, perturbed, search_log
+from mlmath.audit._recorded import RECORDED
+from mlmath.audit.report import render, to_records
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = ledger()
 IDS = [c.id for c in CLAIMS]
-
-
-def _budget() -> str:
-    """The audit budget matching the Hypothesis profile (``thorough`` draws >= 1000 examples)."""
-    from hypothesis import settings
-
-    return "thorough" if settings.default.max_examples >= 1000 else "ci"
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @pytest.fixture(scope="session")
 def audit_results() -> dict[str, AuditResult]:
-    return {r.claim.id: r for r in run_audit(budget=_budget())}
+    return {r.claim.id: r for r in run_audit()}
 
 
 # --------------------------------------------------------------------------- the ledger
+
 
 class TestLedger:
     def test_ids_unique_and_stable_format(self):
@@ -64,266 +53,247 @@ class TestLedger:
         bad = [i for i in IDS if not re.fullmatch(r"(CE|SA|SSL|REG)-[0-9A-Za-z.\-]+", i)]
         assert not bad, bad
 
-    def test_every_article_covered(self):
-        """Each of the four articles has claims, with every verdict kind used somewhere."""
-        assert {c.article for c in CLAIMS} == {"CE", "SA", "SSL", "REG"}
-        assert {c.expected for c in CLAIMS} == set(VERDICTS)
-
     def test_fields_filled_and_in_english(self):
-        """Paraphrases are English (no CJK characters: the articles' prose is not copied)."""
-        cjk = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+        """Paraphrases, readings and corrections are English: no article prose is copied."""
         for c in CLAIMS:
             for field in ("section", "paraphrase", "formal", "corrected"):
                 text = getattr(c, field)
                 assert text.strip(), f"{c.id}: empty {field}"
-                assert not cjk.search(text), f"{c.id}: {field} contains CJK text"
+                assert not CJK.search(text), f"{c.id}: {field} contains CJK text"
+
+    def test_no_constant_verdict_helpers_remain(self):
+        """The helpers that fixed verdicts without a check are gone from the package."""
+        src = "\n".join(p.read_text(encoding="utf-8")
+                        for p in (ROOT / "mlmath" / "audit").rglob("*.py"))
+        for name in ("vague_claim", "known_claim", "by_setting", "ill_posed(", "facts(",
+                     "defective=True"):
+            assert name not in src, name
 
 
 # --------------------------------------------------------------------------- verdicts
 
+
 @pytest.mark.parametrize("claim_id", IDS)
-def test_computed_verdict_matches_ledger(audit_results, claim_id):
-    """The verdict computed from the evidence equals the one recorded in the ledger."""
+def test_verdict_matches_ledger(audit_results, claim_id):
+    """The verdict the check produces equals the one the ledger records."""
     r = audit_results[claim_id]
-    assert r.agrees, (f"{claim_id}: computed {r.outcome.verdict!r}, ledger expects "
-                      f"{r.claim.expected!r}: {r.outcome.reason}; {r.outcome.counterexample}")
+    assert r.agrees, (f"{claim_id}: got {r.outcome.verdict!r} ({r.outcome.basis}), ledger "
+                      f"expects {r.claim.expected!r}: {r.outcome.reason}")
+
+
+def test_editorial_verdicts_are_a_justified_minority(audit_results):
+    """Editorial verdicts quote the article (CJK, a few words) and say what is missing."""
+    editorial = [r for r in audit_results.values() if r.outcome.basis == "editorial"]
+    assert 0 < len(editorial) < len(audit_results) / 2
+    for r in editorial:
+        (line,) = [e for e in r.outcome.evidence if e.startswith("editorial:")]
+        quote = re.search(r"「(.+?)」", line)
+        assert (quote and CJK.search(quote.group(1))) or "Transformer" in line, r.claim.id
+        assert quote is not None and len(quote.group(1)) <= 40, r.claim.id
+        assert len(line) > len(quote.group(0)) + 30, f"{r.claim.id}: no judgement"
+
+
+def test_vague_is_only_editorial(audit_results):
+    """No computation returns 'vague': it is a judgement."""
+    for r in audit_results.values():
+        if r.outcome.verdict == "vague":
+            assert r.outcome.basis == "editorial", r.claim.id
+
+
+def test_holds_searches_ran_enough_examples(audit_results):
+    """A computed 'holds' from a Hypothesis search ran >= 100 examples (or the whole space)."""
+    n = Budget().min_examples
+    for r in audit_results.values():
+        o = r.outcome
+        if o.basis == "computed" and o.verdict == "holds" and any(
+                e.startswith("Hypothesis: no counterexample") for e in o.evidence):
+            assert o.examples >= n or any("whole space" in e for e in o.evidence), r.claim.id
 
 
 def test_refutations_carry_counterexamples(audit_results):
-    """Every false / conditional / code-defect / factual-error verdict names its witness."""
-    kinds = {"false", "conditional", "code-defect", "factual-error"}
+    """Every computed false / conditional / code-defect verdict names its witness."""
     missing = [i for i, r in audit_results.items()
-               if r.outcome.verdict in kinds and not r.outcome.counterexample]
+               if r.outcome.basis == "computed"
+               and r.outcome.verdict in ("false", "conditional", "code-defect")
+               and not r.outcome.counterexample]
     assert not missing, missing
 
 
-def test_holds_verdicts_survived_a_search_or_reference(audit_results):
-    """A 'holds' rests on a search with no counterexample, a proof, a run, or a reference."""
-    for i, r in audit_results.items():
-        if r.outcome.verdict == "holds":
-            assert r.outcome.evidence, i
+def test_every_recorded_counterexample_is_rechecked(audit_results):
+    """The normal run re-checks every recorded counterexample (none stale, none missing)."""
+    found, used = search_log()
+    assert set(RECORDED) == used, ("stale or missing records; run `mlmath audit --refresh`",
+                                   sorted(set(RECORDED) ^ used))
+    assert set(found) == used
 
 
-def test_ill_posed_claims_give_readings_with_verdicts(audit_results):
-    """Each ill-posed claim lists nearest sensible readings, each with its own verdict."""
-    for i, r in audit_results.items():
-        if r.outcome.verdict == "ill-posed":
-            assert r.outcome.readings, i
-            assert all(rd.outcome.verdict in VERDICTS for rd in r.outcome.readings)
+# --------------------------------------------------------------------------- independent re-checks
+# Each recorded witness is taken from the audit's result and re-evaluated with SymPy.
 
 
-# --------------------------------------------------------------------------- exact re-checks
-# Independent exact checks of the minimal counterexamples (pinned values, not parsed output).
-
-def _sym_ce(p, q):
-    return -sum(sp.Rational(a) * sp.log(sp.Rational(b)) for a, b in zip(p, q, strict=True) if a)
+def _h(p: Any) -> Any:
+    return -sum(sp.Rational(a) * sp.log(sp.Rational(a)) for a in p if a)
 
 
-class TestCounterexamplesExactly:
-    def test_ce_of_distribution_with_itself_is_not_zero(self):
-        """CE-2.2-P1: P = Q = (1/2, 1/2) gives H(P, P) = log 2 exactly."""
-        half = Fraction(1, 2)
-        value = sp.simplify(_sym_ce([half, half], [half, half]))
-        assert value == sp.log(2) and value != 0
-
-    def test_one_vs_rest_log_loss_is_not_categorical(self):
-        """CE-3.1-log-loss: y = (1, 0), ŷ = (1/2, 1/2): 2 log 2 versus log 2."""
-        ovr = -(sp.log(sp.Rational(1, 2)) + sp.log(1 - sp.Rational(1, 2)))
-        cat = -sp.log(sp.Rational(1, 2))
-        assert sp.simplify(ovr - 2 * sp.log(2)) == 0 and sp.simplify(ovr - cat) != 0
-
-    def test_notation_with_true_distribution_ignores_prediction(self):
-        """CE-3.1-notation: H(y, y) = 0 for y = (1, 0) while -Σ y log ŷ = log 2."""
-        assert _sym_ce([1, 0], [1, 0]) == 0
-        assert sp.simplify(_sym_ce([1, 0], [Fraction(1, 2), Fraction(1, 2)])) == sp.log(2)
-
-    def test_categorical_gradient_of_negative_class_is_zero(self):
-        """CE-3.2-G2: for -Σ y log ŷ, ∂L/∂ŷ_2 = 0 at y = (1, 0), not 1/(1 - ŷ_2)."""
-        p1, p2 = sp.symbols("p1 p2", positive=True)
-        loss = -(1 * sp.log(p1) + 0 * sp.log(p2))
-        assert sp.diff(loss, p2) == 0
-
-    def test_loss_is_not_convex_in_network_parameters(self):
-        """CE-3.2-convex-parameters: θ1 = (0, 0), θ2 = (1, 1), L = softplus(-a b)."""
-        with mpmath.workdps(50):
-            mid = mpmath.log1p(mpmath.exp(-mpmath.mpf(1) / 4))
-            avg = (mpmath.log(2) + mpmath.log1p(mpmath.exp(-1))) / 2
-            assert mid > avg + mpmath.mpf(10) ** -3
-
-    def test_self_attention_is_not_affine(self):
-        """SA-3-3-linear-layer: x1 = (0, 0)ᵀ, x2 = (0, 1)ᵀ with identity projections."""
-        e = sp.E
-
-        def out1(x2):  # second output of softmax(x xᵀ) x for x = (0, x2)
-            return x2 * sp.exp(x2**2) / (1 + sp.exp(x2**2))
-
-        gap = out1(sp.Rational(1, 2)) - (out1(0) + out1(1)) / 2
-        assert abs(sp.N(gap, 50)) > sp.Rational(1, 100)
-        assert sp.simplify(out1(1) - e / (1 + e)) == 0
-
-    def test_ridge_hurts_on_noise_free_data(self):
-        """REG-3-generalisation: x = [1], w* = 1, λ = 1/4: w = 4/5, test error 1/25 > 0."""
-        lam = Fraction(1, 4)
-        w = Fraction(1) / (1 + lam)
-        assert w == Fraction(4, 5) and (w - 1) ** 2 == Fraction(1, 25)
-
-    def test_similarity_scores_are_asymmetric(self):
-        """SA-3-1-similarity: x = I, W_q = [[0,0],[1,0]], W_k = [[1,0],[0,0]] gives s_01 != s_10."""
-        x = sp.eye(2)
-        s = (x * sp.Matrix([[0, 0], [1, 0]])) * (x * sp.Matrix([[1, 0], [0, 0]])).T
-        assert s != s.T
+def _ce(p: Any, q: Any) -> Any:
+    return -sum(sp.Rational(a) * sp.log(sp.Rational(b)) if b else -sp.oo
+                for a, b in zip(p, q, strict=True) if a)
 
 
-# --------------------------------------------------------------------------- listings
-
-class TestSigmoidFloor:
-    def test_closed_form_matches_integral(self):
-        """E dist(X, [0,1])² for X ~ N(0,1) = 1/2 + 2(1 - Φ(1)) - φ(1), by quadrature."""
-        with mpmath.workdps(30):
-            integral = mpmath.quad(lambda x: x**2 * mpmath.npdf(x), [-mpmath.inf, 0]) + \
-                mpmath.quad(lambda x: (x - 1) ** 2 * mpmath.npdf(x), [1, mpmath.inf])
-            assert abs(integral - expected_sigmoid_floor_standard_normal()) < 1e-25
-
-    def test_floor_on_small_targets(self):
-        """Targets -1, 0.5, 2: distances to [0, 1] are 1, 0, 1, so the floor is 2/3."""
-        assert sigmoid_mse_floor([-1.0, 0.5, 2.0]) == pytest.approx(2 / 3, rel=1e-15)
-
-    def test_trained_free_logits_approach_but_never_beat_floor(self):
-        """Gradient descent on free logits (the most flexible sigmoid decoder) stays above."""
-        x = np.random.default_rng(3).standard_normal((3, 16))
-        floor = sigmoid_mse_floor(x)
-        z = np.zeros_like(x)
-        for _ in range(3000):
-            s = 1 / (1 + np.exp(-z))
-            z -= 50.0 * 2 * (s - x) * s * (1 - s) / x.size
-        loss = float(np.mean((1 / (1 + np.exp(-z)) - x) ** 2))
-        assert floor <= loss < floor + 2e-2
-
-    def test_monte_carlo_agrees_with_expected_floor(self):
-        """The floor on 200 000 seeded normals is within 4 standard errors of the formula."""
-        x = np.random.default_rng(5).standard_normal(200_000)
-        d2 = np.minimum(x, 0) ** 2 + np.maximum(x - 1, 0) ** 2
-        se = d2.std() / np.sqrt(x.size)
-        assert abs(d2.mean() - float(expected_sigmoid_floor_standard_normal())) < 4 * se
+def _sym_attention(x: Any, wq: Any, wk: Any, wv: Any) -> sp.Matrix:
+    xm = sp.Matrix(x)
+    q, k, v = xm * sp.Matrix(wq), xm * sp.Matrix(wk), xm * sp.Matrix(wv)
+    s = q * k.T / sp.sqrt(q.shape[1])
+    rows = []
+    for i in range(s.rows):
+        e = [sp.exp(s[i, j]) for j in range(s.cols)]
+        rows.append([t / sum(e) for t in e])
+    return sp.Matrix(rows) * v, sp.Matrix(rows), v
 
 
-def test_ridge_experiment_is_u_shaped():
-    """Test MSE falls from λ = 0 to an interior best λ and rises again for large λ."""
-    rows = ridge_experiment()
-    test = [te for _, _, te in rows]
-    best = int(np.argmin(test))
-    assert 0 < best < len(LAMBDAS) - 1
-    assert test[-1] > test[0] > test[best]
-    assert rows == ridge_experiment()  # deterministic
+def _nonzero(expr: Any) -> bool:
+    return abs(sp.N(expr, 60)) > sp.Float(10) ** -40
 
 
-# --------------------------------------------------------------------------- evidence logic
-
-class TestEvidenceRules:
-    """The verdict rules themselves can fail: toy claims with known answers."""
-
-    @staticmethod
-    def _ints():
-        from hypothesis import strategies as st
-        return st.integers(-20, 20)
-
-    def test_false_claim_gives_shrunk_counterexample(self):
-        out = forall(Budget(), strategy=self._ints(), holds=lambda n: n * n < 50,
-                     exact=lambda n: n * n < 50, show=str)
-        assert out.verdict == "false" and out.counterexample in {"8", "-8"}
-
-    def test_condition_turns_false_into_conditional(self):
-        from hypothesis import strategies as st
-        out = forall(Budget(), strategy=self._ints(), holds=lambda n: abs(n) == n,
-                     exact=lambda n: abs(n) == n, show=str,
-                     condition=Condition("n >= 0", st.integers(0, 20)))
-        assert out.verdict == "conditional" and out.counterexample == "-1"
-
-    def test_true_claim_holds(self):
-        out = forall(Budget(), strategy=self._ints(), holds=lambda n: n * n >= 0,
-                     exact=lambda n: n * n >= 0, show=str)
-        assert out.verdict == "holds"
-
-    def test_unconfirmed_float_counterexample_is_an_error(self):
-        """A float artefact the exact re-check rejects must not become a verdict."""
-        with pytest.raises(AuditError):
-            forall(Budget(), strategy=self._ints(), holds=lambda n: n < 3,
-                   exact=lambda n: True, show=str)
-
-    def test_by_setting_and_ill_posed(self):
-        yes, no = Outcome("holds", "y"), Outcome("false", "n")
-        assert by_setting(true_in=[("a", yes)], false_in=[("b", yes)],
-                          reason="r").verdict == "conditional"
-        assert by_setting(true_in=[("a", yes)], false_in=[("b", no)], reason="r").verdict \
-            == "holds"
-        assert ill_posed("why", [("r", no)]).verdict == "ill-posed"
-        assert exists(Budget(), strategy=self._ints(), witness=lambda n: n > 10,
-                      exact=lambda n: n > 10, show=str, reason_found="f",
-                      reason_none="n").counterexample == "11"
+def _eye(d: int) -> list[list[int]]:
+    return [[int(i == j) for j in range(d)] for i in range(d)]
 
 
-# --------------------------------------------------------------------------- report and CLI
-
-def test_report_formats_are_deterministic(audit_results):
-    results = list(audit_results.values())
-    for fmt in ("text", "markdown", "json"):
-        assert render(results, fmt) == render(results, fmt)
-    records = json.loads(render(results, "json"))
-    assert [r["id"] for r in records] == IDS
-    text = render(results, "text")
-    assert "all verdicts agree with the ledger" in text
+def _not_zero_ce(p: Any) -> bool:
+    return _nonzero(_ce(p, p))
 
 
-def test_claims_md_does_not_drift(audit_results):
-    """CLAIMS.md is exactly `mlmath audit --format markdown` (same Hypothesis version)."""
-    import difflib
-
-    import hypothesis
-
-    committed = (ROOT / "CLAIMS.md").read_text(encoding="utf-8")
-    fresh = render(list(audit_results.values()), "markdown")
-    if f"Hypothesis {hypothesis.__version__})" not in committed or _budget() != "ci":
-        # Shrunk counterexamples may differ across Hypothesis versions, and a thorough
-        # (random) search may shrink to another minimal example: compare verdicts only.
-        rows = re.compile(r"^\| ([A-Z]+-[^ |]+) \| [^|]* \| ([a-z-]+)", re.M)
-        readings = re.compile(r"^- \*\*Reading:\*\* (.*?) → ([a-z-]+):", re.M)
-        assert rows.findall(committed) == rows.findall(fresh)
-        assert readings.findall(committed) == readings.findall(fresh)
-        return
-    diff = "".join(difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True),
-                                        "CLAIMS.md", "regenerated"))
-    assert not diff, "CLAIMS.md drifted; regenerate with " \
-        "`mlmath audit --format markdown --write CLAIMS.md`:\n" + diff
+def _high_weight_gap(ex: Any) -> bool:
+    out, a, v = _sym_attention(*ex)
+    L = a.rows
+    for i in range(L):
+        keep = [j for j in range(L) if j == i or sp.N(a[i, j] * L, 60) >= 1]
+        for c in range(v.cols):
+            if _nonzero(out[i, c] - sum(a[i, j] * v[j, c] for j in keep)):
+                return True
+    return False
 
 
-def test_cli_prints_json_and_exits_zero(capsys):
-    from mlmath.cli import main
+INDEPENDENT: dict[str, Any] = {
+    "CE-1.1-discrepancy": _not_zero_ce,
+    "CE-2.2-P1": _not_zero_ce,
+    "CE-1.1-real-valued": lambda pq: _ce(*pq) == sp.oo,
+    "CE-2.1-entropy-definition": lambda p: (sp.Integer(0) * sp.log(sp.Integer(0))) is sp.nan
+    and any(a == 0 for a in p),
+    "CE-2.2-P3": lambda pq: _nonzero(_ce(*pq) - _h(pq[0]) - _h(pq[1])),
+    "CE-2.2-definition": lambda pq: _nonzero(_ce(*pq) - (_ce(*pq) - _h(pq[0]))),
+    "SA-3-1-similarity": lambda ex: (lambda s: s != s.T)(
+        sp.Matrix(ex[0]) * sp.Matrix(ex[1]) * (sp.Matrix(ex[0]) * sp.Matrix(ex[2])).T),
+    "SA-implied-linearity": lambda x: _nonzero(
+        (_sym_attention([[2 * v for v in r] for r in x], *[_eye(len(x[0]))] * 3)[0]
+         - 2 * _sym_attention(x, *[_eye(len(x[0]))] * 3)[0]).norm()),
+    "SA-3-3-linear-layer": lambda ex: _nonzero((
+        _sym_attention([[sp.Rational(a + b, 2) for a, b in zip(r1, r2, strict=True)]
+                        for r1, r2 in zip(*ex, strict=True)], *[_eye(len(ex[0][0]))] * 3)[0]
+        - (_sym_attention(ex[0], *[_eye(len(ex[0][0]))] * 3)[0]
+           + _sym_attention(ex[1], *[_eye(len(ex[0][0]))] * 3)[0]) / 2).norm()),
+    "SA-3-3-weighted-sum": _high_weight_gap,
+    "REG-3-generalisation": lambda ex: (lambda xs, w, xt, lam: (
+        xt * sp.Rational(sum(a * a * w for a in xs), sum(a * a for a in xs) + lam)
+        - xt * w) ** 2 > 0)(*ex),
+}
 
-    assert main(["audit", "--id", "REG-4", "--format", "json"]) == 0
-    records = json.loads(capsys.readouterr().out)
-    assert [r["id"] for r in records] == ["REG-4-l1", "REG-4-truncated"]
+
+@pytest.mark.parametrize("claim_id", sorted(INDEPENDENT))
+def test_witness_violates_statement_independently(audit_results, claim_id):
+    """The audit's witness, re-evaluated with SymPy (not the audit's code), refutes the claim."""
+    w = audit_results[claim_id].outcome.witness
+    assert w is not None, f"{claim_id}: no witness recorded"
+    assert INDEPENDENT[claim_id](w), f"{claim_id}: witness {w!r} does not violate the statement"
 
 
-def test_cli_exits_nonzero_on_disagreement(monkeypatch, capsys):
-    """Change one expected verdict: the audit reports the mismatch and exits 1."""
+# --------------------------------------------------------------------------- meta-tests
+
+
+#: Smaller searches for the meta-tests (the perturbed statements fail or survive quickly).
+META_BUDGET = Budget(max_examples=40, min_examples=40)
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_check_can_come_out_otherwise(audit_results, claim_id):
+    """Meta-test: the same check fed a perturbed statement gives another verdict.
+
+    ``negate`` negates the statement's predicate; ``restrict`` limits the domain to
+    the draws where it holds (so a false statement must then survive).  Editorial
+    entries are skipped: no computation decides them (that is their basis).
+    """
+    r = audit_results[claim_id]
+    if r.outcome.basis == "editorial":
+        pytest.skip("editorial verdict: no check to perturb")
+    seen = {}
+    for mode in PERTURBATIONS:
+        with perturbed(mode), checking(claim_id):
+            seen[mode] = r.claim.check(META_BUDGET).verdict
+        if seen[mode] != r.outcome.verdict:
+            return
+    raise AssertionError(f"{claim_id}: every perturbation gives {r.outcome.verdict!r} again "
+                         f"({seen}): the check ignores its statement")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def test_json_records_have_the_required_fields(audit_results):
+    """Every JSON record has verdict, basis, reading, evidence and counterexample."""
+    records = json.loads(render(list(audit_results.values()), "json"))
+    for rec in records:
+        assert {"verdict", "basis", "reading", "evidence", "counterexample"} <= set(rec)
+        assert rec["basis"] in BASES and rec["verdict"] in VERDICTS
+    assert to_records(list(audit_results.values()))[0]["id"] == IDS[0]
+
+
+def test_claims_md_regenerates_byte_identically(audit_results):
+    """CLAIMS.md = the Markdown report, regenerated twice (here and by the CLI)."""
+    committed = (ROOT / "CLAIMS.md").read_bytes()
+    fresh = render(list(audit_results.values()), "markdown").encode("utf-8")
+    assert fresh == committed, "CLAIMS.md drifted; run `mlmath audit --write CLAIMS.md`"
+    proc = subprocess.run([sys.executable, "-m", "mlmath", "audit", "--check", "CLAIMS.md",
+                           "--quiet"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("doc", ["docs/audit.md", "README.md"])
+def test_documented_figures_come_from_the_run(audit_results, doc):
+    """The figures blocks of the docs equal those of this run (`mlmath audit --docs FILE`)."""
+    from mlmath.audit.report import figures, replace_block
+
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    assert replace_block(text, figures(list(audit_results.values()))) == text, (
+        f"{doc}: figures drifted; run `mlmath audit --docs {doc}`")
+
+
+def test_report_prints_no_noise_values():
+    """Rounding noise appears only as a bound ("< 1e-12"), never as a tiny value."""
+    text = (ROOT / "CLAIMS.md").read_text(encoding="utf-8")
+    tiny = re.findall(r"(?<!< )\b\d(?:\.\d+)?e-(?:[1-9]\d)\b", text)
+    assert not tiny, tiny
+
+
+def test_disagreement_is_reported(monkeypatch):
+    """Change one expected verdict: the result disagrees and the summary says so."""
     import mlmath.audit._run as run_module
-    from mlmath.cli import main
+    from mlmath.audit.report import summary_line
 
-    tampered = [dataclasses.replace(c, expected="holds") if c.id == "REG-4-truncated" else c
+    tampered = [dataclasses.replace(c, expected="false") if c.id == "SA-3-2-softmax" else c
                 for c in ledger()]
     monkeypatch.setattr(run_module, "ledger", lambda: tampered)
-    assert main(["audit", "--id", "REG-4"]) == 1
-    assert "MISMATCH" in capsys.readouterr().out
+    results = run_audit(ids=["SA-3-2"])
+    assert not results[0].agrees and "DISAGREE" in summary_line(results)
 
 
-def test_readme_example_adds_a_claim(monkeypatch, capsys):
+def test_docs_example_adds_a_claim(monkeypatch, capsys):
     """The 'Adding a claim' example of docs/audit.md runs and finds its witness."""
     import mlmath.audit._core as core
 
     monkeypatch.setattr(core, "_LEDGER", dict(core._LEDGER))
     monkeypatch.setattr(core, "ARTICLES", dict(core.ARTICLES))
-    readme = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
-    block = readme.split("## Adding a claim")[1].split("```python\n")[1].split("```")[0]
+    page = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    block = page.split("## Adding a claim")[1].split("```python\n")[1].split("```")[0]
     exec(compile(block, "docs/audit.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "1/2"
     result = run_audit(ids=["SM"])[0]
@@ -337,45 +307,51 @@ def test_audit_strategies_draw_exact_distributions(p, m):
     assert sorted(m)[-1] == 1 and sum(m) == 1
 
 
-@pytest.mark.interop
-def test_listing_autoencoder_never_beats_sigmoid_floor():
-    """SSL-5, with PyTorch: the listing's architecture (784-128-64-32 ReLU encoder, mirrored
-    decoder with a sigmoid output), trained as the listing does (Adam, lr 1e-3, 100 steps,
-    MSE against its standard-normal input), stays above the floor at every step."""
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a tiny model: threads only add contention on a shared CI box
-    try:
-        torch.manual_seed(0)
-        layers: list = []
-        for i, (a, b) in enumerate(itertools.pairwise([784, 128, 64, 32, 64, 128, 784])):
-            layers += [torch.nn.Linear(a, b), torch.nn.Sigmoid() if i == 5 else torch.nn.ReLU()]
-        model = torch.nn.Sequential(*layers)
-        x = torch.randn(3, 784)
-        floor = sigmoid_mse_floor(x.numpy())
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        losses = []
-        for _ in range(100):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x), x)
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-    finally:
-        torch.set_num_threads(threads)
-    # float32 loss: relative rounding ~1e-6, far below the gap this test is about
-    assert min(losses) >= floor * (1 - 1e-5) and floor > 0.5
+# --------------------------------------------------------------------------- import graph
 
 
-def test_readme_findings_quote_the_experiments():
-    """The numbers quoted in docs/audit.md's findings are the ones the experiments produce."""
-    from mlmath.audit.claims.self_supervised import _listing_data
+def _audit_modules() -> list[str]:
+    base = ROOT / "mlmath" / "audit"
+    return sorted("mlmath." + ".".join(p.relative_to(base.parent).with_suffix("").parts)
+                  .replace(".__init__", "") for p in base.rglob("*.py"))
 
-    readme = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
-    test = {lam: te for lam, _, te in ridge_experiment()}
-    quoted = [f"{test[0.0]:.2f} (λ = 0)", f"{test[1.0]:.2f} (λ = 1)", f"{test[1e4]:.1f} (λ = 10⁴)",
-              f"about {sigmoid_mse_floor(_listing_data()):.2f}",
-              f"≈ {float(expected_sigmoid_floor_standard_normal()):.3f}",
-              f"checks {len(CLAIMS)} claims"]
-    missing = [q for q in quoted if q not in readme]
-    assert not missing, missing
+
+@pytest.mark.parametrize("module", _audit_modules())
+def test_each_audit_module_imports_alone(module):
+    """Each module imports in a fresh interpreter on its own (an import cycle would break)."""
+    proc = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_audit_import_graph_is_acyclic():
+    """Module-level imports among the audit's modules form no cycle (one-way dependencies)."""
+    mods = set(_audit_modules())
+    graph: dict[str, set[str]] = {}
+    for m in mods:
+        path = ROOT / (m.replace(".", "/") + ".py")
+        if not path.exists():
+            path = ROOT / m.replace(".", "/") / "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        deps = set()
+        for node in tree.body:  # module level only: lazy imports inside functions are fine
+            if isinstance(node, ast.ImportFrom) and node.module in mods:
+                deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name in mods}
+        graph[m] = deps - {m, "mlmath.audit"}
+    seen: dict[str, int] = {}
+
+    def visit(n: str, stack: list[str]) -> None:
+        if seen.get(n) == 1:
+            raise AssertionError("import cycle: " + " -> ".join([*stack, n]))
+        if seen.get(n) == 2:
+            return
+        seen[n] = 1
+        for d in sorted(graph[n]):
+            visit(d, [*stack, n])
+        seen[n] = 2
+
+    for m in sorted(graph):
+        visit(m, [])
+    assert "mlmath.audit._registry" not in graph["mlmath.audit._core"]

@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "DPS",
+    "bound_text",
     "close",
     "distributions",
     "fmt",
@@ -128,3 +129,17 @@ def point_masses(min_k: int = 1, max_k: int = 5) -> Any:
 
 def as_floats(v: Iterable[Any]) -> np.ndarray:
     return np.array([float(x) for x in v], dtype=np.float64)
+
+
+def bound_text(x: float, bound: float) -> str:
+    """``"< bound"`` when ``|x|`` is below ``bound`` (rounding noise), else ``x`` to 3 digits.
+
+    Noise figures change between machines and library versions; the report prints
+    them as a bound so that it is byte-identical everywhere.
+
+    >>> bound_text(5.7e-31, 1e-12), bound_text(0.25, 1e-12)
+    ('< 1e-12', '0.250')
+    """
+    if abs(x) < bound:
+        return f"< {bound:.0e}".replace("e-0", "e-")
+    return f"{x:.3f}"

@@ -1,8 +1,5 @@
-"""The claims of each source article; importing this package registers them all."""
+"""The claims of each source article, one module per article.
 
-from mlmath.audit.claims import (  # noqa: F401  (registration side effect)
-    cross_entropy,
-    regularisation,
-    self_attention,
-    self_supervised,
-)
+Importing this package registers nothing: :func:`mlmath.audit._registry.load`
+imports the modules explicitly.
+"""

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 from hypothesis import strategies as st
 
-from mlmath.audit._core import Claim, Outcome, claim
-from mlmath.audit._evidence import facts, vague
+from mlmath.audit._core import Claim, claim
+from mlmath.audit._evidence import editorial
 from mlmath.audit._num import DPS, mp
-from mlmath.audit._references import REFERENCES, cite
 
 __all__ = [
     "FORMS",
+    "Editorial",
     "free_probs",
-    "known",
-    "known_claim",
     "loss_f",
     "loss_mp",
     "one_hot",
+    "register_editorial",
     "softplus_mp",
-    "vague_claim",
 ]
 
 #: The two expressions section 3.1 of the cross-entropy article calls "the" loss.
@@ -72,26 +71,41 @@ def one_hot(k: int, j: int) -> tuple[Fraction, ...]:
 def free_probs(k: int) -> Any:
     """Strategy: k free coordinates in (0, 1) (tenths), as partial derivatives treat ŷ."""
     return st.lists(st.integers(1, 9), min_size=k, max_size=k).map(
-        lambda ns: tuple(Fraction(n, 10) for n in ns))
+        lambda ns: tuple(Fraction(n, 10) for n in ns)
+    )
 
 
-def known(*keys: str, reason: str = "agrees with the reference") -> Outcome:
-    """'holds' when every cited publication is in the reference table (a standard fact)."""
-    return facts({k: True for k in keys}, {k: k in REFERENCES for k in keys},
-                 source="; ".join(cite(k) for k in keys), reason_ok=reason)
+@dataclass(frozen=True)
+class Editorial:
+    """A ledger entry judged editorially: no computation can decide it.
 
-
-def vague_claim(*, why: str, **fields: str) -> Claim:
-    """Register a claim with no checkable content: verdict ``vague``, ``why`` says what is missing.
-
-    ``fields`` are those of :func:`~mlmath.audit.claim` except ``expected``.
+    ``quote`` is the judged phrase (a few words, in the article's language) and
+    ``judgement`` what is missing or what the correct reference says; ``verdict``
+    is both the expected and the reported verdict, with ``basis="editorial"``.
     """
-    return claim(expected="vague", **fields)(lambda budget: vague(why))
+
+    id: str
+    section: str
+    paraphrase: str
+    verdict: str
+    quote: str
+    judgement: str
+    corrected: str
+    formal: str = "(no computable content; judged editorially)"
 
 
-def known_claim(*, cites: Sequence[str], why: str, **fields: str) -> Claim:
-    """Register a standard fact, expected to hold: checked by :func:`known` against ``cites``.
+def register_editorial(article: str, entries: Sequence[Editorial]) -> list[Claim]:
+    """Register the editorial entries of ``article`` (data, one record per entry)."""
 
-    ``fields`` are those of :func:`~mlmath.audit.claim` except ``expected``.
-    """
-    return claim(expected="holds", **fields)(lambda budget: known(*cites, reason=why))
+    def make(e: Editorial) -> Claim:
+        return claim(
+            id=e.id,
+            article=article,
+            section=e.section,
+            paraphrase=e.paraphrase,
+            formal=e.formal,
+            expected=e.verdict,
+            corrected=e.corrected,
+        )(lambda budget: editorial(e.verdict, quote=e.quote, judgement=e.judgement))
+
+    return [make(e) for e in entries]
