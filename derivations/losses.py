@@ -13,6 +13,8 @@ Conventions are PyTorch's (``torch.nn.functional.cross_entropy`` and
   ``-sum_c w_c y_c log s_c``, and ``"mean"`` divides by the number of samples.
 * sigmoid BCE: ``-[pw y log sigma(x) + (1 - y) log(1 - sigma(x))]`` elementwise,
   ``"mean"`` divides by the number of elements.
+* sigmoid focal loss (torchvision): ``alpha_t (1 - p_t)^gamma BCE`` elementwise.
+* poly-1 cross-entropy (optax): ``CE + eps (1 - sum_c t_c s_c)`` per sample.
 
 Concrete sizes: a batch of N = 2 samples and C = 3 classes; the closed forms
 (general in N and C) are verified against them.
@@ -27,7 +29,9 @@ from .special import hessian_psd_certificate, logsumexp, softmax
 
 __all__ = [
     "derivations",
+    "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy_grad",
+    "sigmoid_focal_loss_grad",
     "softmax_cross_entropy_grad_index",
     "softmax_cross_entropy_grad_probs",
     "softmax_cross_entropy_hessian",
@@ -137,6 +141,75 @@ def sigmoid_binary_cross_entropy_grad() -> Derivation:
                                ("closed form", closed)))
 
 
+def sigmoid_focal_loss_grad() -> Derivation:
+    """d/dz of alpha_t (1 - p_t)^gamma BCE(z, y) (torchvision's focal loss), elementwise.
+
+    Differentiated by the chain rule through ``s = sigma(z)`` and ``m = 1 - p_t``,
+    each inner derivative checked on its own (``ds/dz = s (1 - s)``, ``dm/dz =
+    (1 - 2y) s (1 - s)``, ``d BCE/dz = s - y``): SymPy cannot cancel the symbolic
+    power ``m^gamma`` once ``m`` is written out as a sum.
+    """
+    z = sp.Symbol("z", real=True)
+    y = sp.Symbol("y", nonnegative=True)
+    alpha = sp.Symbol("alpha", nonnegative=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    sigma = 1 / (1 + sp.exp(-z))
+    s, m = sp.Function("s")(z), sp.Function("m")(z)
+    ds = {sp.Derivative(s, z): s * (1 - s)}
+    bce = -(y * sp.log(s) + (1 - y) * sp.log(1 - s))
+    m_of_s = y * (1 - s) + (1 - y) * s   # 1 - p_t without the subtraction
+    alpha_t = alpha * y + (1 - alpha) * (1 - y)
+    loss = alpha_t * m ** gamma * bce
+    chain = sp.diff(loss, z).subs({sp.Derivative(m, z): (1 - 2 * y) * s * (1 - s), **ds})
+    closed = alpha_t * ((s - y) * m ** gamma
+                        + gamma * bce * m ** (gamma - 1) * (1 - 2 * y) * s * (1 - s))
+    p_t = s * y + (1 - s) * (1 - y)
+    checks = (
+        require_equal(sp.diff(sigma, z), sigma * (1 - sigma), "ds/dz = s (1 - s), s = sigma(z)"),
+        require_equal(1 - p_t, m_of_s, "m = 1 - p_t = y (1 - s) + (1 - y) s"),
+        require_equal(sp.diff(m_of_s, z).subs(ds), (1 - 2 * y) * s * (1 - s),
+                      "dm/dz = (1 - 2y) s (1 - s)"),
+        require_equal(sp.diff(bce, z).subs(ds), s - y, "d BCE/dz = s - y"),
+        # powsimp merges m^gamma / m into m^(gamma - 1) (same base, no sign question)
+        require_equal(sp.powsimp(sp.expand(chain)), sp.powsimp(sp.expand(closed)),
+                      "dl/dz = alpha_t [(s - y) m^gamma + gamma BCE "
+                      "m^(gamma-1) (1 - 2y) s (1 - s)]"))
+    explicit = {m: m_of_s.subs(s, sigma), s: sigma}
+    return Derivation("sigmoid_focal_loss_grad",
+                      "d focal loss / d logit, elementwise (reduction='sum')",
+                      loss.subs(explicit), closed.subs(explicit),
+                      (("logits", z), ("targets", y), ("alpha", alpha), ("gamma", gamma)),
+                      checks, (("in s = sigma(z) and m = 1 - p_t", closed),))
+
+
+def poly_loss_cross_entropy_grad(reduction: str) -> Derivation:
+    """d/dz of CE + eps (1 - sum_c t_c s_c) (poly-1, optax) for probability rows ``t``."""
+    z, t, _, _ = _symbols()
+    eps = sp.Symbol("epsilon", real=True)
+    denominator = sp.Integer(N_SAMPLES) if reduction == "mean" else sp.Integer(1)
+    s = _softmax_rows(z)
+    total = 0
+    for i in range(N_SAMPLES):
+        log_s = _log_softmax_row(list(z.row(i)))
+        total += -sp.Add(*[t[i, c] * log_s[c] for c in range(N_CLASSES)])
+        total += eps * (1 - sp.Add(*[t[i, c] * s[i, c] for c in range(N_CLASSES)]))
+    loss = total / denominator
+    grad = _grad(loss, z)
+    mass = [sp.Add(*t.row(i)) for i in range(N_SAMPLES)]
+    closed = sp.Matrix(N_SAMPLES, N_CLASSES, lambda i, k: (
+        mass[i] * s[i, k] - t[i, k]
+        - eps * s[i, k] * (t[i, k] - sp.Add(*[t[i, c] * s[i, c] for c in range(N_CLASSES)]))
+    ) / denominator)
+    check = require_equal(grad, closed, "dL/dz_ik = [(sum_c t_ic) s_ik - t_ik - eps s_ik "
+                          "(t_ik - sum_c t_ic s_ic)] / D, "
+                          + ("D = N" if reduction == "mean" else "D = 1"))
+    return Derivation(
+        f"poly_loss_cross_entropy_grad_{reduction}",
+        f"d poly-1 CE / d logits, probability (or one-hot) rows t, reduction={reduction!r}",
+        loss, grad, (("logits", z.tolist()), ("targets", t.tolist()), ("epsilon", eps)),
+        (check,), (("closed form", closed),))
+
+
 def softmax_cross_entropy_hessian(n_classes: int) -> Derivation:
     """Hessian of one sample's CE in the logits: (sum_c a_c)(diag(s) - s s^T), PSD."""
     z = vector_symbols("z", n_classes)
@@ -172,6 +245,9 @@ def derivations() -> list[Derivation]:
         softmax_cross_entropy_grad_probs("mean"),
         softmax_cross_entropy_grad_probs("sum"),
         sigmoid_binary_cross_entropy_grad(),
+        sigmoid_focal_loss_grad(),
+        poly_loss_cross_entropy_grad("mean"),
+        poly_loss_cross_entropy_grad("sum"),
         softmax_cross_entropy_hessian(2),
         softmax_cross_entropy_hessian(3),
     ]

@@ -27,8 +27,12 @@ from mlmath.information import (
 )
 from mlmath.losses import (
     binary_cross_entropy,
+    poly_loss_cross_entropy,
+    poly_loss_cross_entropy_grad,
     sigmoid_binary_cross_entropy,
     sigmoid_binary_cross_entropy_grad,
+    sigmoid_focal_loss,
+    sigmoid_focal_loss_grad,
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
@@ -80,8 +84,12 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "tsallis_entropy",
     # losses
     "binary_cross_entropy",
+    "poly_loss_cross_entropy",
+    "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     # attention

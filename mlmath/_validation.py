@@ -332,8 +332,8 @@ def check_same_shape(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str)
         )
 
 
-def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """A finite real scalar > 0 (or >= 0 when ``allow_zero``); returns it as float."""
+def check_finite_scalar(value: Any, name: str) -> float:
+    """A finite real scalar of any sign; returns it as float."""
     if isinstance(value, (bool, np.bool_)) or (not np.isscalar(value) and np.ndim(value) != 0):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
     if value is None or np.iscomplexobj(value) or isinstance(value, (str, bytes)):
@@ -341,13 +341,22 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
     try:
         v = float(value)
     except OverflowError:  # a Python int beyond the float range, e.g. 10**400
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"`{name}`: expected a finite value {bound}, got {_show(value)}") from None
+        raise ValueError(f"`{name}`: expected a finite value, got {_show(value)}") from None
     except (TypeError, ValueError):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}") from None
-    ok = np.isfinite(v) and (v >= 0 if allow_zero else v > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
+    if not np.isfinite(v):
+        raise ValueError(f"`{name}`: expected a finite value, got {_show(value)}")
+    return v
+
+
+def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A finite real scalar > 0 (or >= 0 when ``allow_zero``); returns it as float."""
+    bound = ">= 0" if allow_zero else "> 0"
+    try:
+        v = check_finite_scalar(value, name)
+    except ValueError:
+        raise ValueError(f"`{name}`: expected a finite value {bound}, got {_show(value)}") from None
+    if not (v >= 0 if allow_zero else v > 0):
         raise ValueError(f"`{name}`: expected a finite value {bound}, got {_show(value)}")
     return v
 

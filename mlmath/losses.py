@@ -38,12 +38,16 @@ from scipy import special as sps
 from mlmath import _rows
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
-from mlmath.special import sigmoid, softplus
+from mlmath.special import sigmoid, softmax, softplus
 
 __all__ = [
     "binary_cross_entropy",
+    "poly_loss_cross_entropy",
+    "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
@@ -838,3 +842,304 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
         # + 0.0 turns the -0.0 of agreeing targets into 0.0
         loss = -(sps.xlogy(p.y, p.z) + sps.xlog1py(1 - p.y, -p.z)) + 0.0
     return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Sigmoid focal loss (torchvision) and poly-1 cross-entropy (optax)           #
+# --------------------------------------------------------------------------- #
+
+@dataclass(frozen=True)
+class _FocalTerms:
+    """Elementwise pieces of the focal loss: weight, BCE, modulating base and sigmoids."""
+
+    weight: Any       # alpha_t (1 where alpha is None)
+    bce: Any          # y softplus(-z) + (1 - y) softplus(z)
+    base: Any         # 1 - p_t = y sigma(-z) + (1 - y) sigma(z), never cancelling
+    s_pos: Any        # sigma(z)
+    s_neg: Any        # sigma(-z)
+
+
+def _focal_terms(p: _BinaryProblem, alpha: float | None) -> _FocalTerms:
+    z, y = p.z, p.y
+    s_pos, s_neg = sigmoid(z, validate=False), sigmoid(-z, validate=False)
+    bce = y * softplus(-z, validate=False) + (1 - y) * softplus(z, validate=False)
+    weight = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+    return _FocalTerms(weight, bce, y * s_neg + (1 - y) * s_pos, s_pos, s_neg)
+
+
+def _focal_parameters(alpha: float | None, gamma: float) -> tuple[float | None, float]:
+    if alpha is not None:
+        alpha = v.check_fraction(alpha, "alpha")
+    return alpha, v.check_order(gamma, "gamma", allow_inf=False)
+
+
+_DOC_BLOCKS["focal_parameters"] = r"""    Parameters
+    ----------
+    logits : array_like
+        Finite logits :math:`z`, any shape (one binary decision per element).
+    targets : array_like, same shape as ``logits``
+        Targets :math:`y \in [0, 1]` (0/1 labels, or soft targets).
+    alpha : float in [0, 1] or None, default 0.25
+        Weight of the positive term, :math:`\alpha_t = \alpha y + (1-\alpha)(1-y)`;
+        ``None`` for no weighting (torchvision's ``alpha=-1``).
+    gamma : float >= 0, default 2
+        Exponent of the modulating factor :math:`(1 - p_t)^\gamma`; 0 gives the
+        (alpha-weighted) binary cross-entropy.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element.  (torchvision's default is
+        ``"none"``; mlmath's losses all default to ``"mean"``.)
+    validate : bool, default True
+
+"""
+
+
+@_shared_doc
+def sigmoid_focal_loss(
+    logits: ArrayLike, targets: ArrayLike, *, alpha: float | None = 0.25, gamma: float = 2.0,
+    reduction: str = "mean", validate: bool = True,
+) -> FloatResult:
+    r"""Focal loss of ``sigmoid(logits)`` (RetinaNet; ``torchvision.ops.sigmoid_focal_loss``).
+
+{focal_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``logits`` for ``"none"``)
+
+    See Also
+    --------
+    sigmoid_focal_loss_grad : its gradient
+    sigmoid_binary_cross_entropy : the gamma = 0, alpha = None case
+
+    Notes
+    -----
+    With :math:`p = \sigma(z)` and :math:`p_t = p y + (1 - p)(1 - y)`,
+
+    .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,\mathrm{BCE}(z, y),\qquad
+              1 - p_t = y\,\sigma(-z) + (1 - y)\,\sigma(z),
+
+    the second form a sum of non-negative terms: ``1 - p_t`` never cancels, so a
+    confident correct prediction keeps a tiny, accurate factor (torchvision
+    forms ``1 - p_t`` by subtraction and gets 0 below about 1e-16).  The BCE is
+    the softplus form of :func:`sigmoid_binary_cross_entropy` (no overflow).
+
+    References
+    ----------
+    T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár (2017). Focal loss for dense
+    object detection. ICCV.
+
+    Examples
+    --------
+    >>> float(sigmoid_focal_loss([0.0], [1.0], alpha=None, gamma=0.0))   # BCE = log 2
+    0.6931471805599453
+    >>> float(sigmoid_focal_loss([0.0], [1.0]))   # 0.25 * (1/2)^2 * log 2
+    0.04332169878499658
+    """
+    v.check_bool(validate, "validate")
+    alpha, gamma = _focal_parameters(alpha, gamma)
+    p = _binary_problem(logits, targets, "logits", reduction, validate)
+    t = _focal_terms(p, alpha)
+    loss = t.weight * t.bce * np.power(t.base, gamma)
+    return _reduce(np.asarray(loss, p.z.dtype), p.reduction, p.denominator(), p.out_dtype)
+
+
+@_shared_doc
+def sigmoid_focal_loss_grad(
+    logits: ArrayLike, targets: ArrayLike, *, alpha: float | None = 0.25, gamma: float = 2.0,
+    reduction: str = "mean", validate: bool = True,
+) -> FloatArray:
+    r"""Gradient of :func:`sigmoid_focal_loss` with respect to ``logits``.
+
+{focal_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``logits``
+
+    See Also
+    --------
+    sigmoid_focal_loss : the loss
+    sigmoid_binary_cross_entropy_grad : the gamma = 0 case
+
+    Notes
+    -----
+    With :math:`m = 1 - p_t` and :math:`\partial m/\partial z = (1 - 2y)\,\sigma(z)
+    \sigma(-z)`,
+
+    .. math:: \frac{\partial\ell}{\partial z} = \alpha_t\Big[(\sigma(z) - y)\,m^\gamma
+              + \gamma\,\mathrm{BCE}\;m^{\gamma-1}(1 - 2y)\,\sigma(z)\sigma(-z)\Big]
+
+    (derived with SymPy in ``derivations/losses.py``).  Where :math:`m` is 0 the
+    second term is 0, its limit (BCE vanishes like :math:`m`); ``"mean"`` divides by
+    the number of elements.  :math:`\sigma(z) - y` is formed as
+    :math:`(1 - y)\sigma(z) - y\sigma(-z)`, which does not cancel for 0/1 targets.
+
+    References
+    ----------
+    T.-Y. Lin et al. (2017), Focal loss for dense object detection, ICCV.
+
+    Examples
+    --------
+    >>> sigmoid_focal_loss_grad([0.0], [1.0], alpha=None, gamma=0.0).tolist()   # sigma(0) - 1
+    [-0.5]
+    """
+    v.check_bool(validate, "validate")
+    alpha, gamma = _focal_parameters(alpha, gamma)
+    p = _binary_problem(logits, targets, "logits", reduction, validate)
+    t = _focal_terms(p, alpha)
+    y = p.y
+    residual = (1 - y) * t.s_pos - y * t.s_neg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chain = gamma * t.bce * np.power(t.base, gamma - 1) * (1 - 2 * y) * t.s_pos * t.s_neg
+    chain = np.where((t.base == 0) | (gamma == 0), 0.0, chain)
+    g = t.weight * (residual * np.power(t.base, gamma) + chain) / p.denominator()
+    return v.restore_dtype(np.asarray(g, p.z.dtype), p.out_dtype)
+
+
+def _poly_problem(logits: ArrayLike, targets: ArrayLike, axis: int, ignore_index: int | None,
+                  reduction: str, validate: bool) -> _SoftmaxProblem:
+    return _softmax_problem(logits, targets, axis=axis, label_smoothing=0.0,
+                            class_weights=None, ignore_index=ignore_index,
+                            reduction=reduction, validate=validate)
+
+
+def _target_rows(p: _SoftmaxProblem) -> Any:
+    """The targets as (N, C) probability rows (one-hot for labels; 0 for ignored rows)."""
+    if p.probs is not None:
+        return p.probs.astype(p.acc)
+    t = np.zeros(p.x.shape, p.acc)
+    rows = np.flatnonzero(p.counted)
+    t[rows, p.labels[rows]] = 1.0
+    return t
+
+
+def _one_minus_probabilities(p: _SoftmaxProblem) -> tuple[Any, Any]:
+    """softmax rows ``s`` and ``1 - s`` without cancellation (accumulator dtype).
+
+    ``1 - s_c`` is the mass of the other classes: for the row maximum it is summed
+    from them; every other class has :math:`s_c \\le 1/2`, so ``1 - s_c`` is exact
+    to rounding.
+    """
+    s = softmax(p.x.astype(p.acc), axis=-1, validate=False)
+    rows = np.arange(s.shape[0])
+    top = np.argmax(p.x, axis=1)
+    others = 1.0 - s
+    at_top = s.copy()
+    at_top[rows, top] = 0.0
+    others[rows, top] = np.sum(at_top, axis=1)
+    return s, others
+
+
+_DOC_BLOCKS["poly_parameters"] = r"""    Parameters
+    ----------
+    logits : array_like, shape (..., C, ...)
+        As in :func:`softmax_cross_entropy` (``-inf`` masks a class).
+    targets : array_like
+        Class indices or probability vectors, as in :func:`softmax_cross_entropy`.
+    epsilon : float, default 2.0
+        Coefficient of the first polynomial term (optax's default); any real
+        number, 0 gives the cross-entropy.
+    axis : int, default -1
+        The class axis.
+    ignore_index : int, optional
+        Index targets equal to it contribute 0 and are left out of the mean.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        (optax returns the per-example values, i.e. ``"none"``.)
+    validate : bool, default True
+
+"""
+
+
+@_shared_doc
+def poly_loss_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, epsilon: float = 2.0, axis: int = -1,
+    ignore_index: int | None = None, reduction: str = "mean", validate: bool = True,
+) -> FloatResult:
+    r"""Poly-1 cross-entropy, CE + :math:`\epsilon\,(1 - p_t)` (optax, PolyLoss).
+
+{poly_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``logits`` without ``axis`` for ``"none"``)
+
+    See Also
+    --------
+    poly_loss_cross_entropy_grad : its gradient
+    softmax_cross_entropy : the epsilon = 0 case
+
+    Notes
+    -----
+    With :math:`s = \operatorname{softmax}(x)` and target distribution :math:`t`,
+
+    .. math:: \ell = -\sum_c t_c\log s_c + \epsilon\Big(1 - \sum_c t_c s_c\Big)
+              = \mathrm{CE} + \epsilon\sum_c t_c\,(1 - s_c),
+
+    the first polynomial term of the expansion of CE in :math:`1 - p_t`.  The CE
+    is :func:`softmax_cross_entropy`'s (accurate for confident rows), and
+    :math:`1 - s_c` is the summed mass of the other classes where :math:`s_c` is the
+    largest, so the bonus term keeps its digits when :math:`p_t \to 1`.
+
+    References
+    ----------
+    Z. Leng et al. (2022). PolyLoss: a polynomial expansion perspective of
+    classification loss functions. ICLR.
+
+    Examples
+    --------
+    >>> float(poly_loss_cross_entropy([[0.0, 0.0]], [0], epsilon=1.0))   # log 2 + 1/2
+    1.1931471805599454
+    """
+    v.check_bool(validate, "validate")
+    eps = v.check_finite_scalar(epsilon, "epsilon")
+    p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
+    ce = _softmax_ce_rows(p)
+    _, others = _one_minus_probabilities(p)
+    rows = ce + eps * np.sum(_target_rows(p) * others, axis=1)
+    return _reduce(rows.reshape(p.batch_shape), p.reduction, p.denominator(), p.out_dtype)
+
+
+@_shared_doc
+def poly_loss_cross_entropy_grad(
+    logits: ArrayLike, targets: ArrayLike, *, epsilon: float = 2.0, axis: int = -1,
+    ignore_index: int | None = None, reduction: str = "mean", validate: bool = True,
+) -> FloatArray:
+    r"""Gradient of :func:`poly_loss_cross_entropy` with respect to ``logits``.
+
+{poly_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``logits``
+
+    See Also
+    --------
+    poly_loss_cross_entropy : the loss
+    softmax_cross_entropy_grad : its first part
+
+    Notes
+    -----
+    .. math:: \frac{\partial\ell}{\partial x_k} = s_k - t_k
+              - \epsilon\,s_k\Big(t_k - \sum_c t_c s_c\Big)
+
+    (derived with SymPy in ``derivations/losses.py``), with :math:`t_k - \sum_c t_c
+    s_c = \sum_c t_c(1 - s_c) - (1 - t_k)` formed from the cancellation-free
+    :math:`1 - s_c`; divided by the number of counted rows for ``"mean"``.
+
+    References
+    ----------
+    Z. Leng et al. (2022), PolyLoss, ICLR.
+
+    Examples
+    --------
+    >>> poly_loss_cross_entropy_grad([[0.0, 0.0]], [0], epsilon=1.0).tolist()
+    [[-0.75, 0.75]]
+    """
+    v.check_bool(validate, "validate")
+    eps = v.check_finite_scalar(epsilon, "epsilon")
+    p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
+    ce_grad = _softmax_ce_grad_rows(p)
+    den = p.denominator()
+    if den == 0:
+        g = ce_grad
+    else:
+        s, others = _one_minus_probabilities(p)
+        t = _target_rows(p)
+        miss = np.sum(t * others, axis=1, keepdims=True)   # 1 - sum_c t_c s_c
+        g = ce_grad - (eps / den) * s * (miss - (1.0 - t)) * (np.sum(t, axis=1,
+                                                                      keepdims=True) > 0)
+    moved_shape = (*p.batch_shape, p.x.shape[1])
+    g = np.moveaxis(np.asarray(g).reshape(moved_shape), -1, p.axis)
+    return v.restore_dtype(g, p.out_dtype)

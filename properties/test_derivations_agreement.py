@@ -261,6 +261,48 @@ def test_sigmoid_binary_cross_entropy_grad_agrees(mm, dtype, data):
                      targets=y, pos_weight=pos_weight, reduction=reduction)
 
 
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_sigmoid_focal_loss_grad_agrees(mm, dtype, data):
+    """mm.sigmoid_focal_loss_grad = the SymPy-derived d focal / d logit (alpha, gamma)."""
+    z = data.draw(mst.logits(shape=(N, C), dtype=dtype), label="logits")
+    y = data.draw(_arrays((N, C), 0.0, 1.0, dtype) | st.just(np.eye(N, C, dtype=dtype)),
+                  label="targets")
+    alpha = data.draw(st.none() | _floats(0.0, 1.0, np.float64), label="alpha")
+    gamma = data.draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]) | _floats(0.0, 5.0, np.float64),
+                      label="gamma")
+    reduction = data.draw(st.sampled_from(["mean", "sum"]), label="reduction")
+    got = mm.sigmoid_focal_loss_grad(z, y, alpha=alpha, gamma=gamma, reduction=reduction)
+    if gamma == 0:  # the derivation's gamma is positive; gamma = 0 is the weighted BCE
+        want = derived("losses", "sigmoid_binary_cross_entropy_grad")(
+            z.astype(np.float64), y.astype(np.float64), np.ones((1, C)))
+        want = want * (1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y))
+    else:
+        a = np.full((N, C), np.nan) if alpha is None else alpha
+        want = derived("losses", "sigmoid_focal_loss_grad")(
+            z.astype(np.float64), y.astype(np.float64), a, gamma)
+        if alpha is None:  # alpha_t = 1: the derivation at alpha = 1/2, doubled
+            want = 2 * derived("losses", "sigmoid_focal_loss_grad")(
+                z.astype(np.float64), y.astype(np.float64), 0.5, gamma)
+    want = want / z.size if reduction == "mean" else want
+    assert_close_eps(got, want, prop="focal-grad", rtol_eps=16, atol_eps=16, logits=z,
+                     targets=y, alpha=alpha, gamma=gamma, reduction=reduction)
+
+
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_poly_loss_cross_entropy_grad_agrees(mm, dtype, data):
+    """mm.poly_loss_cross_entropy_grad = the SymPy-derived d poly-1 CE / d logits."""
+    z = data.draw(mst.logits(shape=(N, C), dtype=dtype), label="logits")
+    labels = data.draw(hnp.arrays(np.int64, (N,), elements=st.integers(0, C - 1)), label="y")
+    eps = data.draw(st.sampled_from([0.0, 1.0, 2.0, -1.0]) | _floats(-5.0, 5.0, np.float64),
+                    label="epsilon")
+    reduction = data.draw(st.sampled_from(["mean", "sum"]), label="reduction")
+    got = mm.poly_loss_cross_entropy_grad(z, labels, epsilon=eps, reduction=reduction)
+    want = derived("losses", f"poly_loss_cross_entropy_grad_{reduction}")(
+        z.astype(np.float64), np.eye(C)[labels], eps)
+    assert_close_eps(got, want, prop="poly-grad", rtol_eps=16, atol_eps=16 * (1 + abs(eps)),
+                     logits=z, labels=labels, epsilon=eps, reduction=reduction)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @given(data=st.data())
 def test_softmax_cross_entropy_hessian_agrees_with_finite_differences(mm, n_classes, data):
@@ -526,6 +568,16 @@ MUTANTS = [
     (test_sigmoid_binary_cross_entropy_grad_agrees,
      {"sigmoid_binary_cross_entropy_grad": _without("sigmoid_binary_cross_entropy_grad",
                                                     "pos_weight")}, "pos_weight dropped"),
+    (test_sigmoid_focal_loss_grad_agrees,
+     {"sigmoid_focal_loss_grad": lambda z, y, *, alpha=0.25, gamma=2.0, reduction="mean":
+      mlmath.sigmoid_focal_loss_grad(z, y, alpha=alpha, gamma=0.0, reduction=reduction)
+      * np.power(np.abs(1 - mlmath.sigmoid(z) - np.asarray(y) + 2 * np.asarray(y)
+                        * mlmath.sigmoid(z)), gamma)},
+     "the modulating factor's own derivative left out"),
+    (test_poly_loss_cross_entropy_grad_agrees,
+     {"poly_loss_cross_entropy_grad": lambda z, y, *, epsilon=2.0, reduction="mean":
+      mlmath.poly_loss_cross_entropy_grad(z, y, epsilon=-epsilon, reduction=reduction)},
+     "sign of the poly term"),
     (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
      "the 1/2 ||w||^2 convention"),
     (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,

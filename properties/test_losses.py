@@ -486,6 +486,153 @@ _BAD_LOSS = "softmax_cross_entropy"
 _BAD_GRAD = "softmax_cross_entropy_grad"
 
 # --------------------------------------------------------------------------- #
+# Sigmoid focal loss and poly-1 cross-entropy (issue 16)                      #
+# --------------------------------------------------------------------------- #
+
+_ALPHAS = st.none() | st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0)
+_GAMMAS = st.sampled_from([0.0, 0.5, 1.0, 2.0]) | st.floats(0.0, 5.0)
+
+
+@given(p=mst.binary_problems(extreme=True, keywords=False),
+       alpha=st.none() | st.integers(0, 2**20).map(lambda k: k / 2**20),  # 1 - alpha exact
+       gamma=_GAMMAS)
+@example(p=BinaryProblem(np.array([40.0, -40.0]), np.array([1.0, 0.0])), alpha=0.25,
+         gamma=2.0)
+def test_sigmoid_focal_loss_is_symmetric_under_relabelling(mm, p, alpha, gamma):
+    """l(z, y; alpha) == l(-z, 1 - y; 1 - alpha) elementwise for 0/1 labels: both factors
+    of the focal loss swap their two forms, so a confident positive keeps the digits of a
+    confident negative (a 1 - p_t formed by subtraction rounds it to 0)."""
+    flipped = None if alpha is None else 1.0 - alpha
+    y = np.round(p.targets)  # 1 - y exact (a soft 1 - y is rounded)
+    a = mm.sigmoid_focal_loss(p.logits, y, alpha=alpha, gamma=gamma, reduction="none")
+    b = mm.sigmoid_focal_loss(-p.logits, 1 - y, alpha=flipped, gamma=gamma, reduction="none")
+    assert_close_eps(a, b, prop="focal-symmetry", rtol_eps=8, atol_eps=0, logits=p.logits,
+                     targets=p.targets, alpha=alpha, gamma=gamma)
+
+
+@given(z=st.floats(-60, 60), positive=st.booleans(), alpha=_ALPHAS, gamma=_GAMMAS)
+@example(z=40.0, positive=True, alpha=0.25, gamma=2.0)
+def test_sigmoid_focal_loss_keeps_the_digits_of_confident_labels(mm, z, positive, alpha,
+                                                                 gamma):
+    """For a 0/1 label, with u = -z for y = 1 and u = z for y = 0,
+    l = alpha_t sigma(u)^gamma softplus(u) = alpha_t exp(gamma log_sigmoid(u)) softplus(u),
+    also where sigma(u) ~ 1e-17 (1 - p_t by subtraction gives 0 there)."""
+    y, u = (1.0, -z) if positive else (0.0, z)
+    weight = 1.0 if alpha is None else (alpha if positive else 1 - alpha)
+    want = weight * np.exp(gamma * float(mm.log_sigmoid(u))) * float(mm.softplus(u))
+    got = mm.sigmoid_focal_loss([z], [y], alpha=alpha, gamma=gamma, reduction="sum")
+    # exp of gamma log_sigmoid(u) carries gamma |log_sigmoid(u)| eps of relative error
+    # (subnormal results, e.g. a subnormal alpha, are good to a few of their spacing)
+    rtol = 8 + 2 * gamma * abs(float(mm.log_sigmoid(u)))
+    subnormal_spacing = 2.0**-1074 / np.finfo(np.float64).eps
+    assert_close_eps(got, want, prop="focal-confident", rtol_eps=rtol,
+                     atol_eps=16 * subnormal_spacing, z=z, y=y, alpha=alpha, gamma=gamma)
+
+
+@given(p=mst.binary_problems(keywords=False), alpha=_ALPHAS, gamma=_GAMMAS)
+def test_sigmoid_focal_loss_is_a_damped_weighted_bce(mm, p, alpha, gamma):
+    """0 <= l <= alpha_t BCE (the factor (1 - p_t)^gamma is in [0, 1]); gamma = 0 and
+    alpha = None give the BCE itself."""
+    kw = {"reduction": "none"}
+    focal = mm.sigmoid_focal_loss(p.logits, p.targets, alpha=alpha, gamma=gamma, **kw)
+    bce = mm.sigmoid_binary_cross_entropy(p.logits, p.targets, **kw)
+    y = p.targets
+    weight = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+    slack = 4 * _eps(bce) * np.abs(bce)
+    assert_all((focal >= 0) & (focal <= weight * bce + slack), "focal-bound",
+               "0 <= focal <= alpha_t BCE", logits=p.logits, targets=y, alpha=alpha)
+    assert_close_eps(mm.sigmoid_focal_loss(p.logits, y, alpha=None, gamma=0.0, **kw), bce,
+                     prop="focal-gamma0", rtol_eps=2, logits=p.logits, targets=y)
+
+
+@given(p=mst.binary_problems(max_dims=2, keywords=False), alpha=_ALPHAS,
+       gamma=st.sampled_from([0.0, 1.0, 2.0]) | st.floats(1.0, 4.0),
+       reduction=st.sampled_from(["mean", "sum"]))
+def test_sigmoid_focal_loss_grad_matches_finite_differences(mm, p, alpha, gamma, reduction):
+    """sigmoid_focal_loss_grad = the central-difference gradient of the reduced loss."""
+    kw = {"alpha": alpha, "gamma": gamma, "reduction": reduction}
+    f = lambda z: mm.sigmoid_focal_loss(z, p.targets.astype(np.float64), **kw)  # noqa: E731
+    fd, err = _central_difference(f, p.logits)
+    g = mm.sigmoid_focal_loss_grad(p.logits, p.targets, **kw)
+    tol = err + 8 * _eps(p.logits) * (1.0 + float(np.abs(fd).max(initial=0.0)))
+    assert_close_eps(g, fd, prop="focal-grad-vs-fd", rtol_eps=0, atol_eps=tol / _eps(g),
+                     logits=p.logits, targets=p.targets, **kw)
+
+
+@given(p=mst.softmax_problems(ignore=False, keywords=False, dtype=np.float64),
+       epsilon=st.sampled_from([0.0, 1.0, 2.0]) | st.floats(0.0, 10.0))
+@example(p=_CONFIDENT, epsilon=2.0)
+def test_poly_loss_adds_epsilon_times_the_missed_probability(mm, p, epsilon):
+    """poly - CE = epsilon (1 - p_t), with 1 - p_t = sum_{c != y} s_c computed without
+    cancellation: accurate to a few eps relative, also for confident rows."""
+    kw = {"axis": p.kwargs.get("axis", -1), "reduction": "none"}
+    poly = mm.poly_loss_cross_entropy(p.logits, p.targets, epsilon=epsilon, **kw)
+    ce = mm.softmax_cross_entropy(p.logits, p.targets, **kw)
+    s = _rows(p, mm.softmax(p.logits.astype(np.float64), axis=kw["axis"]))
+    t = (np.eye(p.n_classes)[np.asarray(p.targets).reshape(-1)] if p.index_targets
+         else _rows(p, p.targets).astype(np.float64))
+    rows = np.arange(s.shape[0])
+    top = np.argmax(s, axis=1)
+    rest = s.copy()
+    rest[rows, top] = 0
+    others = 1 - s
+    others[rows, top] = rest.sum(axis=1)  # the other classes' mass, not 1 - s_top
+    missed = np.sum(t * others, axis=1)
+    poly64, ce64 = (np.asarray(a, np.float64).reshape(-1) for a in (poly, ce))
+    bonus, want = poly64 - ce64, epsilon * missed
+    # the subtraction poly - CE itself costs eps (|poly| + |CE|), elementwise
+    eps = np.finfo(np.float64).eps
+    bound = 64 * eps * np.abs(want) + 4 * eps * (np.abs(poly64) + np.abs(ce64))
+    assert_all(np.abs(bonus - want) <= bound, "poly-bonus", "poly - CE == eps (1 - p_t)",
+               logits=p.logits, targets=p.targets, epsilon=epsilon, bonus=bonus, want=want)
+    assert_all(np.asarray(mm.poly_loss_cross_entropy(p.logits, p.targets, epsilon=0.0, **kw))
+               == np.asarray(ce), "poly-eps0", "epsilon = 0 is the CE", logits=p.logits)
+
+
+@given(p=mst.softmax_problems(ignore=False, keywords=False),
+       epsilon=st.floats(-5.0, 5.0), reduction=st.sampled_from(["mean", "sum"]))
+def test_poly_loss_grad_rows_sum_to_zero_and_match_finite_differences(mm, p, epsilon,
+                                                                      reduction):
+    """Each gradient row sums to 0 (shift invariance) and equals central differences."""
+    kw = {"axis": p.kwargs.get("axis", -1), "reduction": reduction, "epsilon": epsilon}
+    g = mm.poly_loss_cross_entropy_grad(p.logits, p.targets, **kw)
+    rows = _rows(p, g)
+    assert_close_eps(rows.sum(axis=1), 0.0, prop="poly-grad-sum", rtol_eps=0,
+                     atol_eps=16 * (1 + abs(epsilon)) * p.n_classes, logits=p.logits)
+    if p.logits.size <= 12:
+        f = lambda x: mm.poly_loss_cross_entropy(x, p.targets, **kw)  # noqa: E731
+        fd, err = _central_difference(f, p.logits)
+        tol = err + 8 * _eps(p.logits) * (1.0 + abs(epsilon)) * (
+            1.0 + float(np.abs(fd).max(initial=0.0)))
+        assert_close_eps(g, fd, prop="poly-grad-vs-fd", rtol_eps=0, atol_eps=tol / _eps(g),
+                         logits=p.logits, targets=p.targets, **kw)
+
+
+def _focal_by_subtraction(z: Any, y: Any, *, alpha: Any = 0.25, gamma: float = 2.0,
+                          reduction: str = "mean", **_: Any) -> Any:
+    """torchvision's evaluation order: 1 - p_t formed by subtraction."""
+    z, y = np.asarray(z, np.float64), np.asarray(y, np.float64)
+    p = mlmath.sigmoid(z)
+    p_t = p * y + (1 - p) * (1 - y)
+    loss = mlmath.sigmoid_binary_cross_entropy(z, y, reduction="none") * (1 - p_t) ** gamma
+    if alpha is not None:
+        loss = loss * (alpha * y + (1 - alpha) * (1 - y))
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _poly_by_subtraction(x: Any, t: Any, *, epsilon: float = 2.0, axis: int = -1,
+                         reduction: str = "mean", **_: Any) -> Any:
+    """optax's evaluation order: 1 - sum_c t_c s_c formed by subtraction."""
+    ce = mlmath.softmax_cross_entropy(x, t, axis=axis, reduction="none")
+    s = mlmath.softmax(np.asarray(x, np.float64), axis=axis)
+    t = np.asarray(t)
+    if t.ndim != s.ndim:
+        t = np.moveaxis(np.eye(s.shape[axis])[t], -1, axis)
+    loss = ce + epsilon * (1 - np.sum(t * s, axis=axis))
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+# --------------------------------------------------------------------------- #
 # -inf logits mask classes (issue 18)                                         #
 # --------------------------------------------------------------------------- #
 
@@ -606,6 +753,22 @@ MUTANTS = [
      {"sigmoid_binary_cross_entropy": _bce_negated_logits}),
     (test_binary_cross_entropy_is_sigmoid_bce_at_the_logit,
      {"binary_cross_entropy": _bce_keras_clip}),
+    (test_sigmoid_focal_loss_keeps_the_digits_of_confident_labels,
+     {"sigmoid_focal_loss": _focal_by_subtraction}),
+    (test_sigmoid_focal_loss_is_symmetric_under_relabelling,
+     {"sigmoid_focal_loss": lambda z, y, *, alpha=0.25, **kw: mlmath.sigmoid_focal_loss(
+         z, y, alpha=None, **kw) * (1.0 if alpha is None else alpha)}),
+    (test_sigmoid_focal_loss_is_a_damped_weighted_bce,
+     {"sigmoid_focal_loss": lambda z, y, *, alpha=0.25, gamma=2.0, reduction="mean":
+      mlmath.sigmoid_focal_loss(z, y, alpha=alpha, gamma=gamma + 1, reduction=reduction)}),
+    (test_sigmoid_focal_loss_grad_matches_finite_differences,
+     {"sigmoid_focal_loss_grad": lambda z, y, *, alpha=0.25, gamma=2.0, reduction="mean":
+      mlmath.sigmoid_focal_loss_grad(z, y, alpha=alpha, gamma=0.0, reduction=reduction)}),
+    (test_poly_loss_adds_epsilon_times_the_missed_probability,
+     {"poly_loss_cross_entropy": _poly_by_subtraction}),
+    (test_poly_loss_grad_rows_sum_to_zero_and_match_finite_differences,
+     {"poly_loss_cross_entropy_grad": lambda x, t, *, epsilon=2.0, **kw:
+      mlmath.poly_loss_cross_entropy_grad(x, t, epsilon=0.0, **kw)}),
     (test_masked_class_is_a_dropped_column,
      {_BAD_GRAD: _mask_as_finite_offset(mlmath.softmax_cross_entropy_grad)}),
     (test_masked_class_is_a_dropped_column, {_BAD_LOSS: _zero_times_log_zero_is_nan}),

@@ -56,6 +56,10 @@ CONTRACT: dict[str, str] = {
         sigmoid_binary_cross_entropy(logits, targets, *, pos_weight=None, reduction="mean")
         sigmoid_binary_cross_entropy_grad(logits, targets, ...)
         binary_cross_entropy(probs, targets, *, reduction="mean")
+        sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="mean")
+        sigmoid_focal_loss_grad(logits, targets, ...)
+        poly_loss_cross_entropy(logits, targets, *, epsilon=2.0, ...)
+        poly_loss_cross_entropy_grad(logits, targets, ...)
     """,  # noqa: E501 - one signature per line, as in the contract
     "attention": """
         attention_weights(q, k, *, mask=None, causal=False, scale=None)

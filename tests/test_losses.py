@@ -524,3 +524,58 @@ class TestMaskedClasses:
         """A confident float64 row (the TwoSum-corrected path) with a masked class."""
         x = np.array([[40.0, -np.inf, 0.0, -3.0]])
         assert mm.softmax_cross_entropy(x, [0]) == mm.softmax_cross_entropy(x[:, [0, 2, 3]], [0])
+
+
+class TestFocalAndPoly:
+    """Reference values from 50-digit mpmath; bad parameters name themselves."""
+
+    @staticmethod
+    def _mp_focal(z, y, alpha, gamma):
+        with mpmath.workdps(50):
+            z, y = mpmath.mpf(z), mpmath.mpf(y)
+            s = 1 / (1 + mpmath.exp(-z))
+            bce = -(y * mpmath.log(s) + (1 - y) * mpmath.log(1 - s))
+            m = y * (1 - s) + (1 - y) * s
+            weight = 1 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+            return weight * m ** mpmath.mpf(gamma) * bce
+
+    @pytest.mark.parametrize(("z", "y", "alpha", "gamma"), [
+        (40.0, 1.0, 0.25, 2.0), (-40.0, 0.0, 0.25, 2.0), (3.0, 0.3, None, 0.5),
+        (-700.0, 1.0, 0.75, 2.0), (1e-8, 1.0, 0.25, 5.0)])
+    def test_sigmoid_focal_loss_matches_mpmath(self, z, y, alpha, gamma):
+        got = float(mm.sigmoid_focal_loss([z], [y], alpha=alpha, gamma=gamma))
+        want = float(self._mp_focal(z, y, alpha, gamma))
+        assert got == pytest.approx(want, rel=16 * np.finfo(float).eps)
+
+    def test_poly_loss_of_a_confident_row_matches_mpmath(self):
+        x = np.array([[37.8, 0.0, -3.0]])
+        with mpmath.workdps(50):
+            e = [mpmath.exp(mpmath.mpf(v)) for v in x[0]]
+            s0 = e[0] / mpmath.fsum(e)
+            want = float(-mpmath.log(s0) + 2 * (1 - s0))
+        assert mm.poly_loss_cross_entropy(x, [0]) == pytest.approx(want,
+                                                                   rel=4 * np.finfo(float).eps)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"alpha": 1.5}, ValueError, "`alpha`: expected a value in \\[0, 1\\]"),
+        ({"alpha": -1}, ValueError, "`alpha`"),
+        ({"gamma": -1.0}, ValueError, "`gamma`"), ({"gamma": np.inf}, ValueError, "`gamma`"),
+        ({"gamma": "2"}, TypeError, "`gamma`")])
+    def test_bad_focal_parameters(self, kwargs, exc, text):
+        with pytest.raises(exc, match=text):
+            mm.sigmoid_focal_loss([0.0], [1.0], **kwargs)
+
+    @pytest.mark.parametrize(("value", "exc"), [(np.nan, ValueError), (None, TypeError),
+                                                ("2", TypeError), (10**400, ValueError)])
+    def test_bad_poly_epsilon(self, value, exc):
+        with pytest.raises(exc, match="`epsilon`"):
+            mm.poly_loss_cross_entropy([[0.0, 1.0]], [0], epsilon=value)
+
+    def test_poly_loss_ignores_rows_and_masks_classes(self):
+        x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.0, 1.0]])
+        loss = mm.poly_loss_cross_entropy(x, [2, -1], ignore_index=-1, reduction="none")
+        assert loss[1] == 0.0
+        assert loss[0] == pytest.approx(mm.poly_loss_cross_entropy(x[:1, [0, 2]], [1]),
+                                        rel=4 * np.finfo(float).eps)
+        g = mm.poly_loss_cross_entropy_grad(x, [2, -1], ignore_index=-1)
+        assert g[0, 1] == 0.0 and np.all(g[1] == 0)

@@ -155,3 +155,44 @@ def test_kl_divergence_log_flags_follow_torch_kl_div():
                        reduction="none").sum(-1).numpy()
         got = mm.kl_divergence(target, logq, log_input=True, log_target=log_target)
         np.testing.assert_allclose(got, ref, rtol=1e-13)
+
+
+def _torchvision_focal(z, y, alpha, gamma):
+    """torchvision.ops.sigmoid_focal_loss's definition, written with torch ops."""
+    zt = torch.tensor(z, requires_grad=True)
+    yt = torch.tensor(y)
+    p = torch.sigmoid(zt)
+    ce = F.binary_cross_entropy_with_logits(zt, yt, reduction="none")
+    p_t = p * yt + (1 - p) * (1 - yt)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha is not None:
+        loss = (alpha * yt + (1 - alpha) * (1 - yt)) * loss
+    loss.mean().backward()
+    return loss.mean().item(), zt.grad.numpy()
+
+
+@pytest.mark.parametrize(("alpha", "gamma"), [(0.25, 2.0), (0.7, 0.5), (None, 1.5), (0.25, 0.0)])
+def test_sigmoid_focal_loss_matches_torchvision_where_it_does_not_cancel(alpha, gamma):
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((6, 5)) * 3
+    y = (rng.random((6, 5)) > 0.5).astype(float)
+    y[0] = rng.random(5)
+    value, grad = _torchvision_focal(z, y, alpha, gamma)
+    assert mm.sigmoid_focal_loss(z, y, alpha=alpha, gamma=gamma) == pytest.approx(value,
+                                                                                  rel=1e-13)
+    np.testing.assert_allclose(mm.sigmoid_focal_loss_grad(z, y, alpha=alpha, gamma=gamma),
+                               grad, rtol=1e-12, atol=1e-17)
+
+
+def test_poly_loss_matches_its_torch_definition():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 2, 2])
+    xt = torch.tensor(x, requires_grad=True)
+    onehot = F.one_hot(torch.tensor(labels), 4).double()
+    loss = (F.cross_entropy(xt, torch.tensor(labels), reduction="none")
+            + 2.0 * (1 - (onehot * torch.softmax(xt, -1)).sum(-1))).mean()
+    loss.backward()
+    assert mm.poly_loss_cross_entropy(x, labels) == pytest.approx(loss.item(), rel=1e-14)
+    np.testing.assert_allclose(mm.poly_loss_cross_entropy_grad(x, labels), xt.grad.numpy(),
+                               rtol=1e-12, atol=1e-17)
