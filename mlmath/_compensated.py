@@ -12,6 +12,8 @@ The one home of mlmath's extended-precision arithmetic (``special``,
   (``"double-double"``) or 2**-70 (``"extended"``), from a 65536-entry table
   of ``2**(j/65536)`` in triple-double and a short polynomial;
 * :func:`expm1_td` -- ``expm1`` on [-4, 0] in triple-double, relative to the result;
+* :func:`matmul_dd` -- ``a @ b.T`` in double-double through BLAS (Ozaki's
+  error-free splitting), for attention scores;
 * :class:`RowExtractor` -- row sums of ``[-1, 1]`` components accurate far
   beyond a double (Rump-Ogita-Oishi extraction: the high parts add up exactly).
 
@@ -27,6 +29,9 @@ Tang, "Table-driven implementation of the exponential function in IEEE
 floating-point arithmetic", ACM TOMS 15 (1989).
 Rump, Ogita, Oishi, "Accurate floating-point summation part I: faithful
 rounding", SIAM J. Sci. Comput. 31 (2008).
+Ozaki, Ogita, Oishi, Rump, "Error-free transformations of matrix
+multiplication by using fast routines of matrix multiplication and its
+applications", Numer. Algorithms 59 (2012).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = [
     "exp_dd",
     "expm1_td",
     "fast_two_sum",
+    "matmul_dd",
     "renormalise",
     "split",
     "two_prod",
@@ -414,3 +420,67 @@ class RowExtractor:
             lo += e
         lo += self.sums[-1]
         return two_sum(hi, lo)
+
+
+# ----------------------------------------------------------------------------
+# Matrix products in double-double (Ozaki's error-free splitting, via BLAS).
+# ----------------------------------------------------------------------------
+
+#: Slices per operand: each holds 53 - beta (~22) bits of every row, so five of
+#: them carry 110 bits; products of slices i, j with i + j >= 5 are below 2**-108.
+_OZAKI_SLICES = 5
+
+
+def _row_slices(a: Array, beta: int) -> list[Array]:
+    """``a = sum(slices) + O(2**-110)`` row-wise, slices exactly multipliable by BLAS.
+
+    ``sigma = 2**beta * 2**ceil(log2 max|row|)`` and ``slice = (a + sigma) -
+    sigma`` keeps the top ``53 - beta`` bits of each entry relative to its row's
+    largest (Ozaki et al.); the rest is split again.  ``a`` is row-normalised
+    by a power of 2 first (the caller undoes it), so sigma cannot overflow.
+    """
+    slices = []
+    rest = a
+    for _ in range(_OZAKI_SLICES):
+        mu = np.max(np.abs(rest), axis=-1, keepdims=True)
+        sigma = np.ldexp(1.0, (np.frexp(mu)[1] + beta).astype(np.int32))
+        high = (rest + sigma) - sigma
+        slices.append(high)
+        rest = rest - high  # exact
+    return slices
+
+
+def matmul_dd(a: Array, b: Array) -> tuple[Array, Array]:
+    """``a @ b.T`` (last two axes; ``b`` is (..., M, d)) as a double-double ``hi + lo``.
+
+    Ozaki's scheme: each row of ``a`` and of ``b`` is split into slices whose
+    products are computed *exactly* by an ordinary (BLAS) matrix product, the
+    slices of equal significance are multiplied together in one product of
+    inner size ``(level + 1) d`` (concatenated), and the levels are added up
+    with TwoSum.  Error below about ``2**-106 |a| |b|`` entrywise (|.| the
+    row norms), i.e. every score as if computed exactly and rounded to
+    double-double; costs about 15 products of the original size.  Finite
+    float64 input; rows are normalised by powers of 2 (exact), so no slice
+    overflows or underflows.
+    """
+    d = a.shape[-1]
+    # beta for an exact product of inner size 5d: 2 (53 - beta) + log2(5d) <= 53.
+    beta = math.ceil((53 + math.log2(max(_OZAKI_SLICES * d, 1))) / 2)
+    ea = np.frexp(np.max(np.abs(a), axis=-1, keepdims=True))[1].astype(np.int32)
+    eb = np.frexp(np.max(np.abs(b), axis=-1, keepdims=True))[1].astype(np.int32)
+    sa = _row_slices(np.ldexp(a, -ea), beta)
+    sb = _row_slices(np.ldexp(b, -eb), beta)
+    hi = lo = None
+    for level in range(_OZAKI_SLICES):
+        left = np.concatenate(sa[: level + 1], axis=-1)
+        right = np.concatenate(sb[level::-1], axis=-1)
+        term = left @ np.swapaxes(right, -1, -2)  # exact (Ozaki)
+        if hi is None:
+            hi, lo = term, np.zeros_like(term)
+        else:
+            hi, err = two_sum(hi, term)
+            lo += err
+    assert hi is not None and lo is not None
+    hi, lo = fast_two_sum(hi, lo)
+    scale = ea + np.swapaxes(eb, -1, -2)  # 2**(ea_i + eb_j), exact unless out of range
+    return np.ldexp(hi, scale), np.ldexp(lo, scale)
