@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mlmath import _compensated
 from mlmath import _validation as val
 from mlmath._typing import FloatArray
 
@@ -79,6 +80,19 @@ class _Inputs:
     batch: tuple[int, ...]
     out_dtype: np.dtype[Any]
     check_scores: bool
+    #: precision="high" on float64: ``q`` is *not* pre-scaled, the scores are
+    #: formed in double-double (``_scores_dd``) and scaled there.
+    exact_scores: bool = False
+
+
+_PRECISIONS = ("default", "high")
+
+
+def _check_precision(precision: Any) -> bool:
+    """``"default"`` or ``"high"`` (True for high); anything else is a ValueError."""
+    if not isinstance(precision, str) or precision not in _PRECISIONS:
+        raise ValueError(f"`precision`: expected 'default' or 'high', got {precision!r}")
+    return precision == "high"
 
 
 def _check_matrix_stack(x: Array, name: str, what: str) -> None:
@@ -136,7 +150,7 @@ def _scores_may_overflow(q: Array, k: Array) -> bool:
 
 def _prepare(
     q: ArrayLike, k: ArrayLike, v: ArrayLike | None, mask: ArrayLike | None, causal: Any,
-    scale: Any, validate: bool,
+    scale: Any, validate: bool, high: bool = False,
 ) -> _Inputs:
     qa, q_out = val.as_float_array(q, "q")
     ka, k_out = val.as_float_array(k, "k")
@@ -181,15 +195,21 @@ def _prepare(
         for name, a in arrays.items():
             val.check_finite(a, name)
     compute, out_dtype = val.result_dtype(*out_dtypes)
-    # Scaling q (Lq*d products) is cheaper than scaling the Lq*Lk scores.
-    qs = qa.astype(compute, copy=False) * compute.type(s)
+    # precision="high": float32 (and float16) are computed in float64, whose
+    # plain scores carry 29 spare bits; float64 scores are formed in double-double.
+    exact = high and compute == np.float64
+    if high:
+        compute = np.dtype(np.float64)
+    # Scaling q (Lq*d products) is cheaper than scaling the Lq*Lk scores; the
+    # exact path scales the double-double scores instead (no rounding of q).
+    qs = qa.astype(compute, copy=False) * compute.type(1.0 if exact else s)
     ka = ka.astype(compute, copy=False)
-    check = validate and _scores_may_overflow(qs, ka)
+    check = validate and _scores_may_overflow(qs * compute.type(s) if exact else qs, ka)
     qs = np.broadcast_to(qs, batch + qs.shape[-2:])
     ka = np.broadcast_to(ka, batch + ka.shape[-2:])
     if va is not None:
         va = np.broadcast_to(va.astype(compute, copy=False), batch + va.shape[-2:])
-    return _Inputs(qs, ka, va, m, bool(causal), s, batch, out_dtype, check)
+    return _Inputs(qs, ka, va, m, bool(causal), s, batch, out_dtype, check, exact)
 
 
 # --------------------------------------------------------------------------
@@ -243,6 +263,41 @@ def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
     return s
 
 
+def _scores_dd(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> tuple[Array, Array]:
+    """scale * q kᵀ for the block as a double-double ``(hi, lo)`` (precision="high").
+
+    The products come from :func:`mlmath._compensated.matmul_dd` (Ozaki's
+    error-free splitting through BLAS, error ~2**-106 of sum |q_l k_l|), the
+    scale is applied with TwoProduct; forbidden pairs get ``hi = -inf, lo = 0``.
+    """
+    q_blk, k_blk = inp.q[..., i0:i1, :], inp.k[..., j0:j1, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        hi, lo = _compensated.matmul_dd(q_blk, k_blk)
+        p, p_err = _compensated.two_prod(hi, np.full_like(hi, inp.scale))
+        p_err += lo * inp.scale
+        hi, lo = _compensated.fast_two_sum(p, p_err)
+    if inp.check_scores:
+        _check_scores_finite(hi, i0, j0)
+    _forbid(inp, hi, i0, j0)
+    np.copyto(lo, 0.0, where=hi == -np.inf)
+    return hi, lo
+
+
+def _exp_shifted_dd(hi: Array, lo: Array, m: Array) -> Array:
+    """exp(hi + lo - m), with the rounding of hi - m recovered by TwoSum.
+
+    ``exp(d + c) = exp(d) (1 + c)`` up to c**2 ~ 1e-32, c = (hi - m - d) + lo
+    (without it the rounding of ``d`` is multiplied by ``|d|`` in exp).
+    """
+    with np.errstate(invalid="ignore"):  # -inf entries: NaN error terms, zeroed below
+        d, d_err = _compensated.two_sum(hi, -np.broadcast_to(m, hi.shape))
+        d_err += lo
+    np.copyto(d_err, 0.0, where=~np.isfinite(d))  # exp(-inf) = 0: no correction
+    e = np.exp(d)
+    d_err *= e
+    return np.add(e, d_err, out=e)
+
+
 def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
     if not np.isfinite(s).all():
         bad = val.first_index(~np.isfinite(s))
@@ -284,6 +339,13 @@ def _normalise(acc: Array, total: Array) -> Array:
 def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:
     """Unnormalised weights exp(s - m), the shift m and the row sums l."""
     lq, lk = inp.q.shape[-2], inp.k.shape[-2]
+    if inp.exact_scores:
+        hi, lo = _scores_dd(inp, 0, lq, 0, lk)
+        m = _shift(_row_max(hi))
+        p = _exp_shifted_dd(hi, lo, m)
+        # a double-double row sum: the weights' last error term
+        total_hi, total_lo = _compensated.dd_sum(p, axis=-1)
+        return p, m, (total_hi + total_lo)[..., None]
     s = _scores(inp, 0, lq, 0, lk)
     m = _shift(_row_max(s))
     p = _exp_shifted(s, m)
@@ -328,13 +390,20 @@ def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
         for j0, j1 in _blocks(lk, block):
             if _block_is_masked_out(inp, i1, j0):
                 break  # causal: every later key block is masked out too
-            s = _scores(inp, i0, i1, j0, j1)
+            if inp.exact_scores:
+                s, s_lo = _scores_dd(inp, i0, i1, j0, j1)
+            else:
+                s = _scores(inp, i0, i1, j0, j1)
             m_new = np.maximum(m, _row_max(s))
             shift = _shift(m_new)
             # exp(m_old - m_new) <= 1 rescales the partial sums; it is 0 while
             # the row has seen no allowed key (m_old = -inf), where they are 0.
-            alpha = np.exp(m - shift)
-            p = _exp_shifted(s, shift)
+            if inp.exact_scores:
+                alpha = _exp_shifted_dd(m, np.zeros_like(m), shift)
+                p = _exp_shifted_dd(s, s_lo, shift)
+            else:
+                alpha = np.exp(m - shift)
+                p = _exp_shifted(s, shift)
             total = total * alpha + np.sum(p, axis=-1, keepdims=True)
             acc = acc * alpha + p @ inp.v[..., j0:j1, :]
             m = m_new
@@ -422,7 +491,7 @@ def _accumulate_grads(
 
 def attention_weights(
     q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None, causal: bool = False,
-    scale: float | None = None, validate: bool = True,
+    scale: float | None = None, precision: str = "default", validate: bool = True,
 ) -> FloatArray:
     r"""Attention weights :math:`\operatorname{softmax}(\text{scale}\, q k^\top)` over keys.
 
@@ -438,6 +507,15 @@ def attention_weights(
         Also forbid keys j > i (top-left aligned, as PyTorch's ``is_causal``).
     scale : float, optional
         Positive finite multiplier of the scores; default ``1/sqrt(d)``.
+    precision : {"default", "high"}, default "default"
+        ``"high"`` forms the scores with compensated dot products: float32
+        (and float16) input is computed in float64 throughout; float64 scores
+        are formed in double-double (Ozaki's error-free splitting through BLAS,
+        then TwoProduct with ``scale``) and exponentiated with the rounding of
+        ``s - m`` recovered (TwoSum), so the weights are within a few eps even
+        when the scores are large (the default path loses about
+        ``eps * |s|`` per weight: 2.8e3 eps at scores scaled by 30).  Costs
+        about 15 matrix products instead of one for float64.
     validate : bool, default True
         Check inputs (finiteness, shapes, score overflow); False skips the
         value checks for speed on trusted data.
@@ -475,10 +553,18 @@ def attention_weights(
     [[1.0, 0.0]]
     >>> attention_weights([[1.0], [1.0]], [[1.0], [2.0]], causal=True).tolist()
     [[1.0, 0.0], [0.2689414213699951, 0.7310585786300049]]
+
+    Large scores: the default rounding of ``q k`` (~1e-14 here) is multiplied
+    by ``exp``; ``precision="high"`` keeps the weight to the last bits:
+
+    >>> q, k = [[30.1, -29.7, 30.3]], [[1.1, 0.9, -1.3], [1.0, -1.0, 1.0]]
+    >>> float(attention_weights(q, k, scale=1.0, precision="high")[0, 0])
+    3.419844293010171e-54
     """
     val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
-    inp = _prepare(q, k, None, mask, causal, scale, validate)
+    high = _check_precision(precision)
+    inp = _prepare(q, k, None, mask, causal, scale, validate, high)
     p, _, total = _plain_weights(inp)
     return val.restore_dtype(_normalise(p, total), inp.out_dtype)
 
@@ -486,7 +572,7 @@ def attention_weights(
 def scaled_dot_product_attention(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = None,
     causal: bool = False, scale: float | None = None, block_size: int | None = None,
-    validate: bool = True,
+    precision: str = "default", validate: bool = True,
 ) -> FloatArray:
     r"""Scaled dot-product attention :math:`\operatorname{softmax}(\text{scale}\, q k^\top) v`.
 
@@ -510,6 +596,16 @@ def scaled_dot_product_attention(
         Python loop of about (Lq / block_size) * (Lk / block_size) steps, so
         sizes of 128-1024 are the practical ones (512 is as fast as the plain
         path at L = 4096 here); 1 is exact but slow.
+    precision : {"default", "high"}, default "default"
+        ``"high"`` forms the scores with compensated dot products: float32
+        (and float16) input is computed in float64 throughout; float64 scores
+        are formed in double-double (Ozaki's error-free splitting through BLAS,
+        then TwoProduct with ``scale``) and exponentiated with the rounding of
+        ``s - m`` recovered (TwoSum), so the weights (plain and blocked
+        paths) are within a few eps even when the scores are large (the
+        default path loses about ``eps * |s|`` per weight: 2.8e3 eps at scores
+        scaled by 30).  Costs about 15 matrix products instead of one for
+        float64.
     validate : bool, default True
         Check inputs; False skips the value checks on trusted data.
 
@@ -563,7 +659,8 @@ def scaled_dot_product_attention(
     val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
-    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate)
+    high = _check_precision(precision)
+    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate, high)
     out = _plain_forward(inp) if block is None else _blocked_forward(inp, block)[0]
     return val.restore_dtype(out, inp.out_dtype)
 

@@ -49,6 +49,7 @@ from numpy.typing import ArrayLike
 
 from mlmath import _rows
 from mlmath import _validation as v
+from mlmath._compensated import dd_sum, two_prod
 from mlmath._typing import Axes, FloatResult
 from mlmath.special import logsumexp
 
@@ -892,46 +893,6 @@ def _prepare_joint(pxy: ArrayLike, validate: bool) -> tuple[Array, np.dtype[Any]
     return x, out_dtype
 
 
-def _two_sum(a: Array, b: Array) -> tuple[Array, Array]:
-    """s + e = a + b exactly (Knuth's TwoSum)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _dd_sum(x: Array, axis: int) -> tuple[Array, Array]:
-    """Double-double sum along ``axis``: (hi, lo) with hi + lo accurate to ~u**2.
-
-    Pairwise folding with TwoSum at every level; the rounding errors are collected
-    separately (their own rounding is second order).
-    """
-    x = np.moveaxis(x, axis, -1)
-    err = np.zeros(x.shape[:-1])
-    while x.shape[-1] > 1:
-        half = x.shape[-1] // 2
-        s, e = _two_sum(x[..., :half], x[..., half: 2 * half])
-        err += np.add.reduce(e, axis=-1)
-        if x.shape[-1] % 2:
-            s = np.concatenate([s, x[..., -1:]], axis=-1)
-        x = s
-    return _two_sum(x[..., 0], err)
-
-
-def _split(a: Array) -> tuple[Array, Array]:
-    """Veltkamp split: a = hi + lo exactly, each with <= 26 significant bits."""
-    c = 134217729.0 * a  # 2**27 + 1
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def _two_prod(a: Array, b: Array) -> tuple[Array, Array]:
-    """x + e = a * b exactly (Dekker), for products far from under/overflow."""
-    x = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return x, ((ah * bh - x) + ah * bl + al * bh) + al * bl
-
-
 def _finish_scalar(value: Array, base: float | None, out_dtype: np.dtype[Any]) -> Any:
     """A table's scalar result: nats to ``base``, rounded to the output dtype."""
     return _finish(np.asarray(value, dtype=F64), (), base, out_dtype)
@@ -1027,7 +988,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):
-        hi, lo = _dd_sum(x, axis=0)
+        hi, lo = dd_sum(x, axis=0)
         rest = (hi[None, :] - x) + lo[None, :]  # exact difference when x >= p(y)/2
         terms = x * _log_ratio(hi[None, :], x, rest)
         terms[x == 0] = 0.0
@@ -1086,15 +1047,15 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
     with np.errstate(all="ignore"):
-        px_hi, px_lo = _dd_sum(x, axis=1)
-        py_hi, py_lo = _dd_sum(x, axis=0)
+        px_hi, px_lo = dd_sum(x, axis=1)
+        py_hi, py_lo = dd_sum(x, axis=0)
         # Exact scaling by powers of 2 puts both marginals in [1/2, 1): the product
         # and its Dekker error term cannot underflow.  Each term is 1-homogeneous:
         # T(2^k p, 2^k q) = 2^k T(p, q).
         mx, ex = np.frexp(px_hi)
         my, ey = np.frexp(py_hi)
         mx_lo, my_lo = np.ldexp(px_lo, -ex), np.ldexp(py_lo, -ey)
-        q_hi, q_err = _two_prod(mx[:, None], my[None, :])
+        q_hi, q_err = two_prod(mx[:, None], my[None, :])
         q_lo = q_err + (mx[:, None] * my_lo[None, :] + mx_lo[:, None] * my[None, :])
         shift = ex[:, None] + ey[None, :]
         p_scaled = np.ldexp(x, -shift)

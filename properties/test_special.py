@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import assume, example, given
@@ -131,6 +132,31 @@ def test_logsumexp_is_monotone(mm, data):
                "LSE(x) <= LSE(y)", x=x, y=y, axis=axis)
 
 
+def _mp_logsumexp(row: np.ndarray) -> float:
+    """LSE of a float row at 50 digits (exact inputs), rounded once to float64."""
+    with mpmath.workdps(50):
+        terms = [mpmath.exp(mpmath.mpf(float(t))) for t in row if t > -np.inf]
+        return float(mpmath.log(mpmath.fsum(terms)))
+
+
+@given(p=mst.probability_vectors(shape=st.integers(2, 8).map(lambda k: (k,)),
+                                 dtype=None))
+@example(p=np.array([1.0 - 1e-12, 1e-12]))  # a max entry of -1e-12: LSE ~ 1e-29
+@example(p=np.array([0.5, 0.5, 0.0]))        # -ln 2 twice, and a -inf entry
+def test_logsumexp_of_log_probabilities_within_4_eps(mm, p):
+    """LSE(log p) is the rounding error of log p (about 1e-17, from terms of size 1):
+    still within 4 eps of the exact value of the rounded inputs (Blanchard, Higham and
+    Higham 2021 bound the naive form by eps * |max| / |result| instead)."""
+    with np.errstate(divide="ignore"):
+        x = np.log(p)
+    expected = _mp_logsumexp(x)
+    assume(expected != 0.0)
+    # 4 eps of the result, plus the reference's own rounding to float64 (1/2 eps of
+    # float64, i.e. nothing for float32).
+    assert_close_eps(mm.logsumexp(x), expected, prop="lse-cancellation", rtol_eps=4.5,
+                     eps=eps_of(x), x=x)
+
+
 @given(x=mst.extreme_logits(shape=mst.shapes_with_axis().map(lambda sa: sa[0]),
                             dtype=np.float64) | mst.extreme_logits(dtype=np.float32))
 @example(x=np.array([0.0, 20.5, -745.0, 1e308]))
@@ -234,6 +260,14 @@ def logsumexp_sign_error(x: Any, *, axis: int = -1, **_: Any) -> Any:
     return np.max(x, axis=axis) - np.log1p(rest)
 
 
+def logsumexp_uncompensated(x: Any, *, axis: int = -1, **_: Any) -> Any:
+    """m + log1p(rest) in float64 with no refinement: eps * |m| off where it cancels."""
+    x = np.asarray(x, dtype=np.float64)
+    d = _shifted(x, axis)
+    rest = np.sum(np.exp(d), axis=axis) - 1.0
+    return np.max(x, axis=axis) + np.log1p(rest)
+
+
 def sigmoid_naive_ratio(x: Any, **_: Any) -> Any:
     """e^x / (1 + e^x): inf/inf = NaN for x > 709."""
     with np.errstate(all="ignore"):
@@ -265,6 +299,8 @@ MUTANTS = [
     (test_logsumexp_between_max_and_max_plus_log_n, {"logsumexp": logsumexp_log_not_log1p}),
     (test_logsumexp_translation_equivariance, {"logsumexp": logsumexp_naive}),
     (test_logsumexp_is_monotone, {"logsumexp": logsumexp_sign_error}),
+    (test_logsumexp_of_log_probabilities_within_4_eps,
+     {"logsumexp": logsumexp_uncompensated}),
     (test_sigmoid_reflection, {"sigmoid": sigmoid_naive_ratio}),
     (test_softplus_difference_is_identity, {"softplus": softplus_torch_threshold}),
     (test_log_sigmoid_is_minus_softplus_of_minus_x, {"log_sigmoid": log_sigmoid_naive}),

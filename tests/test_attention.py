@@ -304,3 +304,90 @@ class TestBadInput:
             mm.multi_head_attention(np.ones((2, 4)), w, np.eye(3), w, w, num_heads=2)
         with pytest.raises(ValueError, match="`x`: expected finite"):
             mm.multi_head_attention(np.full((2, 4), np.nan), w, w, w, w, num_heads=2)
+
+
+def _mp_weights(q, k, scale):
+    """50-digit reference of softmax(scale q kᵀ) for one head (object array of mpf)."""
+    out = np.empty((q.shape[0], k.shape[0]), dtype=object)
+    for i in range(q.shape[0]):
+        s = [scale * mpmath.fsum(q[i, t] * k[j, t] for t in range(q.shape[1]))
+             for j in range(k.shape[0])]
+        m = max(s)
+        e = [mpmath.exp(x - m) for x in s]
+        total = mpmath.fsum(e)
+        out[i] = [x / total for x in e]
+    return out
+
+
+class TestHighPrecision:
+    """precision="high": compensated scores (double-double for float64, float64 for float32)."""
+
+    @staticmethod
+    def _inputs(dtype, lq=9, lk=33, d=16):
+        rng = _rng()
+        return (rng.standard_normal((lq, d)).astype(dtype),
+                rng.standard_normal((lk, d)).astype(dtype))
+
+    @pytest.mark.parametrize("factor", [1.0, 30.0])
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_weights_within_4_eps_of_mpmath(self, dtype, factor):
+        """Weights within 4 eps (subnormal ones in spacings) of the 50-digit reference on
+        the same floats, for ordinary scores and for scores scaled by 30."""
+        q, k = self._inputs(dtype)
+        scale = factor / math.sqrt(q.shape[-1])
+        scale = float(np.asarray(scale, dtype))  # the reference uses the same scale
+        want = mp_reference(lambda a, b: _mp_weights(a, b, mpmath.mpf(scale)), q, k)
+        got = mm.attention_weights(q, k, scale=scale, precision="high")
+        assert got.dtype == dtype
+        assert_accurate(got, want, max_eps=4, dtype=dtype, subnormal_floor=True,
+                        label=f"weights high {np.dtype(dtype).name} x{factor}")
+
+    def test_default_precision_loses_digits_where_high_does_not(self):
+        """The motivating case: scores scaled by 30 cost the default path > 100 eps."""
+        q, k = self._inputs(np.float64)
+        scale = 30.0 / math.sqrt(q.shape[-1])
+        want = mp_reference(lambda a, b: _mp_weights(a, b, mpmath.mpf(scale)), q, k)
+        with pytest.raises(AssertionError, match="bad"):
+            assert_accurate(mm.attention_weights(q, k, scale=scale), want, max_eps=100,
+                            dtype=np.float64, subnormal_floor=True, label="default x30")
+
+    @pytest.mark.parametrize("block_size", [None, 4, 64])
+    def test_sdpa_high_matches_mpmath_with_mask_and_causal(self, block_size):
+        """Outputs (v > 0) within 8 eps of the reference, plain and blocked, masked and
+        causal; forbidden weights exactly 0 and a fully masked row all zeros."""
+        q, k = self._inputs(np.float64, lq=8, lk=8)
+        v = _rng().uniform(0.5, 2.0, (8, 3))
+        mask = np.ones((8, 8), dtype=bool)
+        mask[2, :] = False
+        mask[5, ::2] = False
+        scale = 30.0 / 4.0
+        allowed = mask & np.tri(8, dtype=bool)
+        got = mm.scaled_dot_product_attention(q, k, v, mask=mask, causal=True, scale=scale,
+                                              block_size=block_size, precision="high")
+        np.testing.assert_array_equal(got[2], 0.0)
+        rows = [i for i in range(8) if i != 2]
+        for i in rows:
+            keys = np.flatnonzero(allowed[i])
+            want = mp_reference(lambda a, b, c: _mp_attention(a, b, c, mpmath.mpf(scale)),
+                                q[i:i + 1], k[keys], v[keys])
+            assert_accurate(got[i:i + 1], want, max_eps=8, dtype=np.float64,
+                            label=f"sdpa high row {i} block {block_size}")
+        w = mm.attention_weights(q, k, mask=mask, causal=True, scale=scale, precision="high")
+        assert (w[~allowed] == 0).all()
+
+    @pytest.mark.parametrize("bad", ["highest", "HIGH", None, 1, True])
+    def test_precision_must_be_default_or_high(self, bad):
+        """Any other value: ValueError naming `precision`."""
+        q, k = self._inputs(np.float64)
+        with pytest.raises(ValueError, match="`precision`: expected 'default' or 'high'"):
+            mm.attention_weights(q, k, precision=bad)
+        with pytest.raises(ValueError, match="`precision`"):
+            mm.scaled_dot_product_attention(q, k, k, precision=bad)
+
+    def test_high_precision_of_huge_and_tiny_inputs_stays_finite(self):
+        """Rows normalised by powers of 2 inside: 1e150 / 1e-150 entries neither overflow
+        nor underflow in the splitting; the result agrees with the default path (where
+        the default is exact enough: scores ~1)."""
+        q, k = self._inputs(np.float64, lq=4, lk=6, d=8)
+        got = mm.attention_weights(q * 1e150, k * 1e-150, precision="high")
+        np.testing.assert_allclose(got, mm.attention_weights(q, k), rtol=1e-14)

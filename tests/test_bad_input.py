@@ -55,6 +55,7 @@ VALID: dict[str, Any] = {
     "scale": 0.5,
     "axis": -1,
     "reduction": "mean",
+    "precision": "default",
     "ignore_index": None,
     "block_size": None,
     "keepdims": False,

@@ -4,7 +4,12 @@ inputs, and inputs are never modified in place."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -77,3 +82,67 @@ def test_chunks_cover_every_row_once() -> None:
 
     _rows.for_each_chunk(1000, 5000, kernel, _rows.no_buffers, chunk_elements=1 << 14)
     np.testing.assert_array_equal(seen, 1)
+
+
+# ----------------------------------------------------------------------------
+# Across thread counts: a fresh process with every thread pool at 1 thread
+# (OpenMP, OpenBLAS, mlmath's) against one with the defaults.
+# ----------------------------------------------------------------------------
+
+#: Run in a subprocess: prints {name: sha256 of the result bytes} as JSON.
+_HASH_SCRIPT = r"""
+import hashlib, json
+import numpy as np
+import mlmath as mm
+from mlmath import _rows
+
+rng = np.random.default_rng(20261207)
+out = {"threads": _rows.max_workers()}
+for dt in (np.float32, np.float64):
+    x = (rng.standard_normal((64, 20_000)) * 4).astype(dt)
+    p = rng.dirichlet(np.ones(20_000), size=64).astype(dt)
+    q = rng.dirichlet(np.ones(20_000), size=64).astype(dt)
+    lp = np.asarray(mm.log_softmax(x))  # cancelling rows: the compensated logsumexp path
+    labels = rng.integers(0, 20_000, 64)
+    qa, ka, va = (rng.standard_normal((8, 512, 64)).astype(dt) for _ in range(3))
+    results = {
+        "softmax": mm.softmax(x), "log_softmax": lp, "logsumexp": mm.logsumexp(x),
+        "logsumexp_cancelling": mm.logsumexp(lp),
+        "entropy": mm.entropy(p), "kl_divergence": mm.kl_divergence(p, q),
+        "softmax_cross_entropy": mm.softmax_cross_entropy(x, labels, reduction="none"),
+        "softmax_cross_entropy_grad": mm.softmax_cross_entropy_grad(x, labels),
+        "sdpa": mm.scaled_dot_product_attention(qa, ka, va),
+        "sdpa_causal": mm.scaled_dot_product_attention(qa, ka, va, causal=True),
+        "sdpa_blocked": mm.scaled_dot_product_attention(qa, ka, va, block_size=128),
+        "attention_weights": mm.attention_weights(qa, ka),
+    }
+    for name, r in results.items():
+        a = np.ascontiguousarray(r)
+        out[f"{name}[{np.dtype(dt).name}]"] = hashlib.sha256(a.tobytes()).hexdigest()
+print(json.dumps(out))
+"""
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "MLMATH_NUM_THREADS")
+
+
+def _hashes(single_thread: bool) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k not in _THREAD_VARIABLES}
+    if single_thread:
+        env.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    done = subprocess.run([sys.executable, "-c", _HASH_SCRIPT], env=env, check=True,
+                          capture_output=True, text=True, timeout=600)
+    return dict(json.loads(done.stdout))
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity")
+                    else (os.cpu_count() or 1) < 2, reason="needs 2 cores to differ")
+def test_results_are_bit_identical_across_thread_counts() -> None:
+    """One thread everywhere (OMP/OpenBLAS/mlmath = 1) and the defaults give the same
+    bits for the reductions, the losses and attention (plain, causal, blocked; the
+    scores and weighted sums go through BLAS matmul)."""
+    single, default = _hashes(True), _hashes(False)
+    assert single.pop("threads") == 1
+    assert default.pop("threads") >= 2, "the default run did not use the pool"
+    differ = sorted(k for k in single if single[k] != default[k])
+    assert not differ, f"results differ between 1 thread and the defaults: {differ}"

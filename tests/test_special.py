@@ -8,12 +8,15 @@ row max, cancellation, 1e5-entry rows, float32 and float64.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 
 import mlmath as mm
+from mlmath import special
 from tests._oracles import (
     assert_accurate,
     mp_all_three,
@@ -138,6 +141,104 @@ def test_elementwise_within_bound_in_both_tails(name, dtype):
     assert_accurate(getattr(mm, name)(x), mp_reference(ELEMENTWISE_REFERENCES[name], x),
                     max_eps=BOUND_EPS, dtype=dtype, label=f"{name} {np.dtype(dtype).name}",
                     points=list(x), subnormal_floor=True)
+
+
+# ----------------------------------------------------------------------------
+# logsumexp under cancellation (m < 0, result ~ 0): the compensated path.
+# ----------------------------------------------------------------------------
+
+def cancelling_rows(dtype: Any) -> list[np.ndarray]:
+    """Rows whose LSE cancels to ~0 (1e-16 ... 1e-21): log-softmax'd logits with few
+    and many entries, flat and peaked (a max entry of -1e-3 ... -1e-13), with
+    -inf entries, and the logs of Dirichlet probabilities."""
+    rng = np.random.default_rng(20261207)
+    rows: list[np.ndarray] = []
+    for n in (2, 3, 5, 12, 100, 2000):
+        for scale in (0.3, 3.0, 30.0):
+            z = rng.standard_normal((4, n)) * scale
+            rows += list(np.asarray(mm.log_softmax(z.astype(dtype))))
+    peaked = rng.standard_normal((4, 50))
+    peaked[:, 0] = [4.0, 8.0, 15.0, 30.0]
+    rows += list(np.asarray(mm.log_softmax(peaked.astype(dtype))))
+    masked = rng.standard_normal((2, 40))
+    masked[:, 3:30] = -np.inf
+    rows += list(np.asarray(mm.log_softmax(masked.astype(dtype))))
+    rows += [np.log(rng.dirichlet(np.ones(n))).astype(dtype) for n in (2, 7, 300)]
+    rows.append(np.full(4, -np.log(4.0), dtype))
+    return rows
+
+
+class TestCancellingLogsumexp:
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_within_bound_where_the_result_cancels(self, dtype):
+        """LSE of log-probabilities (~1e-18, from terms of size 1): <= 4 eps of the result."""
+        for row in cancelling_rows(dtype):
+            assert_accurate(mm.logsumexp(row), mp_reference(mp_logsumexp, row),
+                            max_eps=BOUND_EPS, dtype=dtype,
+                            label=f"logsumexp cancelling {np.dtype(dtype).name} {_row_id(row)}")
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_within_bound_on_a_long_cancelling_row(self, dtype):
+        """A log-softmax'd 32000-entry row (a vocabulary): within 4 eps."""
+        z = np.random.default_rng(3).standard_normal(32_000) * 2.0
+        row = np.asarray(mm.log_softmax(z.astype(dtype)))
+        assert_accurate(mm.logsumexp(row), mp_reference(mp_logsumexp, row),
+                        max_eps=BOUND_EPS, dtype=dtype, label=f"long {_row_id(row)}")
+
+    def test_the_rows_take_the_compensated_path(self, monkeypatch):
+        """The hard rows above really are the cancelling ones (else the test proves nothing)."""
+        rows = cancelling_rows(np.float64)
+        short = np.stack([r for r in rows if r.size == 5])
+        seen: list[int] = []
+        original = special._log_sum_exp_compensated
+
+        def spy(xb: np.ndarray, maxima: np.ndarray) -> np.ndarray:
+            seen.append(xb.shape[0])
+            return original(xb, maxima)
+
+        monkeypatch.setattr(special, "_log_sum_exp_compensated", spy)
+        mm.logsumexp(short)
+        assert sum(seen) >= short.shape[0] - 2, f"only {sum(seen)} of {short.shape[0]} rows"
+
+    def test_a_cancelling_batch_is_vectorised_and_never_calls_mpmath(self, monkeypatch):
+        """(256, 32000) log-probabilities (every row cancels) and (4096, 12) ones: no
+        mpmath (the former 1 s-per-row path), the flagged rows computed in row chunks
+        (a few calls for 4096 short rows), and the results still within 4 eps."""
+        rng = np.random.default_rng(17)
+        wide = np.asarray(mm.log_softmax(rng.standard_normal((256, 32_000))))
+        short = np.asarray(mm.log_softmax(rng.standard_normal((4096, 12)) * 3))
+
+        def forbidden(*_args: Any, **_kwargs: Any) -> Any:
+            raise AssertionError("mpmath was called by mlmath.logsumexp")
+
+        for name in ("mpf", "exp", "log", "fsum", "workprec"):
+            monkeypatch.setattr(mpmath, name, forbidden)
+        calls: list[int] = []
+        original = special._log_sum_exp_compensated
+
+        def spy(xb: np.ndarray, maxima: np.ndarray) -> np.ndarray:
+            calls.append(xb.shape[0])
+            return original(xb, maxima)
+
+        monkeypatch.setattr(special, "_log_sum_exp_compensated", spy)
+        got_wide = mm.logsumexp(wide)
+        assert sum(calls) == 256
+        calls.clear()
+        got_short = mm.logsumexp(short)
+        assert sum(calls) == 4096 and len(calls) <= 4, f"{len(calls)} calls: not vectorised"
+        monkeypatch.undo()
+        for got, x, i in ((got_wide, wide, 5), (got_short, short, 123)):
+            assert_accurate(got[i], mp_reference(mp_logsumexp, x[i]), max_eps=BOUND_EPS,
+                            dtype=np.float64, label=f"row {i} of {x.shape}")
+
+    def test_library_modules_do_not_import_mpmath(self):
+        """mpmath is the tests' oracle only: no computational module imports it."""
+        root = Path(mm.__file__).parent
+        names = ["special", "information", "losses", "attention", "penalties",
+                 "_compensated", "_rows", "_validation"]
+        for name in names:
+            source = (root / f"{name}.py").read_text()
+            assert "import mpmath" not in source, f"mlmath/{name}.py imports mpmath"
 
 
 # ----------------------------------------------------------------------------
