@@ -193,6 +193,7 @@ INDEPENDENT: dict[str, Any] = {
         - (_sym_attention(ex[0], *[_eye(len(ex[0][0]))] * 3)[0]
            + _sym_attention(ex[1], *[_eye(len(ex[0][0]))] * 3)[0]) / 2).norm()),
     "SA-3-3-weighted-sum": _high_weight_gap,
+    "CE-2.1-P2": lambda k: sp.log(sp.Rational(k)) < 0,
     "REG-3-generalisation": lambda ex: (lambda xs, w, xt, lam: (
         xt * sp.Rational(sum(a * a * w for a in xs), sum(a * a for a in xs) + lam)
         - xt * w) ** 2 > 0)(*ex),

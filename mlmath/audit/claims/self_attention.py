@@ -749,18 +749,18 @@ def _sa_compared(budget: Budget) -> Outcome:
         reason_found="the weights depend on V",
         reason_none="the attention weights never depend on V: only Q is compared with K",
     )
-    return (
-        found
-        if found.verdict == "holds"
-        else Outcome(
-            "false",
-            found.reason,
-            counterexample="x = [1 0; 0 1], W_q = W_k = I: the weights are "
-            "softmax(x xᵀ/sqrt 2) for every W_v",
-            evidence=found.evidence,
-            examples=found.examples,
-        )
-    )
+    if found.verdict == "holds":
+        return found
+    x, eye = [[1, 0], [0, 1]], _identity(2)
+    a_id, _ = _mp_weights_values(x, eye, eye, eye)
+    a_zero, _ = _mp_weights_values(x, eye, eye, [[0, 0], [0, 0]])
+    with mpmath.workdps(DPS):
+        gap = _mp_max_abs_diff(a_id, a_zero)
+        shown = "; ".join(" ".join(mpmath.nstr(v, 6) for v in row) for row in a_id)
+    demo = (f"x = [1 0; 0 1], W_q = W_k = I: weights [{shown}] with W_v = I and with W_v = 0 "
+            f"(max difference {'0' if gap == 0 else mpmath.nstr(gap, 3)})")
+    return Outcome("false", found.reason, counterexample=demo,
+                   evidence=(*found.evidence, f"computed: {demo}"), examples=found.examples)
 
 
 def _listing_forward(x: np.ndarray, w: dict[str, np.ndarray], softmax_axis: int) -> np.ndarray:
