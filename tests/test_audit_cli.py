@@ -79,3 +79,30 @@ def test_articles_must_be_a_directory(tmp_path):
     """--articles with a missing directory is a usage error."""
     proc = _audit("--id", "REG-4", "--articles", str(tmp_path / "nope"))
     assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+def test_progress_on_a_terminal_and_not_with_quiet():
+    """On a TTY, stderr shows [done/total] and elapsed seconds per claim; --quiet silences it."""
+    import pty
+
+    def stderr_of(*args: str) -> str:
+        master, slave = pty.openpty()
+        proc = subprocess.run([sys.executable, "-m", "mlmath", "audit", "--id", "REG", *args],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, check=False)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        assert proc.returncode == 0
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    shown = stderr_of()
+    assert "[1/" in shown and "REG-0-definition" in shown and "s " in shown
+    assert stderr_of("--quiet") == ""
