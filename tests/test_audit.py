@@ -127,6 +127,14 @@ def test_every_recorded_counterexample_is_rechecked(audit_results):
     assert set(found) == used
 
 
+def test_recorded_file_is_what_the_writer_produces():
+    """_recorded.py is generated: its text is the writer's rendering of its own records."""
+    from mlmath.audit._recorded_io import render_recorded
+
+    path = ROOT / "mlmath" / "audit" / "_recorded.py"
+    assert render_recorded(RECORDED) == path.read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- independent re-checks
 # Each recorded witness is taken from the audit's result and re-evaluated with SymPy.
 

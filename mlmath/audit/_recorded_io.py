@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,19 @@ def render_recorded(found: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def write_recorded() -> Path:
-    """Rewrite ``_recorded.py`` from the witnesses of this process's searches."""
+def write_recorded(claim_ids: Iterable[str] | None = None) -> Path:
+    """Rewrite ``_recorded.py`` from the witnesses of this process's searches.
+
+    ``claim_ids`` are the claims that were re-searched (all when None); the records
+    of the other claims are kept.
+    """
+    from mlmath.audit._recorded import RECORDED
+
     found, _ = search_log()
+    kept: dict[str, Any] = {}
+    if claim_ids is not None:
+        redone = set(claim_ids)
+        kept = {k: v for k, v in RECORDED.items() if k.split("|", 1)[0] not in redone}
     path = Path(__file__).with_name("_recorded.py")
-    path.write_text(render_recorded(found), encoding="utf-8")
+    path.write_text(render_recorded({**kept, **found}), encoding="utf-8")
     return path

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if args.refresh:
         from mlmath.audit._recorded_io import write_recorded
 
-        path = write_recorded()
+        path = write_recorded(None if args.ids is None else [r.claim.id for r in results])
         if not args.quiet:
             print(f"mlmath audit: rewrote {path}", file=sys.stderr)
     if args.docs:
