@@ -129,10 +129,20 @@ def test_every_recorded_counterexample_is_rechecked(audit_results):
 
 def test_recorded_file_is_what_the_writer_produces():
     """_recorded.py is generated: its text is the writer's rendering of its own records."""
+    from mlmath.audit._recorded import PRODUCED_WITH
     from mlmath.audit._recorded_io import render_recorded
 
     path = ROOT / "mlmath" / "audit" / "_recorded.py"
-    assert render_recorded(RECORDED) == path.read_text(encoding="utf-8")
+    assert render_recorded(RECORDED, PRODUCED_WITH) == path.read_text(encoding="utf-8")
+
+
+def test_docs_name_the_versions_that_produced_the_records():
+    """docs/audit.md states the Hypothesis and SymPy versions recorded in _recorded.py."""
+    from mlmath.audit._recorded import PRODUCED_WITH
+
+    page = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert (f"Hypothesis {PRODUCED_WITH['hypothesis']} and SymPy {PRODUCED_WITH['sympy']}"
+            in page.replace("\n", " "))
 
 
 # --------------------------------------------------------------------------- independent re-checks

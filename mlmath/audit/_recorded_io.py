@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,25 @@ from __future__ import annotations
 from fractions import Fraction  # noqa: F401  (used by the recorded values)
 from typing import Any
 
-RECORDED: dict[str, Any] = {
 '''
 
 
-def render_recorded(found: dict[str, Any]) -> str:
-    """The module text for ``found`` (key -> witness), sorted by key; values are reprs."""
-    lines = [_HEADER]
+def _versions() -> dict[str, str]:
+    import hypothesis
+    import sympy
+
+    return {"hypothesis": hypothesis.__version__, "sympy": sympy.__version__}
+
+
+def render_recorded(found: dict[str, Any], versions: dict[str, str] | None = None) -> str:
+    """The module text for ``found`` (key -> witness), sorted by key; values are reprs.
+
+    ``versions`` (default: the installed Hypothesis and SymPy) is recorded as
+    ``PRODUCED_WITH``.
+    """
+    lines = [_HEADER, f"#: The versions whose searches produced these records.\n"
+             f"PRODUCED_WITH: dict[str, str] = {json.dumps(versions or _versions())}\n\n"
+             "RECORDED: dict[str, Any] = {\n"]
     for key in sorted(found):
         value = found[key]
         text = repr(value)
