@@ -37,7 +37,9 @@ REGENERATE = "mlmath audit --format markdown --write CLAIMS.md"
 
 def _verdict_cell(r: AuditResult) -> str:
     v = r.outcome.verdict
-    return v if r.agrees else f"{v} (MISMATCH: ledger expects {r.claim.expected})"
+    if v != r.claim.expected:
+        return f"{v} (MISMATCH: ledger expects {r.claim.expected})"
+    return v if r.differential is not False else f"{v} (LISTING DIFFERS FROM ITS TWIN)"
 
 
 def to_records(results: Sequence[AuditResult]) -> list[dict[str, Any]]:
@@ -58,6 +60,7 @@ def to_records(results: Sequence[AuditResult]) -> list[dict[str, Any]]:
             "basis": r.outcome.basis,
             "expected": r.claim.expected,
             "agrees": r.agrees,
+            "differential": r.differential,
             "reason": r.outcome.reason,
             "counterexample": r.outcome.counterexample,
             "evidence": list(r.outcome.evidence),
