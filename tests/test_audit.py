@@ -374,3 +374,64 @@ def test_audit_import_graph_is_acyclic():
     for m in sorted(graph):
         visit(m, [])
     assert "mlmath.audit._registry" not in graph["mlmath.audit._core"]
+
+
+# --------------------------------------------------------------------------- listing mutants
+# A corrected twin must make each listing check report no defect (the check can fail).
+
+
+def _correct_ce(y_true: Any, y_pred: Any) -> float:
+    """Cross-entropy that a correct listing would compute: class indices or one-hot rows,
+    0 log 0 = 0, the mean over a batch, the binary form for 1-D labels in {0, 1} with
+    probabilities of the positive class, and an error for predictions off the simplex."""
+    import numpy as np
+
+    y, p = np.asarray(y_true, float), np.asarray(y_pred, float)
+    if p.ndim == 2:
+        return float(np.mean([_correct_ce(a, b) for a, b in zip(y, p, strict=True)]))
+    if y.shape != p.shape:  # class indices
+        return float(-np.log(p[int(y[0])]))
+    if y.size == 1 or not np.isclose(y.sum(), 1) or not np.isclose(p.sum(), 1):
+        if not np.isclose(y.sum(), 1) or y.size == 1:  # binary labels
+            with np.errstate(divide="ignore"):
+                t = np.where(y > 0, y * np.log(np.where(y > 0, p, 1)), 0)
+                f = np.where(y < 1, (1 - y) * np.log(np.where(y < 1, 1 - p, 1)), 0)
+            return float(-np.sum(t + f))
+        raise ValueError("y_pred is not a distribution")
+    with np.errstate(divide="ignore"):
+        return float(-np.sum(np.where(y > 0, y * np.log(np.where(y > 0, p, 1)), 0)))
+
+
+LISTING_MUTANTS: dict[str, tuple[str, str, Any]] = {
+    "CE-4.1-zero-probability": ("cross_entropy", "_listing_ce", _correct_ce),
+    "CE-4.1-batch-sum": ("cross_entropy", "_listing_ce", _correct_ce),
+    "CE-4.1-labels": ("cross_entropy", "_listing_ce", _correct_ce),
+    "SA-5-listing-runs": ("self_attention", "SA_LISTING_IMPORTS",
+                          (("torch", "torch"), ("torch.nn", "nn"), ("numpy", "np"))),
+    "SA-5-listing-softmax-axis": ("self_attention", "LISTING_SOFTMAX_AXIS", -1),
+    # pixel-like data in (0, 1): nothing outside the sigmoid's range, no floor above 0
+    "SSL-5-listing-data": ("self_supervised", "_listing_data", lambda: _pixels()),
+    "SSL-5-listing-sigmoid-floor": ("self_supervised", "_listing_data", lambda: _pixels()),
+}
+
+
+def _pixels() -> Any:
+    import numpy as np
+
+    return np.random.default_rng(0).uniform(0.05, 0.95, (3, 784))
+
+
+@pytest.mark.parametrize("claim_id", sorted(LISTING_MUTANTS))
+def test_listing_check_passes_a_corrected_twin(audit_results, monkeypatch, claim_id):
+    """Replace the twin's defect by the correct behaviour: the check reports no defect."""
+    import importlib
+
+    module, name, value = LISTING_MUTANTS[claim_id]
+    mod = importlib.import_module(f"mlmath.audit.claims.{module}")
+    monkeypatch.setattr(mod, name, value)
+    if name == "SA_LISTING_IMPORTS":  # the default argument was bound at definition
+        monkeypatch.setattr(mod, "listing_namespace", lambda imports=value: {n for _, n in imports})
+    with checking(claim_id):
+        out = audit_results[claim_id].claim.check(Budget())
+    assert audit_results[claim_id].outcome.verdict == "code-defect"
+    assert out.verdict == "holds", out.evidence
