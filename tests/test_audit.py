@@ -233,7 +233,19 @@ def test_witness_violates_statement_independently(audit_results, claim_id):
 META_BUDGET = Budget(max_examples=40, min_examples=40)
 
 
-@pytest.mark.parametrize("claim_id", IDS)
+def _editorial_ids() -> set[str]:
+    """The entries of the modules' editorial tables (no check to perturb)."""
+    import importlib
+
+    ids = set()
+    for name, table in (("cross_entropy", "CE_EDITORIAL"), ("self_attention", "SA_EDITORIAL"),
+                        ("self_supervised", "SSL_EDITORIAL"), ("regularisation", "REG_EDITORIAL")):
+        ids |= {e.id for e in getattr(importlib.import_module(f"mlmath.audit.claims.{name}"),
+                                      table)}
+    return ids
+
+
+@pytest.mark.parametrize("claim_id", [i for i in IDS if i not in _editorial_ids()])
 def test_check_can_come_out_otherwise(audit_results, claim_id):
     """Meta-test: the same check fed a perturbed statement gives another verdict.
 

@@ -106,3 +106,11 @@ def test_progress_on_a_terminal_and_not_with_quiet():
     shown = stderr_of()
     assert "[1/" in shown and "REG-0-definition" in shown and "s " in shown
     assert stderr_of("--quiet") == ""
+
+
+def test_docs_without_a_figures_block_is_a_usage_error(tmp_path):
+    """--docs on a file without the generated block's markers exits 2 and says why."""
+    page = tmp_path / "page.md"
+    page.write_text("# nothing here\n", encoding="utf-8")
+    proc = _audit("--id", "REG-4", "--docs", str(page))
+    assert proc.returncode == 2 and "no figures block" in proc.stderr

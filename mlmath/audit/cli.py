@@ -158,7 +158,12 @@ def run(args: argparse.Namespace) -> int:
 
         for name in args.docs:
             doc = Path(name)
-            _write_atomic(doc, replace_block(doc.read_text(encoding="utf-8"), figures(results)))
+            try:
+                new = replace_block(doc.read_text(encoding="utf-8"), figures(results))
+            except (OSError, ValueError) as exc:
+                print(f"mlmath audit: --docs {name}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            _write_atomic(doc, new)
     text = render(results, fmt)
     status = EXIT_OK if all(r.agrees for r in results) else EXIT_DISAGREE
     if args.check:
