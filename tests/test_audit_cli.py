@@ -114,3 +114,13 @@ def test_docs_without_a_figures_block_is_a_usage_error(tmp_path):
     page.write_text("# nothing here\n", encoding="utf-8")
     proc = _audit("--id", "REG-4", "--docs", str(page))
     assert proc.returncode == 2 and "no figures block" in proc.stderr
+
+
+def test_python_api_without_hypothesis_names_the_extra():
+    """`import mlmath.audit` works without Hypothesis; running it says what to install."""
+    block = ("import sys; sys.modules['hypothesis'] = None\nimport mlmath.audit\n"
+             "try:\n    mlmath.audit.run_audit()\nexcept ModuleNotFoundError as exc:\n"
+             "    print(exc)\n")
+    proc = _audit(code=block)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == 'mlmath.audit needs hypothesis: pip install "mlmath[audit]"'
