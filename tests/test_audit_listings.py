@@ -136,3 +136,27 @@ def test_cli_exits_1_when_a_printed_listing_disagrees_with_its_twin(tmp_path):
     records = {r["id"]: r for r in json.loads(proc.stdout)}
     assert records["CE-4.1-batch-sum"]["differential"] is False
     assert records["CE-4.1-batch-sum"]["verdict"] == records["CE-4.1-batch-sum"]["expected"]
+
+
+def test_the_differential_covers_every_input_the_listing_checks_use(monkeypatch):
+    """Every input the CE-4.1-* checks feed the twin is among those the printed listing runs on."""
+    from mlmath.audit._evidence import Budget
+    from mlmath.audit.claims import cross_entropy as ce
+
+    seen = []
+    real = ce._listing_ce
+
+    def recording(y, p):
+        seen.append((y, p))
+        return real(y, p)
+
+    monkeypatch.setattr(ce, "_listing_ce", recording)
+    for c in ledger():
+        if c.id.startswith("CE-4.1"):
+            c.check(Budget())
+    assert seen
+    import json
+
+    known = {json.dumps(list(x)) for x in ce.LISTING_INPUTS}
+    missing = [inp for inp in seen if json.dumps(list(inp)) not in known]
+    assert not missing, missing
