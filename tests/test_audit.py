@@ -70,13 +70,31 @@ class TestLedger:
             assert name not in src, name
 
 
+def _editorial_ids() -> set[str]:
+    """The entries of the modules' editorial tables (no check to perturb)."""
+    import importlib
+
+    ids = set()
+    for name, table in (("cross_entropy", "CE_EDITORIAL"), ("self_attention", "SA_EDITORIAL"),
+                        ("self_supervised", "SSL_EDITORIAL"), ("regularisation", "REG_EDITORIAL")):
+        ids |= {e.id for e in getattr(importlib.import_module(f"mlmath.audit.claims.{name}"),
+                                      table)}
+    return ids
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
-@pytest.mark.parametrize("claim_id", IDS)
+@pytest.mark.parametrize("claim_id", [i for i in IDS if i not in _editorial_ids()])
 def test_verdict_matches_ledger(audit_results, claim_id):
-    """The verdict the check produces equals the one the ledger records."""
+    """The verdict the check computes equals the one the ledger records.
+
+    (Editorial entries are left out: their verdict is their record, a comparison that
+    could not fail.)
+    """
     r = audit_results[claim_id]
+    if r.outcome.basis == "editorial":
+        pytest.skip("editorial verdict")
     assert r.agrees, (f"{claim_id}: got {r.outcome.verdict!r} ({r.outcome.basis}), ledger "
                       f"expects {r.claim.expected!r}: {r.outcome.reason}")
 
@@ -231,18 +249,6 @@ def test_witness_violates_statement_independently(audit_results, claim_id):
 
 #: Smaller searches for the meta-tests (the perturbed statements fail or survive quickly).
 META_BUDGET = Budget(max_examples=40, min_examples=40)
-
-
-def _editorial_ids() -> set[str]:
-    """The entries of the modules' editorial tables (no check to perturb)."""
-    import importlib
-
-    ids = set()
-    for name, table in (("cross_entropy", "CE_EDITORIAL"), ("self_attention", "SA_EDITORIAL"),
-                        ("self_supervised", "SSL_EDITORIAL"), ("regularisation", "REG_EDITORIAL")):
-        ids |= {e.id for e in getattr(importlib.import_module(f"mlmath.audit.claims.{name}"),
-                                      table)}
-    return ids
 
 
 @pytest.mark.parametrize("claim_id", [i for i in IDS if i not in _editorial_ids()])
