@@ -79,3 +79,48 @@ def test_articles_must_be_a_directory(tmp_path):
     """--articles with a missing directory is a usage error."""
     proc = _audit("--id", "REG-4", "--articles", str(tmp_path / "nope"))
     assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+def test_progress_on_a_terminal_and_not_with_quiet():
+    """On a TTY, stderr shows [done/total] and elapsed seconds per claim; --quiet silences it."""
+    import pty
+
+    def stderr_of(*args: str) -> str:
+        master, slave = pty.openpty()
+        proc = subprocess.run([sys.executable, "-m", "mlmath", "audit", "--id", "REG", *args],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, check=False)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        assert proc.returncode == 0
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    shown = stderr_of()
+    assert "[1/" in shown and "REG-0-definition" in shown and "s " in shown
+    assert stderr_of("--quiet") == ""
+
+
+def test_docs_without_a_figures_block_is_a_usage_error(tmp_path):
+    """--docs on a file without the generated block's markers exits 2 and says why."""
+    page = tmp_path / "page.md"
+    page.write_text("# nothing here\n", encoding="utf-8")
+    proc = _audit("--id", "REG-4", "--docs", str(page))
+    assert proc.returncode == 2 and "no figures block" in proc.stderr
+
+
+def test_python_api_without_hypothesis_names_the_extra():
+    """`import mlmath.audit` works without Hypothesis; running it says what to install."""
+    block = ("import sys; sys.modules['hypothesis'] = None\nimport mlmath.audit\n"
+             "try:\n    mlmath.audit.run_audit()\nexcept ModuleNotFoundError as exc:\n"
+             "    print(exc)\n")
+    proc = _audit(code=block)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == 'mlmath.audit needs hypothesis: pip install "mlmath[audit]"'

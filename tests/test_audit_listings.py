@@ -104,3 +104,59 @@ def test_every_article_section_has_entries():
     uncovered = [(a, s) for a, body in _articles(text).items() for s in _sections(a, body)
                  if per[(a, s)] == 0]
     assert not uncovered, f"sections without an entry: {uncovered}"
+
+
+def test_a_listing_unlike_the_twin_is_a_disagreement(tmp_path):
+    """Differential: a listing that behaves otherwise (here: a correct loss) fails the match."""
+    (tmp_path / "other.md").write_text(
+        "```python\nimport numpy as np\n\ndef cross_entropy_loss(y_true, y_pred):\n"
+        "    y, p = np.asarray(y_true, float), np.asarray(y_pred, float)\n"
+        "    return float(-np.sum(np.where(y > 0, y * np.log(np.where(y > 0, p, 1)), 0)))\n"
+        "```\n", encoding="utf-8")
+    report = run_listings(tmp_path)
+    assert report.agree["CE-4.1-zero-probability"] is False
+    assert any("differs on inputs" in e for e in report.evidence["CE-4.1-zero-probability"])
+    assert report.agree["SA-5-listing-runs"] is False  # no self-attention listing in the dir
+
+
+def test_cli_exits_1_when_a_printed_listing_disagrees_with_its_twin(tmp_path):
+    """`mlmath audit --articles DIR` exits 1 when a listing does not behave like its twin."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.md").write_text("```python\ndef cross_entropy_loss(y_true, y_pred):\n"
+                                   "    return 0.0\n```\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "mlmath", "audit", "--id", "CE-4.1",
+                           "--articles", str(tmp_path), "--format", "json", "--quiet"],
+                          cwd=root, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    records = {r["id"]: r for r in json.loads(proc.stdout)}
+    assert records["CE-4.1-batch-sum"]["differential"] is False
+    assert records["CE-4.1-batch-sum"]["verdict"] == records["CE-4.1-batch-sum"]["expected"]
+
+
+def test_the_differential_covers_every_input_the_listing_checks_use(monkeypatch):
+    """Every input the CE-4.1-* checks feed the twin is among those the printed listing runs on."""
+    from mlmath.audit._evidence import Budget
+    from mlmath.audit.claims import cross_entropy as ce
+
+    seen = []
+    real = ce._listing_ce
+
+    def recording(y, p):
+        seen.append((y, p))
+        return real(y, p)
+
+    monkeypatch.setattr(ce, "_listing_ce", recording)
+    for c in ledger():
+        if c.id.startswith("CE-4.1"):
+            c.check(Budget())
+    assert seen
+    import json
+
+    known = {json.dumps(list(x)) for x in ce.LISTING_INPUTS}
+    missing = [inp for inp in seen if json.dumps(list(inp)) not in known]
+    assert not missing, missing

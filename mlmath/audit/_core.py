@@ -30,12 +30,13 @@ __all__ = [
     "registered",
 ]
 
-#: The verdict vocabulary, in the order the report lists it.
+#: The verdict vocabulary, in the order the report lists it.  (There is no "ill-posed":
+#: every statement gets a literal reading whose verdict is computed; what no reading
+#: can make precise is an editorial ``vague``.)
 VERDICTS: tuple[str, ...] = (
     "holds",
     "false",
     "conditional",
-    "ill-posed",
     "code-defect",
     "factual-error",
     "vague",

@@ -273,8 +273,8 @@ def _find_bad(
     bad: Callable[[Any], bool],
     exact_bad: Callable[[Any], bool],
     budget: Budget,
-) -> tuple[Any, int, bool]:
-    """A witness of ``bad`` (recorded and re-checked, or searched), examples tried, recorded?"""
+) -> tuple[Any, int]:
+    """A witness of ``bad`` (recorded and re-checked, or searched) and the examples tried."""
     mode = _STATE.mode
     if mode == "restrict":
         strategy = strategy.filter(lambda ex: not bad(ex))
@@ -283,11 +283,11 @@ def _find_bad(
         if rec is not None and bad(rec) and exact_bad(rec):
             _STATE.used.add(key)
             _STATE.found[key] = rec
-            return rec, 0, True
+            return rec, 0
     witness, tried = _search(strategy, bad, budget)
     if witness is not None and mode is None:
         _STATE.found[key] = witness
-    return witness, tried, False
+    return witness, tried
 
 
 def _examples_text(tried: int, budget: Budget) -> str:
@@ -343,7 +343,7 @@ def forall(
         exact = lambda ex: not exact_f(ex)  # noqa: E731
         proof = None
     exact, show = _precise(exact), _precise(show)
-    witness, tried, was_recorded = _find_bad(
+    witness, tried = _find_bad(
         key, strategy, lambda ex: not holds(ex), lambda ex: not exact(ex), budget
     )
     if witness is None:
@@ -365,13 +365,13 @@ def forall(
     if exact(witness):
         raise AuditError(f"float counterexample {witness!r} is not confirmed by exact arithmetic")
     shown = show(witness)
-    del was_recorded  # the same evidence whether re-checked from the record or searched
+    # the same evidence whether the witness was re-checked from the record or searched
     evidence = [
         f"Hypothesis counterexample (shrunk; recorded): {shown}",
         "re-checked exactly (Fractions/SymPy or mpmath at 50 digits)",
     ]
     if condition is not None:
-        witness2, tried2, _ = _find_bad(
+        witness2, tried2 = _find_bad(
             key + ":condition",
             condition.strategy,
             lambda ex: not holds(ex),
@@ -435,7 +435,7 @@ def exists(
             )
         finally:
             _STATE.mode = "negate"
-    found, tried, was_recorded = _find_bad(key, strategy, witness, exact, budget)
+    found, tried = _find_bad(key, strategy, witness, exact, budget)
     if found is None:
         return Outcome(
             "false",
@@ -445,7 +445,6 @@ def exists(
         )
     if not exact(found):
         raise AuditError(f"float witness {found!r} is not confirmed by exact arithmetic")
-    del was_recorded
     return Outcome(
         "holds",
         reason_found,

@@ -107,6 +107,19 @@ def imports_of(source: str) -> set[tuple[str, str]]:
     return pairs
 
 
+def softmax_dims(source: str) -> list[int]:
+    """The integer ``dim=`` arguments of the listing's ``Softmax(...)`` calls."""
+    dims = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                node.func, "id", "")) == "Softmax":
+            for kw in node.keywords:
+                value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+                if kw.arg == "dim" and isinstance(value, int):
+                    dims.append(value)
+    return dims
+
+
 @dataclass(frozen=True)
 class Sandboxed:
     """What a sandboxed run did: exit status, output, the harness's JSON record, files."""
@@ -285,8 +298,15 @@ def _run_ce(listing: Listing, report: ListingReport) -> None:
 
 
 def _run_sa(listing: Listing, report: ListingReport) -> None:
-    from mlmath.audit.claims.self_attention import SA_LISTING_IMPORTS, listing_namespace
+    from mlmath.audit.claims.self_attention import (
+        LISTING_SOFTMAX_AXIS,
+        SA_LISTING_IMPORTS,
+        listing_namespace,
+    )
 
+    dims = softmax_dims(listing.source)
+    report.add("SA", f"softmax dim of the printed listing: {dims}; the twin's: "
+               f"[{LISTING_SOFTMAX_AXIS}]", dims == [LISTING_SOFTMAX_AXIS])
     printed_imports = imports_of(listing.source)
     same_imports = printed_imports == set(SA_LISTING_IMPORTS)
     report.add(

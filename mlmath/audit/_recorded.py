@@ -10,9 +10,13 @@ from __future__ import annotations
 from fractions import Fraction  # noqa: F401  (used by the recorded values)
 from typing import Any
 
+#: The versions whose searches produced these records.
+PRODUCED_WITH: dict[str, str] = {"hypothesis": "6.170.27", "sympy": "1.14.0"}
+
 RECORDED: dict[str, Any] = {
     'CE-1.1-discrepancy|cross_entropy._self_ce_is_zero#0': (Fraction(1, 2), Fraction(1, 2)),
     'CE-1.1-real-valued|cross_entropy._ce_real#0': ((Fraction(0, 1), Fraction(1, 1)), (Fraction(1, 1), Fraction(0, 1))),
+    'CE-2.1-P2|cross_entropy._value_is_k#0': Fraction(1, 8),
     'CE-2.1-entropy-definition|cross_entropy._entropy_literal_ieee#0': (Fraction(0, 1), Fraction(1, 1)),
     'CE-2.2-P1|cross_entropy._self_ce_is_zero#0': (Fraction(1, 2), Fraction(1, 2)),
     'CE-2.2-P3|cross_entropy._ce_additive_any_pair#0': ((Fraction(0, 1), Fraction(1, 1)), (Fraction(1, 3), Fraction(2, 3))),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,25 @@ from __future__ import annotations
 from fractions import Fraction  # noqa: F401  (used by the recorded values)
 from typing import Any
 
-RECORDED: dict[str, Any] = {
 '''
 
 
-def render_recorded(found: dict[str, Any]) -> str:
-    """The module text for ``found`` (key -> witness), sorted by key; values are reprs."""
-    lines = [_HEADER]
+def _versions() -> dict[str, str]:
+    import hypothesis
+    import sympy
+
+    return {"hypothesis": hypothesis.__version__, "sympy": sympy.__version__}
+
+
+def render_recorded(found: dict[str, Any], versions: dict[str, str] | None = None) -> str:
+    """The module text for ``found`` (key -> witness), sorted by key; values are reprs.
+
+    ``versions`` (default: the installed Hypothesis and SymPy) is recorded as
+    ``PRODUCED_WITH``.
+    """
+    lines = [_HEADER, f"#: The versions whose searches produced these records.\n"
+             f"PRODUCED_WITH: dict[str, str] = {json.dumps(versions or _versions())}\n\n"
+             "RECORDED: dict[str, Any] = {\n"]
     for key in sorted(found):
         value = found[key]
         text = repr(value)
@@ -38,9 +52,19 @@ def render_recorded(found: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def write_recorded() -> Path:
-    """Rewrite ``_recorded.py`` from the witnesses of this process's searches."""
+def write_recorded(claim_ids: Iterable[str] | None = None) -> Path:
+    """Rewrite ``_recorded.py`` from the witnesses of this process's searches.
+
+    ``claim_ids`` are the claims that were re-searched (all when None); the records
+    of the other claims are kept.
+    """
+    from mlmath.audit._recorded import RECORDED
+
     found, _ = search_log()
+    kept: dict[str, Any] = {}
+    if claim_ids is not None:
+        redone = set(claim_ids)
+        kept = {k: v for k, v in RECORDED.items() if k.split("|", 1)[0] not in redone}
     path = Path(__file__).with_name("_recorded.py")
-    path.write_text(render_recorded(found), encoding="utf-8")
+    path.write_text(render_recorded({**kept, **found}), encoding="utf-8")
     return path

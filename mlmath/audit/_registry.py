@@ -23,7 +23,16 @@ CLAIM_MODULES: tuple[str, ...] = (
 
 
 def load() -> None:
-    """Import every claim module (each registers its claims once)."""
+    """Import every claim module (each registers its claims once).
+
+    Raises
+    ------
+    ModuleNotFoundError
+        One line naming the extra to install, when Hypothesis is missing.
+    """
+    from mlmath._validation import require_optional
+
+    require_optional("hypothesis", "audit", "mlmath.audit")
     for name in CLAIM_MODULES:
         importlib.import_module(name)
 

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if args.refresh:
         from mlmath.audit._recorded_io import write_recorded
 
-        path = write_recorded()
+        path = write_recorded(None if args.ids is None else [r.claim.id for r in results])
         if not args.quiet:
             print(f"mlmath audit: rewrote {path}", file=sys.stderr)
     if args.docs:
@@ -158,7 +158,12 @@ def run(args: argparse.Namespace) -> int:
 
         for name in args.docs:
             doc = Path(name)
-            _write_atomic(doc, replace_block(doc.read_text(encoding="utf-8"), figures(results)))
+            try:
+                new = replace_block(doc.read_text(encoding="utf-8"), figures(results))
+            except (OSError, ValueError) as exc:
+                print(f"mlmath audit: --docs {name}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            _write_atomic(doc, new)
     text = render(results, fmt)
     status = EXIT_OK if all(r.agrees for r in results) else EXIT_DISAGREE
     if args.check:

@@ -37,7 +37,9 @@ REGENERATE = "mlmath audit --format markdown --write CLAIMS.md"
 
 def _verdict_cell(r: AuditResult) -> str:
     v = r.outcome.verdict
-    return v if r.agrees else f"{v} (MISMATCH: ledger expects {r.claim.expected})"
+    if v != r.claim.expected:
+        return f"{v} (MISMATCH: ledger expects {r.claim.expected})"
+    return v if r.differential is not False else f"{v} (LISTING DIFFERS FROM ITS TWIN)"
 
 
 def to_records(results: Sequence[AuditResult]) -> list[dict[str, Any]]:
@@ -58,6 +60,7 @@ def to_records(results: Sequence[AuditResult]) -> list[dict[str, Any]]:
             "basis": r.outcome.basis,
             "expected": r.claim.expected,
             "agrees": r.agrees,
+            "differential": r.differential,
             "reason": r.outcome.reason,
             "counterexample": r.outcome.counterexample,
             "evidence": list(r.outcome.evidence),
@@ -239,8 +242,16 @@ def figures(results: Sequence[AuditResult]) -> str:
 
 
 def replace_block(text: str, block: str) -> str:
-    """``text`` with its figures block (between :data:`BEGIN` and :data:`END`) replaced."""
+    """``text`` with its figures block (between :data:`BEGIN` and :data:`END`) replaced.
+
+    The block keeps the indentation of its first marker (e.g. inside a list item).
+    """
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
         raise ValueError("`text`: no figures block (markers BEGIN ... END) found")
-    return text[:start] + block + text[end + len(END):]
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = text[line_start:start]
+    if indent.strip():  # the marker does not start its line: no indentation to keep
+        indent = ""
+    body = block.replace("\n", "\n" + indent)
+    return text[:start] + body + text[end + len(END):]

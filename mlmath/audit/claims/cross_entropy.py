@@ -310,13 +310,39 @@ def _ce_entropy_p1(budget: Budget) -> Outcome:
 @ce_claim(
     id="CE-2.1-P2",
     section="2.1, property 2",
-    paraphrase="If X takes k values, H(X) <= log k.",
-    formal="∀ p on k outcomes: H(p) <= log k  (literally 'if the value of X is k'; read as "
-    "'X has k possible values')",
-    expected="holds",
-    corrected="Holds, with equality iff p is uniform: log k - H(p) = KL(p || uniform) >= 0.",
+    paraphrase="If the value of X is k, then H(X) <= log k.",
+    formal="as written: if X takes the value k (X = k with probability 1, k a positive "
+    "rational), then H(X) = 0 <= log k",
+    expected="conditional",
+    corrected="Meant: if X has k possible values, H(X) <= log k, with equality iff X is "
+    "uniform (log k - H(p) = KL(p || uniform) >= 0). As written (X equal to the number k) "
+    "the bound 0 <= log k needs k >= 1.",
 )
 def _ce_entropy_p2(budget: Budget) -> Outcome:
+    return with_readings(_value_is_k(budget), [("X has k possible values: H(p) <= log k",
+                                                _k_values_bound(budget))])
+
+
+def _value_is_k(budget: Budget) -> Outcome:
+    """X = k almost surely (a point mass at the value k): H(X) = 0 <= log k?"""
+    values = st.fractions(min_value=Fraction(1, 8), max_value=8, max_denominator=8)
+
+    def show(k: Any) -> str:
+        return f"X = {k} with probability 1: H(X) = 0 > log {k} = {_n(mpmath.log(mp(k)))}"
+
+    return forall(
+        budget,
+        strategy=values,
+        holds=lambda k: lib.entropy([1]) <= math.log(k),
+        exact=lambda k: mp_entropy([Fraction(1)]) <= mpmath.log(mp(k)),
+        show=show,
+        condition=Condition("k >= 1", st.fractions(min_value=1, max_value=8,
+                                                   max_denominator=8)),
+        reason_fails="a point mass has H = 0, which exceeds log k for a value k < 1",
+    )
+
+
+def _k_values_bound(budget: Budget) -> Outcome:
     def exact(p: Any) -> bool:
         return bool(mp_entropy(p) <= mpmath.log(len(p)) + mpmath.mpf(10) ** -40)
 
@@ -1106,6 +1132,7 @@ LISTING_INPUTS: tuple[tuple[Any, Any], ...] = (
     ([0], [0.9]),
     ([1, 0, 0], [1.0, 1.0, 1.0]),
     ([1], [0.25]),
+    ([[1, 0], [0, 1], [1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]),
 )
 
 

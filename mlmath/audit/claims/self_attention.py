@@ -35,7 +35,14 @@ from mlmath.audit._evidence import (
 from mlmath.audit._num import DPS, bound_text, distributions, fmt, mp, mp_close, mp_softmax
 from mlmath.audit.claims._common import Editorial, register_editorial
 
-__all__ = ["f_self_attention", "mp_self_attention"]
+__all__ = [
+    "LISTING_SOFTMAX_AXIS",
+    "SA_LISTING_IMPORTS",
+    "f_self_attention",
+    "listing_namespace",
+    "listing_twin",
+    "mp_self_attention",
+]
 
 sa_claim = partial(claim, article="SA")
 
@@ -659,6 +666,9 @@ def _sa_structure(budget: Budget) -> Outcome:
 #: listing by the differential test of ``mlmath audit --articles``).
 SA_LISTING_IMPORTS: tuple[tuple[str, str], ...] = (("torch", "torch"), ("torch.nn", "nn"))
 
+#: The axis the listing's softmax normalises (its ``dim`` argument), as the twin uses it.
+LISTING_SOFTMAX_AXIS = 2
+
 
 def listing_namespace(imports: tuple[tuple[str, str], ...] = SA_LISTING_IMPORTS) -> set[str]:
     """The module-level names the listing's imports bind."""
@@ -676,7 +686,8 @@ def listing_twin(
     bound = listing_namespace() if names is None else names
     if "np" not in bound:
         raise NameError("name 'np' is not defined")
-    return _listing_forward(x, w, softmax_axis)
+    axis = LISTING_SOFTMAX_AXIS if softmax_axis is None else softmax_axis
+    return _listing_forward(x, w, axis)
 
 
 @sa_claim(
@@ -749,18 +760,18 @@ def _sa_compared(budget: Budget) -> Outcome:
         reason_found="the weights depend on V",
         reason_none="the attention weights never depend on V: only Q is compared with K",
     )
-    return (
-        found
-        if found.verdict == "holds"
-        else Outcome(
-            "false",
-            found.reason,
-            counterexample="x = [1 0; 0 1], W_q = W_k = I: the weights are "
-            "softmax(x xᵀ/sqrt 2) for every W_v",
-            evidence=found.evidence,
-            examples=found.examples,
-        )
-    )
+    if found.verdict == "holds":
+        return found
+    x, eye = [[1, 0], [0, 1]], _identity(2)
+    a_id, _ = _mp_weights_values(x, eye, eye, eye)
+    a_zero, _ = _mp_weights_values(x, eye, eye, [[0, 0], [0, 0]])
+    with mpmath.workdps(DPS):
+        gap = _mp_max_abs_diff(a_id, a_zero)
+        shown = "; ".join(" ".join(mpmath.nstr(v, 6) for v in row) for row in a_id)
+    demo = (f"x = [1 0; 0 1], W_q = W_k = I: weights [{shown}] with W_v = I and with W_v = 0 "
+            f"(max difference {'0' if gap == 0 else mpmath.nstr(gap, 3)})")
+    return Outcome("false", found.reason, counterexample=demo,
+                   evidence=(*found.evidence, f"computed: {demo}"), examples=found.examples)
 
 
 def _listing_forward(x: np.ndarray, w: dict[str, np.ndarray], softmax_axis: int) -> np.ndarray:
@@ -802,7 +813,7 @@ def _sa_listing_description(budget: Budget) -> Outcome:
     d = 10
     w = _listing_weights(d)
     x = np.random.default_rng(21).standard_normal((3, 5, d))
-    got = _listing_forward(x, w, softmax_axis=2)
+    got = _listing_forward(x, w, softmax_axis=LISTING_SOFTMAX_AXIS)
     q, k, v = (x @ w[n + "_w"].T + w[n + "_b"] for n in ("q", "k", "v"))
     ref = lib.attention(q, k, v) @ w["out_w"].T + w["out_b"]
     err = float(np.abs(got - ref).max())
@@ -834,7 +845,7 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
     rng = np.random.default_rng(22)
     x4 = rng.standard_normal((2, 2, 3, d))  # (batch, heads/groups, length, features)
     q, k = (x4 @ w[n + "_w"].T + w[n + "_b"] for n in ("q", "k"))
-    weights = lib.softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(d), axis=2)
+    weights = lib.softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(d), axis=LISTING_SOFTMAX_AXIS)
     key_sums = weights.sum(axis=-1)
     cases = [
         Case(
@@ -846,7 +857,7 @@ def _sa_listing_axis(budget: Budget) -> Outcome:
         )
     ]
     try:
-        _listing_forward(rng.standard_normal((3, d)), w, softmax_axis=2)
+        _listing_forward(rng.standard_normal((3, d)), w, softmax_axis=LISTING_SOFTMAX_AXIS)
         observed, bad = "runs", False
     except (ValueError, IndexError) as exc:  # mlmath: ValueError naming `axis`
         observed, bad = (
