@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -125,7 +126,8 @@ def to_rows(arr: np.ndarray, axis: int) -> tuple[np.ndarray, tuple[int, ...]]:
     back out.
     """
     moved = arr if axis == arr.ndim - 1 else np.moveaxis(arr, axis, -1)
-    rows2d = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    # explicit row count: reshape(-1, 0) is ambiguous for an empty last axis
+    rows2d = np.ascontiguousarray(moved).reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
     return rows2d, moved.shape
 
 

@@ -54,7 +54,7 @@ from numpy.typing import ArrayLike
 
 from mlmath import _compensated, _rows
 from mlmath import _validation as v
-from mlmath._typing import FloatArray, FloatResult
+from mlmath._typing import Axes, FloatArray, FloatResult
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
@@ -84,36 +84,57 @@ class _Rows(NamedTuple):
     """An input laid out for row kernels, and how to lay results back out."""
 
     arr: np.ndarray            # the validated input (compute dtype; 0-d made 1-d)
-    rows2d: np.ndarray         # C-contiguous (rows, n), the reduction axis last
+    rows2d: np.ndarray         # C-contiguous (rows, n), the reduction axes merged last
     out_dtype: np.dtype[Any]   # dtype to return
-    moved_shape: tuple[int, ...]  # shape of arr with the axis moved last
-    axis: int                  # normalised axis
+    moved_shape: tuple[int, ...]  # batch shape + (n,): arr with the axes moved last, merged
+    axes: tuple[int, ...]      # normalised, sorted reduction axes of arr
     scalar: bool               # the input was 0-d
+
+    @property
+    def axis(self) -> int | tuple[int, ...]:
+        """The reduction axis as the caller named it (for messages)."""
+        return self.axes[0] if len(self.axes) == 1 else self.axes
 
     def restore(self, out2: np.ndarray) -> Any:
         """(rows, n) results back to the input's layout and dtype."""
         out = out2.reshape(self.moved_shape)
-        if self.axis != out.ndim - 1:
-            out = np.moveaxis(out, -1, self.axis)
+        batch = len(self.moved_shape) - 1
+        if len(self.axes) > 1:
+            out = out.reshape(*self.moved_shape[:-1], *(self.arr.shape[a] for a in self.axes))
+            out = np.moveaxis(out, range(batch, self.arr.ndim), self.axes)
+        elif self.axes[0] != out.ndim - 1:
+            out = np.moveaxis(out, -1, self.axes[0])
         return v.restore_dtype(out.reshape(()) if self.scalar else out, self.out_dtype)
 
+    def batch_index(self, flat: int) -> str:
+        """``[i, :, j]``: the position of batch row ``flat``, ``:`` on the reduced axes."""
+        where = [str(int(i)) for i in np.unravel_index(flat, self.moved_shape[:-1])]
+        for a in self.axes:
+            where.insert(a, ":")
+        return "[" + ", ".join(where) + "]"
 
-def _prepare_rows(x: ArrayLike, axis: Any) -> _Rows:
+
+def _prepare_rows(x: ArrayLike, axis: Any, *, allow_empty: bool = False) -> _Rows:
     """Convert, check ``axis`` (and that it is not empty) and lay ``x`` out in rows.
 
-    ``rows2d`` is a view when ``axis`` is already the contiguous last axis
-    (the usual case); otherwise one copy is made, so that every reduction runs
-    along a contiguous axis where NumPy's pairwise summation applies.  A 0-d
-    input is treated as a vector of one entry.
+    ``axis`` is an int, a tuple of axes or ``None`` (every axis); several axes are
+    merged into one.  ``rows2d`` is a view when the axis is already the contiguous
+    last axis (the usual case); otherwise one copy is made, so that every
+    reduction runs along a contiguous axis where NumPy's pairwise summation
+    applies.  A 0-d input is treated as a vector of one entry.  An empty
+    reduction is a ``ValueError`` unless ``allow_empty`` (``validate=False``).
     """
     arr, out_dtype = v.as_float_array(x, "x")
     scalar = arr.ndim == 0
     if scalar:
         arr = arr.reshape(1)
-    ax = v.check_axis(axis, arr.ndim)
-    v.check_nonempty_axis(arr, ax, "x")
-    rows2d, moved_shape = _rows.to_rows(arr, ax)
-    return _Rows(arr, rows2d, out_dtype, moved_shape, ax, scalar)
+    axes = v.check_axes(axis, arr.ndim)
+    if not allow_empty:
+        for a in axes:
+            v.check_nonempty_axis(arr, a, "x")
+    merged = arr if len(axes) == 1 else _rows.merge_axes(arr, axes)
+    rows2d, moved_shape = _rows.to_rows(merged, axes[0] if len(axes) == 1 else merged.ndim - 1)
+    return _Rows(arr, rows2d, out_dtype, moved_shape, axes, scalar)
 
 
 # ----------------------------------------------------------------------------
@@ -238,19 +259,16 @@ def _check_rows(lay: _Rows, maxima: np.ndarray, *, normalised: bool) -> None:
         v.check_no_posinf(lay.arr, "x", why="the ratio inf/inf is undefined")
     empty = m == -np.inf
     if empty.any():
-        batch = np.unravel_index(int(np.argmax(empty)), lay.moved_shape[:-1])
-        where = [str(int(i)) for i in batch]
-        where.insert(lay.axis, ":")
         raise ValueError(
             f"`x`: expected at least one entry > -inf along axis {lay.axis} (no mass to "
-            f"normalise), got all -inf at index [{', '.join(where)}]")
+            f"normalise), got all -inf at index {lay.batch_index(int(np.argmax(empty)))}")
 
 
 # ----------------------------------------------------------------------------
 # Public reductions.
 # ----------------------------------------------------------------------------
 
-def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
+def logsumexp(x: ArrayLike, *, axis: Axes = -1, keepdims: bool = False,
               validate: bool = True) -> FloatResult:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
@@ -258,8 +276,9 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     ----------
     x : array_like, shape (..., n, ...)
         Logits; ``-inf`` entries have weight 0.
-    axis : int, default -1
-        Axis to reduce (negative counts from the end).
+    axis : int, tuple of ints or None, default -1
+        Axis to reduce (negative counts from the end); a tuple reduces several
+        axes, ``None`` every axis (SciPy's default; mlmath's stays -1).
     keepdims : bool, default False
         Keep the reduced axis with length 1.
     validate : bool, default True
@@ -329,7 +348,21 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     """
     v.check_bool(keepdims, "keepdims")
     v.check_bool(validate, "validate")
-    lay = _prepare_rows(x, axis)
+    lay = _prepare_rows(x, axis, allow_empty=not validate)
+    if lay.rows2d.shape[1] == 0:  # validate=False only: SciPy's log(0) = -inf
+        result = np.full((lay.rows2d.shape[0], 1), -np.inf)
+    else:
+        result = _logsumexp_rows(lay, validate)
+    out = result.reshape(lay.moved_shape[:-1])
+    if lay.scalar:
+        out = out.reshape(())
+    elif keepdims:
+        out = np.expand_dims(out, lay.axes)
+    return v.restore_dtype(out, lay.out_dtype)
+
+
+def _logsumexp_rows(lay: _Rows, validate: bool) -> np.ndarray:
+    """(rows, 1) log-sum-exp of ``lay.rows2d`` (float64), cancelling rows refined."""
     result = np.empty((lay.rows2d.shape[0], 1), _F64)
 
     def body(chunk: slice, xb: np.ndarray, bufs: dict[str, np.ndarray]) -> np.ndarray:
@@ -343,14 +376,7 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, keepdims: bool = False,
     infinite = np.isinf(maxima)
     result[infinite] = maxima[infinite]  # +inf entries -> +inf; all -inf -> -inf
     _refine_cancelling_rows(lay.rows2d, maxima, result)
-    out = result.reshape((*lay.moved_shape[:-1], 1))
-    if lay.scalar:
-        out = out.reshape(())
-    elif keepdims:
-        out = np.moveaxis(out, -1, lay.axis)
-    else:
-        out = out[..., 0]
-    return v.restore_dtype(out, lay.out_dtype)
+    return result
 
 
 def _refine_cancelling_rows(rows2d: np.ndarray, maxima: np.ndarray, result: np.ndarray) -> None:
@@ -441,15 +467,15 @@ def _log_sum_exp_compensated(xb: np.ndarray, maxima: np.ndarray) -> np.ndarray:
     return out
 
 
-def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArray:
+def softmax(x: ArrayLike, *, axis: Axes = -1, validate: bool = True) -> FloatArray:
     r"""Softmax along ``axis``: :math:`e^{x_i - m} / \sum_j e^{x_j - m}`.
 
     Parameters
     ----------
     x : array_like, shape (..., n, ...)
         Logits; ``-inf`` entries have weight 0.
-    axis : int, default -1
-        Axis along which the result sums to 1.
+    axis : int, tuple of ints or None, default -1
+        Axis (or axes: their entries together) along which the result sums to 1.
     validate : bool, default True
         Check for NaN, ``+inf`` and all ``-inf`` rows.
 
@@ -498,8 +524,10 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArra
     8.714572062279225e-305
     """
     v.check_bool(validate, "validate")
-    lay = _prepare_rows(x, axis)
+    lay = _prepare_rows(x, axis, allow_empty=not validate)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
+    if out2.shape[1] == 0:  # validate=False only: an empty result, as SciPy's
+        return lay.restore(out2)
 
     def body(chunk: slice, xb: np.ndarray, bufs: dict[str, np.ndarray]) -> np.ndarray:
         m, rest, _, _, e = _exp_and_rest(xb, bufs)
@@ -515,15 +543,15 @@ def softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArra
     return lay.restore(out2)
 
 
-def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> FloatArray:
+def log_softmax(x: ArrayLike, *, axis: Axes = -1, validate: bool = True) -> FloatArray:
     r"""Log of softmax along ``axis``: :math:`x_i - \operatorname{LSE}(x)`.
 
     Parameters
     ----------
     x : array_like, shape (..., n, ...)
         Logits; ``-inf`` entries give ``-inf``.
-    axis : int, default -1
-        Axis along which ``exp`` of the result sums to 1.
+    axis : int, tuple of ints or None, default -1
+        Axis (or axes) along which ``exp`` of the result sums to 1.
     validate : bool, default True
         Check for NaN, ``+inf`` and all ``-inf`` rows.
 
@@ -572,8 +600,10 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, validate: bool = True) -> Float
     -10000.0
     """
     v.check_bool(validate, "validate")
-    lay = _prepare_rows(x, axis)
+    lay = _prepare_rows(x, axis, allow_empty=not validate)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
+    if out2.shape[1] == 0:  # validate=False only: an empty result, as SciPy's
+        return lay.restore(out2)
 
     def body(chunk: slice, xb: np.ndarray, bufs: dict[str, np.ndarray]) -> np.ndarray:
         m, rest, d, lo, _ = _exp_and_rest(xb, bufs)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from mlmath import strategies as mst
 from mlmath.testing import (
@@ -289,6 +290,44 @@ def log_sigmoid_naive(x: Any, **_: Any) -> Any:
         return np.log(1.0 / (1.0 + np.exp(-x)))
 
 
+@st.composite
+def _multi_axis_logits(draw: Any) -> tuple[np.ndarray, Any, tuple[int, ...]]:
+    """(logits of 2-3 dims, an axis tuple in any order / with negatives, or None,
+    and the sorted axes)."""
+    x = draw(mst.logits(shape=hnp.array_shapes(min_dims=2, max_dims=3, max_side=3),
+                        dtype=np.float64), label="x")
+    nd = x.ndim
+    if draw(st.booleans(), label="axis=None"):
+        return x, None, tuple(range(nd))
+    axes = tuple(sorted(draw(st.sets(st.integers(0, nd - 1), min_size=2), label="axes")))
+    order = draw(st.permutations(axes), label="order")
+    return x, tuple(a - nd if draw(st.booleans()) else a for a in order), axes
+
+
+@given(case=_multi_axis_logits())
+def test_softmax_over_several_axes_is_softmax_of_the_merged_axis(mm, case):
+    """softmax(x, axis=(i, j)) treats the entries of axes i and j as one distribution:
+    equal to softmax over those axes moved last and merged."""
+    x, axis, axes = case
+    moved = np.moveaxis(x, axes, range(-len(axes), 0))
+    merged = moved.reshape(*moved.shape[:moved.ndim - len(axes)], -1)
+    want = mm.softmax(merged, axis=-1).reshape(moved.shape)
+    want = np.moveaxis(want, range(-len(axes), 0), axes)
+    assert_close_eps(mm.softmax(x, axis=axis), want, prop="softmax-axes", rtol_eps=4,
+                     atol_eps=1, x=x, axis=axis)
+
+
+def softmax_axis_by_axis(x: Any, axis: Any = -1, **kw: Any) -> Any:
+    """A softmax over several axes taken one axis after the other."""
+    import mlmath
+
+    axes = range(np.ndim(x)) if axis is None else np.atleast_1d(axis)
+    out = np.asarray(x, dtype=np.float64)
+    for a in axes:
+        out = mlmath.softmax(out, axis=int(a), **kw)
+    return out
+
+
 MUTANTS = [
     (test_softmax_rows_are_distributions, {"softmax": softmax_unnormalised}),
     (test_softmax_rows_are_distributions, {"softmax": softmax_wrong_axis}),
@@ -304,6 +343,8 @@ MUTANTS = [
     (test_sigmoid_reflection, {"sigmoid": sigmoid_naive_ratio}),
     (test_softplus_difference_is_identity, {"softplus": softplus_torch_threshold}),
     (test_log_sigmoid_is_minus_softplus_of_minus_x, {"log_sigmoid": log_sigmoid_naive}),
+    (test_softmax_over_several_axes_is_softmax_of_the_merged_axis,
+     {"softmax": softmax_axis_by_axis}),
 ]
 
 

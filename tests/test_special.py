@@ -14,6 +14,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+import scipy.special as sc
 
 import mlmath as mm
 from mlmath import special
@@ -408,7 +409,9 @@ def test_bad_x_is_refused(fn, x, exc, pattern):
 BAD_AXIS = [
     pytest.param(1.5, TypeError, id="float"),
     pytest.param("0", TypeError, id="string"),
-    pytest.param(None, TypeError, id="none"),
+    pytest.param([0, 1], TypeError, id="list"),
+    pytest.param((1, 1), ValueError, id="repeated"),
+    pytest.param((), ValueError, id="empty-tuple"),
     pytest.param(True, TypeError, id="bool"),
     pytest.param(2, ValueError, id="too-large"),
     pytest.param(-3, ValueError, id="too-small"),
@@ -436,3 +439,49 @@ def test_empty_batch_with_nonempty_axis_is_fine(fn):
 @pytest.mark.parametrize("fn", ELEMENTWISE)
 def test_elementwise_keeps_shape_of_empty_input(fn):
     assert fn(np.zeros((2, 0))).shape == (2, 0)
+
+
+# ============================ axis tuples, axis=None, SciPy's unvalidated results (#18)
+@pytest.mark.parametrize("axis", [None, (0, 2), (2, 0), (-1, -3), (1,), (0, 1, 2)])
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+def test_axis_tuples_and_none_match_scipy(name, axis):
+    x = np.random.default_rng(3).standard_normal((2, 3, 4)) * 5
+    got, want = getattr(mm, name)(x, axis=axis), getattr(sc, name)(x, axis=axis)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=8 * np.finfo(float).eps, atol=1e-15)
+    if name == "logsumexp":
+        assert mm.logsumexp(x, axis=axis, keepdims=True).shape == sc.logsumexp(
+            x, axis=axis, keepdims=True).shape
+
+
+def test_a_row_without_mass_over_several_axes_is_named_with_its_axes():
+    x = np.zeros((2, 3, 2))
+    x[:, 1, :] = -np.inf
+    with pytest.raises(ValueError, match=r"along axis \(0, 2\) .* at index \[:, 1, :\]"):
+        mm.softmax(x, axis=(0, 2))
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+def test_validate_false_gives_scipys_results_for_nan_and_empty_input(name):
+    """Validated, NaN and an empty axis are errors; with validate=False mlmath returns
+    what SciPy returns: NaN propagates, an empty logsumexp is -inf.  (SciPy's softmax of
+    an empty axis raises; mlmath's unvalidated one returns the empty array.)"""
+    fn, ref = getattr(mm, name), getattr(sc, name)
+    nan = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, 2.0]])
+    got, want = fn(nan, validate=False), ref(nan, axis=-1)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[1], want[1], rtol=4 * np.finfo(float).eps)
+    empty = np.zeros((2, 0))
+    want = sc.logsumexp(empty, axis=-1) if name == "logsumexp" else empty
+    got = fn(empty, validate=False)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="non-empty axis"):
+        fn(empty)
+
+
+def test_complex_input_is_a_deliberate_type_error():
+    """SciPy's logsumexp takes complex input (principal branch); mlmath refuses it, as
+    every other function does, naming `x` (docs/differences.md)."""
+    with pytest.raises(TypeError, match="`x`"):
+        mm.logsumexp(np.array([1.0 + 1j, 2.0]))
