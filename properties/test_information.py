@@ -366,6 +366,24 @@ def test_broadcast_property_catches_mutant(name):
                             mm=mutant(**{name: _first_row_only(getattr(mlmath, name))}))
 
 
+# ------------------------------------------------- plain KL on unnormalised input
+@given(w=hnp.arrays(np.float64, st.integers(1, 6).map(lambda k: (2, k)),
+                    elements=st.floats(1e-3, 10.0)))
+def test_plain_kl_is_the_sum_of_rel_entr(mm, w):
+    """generalized=False: sum p log(p/q) on any positive p, q (validate=False), as
+    ``scipy.special.rel_entr(p, q).sum()``; the default differs by sum q - sum p."""
+    import scipy.special as sc
+
+    p, q = w
+    want = float(np.sum(sc.rel_entr(p, q)))
+    got = float(mm.kl_divergence(p, q, validate=False, generalized=False))
+    scale = float(np.sum(np.abs(sc.rel_entr(p, q)))) + float(np.sum(p + q))
+    assert_close_eps(got, want, prop="kl-plain", rtol_eps=0, atol_eps=8 * scale, p=p, q=q)
+    general = float(mm.kl_divergence(p, q, validate=False))
+    assert_close_eps(general - got, float(np.sum(q) - np.sum(p)), prop="kl-plain",
+                     rtol_eps=0, atol_eps=16 * scale, p=p, q=q)
+
+
 # ------------------------------------------------------ log-probability inputs
 @pytest.mark.parametrize("name", ["kl_divergence", "cross_entropy"])
 @given(pq=mst.distribution_pairs(shape=st.integers(1, 6).map(lambda k: (k,)),
@@ -544,6 +562,8 @@ MUTANTS = [
     (test_renyi_entropy_is_non_increasing_in_the_order, dict(
         renyi_entropy=lambda p, *, alpha, **kw: mlmath.renyi_entropy(p, alpha=1 / (1 + alpha)))),
     (test_js_distance_is_a_metric_root, dict(js_distance=_js_distance_unsquared)),
+    (test_plain_kl_is_the_sum_of_rel_entr, dict(kl_divergence=lambda p, q, *, generalized=True,
+                                                 **kw: mlmath.kl_divergence(p, q, **kw))),
     (test_binary_entropy_accurate_for_tiny_p, dict(binary_entropy=lambda p, **kw: (
         -p * np.log(p) - (1 - p) * np.log(1 - p)))),
 ]
