@@ -27,6 +27,7 @@ __all__ = [
     "l1_subgradient",
     "prox_elastic_net",
     "prox_group_lasso",
+    "prox_huber",
     "prox_l1",
     "prox_squared_l2",
     "squared_l2_grad",
@@ -244,6 +245,30 @@ def huber_moreau_envelope() -> Derivation:
                        check), (("Huber function", huber_function(X, DELTA)),))
 
 
+def prox_huber() -> Derivation:
+    """prox of tau huber_delta: ``x / (1 + tau)`` inside ``|x| <= delta (1 + tau)``, else
+    ``x - tau delta sign(x)``; the stationary point of each piece, kept where consistent."""
+    objective = huber_function(U, DELTA) + (U - X) ** 2 / (2 * T)
+    (inner,) = sp.solve(sp.Eq(U + (U - X) / T, 0), U)
+    (right,) = sp.solve(sp.Eq(DELTA + (U - X) / T, 0), U)
+    (left,) = sp.solve(sp.Eq(-DELTA + (U - X) / T, 0), U)
+    prox = sp.Piecewise((inner, sp.Abs(inner) <= DELTA), (right, right > DELTA), (left, True))
+    closed = sp.Piecewise((X / (1 + T), sp.Abs(X) <= DELTA * (1 + T)),
+                          (X - T * DELTA * sp.sign(X), True))
+    # the kink of the prox is at c = delta (1 + t): check with c as the symbol
+    c = sp.Symbol("c", positive=True)
+    in_c = {DELTA: c / (1 + T)}
+    check = _require_on_regions(prox.subs(in_c), closed.subs(in_c), c,
+                                "prox = x/(1+t) for |x| <= delta(1+t), x - t delta sign(x) else")
+    steps = (f"|u| <= delta: u + (u - x)/t = 0 gives u = {inner}, kept where |u| <= delta",
+             f"u > delta: delta + (u - x)/t = 0 gives u = {right}, kept where u > delta",
+             f"u < -delta: -delta + (u - x)/t = 0 gives u = {left}")
+    return Derivation("prox_huber", "prox_huber(x, tau, delta) = argmin_u huber_delta(u) + "
+                      "(u - x)^2/(2 tau)", objective, prox,
+                      (("x", X), ("tau", T), ("delta", DELTA)), (*steps, check),
+                      (("closed form", closed),))
+
+
 def derivations() -> list[Derivation]:
     """All derivations of this topic, in the order they are written out."""
     return [
@@ -256,4 +281,5 @@ def derivations() -> list[Derivation]:
         prox_elastic_net(),
         prox_group_lasso(),
         huber_moreau_envelope(),
+        prox_huber(),
     ]

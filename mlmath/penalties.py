@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlmath import _validation as v
-from mlmath._typing import FloatResult
+from mlmath._typing import FloatArray, FloatResult
 
 __all__ = [
     "elastic_net",
@@ -53,9 +53,16 @@ __all__ = [
     "huber_grad",
     "l1",
     "l1_subgradient",
+    "nuclear_norm",
+    "project_box",
+    "project_l1_ball",
+    "project_simplex",
     "prox_elastic_net",
     "prox_group_lasso",
+    "prox_huber",
     "prox_l1",
+    "prox_linf",
+    "prox_nuclear_norm",
     "prox_squared_l2",
     "squared_l2",
     "squared_l2_grad",
@@ -788,3 +795,414 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
     shrunk = arr.reshape(-1) * np.take(factor, index) + 0.0
     return v.restore_dtype(shrunk.reshape(arr.shape), out_dtype)
+
+
+# ---------------------------------------------------------------------------
+# projections and further proximal operators
+# ---------------------------------------------------------------------------
+
+def _radius(radius: Any) -> float:
+    return v.check_positive_scalar(radius, "radius")
+
+
+def _simplex_rows(rows: Any, radius: float) -> Any:
+    """Project each row of ``rows`` (float64, 2-D) onto ``{y >= 0, sum y = radius}``.
+
+    Sort-based (Held, Wolfe & Crowder; Duchi et al. 2008), vectorised over rows:
+    with ``u`` sorted decreasingly, the support is the first ``k`` entries for the
+    largest ``k`` with ``u_k > (sum_{j<=k} u_j - radius) / k``; the threshold is then
+    recomputed from the support with a pairwise sum (not the running cumsum).
+    """
+    u = -np.sort(-rows, axis=1)
+    k = np.arange(1, rows.shape[1] + 1)
+    inside = u * k > np.cumsum(u, axis=1) - radius
+    size = rows.shape[1] - np.argmax(inside[:, ::-1], axis=1)      # last True, 1-based
+    support = k[None, :] <= size[:, None]
+    theta = (np.sum(np.where(support, u, 0.0), axis=1) - radius) / size
+    return np.maximum(rows - theta[:, None], 0.0)
+
+
+def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
+                    validate: bool = True) -> FloatArray:
+    r"""Euclidean projection onto the simplex :math:`\{y \ge 0,\ \sum_i y_i = r\}` along ``axis``.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., n, ...)
+        Finite values; each slice along ``axis`` is projected.
+    radius : float > 0, default 1.0
+        The sum :math:`r` of every projected slice.
+    axis : int, default -1
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``x``
+        Non-negative, each slice summing to ``radius`` within
+        :math:`(n + 2)\,\epsilon\,(r + \max_i |x_i|)`.
+
+    See Also
+    --------
+    project_l1_ball : the l1 ball (the simplex up to signs)
+    project_box : a box instead
+    softmax : a smooth map onto the open simplex
+
+    Notes
+    -----
+    .. math:: P(x) = \max(x - \theta, 0), \qquad \sum_i \max(x_i - \theta, 0) = r,
+
+    :math:`\theta` found by sorting (O(n log n) per slice, vectorised over slices) and
+    recomputed from the support with a pairwise sum; computed in float64 and
+    rounded once.  Entries below the threshold are exactly ``+0.0``.
+
+    References
+    ----------
+    J. Duchi, S. Shalev-Shwartz, Y. Singer, T. Chandra (2008). Efficient projections
+    onto the l1-ball for learning in high dimensions. ICML.  L. Condat (2016). Fast
+    projection onto the simplex and the l1 ball. Math. Program. 158.
+
+    Examples
+    --------
+    >>> project_simplex([0.5, 0.5, 2.0]).tolist()
+    [0.0, 0.0, 1.0]
+    >>> project_simplex([0.75, 0.25, 0.5, 0.5]).tolist()   # theta = (1.75 - 1) / 3
+    [0.5, 0.0, 0.25, 0.25]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _prepare(x, "x", validate)
+    if validate:
+        v.check_finite(arr, "x")
+    r = _radius(radius)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    ax = v.check_axis(axis, arr.ndim)
+    v.check_nonempty_axis(arr, ax, "x")
+    moved = np.moveaxis(arr, ax, -1)
+    rows = moved.reshape(-1, moved.shape[-1]).astype(_accumulator(arr.dtype))
+    out = _simplex_rows(rows, r).reshape(moved.shape)
+    return v.restore_dtype(np.moveaxis(out, -1, ax), out_dtype)
+
+
+def _l1_ball(arr: Any, r: float) -> Any:
+    """Projection of the whole array onto ``{||y||_1 <= r}`` (float64 in, float64 out)."""
+    a = np.abs(arr).reshape(1, -1)
+    if np.sum(a) <= r:
+        return arr.copy()
+    return np.copysign(_simplex_rows(a, r).reshape(arr.shape), arr)
+
+
+def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True) -> FloatArray:
+    r"""Euclidean projection of the whole array onto :math:`\{y : \lVert y\rVert_1 \le r\}`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+        Finite values.
+    radius : float > 0, default 1.0
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``x``
+        ``x`` itself (a copy) when :math:`\lVert x\rVert_1 \le r`.
+
+    See Also
+    --------
+    project_simplex : the projection used on :math:`|x|`
+    prox_linf : its Moreau complement
+
+    Notes
+    -----
+    .. math:: P(x) = \operatorname{sign}(x)\,P_{\Delta_r}(|x|)
+              \quad\text{when } \lVert x\rVert_1 > r,
+
+    the simplex projection of the magnitudes with the signs restored (soft
+    thresholding at the :math:`\theta` that lands on the sphere).
+
+    References
+    ----------
+    Duchi et al. (2008), ICML; Condat (2016), Math. Program. 158.
+
+    Examples
+    --------
+    >>> project_l1_ball([3.0, -1.0], radius=1.0).tolist()
+    [1.0, -0.0]
+    >>> project_l1_ball([0.25, -0.5]).tolist()   # inside: unchanged
+    [0.25, -0.5]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _prepare(x, "x", validate)
+    if validate:
+        v.check_finite(arr, "x")
+    r = _radius(radius)
+    out = _l1_ball(np.asarray(arr, _accumulator(arr.dtype)), r)
+    return v.restore_dtype(out, out_dtype)
+
+
+def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
+                validate: bool = True) -> FloatArray:
+    r"""Euclidean projection onto the box :math:`\{\ell \le y \le u\}` (elementwise clip).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    lower, upper : array_like, broadcastable to ``x``
+        Bounds with :math:`\ell \le u` everywhere; ``-inf`` / ``inf`` for no bound.
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``x``
+
+    See Also
+    --------
+    project_simplex : the simplex
+    project_l1_ball : the l1 ball
+
+    Notes
+    -----
+    .. math:: P(x)_i = \min(\max(x_i, \ell_i), u_i),
+
+    exact (no rounding: every output is one of the inputs).  The bounds are
+    rounded to ``x``'s dtype first; ``lower > upper`` anywhere is a ``ValueError``.
+
+    References
+    ----------
+    [Beck17] example 6.32 (projection onto a box).
+
+    Examples
+    --------
+    >>> project_box([-2.0, 0.5, 3.0], 0.0, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _prepare(x, "x", validate)
+    lo, _ = v.as_float_array(lower, "lower")
+    hi, _ = v.as_float_array(upper, "upper")
+    for bound, name in ((lo, "lower"), (hi, "upper")):
+        v.check_broadcastable(bound.shape, arr.shape, name)
+        v.check_no_nan(bound, name)
+    lo, hi = lo.astype(arr.dtype), hi.astype(arr.dtype)
+    crossed = np.broadcast_to(lo > hi, np.broadcast_shapes(lo.shape, hi.shape))
+    if crossed.any():
+        idx = v.first_index(np.atleast_1d(crossed))
+        raise ValueError(f"`lower`: expected lower <= upper everywhere, got "
+                         f"{np.atleast_1d(np.broadcast_to(lo, crossed.shape))[idx]} > "
+                         f"{np.atleast_1d(np.broadcast_to(hi, crossed.shape))[idx]} at "
+                         f"index {list(idx)}")
+    return v.restore_dtype(np.minimum(np.maximum(arr, lo), hi), out_dtype)
+
+
+def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
+    r"""Proximal operator of :math:`\tau\lVert\cdot\rVert_\infty` (over the whole array).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+        Finite values.
+    tau : float > 0
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``x``
+
+    See Also
+    --------
+    project_l1_ball : the projection it is built from
+    prox_l1 : the dual norm's prox
+
+    Notes
+    -----
+    By the Moreau decomposition (the conjugate of :math:`\tau\lVert\cdot\rVert_\infty`
+    is the indicator of the l1 ball of radius :math:`\tau`),
+
+    .. math:: \operatorname{prox}_{\tau\lVert\cdot\rVert_\infty}(x)
+              = x - P_{\{\lVert y\rVert_1\le\tau\}}(x)
+              = \operatorname{clip}(x, -\theta, \theta),
+
+    the largest magnitudes clipped to a common level :math:`\theta` (0 when
+    :math:`\lVert x\rVert_1 \le \tau`); evaluated as that clip, so every
+    unclipped entry is returned exactly.
+
+    References
+    ----------
+    [PB14] section 2.5 (Moreau decomposition) and 6.5.2; [Beck17] example 6.48.
+
+    Examples
+    --------
+    >>> prox_linf([3.0, -1.0, 0.5], 1.0).tolist()   # the largest entry comes down by 1
+    [2.0, -1.0, 0.5]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _prepare(x, "x", validate)
+    if validate:
+        v.check_finite(arr, "x")
+    t = v.check_positive_scalar(tau, "tau")
+    a = np.abs(np.asarray(arr, _accumulator(arr.dtype)))
+    if np.sum(a) <= t:
+        return v.restore_dtype(np.zeros_like(arr), out_dtype)
+    flat = a.reshape(1, -1)
+    # the l1-ball projection is soft thresholding at theta: x - P(x) = clip(x, -theta, theta)
+    theta = float(np.max(flat - _simplex_rows(flat, t)))
+    level = _in_dtype(theta, arr.dtype)
+    return v.restore_dtype(np.clip(arr, -level, level), out_dtype)
+
+
+def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
+               validate: bool = True) -> FloatArray:
+    r"""Proximal operator of :math:`\tau\,\mathrm{huber}_\delta` (elementwise).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    tau : float > 0
+    delta : float >= 0, default 1.0
+        The Huber threshold, as in :func:`huber`.
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``x``
+
+    See Also
+    --------
+    huber : the penalty
+    prox_l1 : the delta -> 0 limit, scaled
+
+    Notes
+    -----
+    Solving :math:`u - x + \tau\,\mathrm{huber}_\delta'(u) = 0` on each piece
+    (derived with SymPy in ``derivations/penalties.py``):
+
+    .. math:: \operatorname{prox}(x) = \begin{cases} x / (1 + \tau) &
+              |x| \le \delta(1 + \tau) \\ x - \tau\delta\,\operatorname{sign}(x) &
+              \text{otherwise,} \end{cases}
+
+    continuous at the boundary; ``delta = 0`` is the identity (huber_0 = 0).
+
+    References
+    ----------
+    [PB14] section 6.5.1 (Huber), 3.1 (Moreau envelope); [Beck17] example 6.54.
+
+    Examples
+    --------
+    >>> prox_huber([1.0, 10.0], 1.0, delta=1.0).tolist()   # 1/2 and 10 - 1
+    [0.5, 9.0]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _prepare(x, "x", validate)
+    t = v.check_positive_scalar(tau, "tau")
+    d = float(_in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype))
+    acc = np.asarray(arr, _accumulator(arr.dtype))
+    inner = np.abs(acc) <= d * (1.0 + t)
+    out = np.where(inner, acc / (1.0 + t), acc - np.copysign(t * d, acc))
+    return v.restore_dtype(out, out_dtype)
+
+
+def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
+    r"""Nuclear (trace) norm :math:`\lVert X\rVert_* = \sum_i \sigma_i(X)` of the last two axes.
+
+    Parameters
+    ----------
+    X : array_like, shape (..., m, n)
+        Finite matrices; leading axes are a batch.
+    validate : bool, default True
+
+    Returns
+    -------
+    float or ndarray, shape ``X.shape[:-2]``
+
+    See Also
+    --------
+    prox_nuclear_norm : its proximal operator
+    l1 : the same norm of the singular values
+
+    Notes
+    -----
+    .. math:: \lVert X\rVert_* = \sum_i \sigma_i(X),
+
+    the singular values from LAPACK's SVD (``numpy.linalg.svd``, backward stable:
+    each within a few eps of :math:`\lVert X\rVert_2`), summed in float64.
+
+    References
+    ----------
+    [Beck17] example 7.31; G. H. Golub, C. F. Van Loan, *Matrix Computations* (2013),
+    section 8.6.
+
+    Examples
+    --------
+    >>> float(nuclear_norm([[3.0, 0.0], [0.0, -4.0]]))
+    7.0
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _matrices(X, validate)
+    work, broken = _finite_matrices(arr)
+    total = np.sum(np.linalg.svd(work, compute_uv=False), axis=-1)
+    return v.restore_dtype(np.where(broken, np.nan, total), out_dtype)
+
+
+def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
+    r"""Proximal operator of :math:`\tau\lVert\cdot\rVert_*`: singular value soft thresholding.
+
+    Parameters
+    ----------
+    X : array_like, shape (..., m, n)
+        Finite matrices; leading axes are a batch.
+    tau : float > 0
+    validate : bool, default True
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``X``
+
+    See Also
+    --------
+    nuclear_norm : the penalty
+    prox_l1 : the same thresholding of a vector
+
+    Notes
+    -----
+    .. math:: \operatorname{prox}(X) = U\,\operatorname{diag}(\max(\sigma - \tau, 0))\,V^\top,
+              \qquad X = U\operatorname{diag}(\sigma)V^\top,
+
+    with the thin SVD in float64; singular values at or below ``tau`` are dropped
+    exactly (the result has rank :math:`\#\{\sigma_i > \tau\}`).
+
+    References
+    ----------
+    J.-F. Cai, E. J. Candès, Z. Shen (2010). A singular value thresholding algorithm
+    for matrix completion. SIAM J. Optim. 20(4).
+
+    Examples
+    --------
+    >>> prox_nuclear_norm([[3.0, 0.0], [0.0, -0.5]], 1.0).round(12).tolist()
+    [[2.0, 0.0], [0.0, 0.0]]
+    """
+    v.check_bool(validate, "validate")
+    arr, out_dtype = _matrices(X, validate)
+    t = v.check_positive_scalar(tau, "tau")
+    work, broken = _finite_matrices(arr)
+    u, s, vh = np.linalg.svd(work, full_matrices=False)
+    out = (u * np.maximum(s - t, 0.0)[..., None, :]) @ vh
+    return v.restore_dtype(np.where(broken[..., None, None], np.nan, out), out_dtype)
+
+
+def _finite_matrices(arr: Any) -> tuple[Any, Any]:
+    """float64 matrices for LAPACK, non-finite ones (unvalidated input) replaced by 0,
+    and the mask of those: their results become NaN instead of a LinAlgError."""
+    work = np.asarray(arr, _accumulator(arr.dtype))
+    broken = ~np.all(np.isfinite(work), axis=(-2, -1))
+    if broken.any():
+        work = np.where(broken[..., None, None], 0.0, work)
+    return work, broken
+
+
+def _matrices(X: ArrayLike, validate: bool) -> tuple[Any, np.dtype[Any]]:
+    arr, out_dtype = _prepare(X, "X", validate)
+    if arr.ndim < 2:
+        raise ValueError(f"`X`: expected at least 2 dimensions (a matrix), got shape "
+                         f"{arr.shape}")
+    if validate:
+        v.check_finite(arr, "X")
+    return arr, out_dtype

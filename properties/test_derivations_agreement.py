@@ -506,6 +506,20 @@ def test_prox_group_lasso_agrees_with_the_solved_optimality_condition(mm, dtype,
                      atol_eps=8 * scale, x=x, t=t, sqrt_size_weights=sqrt_size)
 
 
+@given(dtype=mst.float_dtypes(), data=st.data())
+def test_prox_huber_agrees_with_the_solved_optimality_condition(mm, dtype, data):
+    """mm.prox_huber = the piecewise minimiser SymPy solved from each piece's stationarity."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    tau = data.draw(_floats(0.01, 5.0, dtype), label="tau")
+    delta = data.draw(_floats(0.01, 3.0, dtype), label="delta")
+    got = mm.prox_huber(x, tau, delta=delta)
+    prox = derived("penalties", "prox_huber")
+    want = np.array([float(prox(xi, float(tau), float(delta))) for xi in x.astype(np.float64)])
+    scale = float(np.max(np.abs(x))) + float(tau) * float(delta)
+    assert_close_eps(got, want, prop="prox-huber-solved", rtol_eps=4, atol_eps=4 * scale,
+                     x=x, tau=tau, delta=delta)
+
+
 # --- meta-tests: a deliberately wrong implementation fails each agreement check -----------
 
 def _rescaled(name: str, factor: float) -> Any:
@@ -578,6 +592,9 @@ MUTANTS = [
      {"poly_loss_cross_entropy_grad": lambda z, y, *, epsilon=2.0, reduction="mean":
       mlmath.poly_loss_cross_entropy_grad(z, y, epsilon=-epsilon, reduction=reduction)},
      "sign of the poly term"),
+    (test_prox_huber_agrees_with_the_solved_optimality_condition,
+     {"prox_huber": lambda x, tau, delta=1.0: mlmath.prox_huber(x, tau, delta=delta * (1 + tau))},
+     "kink at delta (1 + tau) applied to delta"),
     (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
      "the 1/2 ||w||^2 convention"),
     (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,

@@ -557,6 +557,122 @@ def _huber_without_abs(x, delta=1.0):
     return np.sum(np.where(x <= delta, x**2 / 2, delta * (x - delta / 2)))
 
 
+# ---------------------------------------------------------------------------
+# projections, prox_linf, prox_huber, the nuclear norm (issue 16)
+# ---------------------------------------------------------------------------
+
+_VECTORS = hnp.arrays(np.float64, st.integers(1, 6), elements=st.just(0.0) | st.floats(-5, 5))
+_RADII = st.sampled_from([1.0, 0.5, 2.0]) | st.floats(0.01, 10.0)
+
+
+@given(x=_VECTORS, radius=_RADII)
+@example(x=np.array([0.75, 0.25, 0.5, 0.5]), radius=1.0)
+def test_simplex_projection_satisfies_its_optimality_condition(mm, x, radius):
+    """y = P(x) is on the simplex, and x - y is theta on the support and <= theta off
+    it (the KKT conditions of min ||y - x||^2 over the simplex)."""
+    y = mm.project_simplex(x, radius=radius)
+    eps = np.finfo(np.float64).eps
+    scale = radius + float(np.max(np.abs(x)))
+    assert_all(y >= 0, "simplex-proj", "y >= 0", x=x, radius=radius)
+    # y = x - theta: rounding of order eps |x| per entry, whatever the radius
+    assert_close_eps(np.sum(y), radius, prop="simplex-proj", rtol_eps=0,
+                     atol_eps=(x.size + 2) * scale, x=x, radius=radius)
+    gap = x - y
+    theta = gap[y > 0]
+    assert_all(np.ptp(theta) <= 8 * eps * scale, "simplex-proj",
+               "x - y constant on the support", x=x, y=y)
+    assert_all(np.all(gap[y == 0] <= np.max(theta) + 8 * eps * scale), "simplex-proj",
+               "x - y <= theta off the support", x=x, y=y)
+
+
+@given(x=_VECTORS, radius=_RADII)
+def test_l1_ball_projection_is_the_closest_point_of_the_ball(mm, x, radius):
+    """P(x) lies in the ball, is x itself inside it, and no point of the ball's boundary
+    obtained by radial scaling or by simplex projection of |x| is closer."""
+    y = mm.project_l1_ball(x, radius=radius)
+    eps = np.finfo(np.float64).eps
+    norm = float(np.sum(np.abs(x)))
+    slack = (x.size + 2) * eps * (radius + float(np.max(np.abs(x), initial=0.0)))
+    assert_all(np.sum(np.abs(y)) <= radius + slack, "l1-ball", "||P(x)||_1 <= r", x=x,
+               radius=radius)
+    if norm <= radius:
+        assert_all(y == x, "l1-ball", "P(x) = x inside", x=x)
+        return
+    radial = x * (radius / norm)
+    assert_all(np.sum((y - x) ** 2) <= np.sum((radial - x) ** 2) * (1 + 8 * eps) + 1e-300,
+               "l1-ball", "no farther than the radial point", x=x, radius=radius)
+
+
+@given(x=_VECTORS, t=_RADII)
+def test_prox_linf_satisfies_moreau_decomposition(mm, x, t):
+    """prox_{t ||.||_inf}(x) + P_{||y||_1 <= t}(x) = x, and the prox is no farther
+    from optimal than a perturbed point (objective t max|u| + ||u - x||^2 / 2)."""
+    u = mm.prox_linf(x, t)
+    eps = np.finfo(np.float64).eps
+    scale = float(np.max(np.abs(x), initial=0.0)) + t
+    assert_close_eps(u + mm.project_l1_ball(x, radius=t), x, prop="prox-linf-moreau",
+                     rtol_eps=0, atol_eps=8 * scale, x=x, t=t)
+
+    def objective(w):
+        return t * np.max(np.abs(w), initial=0.0) + 0.5 * np.sum((w - x) ** 2)
+    for step in (1e-3, -1e-3):
+        for k in range(x.size):
+            w = u.copy()
+            w[k] += step * scale
+            assert_all(objective(u) <= objective(w) + 16 * eps * scale * scale, "prox-linf",
+                       "objective at prox <= at a neighbour", x=x, t=t)
+
+
+@given(x=_VECTORS, t=_RADII, delta=st.sampled_from([0.0, 1.0]) | st.floats(0.01, 5.0))
+def test_prox_huber_satisfies_its_optimality_condition(mm, x, t, delta):
+    """u = prox(x): u - x + t huber'(u) = 0 elementwise (huber' = clip(u, -delta, delta))."""
+    u = mm.prox_huber(x, t, delta=delta)
+    residual = u - x + t * np.clip(u, -delta, delta)
+    scale = float(np.max(np.abs(x), initial=0.0)) + t * delta
+    assert_close_eps(residual, 0.0, prop="prox-huber", rtol_eps=0, atol_eps=8 * scale,
+                     x=x, t=t, delta=delta)
+
+
+@given(m=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)),
+                    elements=st.floats(-5, 5)), t=_RADII)
+def test_prox_nuclear_norm_thresholds_the_singular_values(mm, m, t):
+    """The singular values of prox(X) are max(sigma - t, 0), and ||X||_* is their sum at
+    t = 0 (each compared with numpy.linalg.svd of the input)."""
+    sigma = np.linalg.svd(m, compute_uv=False)
+    got = np.linalg.svd(mm.prox_nuclear_norm(m, t), compute_uv=False)
+    scale = float(sigma.max(initial=0.0)) + t
+    assert_close_eps(np.sort(got), np.sort(np.maximum(sigma - t, 0.0)), prop="svt",
+                     rtol_eps=0, atol_eps=16 * scale * max(m.shape), m=m, t=t)
+    assert_close_eps(mm.nuclear_norm(m), np.sum(sigma), prop="nuclear", rtol_eps=8,
+                     atol_eps=8 * scale, m=m)
+
+
+@given(x=_VECTORS, bounds=st.tuples(st.floats(-5, 5), st.floats(0, 5)))
+def test_box_projection_is_idempotent_and_inside(mm, x, bounds):
+    """lower <= P(x) <= upper, P(P(x)) = P(x), and P(x) = x for x in the box."""
+    lower, width = bounds
+    upper = lower + width
+    y = mm.project_box(x, lower, upper)
+    assert_all((y >= lower) & (y <= upper), "box", "inside the box", x=x)
+    assert_all(mm.project_box(y, lower, upper) == y, "box", "idempotent", x=x)
+    inside = (x >= lower) & (x <= upper)
+    assert_all(y[inside] == x[inside], "box", "identity inside", x=x)
+
+
+def _simplex_by_clip_and_rescale(x, *, radius=1.0, axis=-1):
+    """A common shortcut: clip at 0 and rescale to the radius (not the projection)."""
+    y = np.maximum(np.asarray(x, np.float64), 0.0)
+    total = np.sum(y, axis=axis, keepdims=True)
+    return np.where(total > 0, y * radius / np.where(total > 0, total, 1.0),
+                    radius / np.shape(x)[axis])
+
+
+def _l1_ball_by_radial_scaling(x, *, radius=1.0):
+    x = np.asarray(x, np.float64)
+    norm = np.sum(np.abs(x))
+    return x if norm <= radius else x * (radius / norm) * (1 + 1e-9)
+
+
 _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_penalty_is_nonnegative, {"name": "l1"}, {"l1": lambda w: np.sum(w)}),  # forgot abs
     (test_penalty_is_zero_only_at_zero, {"name": "squared_l2"},
@@ -616,6 +732,19 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
      {"prox_group_lasso": _group_prox_without_positive_part}),
     (test_group_lasso_has_no_spurious_overflow, {},
      {"group_lasso": lambda w, groups, **_: np.sum(_naive_group_norms(w, groups)[0])}),
+    (test_simplex_projection_satisfies_its_optimality_condition, {},
+     {"project_simplex": _simplex_by_clip_and_rescale}),
+    (test_l1_ball_projection_is_the_closest_point_of_the_ball, {},
+     {"project_l1_ball": _l1_ball_by_radial_scaling}),
+    (test_prox_linf_satisfies_moreau_decomposition, {},
+     {"prox_linf": lambda x, t: mlmath.prox_l1(x, t)}),  # the dual norm's prox
+    (test_prox_huber_satisfies_its_optimality_condition, {},
+     {"prox_huber": lambda x, t, delta=1.0: np.where(np.abs(x) <= delta, x / (1 + t),
+                                                      x - t * delta * np.sign(x))}),  # kink
+    (test_prox_nuclear_norm_thresholds_the_singular_values, {},
+     {"prox_nuclear_norm": lambda m, t: mlmath.prox_l1(m, t)}),  # entries, not sigma
+    (test_box_projection_is_idempotent_and_inside, {},
+     {"project_box": lambda x, lower, upper: np.minimum(x, upper)}),  # no lower bound
 ]
 
 

@@ -81,6 +81,13 @@ CONTRACT: dict[str, str] = {
         prox_group_lasso(x, t, groups)
         huber(x, delta=1.0)
         huber_grad(x, delta=1.0)
+        prox_huber(x, tau, *, delta=1.0)
+        nuclear_norm(X)
+        prox_nuclear_norm(X, tau)
+        prox_linf(x, tau)
+        project_simplex(x, *, radius=1.0, axis=-1)
+        project_l1_ball(x, *, radius=1.0)
+        project_box(x, lower, upper)
     """,  # huber_grad: an extension beyond API.md (the gradient of huber), see README
 }
 

@@ -491,3 +491,63 @@ def test_proximal_gradient_objective_is_minimal_among_perturbations():
         for _ in range(100):
             other = res.coef + scale * rng.normal(size=res.coef.shape)
             assert best <= pg.objective(X, y, other, alpha=0.1, l1_ratio=0.5) + 1e-14
+
+
+class TestProjectionsAndNewProxes:
+    """Projections, prox_linf, prox_huber and the nuclear norm (issue 16)."""
+
+    @staticmethod
+    def _simplex_by_bisection(x, radius):
+        """An independent oracle: bisect theta in sum max(x - theta, 0) = r (exact
+        fractions would be slower and no more decisive at these sizes)."""
+        lo, hi = float(np.min(x)) - radius, float(np.max(x))
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            if np.sum(np.maximum(x - mid, 0.0)) > radius:
+                lo = mid
+            else:
+                hi = mid
+        return np.maximum(x - (lo + hi) / 2, 0.0)
+
+    @pytest.mark.parametrize("seed", range(5))
+    def test_simplex_projection_matches_bisection(self, seed):
+        x = np.random.default_rng(seed).standard_normal((4, 7)) * 3
+        got = mm.project_simplex(x, radius=2.0)
+        want = np.array([self._simplex_by_bisection(row, 2.0) for row in x])
+        np.testing.assert_allclose(got, want, rtol=0, atol=64 * np.finfo(float).eps * 9)
+        assert np.array_equal(mm.project_simplex(x.T, radius=2.0, axis=0), got.T)
+
+    def test_l1_ball_and_linf_prox_are_moreau_complements(self):
+        x = np.array([3.0, -1.0, 0.25, -2.5])
+        ball = mm.project_l1_ball(x, radius=1.5)
+        assert np.sum(np.abs(ball)) == pytest.approx(1.5, rel=4 * np.finfo(float).eps)
+        np.testing.assert_allclose(mm.prox_linf(x, 1.5) + ball, x, rtol=0, atol=1e-15)
+        assert np.array_equal(mm.prox_linf([0.1, -0.2], 1.0), [0.0, 0.0])
+
+    def test_prox_huber_pieces(self):
+        x = np.array([-10.0, -2.0, 0.0, 1.5, 2.0, 10.0])
+        got = mm.prox_huber(x, 1.0, delta=1.0)   # kink at |x| = delta (1 + tau) = 2
+        np.testing.assert_array_equal(got, [-9.0, -1.0, 0.0, 0.75, 1.0, 9.0])
+        assert np.array_equal(mm.prox_huber(x, 2.0, delta=0.0), x)
+
+    def test_nuclear_norm_matches_numpy_and_batches(self):
+        m = np.random.default_rng(2).standard_normal((3, 4, 2))
+        want = [np.linalg.norm(a, "nuc") for a in m]
+        np.testing.assert_allclose(mm.nuclear_norm(m), want, rtol=8 * np.finfo(float).eps)
+        low = mm.prox_nuclear_norm(m, 10.0)
+        assert np.array_equal(low, np.zeros_like(m))
+        assert np.isnan(mm.nuclear_norm(np.array([[np.nan, 0.0], [0.0, 1.0]]), validate=False))
+
+    @pytest.mark.parametrize(("call", "exc", "text"), [
+        (lambda: mm.project_simplex([1.0, 2.0], radius=0.0), ValueError, "`radius`"),
+        (lambda: mm.project_simplex([1.0, np.inf]), ValueError, "`x`"),
+        (lambda: mm.project_l1_ball([1.0], radius=-1.0), ValueError, "`radius`"),
+        (lambda: mm.project_box([1.0, 2.0], [0.0, 3.0], [1.0, 2.0]), ValueError,
+         r"`lower`: expected lower <= upper everywhere, got 3.0 > 2.0 at index \[1\]"),
+        (lambda: mm.project_box([1.0, 2.0], [0.0, 0.0, 0.0], 1.0), ValueError, "`lower`"),
+        (lambda: mm.prox_linf([1.0], 0.0), ValueError, "`tau`"),
+        (lambda: mm.nuclear_norm([1.0, 2.0]), ValueError, "`X`: expected at least 2"),
+        (lambda: mm.prox_nuclear_norm([[1.0]], "1"), TypeError, "`tau`")])
+    def test_bad_arguments_are_named(self, call, exc, text):
+        with pytest.raises(exc, match=text):
+            call()
