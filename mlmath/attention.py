@@ -83,6 +83,11 @@ class _Inputs:
     #: precision="high" on float64: ``q`` is *not* pre-scaled, the scores are
     #: formed in double-double (``_scores_dd``) and scaled there.
     exact_scores: bool = False
+    #: causal diagonal: query i may attend key j iff j <= i + diag (0: PyTorch's
+    #: top-left ``is_causal``; Lk - Lq: bottom-right, the last query sees every key)
+    diag: int = 0
+    #: additive score bias (attn_bias), broadcastable to (..., Lq, Lk), or None
+    bias: Array | None = None
 
 
 _PRECISIONS = ("default", "high")
@@ -93,6 +98,48 @@ def _check_precision(precision: Any) -> bool:
     if not isinstance(precision, str) or precision not in _PRECISIONS:
         raise ValueError(f"`precision`: expected 'default' or 'high', got {precision!r}")
     return precision == "high"
+
+
+_CAUSAL_ALIGNMENTS = ("upper_left", "lower_right")
+
+
+def _check_causal(causal: Any) -> tuple[bool, str]:
+    """``causal``: a bool (True is ``"upper_left"``) or one of the two alignments."""
+    if isinstance(causal, str):
+        if causal not in _CAUSAL_ALIGNMENTS:
+            raise ValueError(f"`causal`: expected a bool, 'upper_left' or 'lower_right', "
+                             f"got {causal!r}")
+        return True, causal
+    return val.check_bool(causal, "causal"), "upper_left"
+
+
+def _prepare_bias(bias: ArrayLike, lq: int, lk: int, dtype: np.dtype[Any],
+                  validate: bool) -> Array:
+    """A float bias broadcastable to (..., Lq, Lk); -inf allowed (a mask), NaN/+inf not."""
+    b, _ = val.as_float_array(bias, "attn_bias")
+    if b.ndim < 2:
+        b = b.reshape((1,) * (2 - b.ndim) + b.shape)
+    if any(n not in (1, want) for n, want in zip(b.shape[-2:], (lq, lk), strict=True)):
+        raise ValueError(f"`attn_bias`: expected a shape broadcastable to (..., Lq, Lk) = "
+                         f"(..., {lq}, {lk}), got {np.shape(bias)}")
+    if validate:
+        val.check_no_nan(b, "attn_bias")
+        val.check_no_posinf(b, "attn_bias", why="it would take all the weight")
+    return b.astype(dtype, copy=False)
+
+
+def _repeat_kv_heads(q: Array, kv: Array, name: str) -> Array:
+    """GQA: each of the H_kv heads of ``kv`` (axis -3) serves H_q / H_kv query heads."""
+    if q.ndim < 3 or kv.ndim < 3:
+        raise ValueError(f"`{name}`: enable_gqa needs heads at axis -3 of `q` and `{name}`, "
+                         f"got shapes {q.shape} and {kv.shape}")
+    hq, hkv = q.shape[-3], kv.shape[-3]
+    if hq == hkv:
+        return kv
+    if hkv == 0 or hq % hkv:
+        raise ValueError(f"`{name}`: expected a number of heads (axis -3) dividing the "
+                         f"{hq} heads of `q`, got {hkv}")
+    return np.repeat(kv, hq // hkv, axis=-3)
 
 
 def _check_matrix_stack(x: Array, name: str, what: str) -> None:
@@ -150,15 +197,21 @@ def _scores_may_overflow(q: Array, k: Array) -> bool:
 
 def _prepare(
     q: ArrayLike, k: ArrayLike, v: ArrayLike | None, mask: ArrayLike | None, causal: Any,
-    scale: Any, validate: bool, high: bool = False,
+    scale: Any, validate: bool, high: bool = False, *, bias: ArrayLike | None = None,
+    gqa: bool = False,
 ) -> _Inputs:
+    is_causal, alignment = _check_causal(causal)
     qa, q_out = val.as_float_array(q, "q")
     ka, k_out = val.as_float_array(k, "k")
+    if gqa:
+        ka = _repeat_kv_heads(qa, ka, "k")
     arrays = {"q": qa, "k": ka}
     out_dtypes = [q_out, k_out]
     va = None
     if v is not None:
         va, v_out = val.as_float_array(v, "v")
+        if gqa:
+            va = _repeat_kv_heads(qa, va, "v")
         arrays["v"] = va
         out_dtypes.append(v_out)
     _check_matrix_stack(qa, "q", "(..., Lq, d)")
@@ -175,14 +228,17 @@ def _prepare(
                 f"`v`: expected Lk = {ka.shape[-2]} rows (the keys of `k`) in axis -2, "
                 f"got shape {va.shape}"
             )
-    if not isinstance(causal, (bool, np.bool_)):
-        raise TypeError(f"`causal`: expected a bool, got {causal!r}")
     lq, lk = qa.shape[-2], ka.shape[-2]
     batch_shapes = {name: a.shape[:-2] for name, a in arrays.items()}
     m = None
     if mask is not None:
         m = _prepare_mask(mask, lq, lk)
         batch_shapes["mask"] = m.shape[:-2]
+    b = None
+    if bias is not None:
+        b = _prepare_bias(bias, lq, lk, val.result_dtype(*out_dtypes)[0] if not high
+                          else np.dtype(np.float64), validate)
+        batch_shapes["attn_bias"] = b.shape[:-2]
     batch = _broadcast_batch(batch_shapes)
     if scale is None:
         if qa.shape[-1] == 0:
@@ -209,7 +265,8 @@ def _prepare(
     ka = np.broadcast_to(ka, batch + ka.shape[-2:])
     if va is not None:
         va = np.broadcast_to(va.astype(compute, copy=False), batch + va.shape[-2:])
-    return _Inputs(qs, ka, va, m, bool(causal), s, batch, out_dtype, check, exact)
+    diag = lk - lq if alignment == "lower_right" else 0
+    return _Inputs(qs, ka, va, m, is_causal, s, batch, out_dtype, check, exact, diag, b)
 
 
 # --------------------------------------------------------------------------
@@ -222,16 +279,17 @@ def _forbid(inp: _Inputs, s: Array, i0: int, j0: int) -> None:
     rows, cols = s.shape[-2:]
     if inp.mask is not None:
         np.copyto(s, -np.inf, where=~_mask_block(inp.mask, i0, rows, j0, cols))
-    if not inp.causal or j0 + cols - 1 <= i0:  # no key after any query of the block
+    d = inp.diag
+    if not inp.causal or j0 + cols - 1 <= i0 + d:  # no key after any query of the block
         return
     if cols >= _ROW_LOOP_MIN_COLS:
         # One slice per row: cheaper than building and negating a rows x cols
         # boolean triangle when rows are long (see benchmarks/attention.py).
         for r in range(rows):
-            s[..., r, max(i0 + r - j0 + 1, 0):] = -np.inf
+            s[..., r, max(i0 + r + d - j0 + 1, 0):] = -np.inf
     else:
         np.copyto(s, -np.inf, where=np.arange(j0, j0 + cols)[None, :] >
-                  np.arange(i0, i0 + rows)[:, None])
+                  np.arange(i0, i0 + rows)[:, None] + d)
 
 
 #: Row length from which the causal mask is applied row by row.
@@ -247,7 +305,7 @@ def _mask_block(mask: Array, i0: int, rows: int, j0: int, cols: int) -> Array:
 
 def _block_is_masked_out(inp: _Inputs, i1: int, j0: int) -> bool:
     """True when causality forbids every pair of the block (all keys after all queries)."""
-    return inp.causal and j0 > i1 - 1
+    return inp.causal and j0 > i1 - 1 + inp.diag
 
 
 def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
@@ -259,6 +317,8 @@ def _scores(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Array:
         with np.errstate(over="ignore", invalid="ignore"):
             s = q_blk @ k_blk
         _check_scores_finite(s, i0, j0)
+    if inp.bias is not None:
+        s += _mask_block(inp.bias, i0, i1 - i0, j0, j1 - j0)
     _forbid(inp, s, i0, j0)
     return s
 
@@ -278,6 +338,11 @@ def _scores_dd(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> tuple[Array,
         hi, lo = _compensated.fast_two_sum(p, p_err)
     if inp.check_scores:
         _check_scores_finite(hi, i0, j0)
+    if inp.bias is not None:  # one more error-free addition
+        with np.errstate(invalid="ignore"):
+            hi, err = _compensated.two_sum(hi, np.broadcast_to(
+                _mask_block(inp.bias, i0, i1 - i0, j0, j1 - j0), hi.shape))
+        lo = lo + np.where(np.isfinite(err), err, 0.0)
     _forbid(inp, hi, i0, j0)
     np.copyto(lo, 0.0, where=hi == -np.inf)
     return hi, lo
