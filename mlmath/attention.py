@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -115,7 +115,14 @@ def _check_causal(causal: Any) -> tuple[bool, str]:
 
 def _prepare_bias(bias: ArrayLike, lq: int, lk: int, dtype: np.dtype[Any],
                   validate: bool) -> Array:
-    """A float bias broadcastable to (..., Lq, Lk); -inf allowed (a mask), NaN/+inf not."""
+    """A float bias broadcastable to (..., Lq, Lk); -inf allowed (a mask), NaN/+inf not.
+
+    A boolean array is refused: PyTorch's boolean ``attn_mask`` means "may attend",
+    which is mlmath's ``mask``; read as 0/1 floats it would silently change meaning.
+    """
+    if val.as_array(bias, "attn_bias").dtype == np.bool_:
+        raise TypeError("`attn_bias`: expected a float array, got a boolean one (pass a "
+                        "boolean mask as `mask`: True = may attend)")
     b, _ = val.as_float_array(bias, "attn_bias")
     if b.ndim < 2:
         b = b.reshape((1,) * (2 - b.ndim) + b.shape)
@@ -417,11 +424,36 @@ def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:
     return p, m, np.sum(p, axis=-1, keepdims=True)
 
 
-def _plain_forward(inp: _Inputs) -> Array:
-    """Attention output, materialising the (..., Lq, Lk) weights."""
+_Dropout = tuple[float, np.random.Generator] | None
+
+
+def _check_dropout(dropout_p: Any, rng: Any) -> _Dropout:
+    """``None`` for no dropout, else ``(p, rng)``; p in [0, 1), rng a Generator."""
+    p = val.check_positive_scalar(dropout_p, "dropout_p", allow_zero=True)
+    if p >= 1:
+        raise ValueError(f"`dropout_p`: expected a value in [0, 1), got {dropout_p!r}")
+    if p == 0:
+        return None
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"`rng`: expected a numpy.random.Generator when dropout_p > 0 "
+                        f"(e.g. np.random.default_rng(seed)), got {type(rng).__name__}")
+    return p, rng
+
+
+def _drop(p: Array, dropout: _Dropout) -> Array:
+    """Weights with dropout applied (survivors scaled by 1/(1 - p)); unchanged if None."""
+    if dropout is None:
+        return p
+    rate, rng = dropout
+    keep = rng.random(p.shape) >= rate
+    return np.where(keep, p * p.dtype.type(1.0 / (1.0 - rate)), 0.0).astype(p.dtype, copy=False)
+
+
+def _plain_forward(inp: _Inputs, dropout: _Dropout = None) -> tuple[Array, Array]:
+    """Attention output and row log-sum-exp, materialising the (..., Lq, Lk) weights."""
     assert inp.v is not None
-    p, _, total = _plain_weights(inp)
-    return _normalise(p @ inp.v, total)
+    p, m, total = _plain_weights(inp)
+    return _normalise(_drop(p, dropout) @ inp.v, total), _row_lse(m, total)
 
 
 def _row_lse(m: Array, total: Array) -> Array:
@@ -434,7 +466,8 @@ def _blocks(n: int, size: int) -> list[tuple[int, int]]:
     return [(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
+def _blocked_forward(inp: _Inputs, block: int,
+                     dropout: _Dropout = None) -> tuple[Array, Array]:
     """Exact attention by query blocks x key blocks with an online softmax.
 
     For each query block the running row maximum ``m``, running sum ``l`` and
@@ -470,7 +503,7 @@ def _blocked_forward(inp: _Inputs, block: int) -> tuple[Array, Array]:
                 alpha = np.exp(m - shift)
                 p = _exp_shifted(s, shift)
             total = total * alpha + np.sum(p, axis=-1, keepdims=True)
-            acc = acc * alpha + p @ inp.v[..., j0:j1, :]
+            acc = acc * alpha + _drop(p, dropout) @ inp.v[..., j0:j1, :]
             m = m_new
         out[..., i0:i1, :] = _normalise(acc, total)
         lse[..., i0:i1, :] = _row_lse(_shift(m), total)
@@ -528,6 +561,15 @@ def _grad_kernel(
     return grads
 
 
+def _fold_heads(g: Array, shape: tuple[int, ...]) -> Array:
+    """Adjoint of GQA's head repetition: sum each group of query heads onto its kv head."""
+    hkv = shape[-3]
+    if g.shape[-3] == hkv:
+        return g
+    group = g.shape[-3] // hkv
+    return g.reshape(*g.shape[:-3], hkv, group, *g.shape[-2:]).sum(axis=-3)
+
+
 def _rank_one_term(grad_out: Array, out: Array) -> Array:
     """D_i = sum_j P_ij dP_ij = G_i . O_i: the softmax Jacobian's rank-one part."""
     return np.sum(grad_out * out, axis=-1, keepdims=True)
@@ -555,8 +597,10 @@ def _accumulate_grads(
 
 
 def attention_weights(
-    q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None, causal: bool = False,
-    scale: float | None = None, precision: str = "default", validate: bool = True,
+    q: ArrayLike, k: ArrayLike, *, mask: ArrayLike | None = None,
+    attn_bias: ArrayLike | None = None, causal: bool | str = False,
+    scale: float | None = None, enable_gqa: bool = False, precision: str = "default",
+    validate: bool = True,
 ) -> FloatArray:
     r"""Attention weights :math:`\operatorname{softmax}(\text{scale}\, q k^\top)` over keys.
 
@@ -568,10 +612,17 @@ def attention_weights(
         Keys; leading dimensions broadcast with those of ``q``.
     mask : array_like of bool, optional
         True where query i may attend key j; broadcastable to (..., Lq, Lk).
-    causal : bool, default False
-        Also forbid keys j > i (top-left aligned, as PyTorch's ``is_causal``).
+    attn_bias : array_like of float, optional
+        Added to the scaled scores; ``-inf`` forbids a pair (see
+        :func:`scaled_dot_product_attention`).
+    causal : bool or {"upper_left", "lower_right"}, default False
+        Also forbid keys j > i (``True``/``"upper_left"``, PyTorch's ``is_causal``)
+        or j > i + Lk - Lq (``"lower_right"``).
     scale : float, optional
         Positive finite multiplier of the scores; default ``1/sqrt(d)``.
+    enable_gqa : bool, default False
+        Grouped-query attention over heads at axis -3 (see
+        :func:`scaled_dot_product_attention`).
     precision : {"default", "high"}, default "default"
         ``"high"`` forms the scores with compensated dot products: float32
         (and float16) input is computed in float64 throughout; float64 scores
@@ -626,19 +677,41 @@ def attention_weights(
     >>> float(attention_weights(q, k, scale=1.0, precision="high")[0, 0])
     3.419844293010171e-54
     """
-    val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     high = _check_precision(precision)
-    inp = _prepare(q, k, None, mask, causal, scale, validate, high)
+    inp = _prepare(q, k, None, mask, causal, scale, validate, high, bias=attn_bias,
+                   gqa=val.check_bool(enable_gqa, "enable_gqa"))
     p, _, total = _plain_weights(inp)
     return val.restore_dtype(_normalise(p, total), inp.out_dtype)
 
 
+@overload
+def scaled_dot_product_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = ...,
+    attn_bias: ArrayLike | None = ..., causal: bool | str = ..., scale: float | None = ...,
+    enable_gqa: bool = ..., dropout_p: float = ..., rng: np.random.Generator | None = ...,
+    return_lse: Literal[False] = ..., block_size: int | None = ..., precision: str = ...,
+    validate: bool = ...,
+) -> FloatArray: ...
+
+
+@overload
+def scaled_dot_product_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = ...,
+    attn_bias: ArrayLike | None = ..., causal: bool | str = ..., scale: float | None = ...,
+    enable_gqa: bool = ..., dropout_p: float = ..., rng: np.random.Generator | None = ...,
+    return_lse: Literal[True], block_size: int | None = ..., precision: str = ...,
+    validate: bool = ...,
+) -> tuple[FloatArray, FloatArray]: ...
+
+
 def scaled_dot_product_attention(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, *, mask: ArrayLike | None = None,
-    causal: bool = False, scale: float | None = None, block_size: int | None = None,
-    precision: str = "default", validate: bool = True,
-) -> FloatArray:
+    attn_bias: ArrayLike | None = None, causal: bool | str = False,
+    scale: float | None = None, enable_gqa: bool = False, dropout_p: float = 0.0,
+    rng: np.random.Generator | None = None, return_lse: bool = False,
+    block_size: int | None = None, precision: str = "default", validate: bool = True,
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     r"""Scaled dot-product attention :math:`\operatorname{softmax}(\text{scale}\, q k^\top) v`.
 
     Parameters
@@ -649,11 +722,32 @@ def scaled_dot_product_attention(
         Leading dimensions of q, k, v and mask broadcast together.
     mask : array_like of bool, optional
         True where query i may attend key j; broadcastable to (..., Lq, Lk).
-    causal : bool, default False
-        Query i may attend key j only if j <= i (top-left aligned, as
-        PyTorch's ``is_causal``, also when Lq != Lk).
+    attn_bias : array_like of float, optional
+        Added to the scaled scores (PyTorch's float ``attn_mask``; ALiBi or
+        relative-position biases); broadcastable to (..., Lq, Lk); ``-inf``
+        forbids a pair, NaN and ``+inf`` raise.
+    causal : bool or {"upper_left", "lower_right"}, default False
+        ``True`` / ``"upper_left"``: query i may attend key j only if j <= i
+        (PyTorch's ``is_causal``, also when Lq != Lk).  ``"lower_right"``:
+        j <= i + Lk - Lq, so the last query sees every key (decoding with a
+        cache; PyTorch's ``causal_lower_right``).
     scale : float, optional
         Positive finite multiplier of the scores; default ``1/sqrt(d)``.
+    enable_gqa : bool, default False
+        Grouped-query attention: heads at axis -3; ``k`` and ``v`` have
+        H_kv heads dividing the H_q heads of ``q``, key/value head h serving
+        query heads h·H_q/H_kv to (h+1)·H_q/H_kv - 1 (PyTorch's repetition).
+    dropout_p : float in [0, 1), default 0
+        Dropout on the attention weights, survivors scaled by 1/(1 - p), as
+        PyTorch in training mode; needs ``rng``.  The blocked path draws the
+        mask block by block, so the same seed gives different masks on the two
+        paths (each is an exact dropout of the same weights).
+    rng : numpy.random.Generator, optional
+        Source of the dropout mask (required when ``dropout_p > 0``).
+    return_lse : bool, default False
+        Also return the row log-sum-exp of the scaled, biased, masked scores,
+        shape (..., Lq) (-inf for a query with no allowed key): the
+        statistic FlashAttention saves for its backward pass.
     block_size : int, optional
         If given, use the exact blocked algorithm (query blocks x key blocks,
         online softmax), whose extra memory is O(batch * block_size * (block_size
@@ -676,9 +770,9 @@ def scaled_dot_product_attention(
 
     Returns
     -------
-    ndarray, shape (..., Lq, dv)
+    ndarray, shape (..., Lq, dv), or ``(out, lse)`` with ``return_lse=True``
         Each row is a convex combination of the rows of v that query may
-        attend; a query with no allowed key gets a row of zeros.
+        attend (before dropout); a query with no allowed key gets a row of zeros.
 
     See Also
     --------
@@ -721,26 +815,34 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
     [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
     """
-    val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     high = _check_precision(precision)
-    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate, high)
-    out = _plain_forward(inp) if block is None else _blocked_forward(inp, block)[0]
-    return val.restore_dtype(out, inp.out_dtype)
+    want_lse = val.check_bool(return_lse, "return_lse")
+    dropout = _check_dropout(dropout_p, rng)
+    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate, high,
+                   bias=attn_bias, gqa=val.check_bool(enable_gqa, "enable_gqa"))
+    if block is None:
+        out, lse = _plain_forward(inp, dropout)
+    else:
+        out, lse = _blocked_forward(inp, block, dropout)
+    out = val.restore_dtype(out, inp.out_dtype)
+    return (out, val.restore_dtype(lse[..., 0], inp.out_dtype)) if want_lse else out
 
 
 def scaled_dot_product_attention_grad(
     q: ArrayLike, k: ArrayLike, v: ArrayLike, grad_out: ArrayLike, *,
-    mask: ArrayLike | None = None, causal: bool = False, scale: float | None = None,
+    mask: ArrayLike | None = None, attn_bias: ArrayLike | None = None,
+    causal: bool | str = False, scale: float | None = None, enable_gqa: bool = False,
     block_size: int | None = None, validate: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Gradients (dq, dk, dv) of :math:`L = \sum \text{grad\_out} \odot o` through attention.
 
     Parameters
     ----------
-    q, k, v, mask, causal, scale
-        As in :func:`scaled_dot_product_attention`.
+    q, k, v, mask, attn_bias, causal, scale, enable_gqa
+        As in :func:`scaled_dot_product_attention` (no dropout: the gradient is
+        that of the deterministic attention; the bias is a constant).
     grad_out : array_like, shape (..., Lq, dv)
         Upstream gradient dL/do, in the broadcast output shape.
     block_size : int, optional
@@ -752,8 +854,9 @@ def scaled_dot_product_attention_grad(
     Returns
     -------
     dq, dk, dv : ndarray
-        Same shapes as q, k and v (gradients summed over broadcast dimensions),
-        in the dtype of the attention output (``grad_out`` is cast to it).
+        Same shapes as q, k and v (gradients summed over broadcast dimensions,
+        and over each group of query heads under ``enable_gqa``), in the dtype of
+        the attention output (``grad_out`` is cast to it).
 
     See Also
     --------
@@ -787,10 +890,11 @@ def scaled_dot_product_attention_grad(
     >>> dq.tolist(), dk.tolist(), dv.tolist()
     ([[0.0]], [[0.0]], [[1.0]])
     """
-    val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
-    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate)
+    gqa = val.check_bool(enable_gqa, "enable_gqa")
+    inp = _prepare(q, k, val.require(v, "v"), mask, causal, scale, validate, bias=attn_bias,
+                   gqa=gqa)
     assert inp.v is not None
     g, _ = val.as_float_array(grad_out, "grad_out")
     want = (*inp.batch, inp.q.shape[-2], inp.v.shape[-1])
@@ -804,6 +908,9 @@ def scaled_dot_product_attention_grad(
     g = g.astype(inp.q.dtype, copy=False)
     dq, dk, dv = _grad_kernel(inp, g, block)
     shapes = [np.shape(np.asarray(a)) for a in (q, k, v)]
+    if gqa:
+        dk, dv = (_fold_heads(gr, shape) for gr, shape in zip((dk, dv), shapes[1:],
+                                                                strict=True))
     # dk already carries scale through the pre-scaled q; dq gets it here.
     grads = (dq * inp.q.dtype.type(inp.scale), dk, dv)
     dq, dk, dv = (val.restore_dtype(_sum_to_shape(gr, shp), inp.out_dtype)

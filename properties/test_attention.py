@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 from hypothesis.extra import numpy as hnp
 
+import mlmath
 from mlmath import strategies as mst
 from mlmath.testing import assert_all, assert_close_eps, expect_property_failure, mutant
 
@@ -586,7 +587,75 @@ def _mha_strided_head_split(x, w_q, w_k, w_v, w_o, *, num_heads, **kw):
     return _real("multi_head_attention")(x, w_q, w_k, w_v, w_o, num_heads=num_heads, **kw)
 
 
+# --------------------------------------------------------------------------
+# attn_bias, causal alignments, GQA, the saved log-sum-exp (issue 16)
+# --------------------------------------------------------------------------
+
+
+@st.composite
+def _gqa_problems(draw):
+    """q (B, Hq, Lq, d), k, v (B, Hkv, Lk, ·) with Hkv | Hq, and a bias (Lq, Lk)."""
+    hkv = draw(st.integers(1, 2), label="H_kv")
+    hq = hkv * draw(st.integers(1, 3), label="group")
+    lq, lk = draw(st.integers(1, 5), label="Lq"), draw(st.integers(1, 5), label="Lk")
+    d, dv = draw(st.integers(1, 3), label="d"), draw(st.integers(1, 3), label="dv")
+    el = st.floats(-3, 3)
+    q = draw(hnp.arrays(np.float64, (1, hq, lq, d), elements=el), label="q")
+    k = draw(hnp.arrays(np.float64, (1, hkv, lk, d), elements=el), label="k")
+    v = draw(hnp.arrays(np.float64, (1, hkv, lk, dv), elements=el), label="v")
+    bias = draw(hnp.arrays(np.float64, (lq, lk), elements=st.floats(-5, 5)
+                           | st.just(-np.inf)), label="bias")
+    return q, k, v, bias
+
+
+@given(problem=_gqa_problems(), block_size=block_sizes)
+def test_bias_alignment_and_gqa_are_their_definitions(mm, problem, block_size):
+    """attention with attn_bias, causal="lower_right" and enable_gqa equals
+    softmax(scale q kᵀ + b) v over the repeated kv heads with the bottom-right triangle
+    forbidden, computed from mm.softmax; the saved lse is logsumexp of those scores."""
+    q, k, v, bias = problem
+    lq, lk = q.shape[-2], k.shape[-2]
+    group = q.shape[1] // k.shape[1]
+    kr, vr = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
+    allowed = np.tril(np.ones((lq, lk), bool), k=lk - lq)
+    scores = np.where(allowed, q @ np.swapaxes(kr, -1, -2) / np.sqrt(q.shape[-1]) + bias,
+                      -np.inf)
+    empty = np.all(scores == -np.inf, axis=-1)
+    safe = np.where(empty[..., None], 0.0, scores)
+    want = np.where(empty[..., None], 0.0, mm.softmax(safe, axis=-1, validate=False)) @ vr
+    out, lse = mm.scaled_dot_product_attention(q, k, v, attn_bias=bias, causal="lower_right",
+                                               enable_gqa=True, return_lse=True,
+                                               block_size=block_size)
+    scale = float(np.max(np.abs(v), initial=0.0)) + 1e-300
+    assert_close_eps(out, want, prop="bias-gqa", rtol_eps=0, atol_eps=64 * scale,
+                     q=q, k=k, v=v, bias=bias)
+    want_lse = np.where(empty, -np.inf, mm.logsumexp(safe, axis=-1, validate=False))
+    assert_all((lse == want_lse) | (np.abs(lse - want_lse) <= 64 * np.finfo(float).eps
+                                    * (1 + np.abs(want_lse))), "lse", "lse = logsumexp(s)",
+               q=q, k=k, bias=bias)
+
+
+def _bias_scaled_like_the_scores(q, k, v, *, attn_bias=None, scale=None, **kw):
+    """A common slip: the bias added before the scaling (so it is scaled too)."""
+    s = 1 / np.sqrt(np.shape(q)[-1]) if scale is None else scale
+    return mlmath.scaled_dot_product_attention(
+        q, k, v, attn_bias=None if attn_bias is None else np.asarray(attn_bias) * s,
+        scale=scale, **kw)
+
+
+def _tiled_kv_heads(q, k, v, *, enable_gqa=False, **kw):
+    """GQA with tile instead of repeat: query head h served by kv head h mod H_kv."""
+    if enable_gqa:
+        group = np.shape(q)[-3] // np.shape(k)[-3]
+        k, v = np.tile(k, (1, group, 1, 1)), np.tile(v, (1, group, 1, 1))
+    return mlmath.scaled_dot_product_attention(q, k, v, **kw)
+
+
 MUTANTS = [
+    (test_bias_alignment_and_gqa_are_their_definitions,
+     {"scaled_dot_product_attention": _bias_scaled_like_the_scores}),
+    (test_bias_alignment_and_gqa_are_their_definitions,
+     {"scaled_dot_product_attention": _tiled_kv_heads}),
     (test_attention_weights_rows_are_distributions, {"attention_weights": _naive_weights_nan_rows}),
     (test_attention_weights_zero_where_masked, {"attention_weights": _lower_right_causal_weights}),
     (test_attention_output_is_convex_combination,

@@ -391,3 +391,64 @@ class TestHighPrecision:
         q, k = self._inputs(np.float64, lq=4, lk=6, d=8)
         got = mm.attention_weights(q * 1e150, k * 1e-150, precision="high")
         np.testing.assert_allclose(got, mm.attention_weights(q, k), rtol=1e-14)
+
+
+class TestSecondWaveKeywords:
+    """dropout, causal alignments, attn_bias, GQA and return_lse (issue 16)."""
+
+    @staticmethod
+    def _inputs(seed=0, lq=4, lk=6):
+        rng = np.random.default_rng(seed)
+        return (rng.standard_normal((2, lq, 3)), rng.standard_normal((2, lk, 3)),
+                rng.standard_normal((2, lk, 2)))
+
+    @pytest.mark.parametrize("block_size", [None, 2])
+    def test_dropout_is_unbiased_and_reproducible(self, block_size):
+        q, k, v = self._inputs()
+        plain = mm.scaled_dot_product_attention(q, k, v)
+        draws = [mm.scaled_dot_product_attention(q, k, v, dropout_p=0.3, block_size=block_size,
+                                                 rng=np.random.default_rng(s))
+                 for s in range(4000)]
+        mean = np.mean(draws, axis=0)
+        spread = np.std(draws, axis=0) / np.sqrt(len(draws))
+        assert np.all(np.abs(mean - plain) <= 5 * spread + 1e-12)
+        again = mm.scaled_dot_product_attention(q, k, v, dropout_p=0.3, block_size=block_size,
+                                                rng=np.random.default_rng(0))
+        assert np.array_equal(again, draws[0])
+        assert np.array_equal(mm.scaled_dot_product_attention(q, k, v, dropout_p=0.0), plain)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"dropout_p": 0.5}, TypeError, "`rng`: expected a numpy.random.Generator"),
+        ({"dropout_p": 1.0, "rng": np.random.default_rng(0)}, ValueError, "`dropout_p`"),
+        ({"dropout_p": -0.1}, ValueError, "`dropout_p`"),
+        ({"causal": "upper"}, ValueError, "`causal`: expected a bool, 'upper_left'"),
+        ({"causal": 1}, TypeError, "`causal`"),
+        ({"return_lse": "yes"}, TypeError, "`return_lse`"),
+        ({"enable_gqa": 1}, TypeError, "`enable_gqa`"),
+        ({"attn_bias": np.full((4, 6), np.nan)}, ValueError, "`attn_bias`: expected no NaN"),
+        ({"attn_bias": np.full((4, 6), np.inf)}, ValueError, "`attn_bias`: expected no \\+inf"),
+        ({"attn_bias": np.zeros((4, 5))}, ValueError, "`attn_bias`: expected a shape"),
+        ({"attn_bias": np.zeros((4, 6), dtype=bool)}, TypeError, "pass a boolean mask as")])
+    def test_bad_keywords_are_named(self, kwargs, exc, text):
+        q, k, v = self._inputs()
+        with pytest.raises(exc, match=text):
+            mm.scaled_dot_product_attention(q, k, v, **kwargs)
+
+    def test_lower_right_equals_upper_left_for_square_inputs_and_the_shifted_mask(self):
+        q, k, v = self._inputs(lq=6, lk=6)
+        assert np.array_equal(mm.scaled_dot_product_attention(q, k, v, causal="lower_right"),
+                              mm.scaled_dot_product_attention(q, k, v, causal=True))
+        q, k, v = self._inputs(lq=3, lk=6)
+        shifted = np.tril(np.ones((3, 6), bool), k=3)
+        assert np.array_equal(mm.scaled_dot_product_attention(q, k, v, causal="lower_right"),
+                              mm.scaled_dot_product_attention(q, k, v, mask=shifted))
+
+    def test_a_minus_inf_bias_is_a_mask_and_lse_is_returned(self):
+        q, k, v = self._inputs()
+        mask = np.random.default_rng(4).random((4, 6)) < 0.7
+        bias = np.where(mask, 0.0, -np.inf)
+        out, lse = mm.scaled_dot_product_attention(q, k, v, attn_bias=bias, return_lse=True)
+        assert np.array_equal(out, mm.scaled_dot_product_attention(q, k, v, mask=mask))
+        assert lse.shape == (2, 4)
+        w = mm.attention_weights(q, k, attn_bias=bias)
+        assert np.allclose(w.sum(-1), 1.0)

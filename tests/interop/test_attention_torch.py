@@ -108,3 +108,50 @@ def test_multi_head_matches_torch_multihead_attention(causal):
     xt = torch.from_numpy(x)
     theirs, _ = layer(xt, xt, xt, attn_mask=torch.from_numpy(forbidden), need_weights=False)
     np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=1e-13)
+
+
+# ------------------------------------------------ second-wave keywords (issue 16)
+@pytest.mark.parametrize("block_size", [None, 2])
+@pytest.mark.parametrize(("lq", "lk"), [(3, 7), (5, 5), (6, 4)])
+def test_bias_lower_right_gqa_and_lse_match_torch(lq, lk, block_size):
+    """attn_bias = PyTorch's float attn_mask; causal='lower_right' = its bottom-right
+    causal mask; enable_gqa = its head repetition; lse = logsumexp of the scores."""
+    rng = np.random.default_rng(lq * 10 + lk)
+    q = rng.standard_normal((2, 4, lq, 3))
+    k = rng.standard_normal((2, 2, lk, 3))
+    v = rng.standard_normal((2, 2, lk, 5))
+    bias = rng.standard_normal((lq, lk))
+    bias[0, -1] = -np.inf
+    allowed = np.tril(np.ones((lq, lk), bool), k=lk - lq)
+    torch_bias = torch.from_numpy(np.where(allowed, bias, -np.inf))
+    tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+    ref = F.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch_bias, enable_gqa=True)
+    out, lse = mm.scaled_dot_product_attention(q, k, v, attn_bias=bias, causal="lower_right",
+                                               enable_gqa=True, return_lse=True,
+                                               block_size=block_size)
+    ref = np.nan_to_num(ref.numpy())   # PyTorch: NaN for a query with nothing allowed
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-13)
+    scores = (np.repeat(q, 1, axis=1) @ np.swapaxes(np.repeat(k, 2, axis=1), -1, -2)
+              / np.sqrt(3) + np.where(allowed, bias, -np.inf))
+    want = torch.logsumexp(torch.from_numpy(scores), dim=-1).numpy()
+    np.testing.assert_allclose(lse, want, rtol=1e-12, atol=1e-13)
+
+
+def test_gradients_with_bias_lower_right_and_gqa_match_autograd():
+    rng = np.random.default_rng(21)
+    q = rng.standard_normal((1, 4, 3, 2))
+    k = rng.standard_normal((1, 2, 5, 2))
+    v = rng.standard_normal((1, 2, 5, 3))
+    g = rng.standard_normal((1, 4, 3, 3))
+    bias = rng.standard_normal((3, 5))
+    allowed = np.tril(np.ones((3, 5), bool), k=2)
+    leaves = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*leaves, attn_mask=torch.from_numpy(
+        np.where(allowed, bias, -np.inf)), enable_gqa=True)
+    out.backward(torch.from_numpy(g))
+    for block_size in (None, 2):
+        got = mm.scaled_dot_product_attention_grad(q, k, v, g, attn_bias=bias,
+                                                   causal="lower_right", enable_gqa=True,
+                                                   block_size=block_size)
+        for mine, leaf in zip(got, leaves, strict=True):
+            np.testing.assert_allclose(mine, leaf.grad.numpy(), rtol=1e-11, atol=1e-12)
