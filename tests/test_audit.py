@@ -504,3 +504,132 @@ def test_listing_check_passes_a_corrected_twin(audit_results, monkeypatch, claim
         out = audit_results[claim_id].claim.check(Budget())
     assert audit_results[claim_id].outcome.verdict == "code-defect"
     assert out.verdict == "holds", out.evidence
+
+
+# --------------------------------------------------------------------------- the sigmoid floor
+
+
+class TestSigmoidFloor:
+    """The lowest MSE a sigmoid-output decoder can reach (SSL-5): formula and its tests."""
+
+    def test_closed_form_matches_integral(self):
+        """E dist(X, [0,1])² for X ~ N(0,1) = 1/2 + 2(1 - Φ(1)) - φ(1), by quadrature."""
+        import mpmath
+
+        from mlmath.audit.claims.self_supervised import expected_sigmoid_floor_standard_normal
+
+        with mpmath.workdps(30):
+            integral = mpmath.quad(lambda x: x**2 * mpmath.npdf(x), [-mpmath.inf, 0]) + \
+                mpmath.quad(lambda x: (x - 1) ** 2 * mpmath.npdf(x), [1, mpmath.inf])
+            assert abs(integral - expected_sigmoid_floor_standard_normal()) < 1e-25
+
+    def test_trained_free_logits_approach_but_never_beat_floor(self):
+        """Gradient descent on free logits (the most flexible sigmoid decoder) stays above."""
+        import numpy as np
+
+        from mlmath.audit.claims.self_supervised import sigmoid_mse_floor
+
+        x = np.random.default_rng(3).standard_normal((3, 16))
+        floor = sigmoid_mse_floor(x)
+        z = np.zeros_like(x)
+        for _ in range(3000):
+            s = 1 / (1 + np.exp(-z))
+            z -= 50.0 * 2 * (s - x) * s * (1 - s) / x.size
+        loss = float(np.mean((1 / (1 + np.exp(-z)) - x) ** 2))
+        assert floor <= loss < floor + 2e-2
+
+    def test_numpy_twin_stays_above_the_floor(self):
+        """The listing's NumPy twin: the loss decreases and never goes below the floor."""
+        from mlmath.audit.claims.self_supervised import (
+            _listing_data,
+            autoencoder_twin,
+            sigmoid_mse_floor,
+        )
+
+        x = _listing_data()
+        losses = autoencoder_twin(x, epochs=30)
+        assert losses[-1] < losses[0] and min(losses) > sigmoid_mse_floor(x)
+
+
+# --------------------------------------------------------------------------- the verdict rules
+
+
+class TestEvidenceRules:
+    """The verdict rules themselves can fail: toy statements with known answers."""
+
+    @staticmethod
+    def _ints():
+        from hypothesis import strategies as st
+
+        return st.integers(-20, 20)
+
+    def test_false_statement_gives_shrunk_counterexample(self):
+        from mlmath.audit import forall
+
+        out = forall(Budget(), strategy=self._ints(), holds=lambda n: n * n < 50,
+                     exact=lambda n: n * n < 50, show=str)
+        assert out.verdict == "false" and out.counterexample in {"8", "-8"}
+
+    def test_condition_turns_false_into_conditional(self):
+        from hypothesis import strategies as st
+
+        from mlmath.audit import Condition, forall
+
+        out = forall(Budget(), strategy=self._ints(), holds=lambda n: abs(n) == n,
+                     exact=lambda n: abs(n) == n, show=str,
+                     condition=Condition("n >= 0", st.integers(0, 20)))
+        assert out.verdict == "conditional" and out.counterexample == "-1"
+
+    def test_true_statement_holds_after_enough_examples(self):
+        from mlmath.audit import forall
+
+        out = forall(Budget(), strategy=st_integers(), holds=lambda n: n * n >= 0,
+                     exact=lambda n: n * n >= 0, show=str)
+        assert out.verdict == "holds" and out.examples >= Budget().min_examples
+
+    def test_unconfirmed_float_counterexample_is_an_error(self):
+        """A float artefact the exact re-check rejects must not become a verdict."""
+        from mlmath.audit import forall
+        from mlmath.audit._evidence import AuditError
+
+        with pytest.raises(AuditError):
+            forall(Budget(), strategy=self._ints(), holds=lambda n: n < 3,
+                   exact=lambda n: True, show=str)
+
+    def test_needs_condition_accepts_computed_outcomes_only(self):
+        from mlmath.audit import Outcome, editorial, needs_condition
+        from mlmath.audit._evidence import AuditError
+
+        yes, no = Outcome("holds", "y"), Outcome("false", "n", counterexample="c")
+        assert needs_condition(no, yes, condition="c", reason="r").verdict == "conditional"
+        assert needs_condition(yes, yes, condition="c", reason="r").verdict == "holds"
+        with pytest.raises(AuditError):
+            needs_condition(no, editorial("holds", quote="引用", judgement="j" * 40),
+                            condition="c", reason="r")
+
+    def test_editorial_needs_a_quote_and_a_judgement(self):
+        from mlmath.audit import editorial
+        from mlmath.audit._evidence import AuditError
+
+        with pytest.raises(AuditError):
+            editorial("vague", quote="", judgement="nothing to compute")
+
+
+def st_integers():
+    from hypothesis import strategies as st
+
+    return st.integers(-(10**6), 10**6)
+
+
+def test_ridge_experiment_is_u_shaped():
+    """Test MSE falls from λ = 0 to an interior best λ and rises again for large λ (REG-3)."""
+    import numpy as np
+
+    from mlmath.audit.claims.regularisation import LAMBDAS, ridge_experiment
+
+    rows = ridge_experiment()
+    test = [te for _, _, te in rows]
+    best = int(np.argmin(test))
+    assert 0 < best < len(LAMBDAS) - 1
+    assert test[-1] > test[0] > test[best]
+    assert rows == ridge_experiment()  # deterministic
