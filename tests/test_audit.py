@@ -475,6 +475,7 @@ LISTING_MUTANTS: dict[str, tuple[str, str, Any]] = {
     "CE-4.1-zero-probability": ("cross_entropy", "_listing_ce", _correct_ce),
     "CE-4.1-batch-sum": ("cross_entropy", "_listing_ce", _correct_ce),
     "CE-4.1-labels": ("cross_entropy", "_listing_ce", _correct_ce),
+    "CE-4.1-binary-use": ("cross_entropy", "_listing_ce", lambda y, p: _binary_ce(y, p)),
     "SA-5-listing-runs": ("self_attention", "SA_LISTING_IMPORTS",
                           (("torch", "torch"), ("torch.nn", "nn"), ("numpy", "np"))),
     "SA-5-listing-softmax-axis": ("self_attention", "LISTING_SOFTMAX_AXIS", -1),
@@ -482,6 +483,16 @@ LISTING_MUTANTS: dict[str, tuple[str, str, Any]] = {
     "SSL-5-listing-data": ("self_supervised", "_listing_data", lambda: _pixels()),
     "SSL-5-listing-sigmoid-floor": ("self_supervised", "_listing_data", lambda: _pixels()),
 }
+
+
+def _binary_ce(y_true: Any, y_pred: Any) -> float:
+    """The binary cross-entropy a correct binary listing would compute (0 log 0 = 0)."""
+    import math
+
+    def xlog(a: float, b: float) -> float:
+        return 0.0 if a == 0 else (a * math.log(b) if b > 0 else -math.inf)
+
+    return -sum(xlog(y, p) + xlog(1 - y, 1 - p) for y, p in zip(y_true, y_pred, strict=True))
 
 
 def _pixels() -> Any:
