@@ -210,7 +210,43 @@ def _high_weight_gap(ex: Any) -> bool:
     return False
 
 
+def _product_net_nonconvex(ex: Any) -> bool:
+    """L(a, b) = log(1 + exp(-a b)) (logistic loss of logit a·b): midpoint above the chord."""
+    (a1, b1), (a2, b2) = ex
+
+    def loss(a: Any, b: Any) -> Any:
+        return sp.log(1 + sp.exp(-a * b))
+
+    mid = loss(sp.Rational(a1 + a2, 2), sp.Rational(b1 + b2, 2))
+    return bool(sp.N(mid - (loss(a1, b1) + loss(a2, b2)) / 2, 60) > 0)
+
+
+def _categorical_gradient_zero(ex: Any) -> bool:
+    """For L = -Σ y log ŷ and y_c = 0: ∂L/∂ŷ_c = 0, not the rule's 1/(1 - ŷ_c)."""
+    form, y, yhat, c = ex
+    v = sp.symbols(f"v0:{len(y)}", positive=True)
+    loss = -sum(sp.Rational(a) * sp.log(b) for a, b in zip(y, v, strict=True))
+    grad = sp.diff(loss, v[c]).subs({b: sp.Rational(x) for b, x in zip(v, yhat, strict=True)})
+    return form == "categorical" and y[c] == 0 and grad != 1 / (1 - sp.Rational(yhat[c]))
+
+
+def _conditional_ce_differs(ex: Any) -> bool:
+    p, qs, r = ex
+    mix = [sum(sp.Rational(r[j]) * sp.Rational(qs[j][i]) for j in range(len(r)))
+           for i in range(len(p))]
+    lhs = sum(sp.Rational(r[j]) * _ce(p, qs[j]) for j in range(len(r)))
+    return _nonzero(lhs - _ce(p, mix))
+
+
 INDEPENDENT: dict[str, Any] = {
+    "CE-3.2-convex-parameters": _product_net_nonconvex,
+    "CE-6.1-optimisation": _product_net_nonconvex,
+    "CE-3.2-G2": _categorical_gradient_zero,
+    "CE-2.2-P4": _conditional_ce_differs,
+    "CE-3.1-log-loss": lambda ex: _nonzero(
+        -sum(sp.Rational(a) * sp.log(sp.Rational(b)) + (1 - sp.Rational(a))
+             * sp.log(1 - sp.Rational(b)) for a, b in zip(*ex, strict=True)) - _ce(*ex)),
+    "CE-3.1-notation": lambda ex: _h(ex[0]) == 0 and _nonzero(_ce(*ex)),
     "CE-1.1-discrepancy": _not_zero_ce,
     "CE-2.2-P1": _not_zero_ce,
     "CE-1.1-real-valued": lambda pq: _ce(*pq) == sp.oo,
@@ -234,6 +270,21 @@ INDEPENDENT: dict[str, Any] = {
         xt * sp.Rational(sum(a * a * w for a in xs), sum(a * a for a in xs) + lam)
         - xt * w) ** 2 > 0)(*ex),
 }
+
+
+#: Refutations whose witness is not re-evaluated here, and why.
+NOT_REEVALUATED: dict[str, str] = {
+    "CE-3.2-minimum-logits": "the witness is a target; the argument is an infimum over all z",
+    "SA-3-structure": "the witness shows order awareness WITH positions (the condition)",
+}
+
+
+def test_every_refutation_witness_is_reevaluated(audit_results):
+    """Each computed false/conditional verdict with a search witness is re-evaluated below."""
+    with_witness = {i for i, r in audit_results.items()
+                    if r.outcome.basis == "computed" and r.outcome.witness is not None
+                    and r.outcome.verdict in ("false", "conditional")}
+    assert with_witness - set(INDEPENDENT) - set(NOT_REEVALUATED) == set()
 
 
 @pytest.mark.parametrize("claim_id", sorted(INDEPENDENT))
@@ -424,6 +475,7 @@ LISTING_MUTANTS: dict[str, tuple[str, str, Any]] = {
     "CE-4.1-zero-probability": ("cross_entropy", "_listing_ce", _correct_ce),
     "CE-4.1-batch-sum": ("cross_entropy", "_listing_ce", _correct_ce),
     "CE-4.1-labels": ("cross_entropy", "_listing_ce", _correct_ce),
+    "CE-4.1-binary-use": ("cross_entropy", "_listing_ce", lambda y, p: _binary_ce(y, p)),
     "SA-5-listing-runs": ("self_attention", "SA_LISTING_IMPORTS",
                           (("torch", "torch"), ("torch.nn", "nn"), ("numpy", "np"))),
     "SA-5-listing-softmax-axis": ("self_attention", "LISTING_SOFTMAX_AXIS", -1),
@@ -431,6 +483,16 @@ LISTING_MUTANTS: dict[str, tuple[str, str, Any]] = {
     "SSL-5-listing-data": ("self_supervised", "_listing_data", lambda: _pixels()),
     "SSL-5-listing-sigmoid-floor": ("self_supervised", "_listing_data", lambda: _pixels()),
 }
+
+
+def _binary_ce(y_true: Any, y_pred: Any) -> float:
+    """The binary cross-entropy a correct binary listing would compute (0 log 0 = 0)."""
+    import math
+
+    def xlog(a: float, b: float) -> float:
+        return 0.0 if a == 0 else (a * math.log(b) if b > 0 else -math.inf)
+
+    return -sum(xlog(y, p) + xlog(1 - y, 1 - p) for y, p in zip(y_true, y_pred, strict=True))
 
 
 def _pixels() -> Any:
@@ -453,3 +515,132 @@ def test_listing_check_passes_a_corrected_twin(audit_results, monkeypatch, claim
         out = audit_results[claim_id].claim.check(Budget())
     assert audit_results[claim_id].outcome.verdict == "code-defect"
     assert out.verdict == "holds", out.evidence
+
+
+# --------------------------------------------------------------------------- the sigmoid floor
+
+
+class TestSigmoidFloor:
+    """The lowest MSE a sigmoid-output decoder can reach (SSL-5): formula and its tests."""
+
+    def test_closed_form_matches_integral(self):
+        """E dist(X, [0,1])² for X ~ N(0,1) = 1/2 + 2(1 - Φ(1)) - φ(1), by quadrature."""
+        import mpmath
+
+        from mlmath.audit.claims.self_supervised import expected_sigmoid_floor_standard_normal
+
+        with mpmath.workdps(30):
+            integral = mpmath.quad(lambda x: x**2 * mpmath.npdf(x), [-mpmath.inf, 0]) + \
+                mpmath.quad(lambda x: (x - 1) ** 2 * mpmath.npdf(x), [1, mpmath.inf])
+            assert abs(integral - expected_sigmoid_floor_standard_normal()) < 1e-25
+
+    def test_trained_free_logits_approach_but_never_beat_floor(self):
+        """Gradient descent on free logits (the most flexible sigmoid decoder) stays above."""
+        import numpy as np
+
+        from mlmath.audit.claims.self_supervised import sigmoid_mse_floor
+
+        x = np.random.default_rng(3).standard_normal((3, 16))
+        floor = sigmoid_mse_floor(x)
+        z = np.zeros_like(x)
+        for _ in range(3000):
+            s = 1 / (1 + np.exp(-z))
+            z -= 50.0 * 2 * (s - x) * s * (1 - s) / x.size
+        loss = float(np.mean((1 / (1 + np.exp(-z)) - x) ** 2))
+        assert floor <= loss < floor + 2e-2
+
+    def test_numpy_twin_stays_above_the_floor(self):
+        """The listing's NumPy twin: the loss decreases and never goes below the floor."""
+        from mlmath.audit.claims.self_supervised import (
+            _listing_data,
+            autoencoder_twin,
+            sigmoid_mse_floor,
+        )
+
+        x = _listing_data()
+        losses = autoencoder_twin(x, epochs=30)
+        assert losses[-1] < losses[0] and min(losses) > sigmoid_mse_floor(x)
+
+
+# --------------------------------------------------------------------------- the verdict rules
+
+
+class TestEvidenceRules:
+    """The verdict rules themselves can fail: toy statements with known answers."""
+
+    @staticmethod
+    def _ints():
+        from hypothesis import strategies as st
+
+        return st.integers(-20, 20)
+
+    def test_false_statement_gives_shrunk_counterexample(self):
+        from mlmath.audit import forall
+
+        out = forall(Budget(), strategy=self._ints(), holds=lambda n: n * n < 50,
+                     exact=lambda n: n * n < 50, show=str)
+        assert out.verdict == "false" and out.counterexample in {"8", "-8"}
+
+    def test_condition_turns_false_into_conditional(self):
+        from hypothesis import strategies as st
+
+        from mlmath.audit import Condition, forall
+
+        out = forall(Budget(), strategy=self._ints(), holds=lambda n: abs(n) == n,
+                     exact=lambda n: abs(n) == n, show=str,
+                     condition=Condition("n >= 0", st.integers(0, 20)))
+        assert out.verdict == "conditional" and out.counterexample == "-1"
+
+    def test_true_statement_holds_after_enough_examples(self):
+        from mlmath.audit import forall
+
+        out = forall(Budget(), strategy=st_integers(), holds=lambda n: n * n >= 0,
+                     exact=lambda n: n * n >= 0, show=str)
+        assert out.verdict == "holds" and out.examples >= Budget().min_examples
+
+    def test_unconfirmed_float_counterexample_is_an_error(self):
+        """A float artefact the exact re-check rejects must not become a verdict."""
+        from mlmath.audit import forall
+        from mlmath.audit._evidence import AuditError
+
+        with pytest.raises(AuditError):
+            forall(Budget(), strategy=self._ints(), holds=lambda n: n < 3,
+                   exact=lambda n: True, show=str)
+
+    def test_needs_condition_accepts_computed_outcomes_only(self):
+        from mlmath.audit import Outcome, editorial, needs_condition
+        from mlmath.audit._evidence import AuditError
+
+        yes, no = Outcome("holds", "y"), Outcome("false", "n", counterexample="c")
+        assert needs_condition(no, yes, condition="c", reason="r").verdict == "conditional"
+        assert needs_condition(yes, yes, condition="c", reason="r").verdict == "holds"
+        with pytest.raises(AuditError):
+            needs_condition(no, editorial("holds", quote="引用", judgement="j" * 40),
+                            condition="c", reason="r")
+
+    def test_editorial_needs_a_quote_and_a_judgement(self):
+        from mlmath.audit import editorial
+        from mlmath.audit._evidence import AuditError
+
+        with pytest.raises(AuditError):
+            editorial("vague", quote="", judgement="nothing to compute")
+
+
+def st_integers():
+    from hypothesis import strategies as st
+
+    return st.integers(-(10**6), 10**6)
+
+
+def test_ridge_experiment_is_u_shaped():
+    """Test MSE falls from λ = 0 to an interior best λ and rises again for large λ (REG-3)."""
+    import numpy as np
+
+    from mlmath.audit.claims.regularisation import LAMBDAS, ridge_experiment
+
+    rows = ridge_experiment()
+    test = [te for _, _, te in rows]
+    best = int(np.argmin(test))
+    assert 0 < best < len(LAMBDAS) - 1
+    assert test[-1] > test[0] > test[best]
+    assert rows == ridge_experiment()  # deterministic

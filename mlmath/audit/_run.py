@@ -65,7 +65,7 @@ def run_audit(
     ids: Iterable[str] | None = None,
     refresh: bool = False,
     articles: Path | str | None = None,
-    progress: Callable[[int, int, Claim], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[AuditResult]:
     """Check the claims (all, or those whose id starts with one of ``ids``).
 
@@ -83,7 +83,8 @@ def run_audit(
         A copy of the articles: their listings run as printed (sandboxed) and are
         compared with the ledger's twins; the evidence joins the listing claims.
     progress : callable, optional
-        Called as ``progress(done, total, claim)`` before each claim.
+        Called as ``progress(done, total, label)`` before each claim (label: its id)
+        and, with ``articles``, once more before the listings run (label ``"listings"``).
 
     Returns
     -------
@@ -96,13 +97,15 @@ def run_audit(
     results = []
     for i, entry in enumerate(chosen):
         if progress is not None:
-            progress(i, len(chosen), entry)
+            progress(i, len(chosen), entry.id)
         with warnings.catch_warnings(), checking(entry.id):
             warnings.simplefilter("ignore", RuntimeWarning)  # listings that produce nan/inf
             results.append(AuditResult(entry, entry.check(b)))
     if articles is not None:
         from mlmath.audit._listings import run_listings
 
+        if progress is not None:
+            progress(len(chosen), len(chosen), "listings")
         report = run_listings(Path(articles))
         results = [
             AuditResult(

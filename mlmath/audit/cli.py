@@ -18,8 +18,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 __all__ = ["EXIT_DISAGREE", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "add_arguments", "run"]
 
@@ -83,17 +83,20 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _progress(quiet: bool) -> Any:
+def _progress(quiet: bool) -> Callable[[int, int, str], None] | None:
+    """Per-claim progress on stderr when it is a terminal (count, elapsed seconds, id)."""
     if quiet or not sys.stderr.isatty():
         return None
     start = time.monotonic()
 
-    def show(done: int, total: int, claim: Any) -> None:
-        sys.stderr.write(
-            f"\r\x1b[K[{done + 1}/{total}] {time.monotonic() - start:5.1f}s {claim.id}"
-        )
-        if done + 1 == total:
-            sys.stderr.write("\n")
+    def show(done: int, total: int, label: str) -> None:
+        elapsed = time.monotonic() - start
+        if done >= total:  # a phase after the claims (the listing runs)
+            sys.stderr.write(f"{elapsed:5.1f}s running the articles' {label}\n")
+        else:
+            sys.stderr.write(f"\r\x1b[K[{done + 1}/{total}] {elapsed:5.1f}s {label}")
+            if done + 1 == total:
+                sys.stderr.write("\n")
         sys.stderr.flush()
 
     return show

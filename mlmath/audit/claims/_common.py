@@ -1,4 +1,5 @@
-"""Loss formulas shared by several claims, as the articles write them (float and 50-digit)."""
+"""Shared pieces of the claim modules: the loss formulas as the articles write them (float
+and 50-digit), and the :class:`Editorial` record with its registration."""
 
 from __future__ import annotations
 
