@@ -551,3 +551,87 @@ class TestProjectionsAndNewProxes:
     def test_bad_arguments_are_named(self, call, exc, text):
         with pytest.raises(exc, match=text):
             call()
+
+
+# ----------------------------------------------------------------------------
+# Found by mutation testing (tests/MUTANTS.md): defaults, signed zeros and the
+# float64 accumulation of float32 input, each of which a mutant got wrong.
+# ----------------------------------------------------------------------------
+
+class TestDefaultsSignsAndAccumulation:
+    X = np.array([-2.5, -1.5, -0.25, 0.0, 0.75, 1.25, 3.0])
+
+    @pytest.mark.parametrize(("call", "explicit"), [
+        (lambda x: mm.elastic_net(x), lambda x: mm.elastic_net(x, alpha=1.0, l1_ratio=0.5)),
+        (lambda x: mm.elastic_net_subgradient(x),
+         lambda x: mm.elastic_net_subgradient(x, alpha=1.0, l1_ratio=0.5)),
+        (lambda x: mm.prox_elastic_net(x, 0.7),
+         lambda x: mm.prox_elastic_net(x, 0.7, alpha=1.0, l1_ratio=0.5)),
+        (lambda x: mm.huber(x), lambda x: mm.huber(x, 1.0)),
+        (lambda x: penalties.huber_grad(x), lambda x: penalties.huber_grad(x, 1.0)),
+    ], ids=["elastic_net", "elastic_net_subgradient", "prox_elastic_net", "huber",
+            "huber_grad"])
+    def test_documented_defaults(self, call, explicit):
+        """alpha = 1, l1_ratio = 1/2, delta = 1 by default (entries between 1 and 2
+        tell delta = 1 from delta = 2)."""
+        np.testing.assert_array_equal(call(self.X), explicit(self.X), strict=True)
+        assert mm.huber(1.5) == 1.0  # delta (|x| - delta/2) = 1.5 - 0.5
+
+    @pytest.mark.parametrize("call", [
+        mm.l1_subgradient,
+        lambda x: mm.elastic_net_subgradient(x, alpha=1.0, l1_ratio=1.0),
+    ], ids=["l1_subgradient", "elastic_net_subgradient"])
+    def test_minimum_norm_subgradient_at_minus_zero_is_plus_zero(self, call):
+        """The subgradient at -0.0 is +0.0 (sign(-0.0) + 0.0), not -0.0."""
+        g = call(np.array([-0.0, 0.0, -1.0]))
+        assert g[0] == 0.0 and not np.signbit(g[0]) and not np.signbit(g[1])
+
+    def test_huber_grad_accepts_delta_zero(self):
+        """delta = 0 is allowed (the Huber function degenerates to 0, its gradient to 0)."""
+        np.testing.assert_array_equal(penalties.huber_grad(self.X, 0.0), 0.0)
+
+    @pytest.mark.parametrize(("name", "call", "small"), [
+        ("l1", mm.l1, 4e-8),
+        ("squared_l2", mm.squared_l2, 2e-4),
+        ("elastic_net", lambda x: mm.elastic_net(x, alpha=1.0, l1_ratio=1.0), 4e-8),
+        ("huber", lambda x: mm.huber(x, 10.0), 2e-4),
+    ])
+    def test_float32_input_is_accumulated_in_float64(self, name, call, small):
+        """[1, s x 127] repeated: in float32, each block's s (or s²) below eps/2 is lost
+        next to the 1 (5 eps); accumulated in float64 and rounded once: <= 1 eps."""
+        x = np.tile(np.r_[1.0, [small] * 127], 512).astype(np.float32)
+        x64 = x.astype(np.float64)
+        exact = {"l1": np.sum(np.abs(x64)), "squared_l2": np.sum(x64 * x64),
+                 "elastic_net": np.sum(np.abs(x64)), "huber": np.sum(x64 * x64) / 2}[name]
+        got = call(x)
+        assert got.dtype == np.float32
+        assert abs(float(got) - exact) <= np.finfo(np.float32).eps * exact, name
+
+    def test_prox_group_lasso_of_zero_and_infinite_groups_warns_nothing(self):
+        """A zero group (x/0) and an infinite one (inf/inf) inside the masked shrink
+        factor raise no RuntimeWarning; the infinite group is kept as it is."""
+        import warnings
+        x = np.array([0.0, 0.0, 3.0, 4.0, np.inf, 1.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = mm.prox_group_lasso(x, 1.0, [0, 0, 1, 1, 2, 2])
+        np.testing.assert_allclose(got, [0.0, 0.0, 2.4, 3.2, np.inf, 1.0], rtol=1e-15)
+
+    @pytest.mark.parametrize("x", [np.array([], np.float32), np.array([1.5, -3.0], np.float32)],
+                             ids=["empty", "delta-0"])
+    def test_float32_huber_keeps_the_dtype(self, x):
+        """huber of float32 input is float32, also on the delta = 0 and empty shortcuts."""
+        for delta in (0.0, 1.0):
+            got = mm.huber(x, delta)
+            assert np.asarray(got).dtype == np.float32, (x, delta)
+
+    @pytest.mark.parametrize("call", [mm.squared_l2, lambda x: mm.huber(x, 1.0)],
+                             ids=["squared_l2", "huber"])
+    def test_float32_squares_are_formed_in_float64(self, call):
+        """Squares of 1e-20 (1e-40: subnormal in float32, ~9 bits) are formed in float64:
+        1e5 of them sum to a normal float32 within 1 eps."""
+        x = np.full(100_000, 1e-20, dtype=np.float32)
+        exact = float(np.sum(x.astype(np.float64) ** 2))
+        scale = 0.5 if call is not mm.squared_l2 else 1.0
+        got = float(call(x))
+        assert abs(got - scale * exact) <= np.finfo(np.float32).eps * scale * exact
