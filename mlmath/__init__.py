@@ -22,6 +22,7 @@ from mlmath.information import (
     js_divergence,
     kl_divergence,
     mutual_information,
+    renyi_divergence,
     renyi_entropy,
     tsallis_entropy,
 )
@@ -87,6 +88,7 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "js_divergence",
     "kl_divergence",
     "mutual_information",
+    "renyi_divergence",
     "renyi_entropy",
     "tsallis_entropy",
     # losses

@@ -63,6 +63,7 @@ __all__ = [
     "js_divergence",
     "kl_divergence",
     "mutual_information",
+    "renyi_divergence",
     "renyi_entropy",
     "tsallis_entropy",
 ]
@@ -664,7 +665,7 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
     return np.sqrt(js_divergence(p, q, axis=axis, base=base, validate=validate))
 
 
-def _power_sum_excess(p: Array, delta: float) -> Array:
+def _power_sum_excess(p: Array, order: float) -> Array:
     r"""Rows of :math:`\sum_i (p_i^{1+\delta} - p_i)`, each term one-signed and accurate.
 
     A term is :math:`p\,\mathrm{expm1}(\delta\log p)` while :math:`|\delta\log p|
@@ -673,11 +674,12 @@ def _power_sum_excess(p: Array, delta: float) -> Array:
     ``exp(alpha log p)``, whose rounded argument would cost |alpha log p| eps);
     zero entries give 0.
     """
+    delta = order - 1.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         scaled = delta * np.log(p)
         near = np.abs(scaled) <= 1.0
         terms = np.where(near, p * np.expm1(np.where(near, scaled, 0.0)),
-                         np.power(p, 1.0 + delta) - p)
+                         np.power(p, order) - p)
     return _row_sum(np.where(p == 0, 0.0, terms))  # a NaN entry stays NaN
 
 
@@ -749,7 +751,7 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
         if alpha == 0.0:
             # (+ 0 * sum: an unvalidated NaN propagates)
             return [np.log(np.count_nonzero(pc, axis=-1) + 0.0 * _row_sum(pc))]
-        excess = _power_sum_excess(pc, delta)
+        excess = _power_sum_excess(pc, alpha)
         small = excess < -0.5  # sum p^alpha < 1/2: log1p would lose its digits
         out = -np.log1p(np.where(small, 0.0, excess)) / delta
         if small.any():
@@ -759,6 +761,141 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
         return [out]
 
     return _reduce_distributions([(p, "p")], axis, base, validate, terms)
+
+
+#: Terms of g_alpha(u) = sum_{k>=2} c_k(alpha) u^k / k!, c_k = alpha (1 + ... + alpha^(k-2)):
+#: 24 terms leave a remainder below 1e-20 relative for |u| max(1, alpha) <= 1.
+_RENYI_SERIES_TERMS = 24
+
+
+def _renyi_terms(p: Array, q: Array, alpha: float) -> Array:
+    r"""Elementwise :math:`q\,g(p/q)` with :math:`g(t) = (t^\alpha - 1 - \alpha(t - 1))/
+    (\alpha - 1) \ge 0`, :math:`\alpha = 1 + \delta`: the summands of the excess
+    :math:`(\sum p^\alpha q^{1-\alpha} - 1)/(\alpha - 1)` for distributions.
+
+    Near :math:`t = 1` a series in :math:`u = \log t` with positive coefficients
+    (no cancellation, also as :math:`\alpha \to 1`, where g tends to KL's
+    :math:`t\log t - t + 1`); elsewhere :math:`t\,\mathrm{expm1}(\delta u)/\delta -
+    (t - 1)`.  p = 0 gives q; q = 0 < p gives +inf for alpha >= 1 and
+    :math:`\alpha p/(1-\alpha)` below (where :math:`p^\alpha q^{1-\alpha} = 0`).
+    """
+    delta = alpha - 1.0  # (alpha itself, not 1 + delta, enters the powers)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # t - 1 = (p - q)/q: p - q is exact near p = q (Sterbenz), so u = log1p(d) and d
+        # keep the digits that t = p/q would round away (g is second order in t - 1)
+        d = (p - q) / q
+        t = 1.0 + d
+        u = np.log1p(d)
+        near = np.abs(u) * max(1.0, alpha) <= 1.0
+        us = np.where(near, u, 0.0)
+        # sum_k c_k u^k / k!, c_2 = alpha, c_{k+1} = alpha c_k + alpha (Horner from the top)
+        coeffs = [alpha]
+        for _ in range(_RENYI_SERIES_TERMS - 1):
+            coeffs.append(alpha * coeffs[-1] + alpha)
+        series = np.zeros_like(us)
+        for k in range(_RENYI_SERIES_TERMS + 1, 1, -1):
+            series = (series + coeffs[k - 2] / math.factorial(k)) * us
+        series *= us
+        if alpha >= 0.5:
+            direct = t * _expm1_ratio(u, delta) - d
+        else:  # small orders: t^alpha - 1 and alpha (t - 1) are both small, no cancellation
+            direct = (np.expm1(alpha * u) - alpha * d) / delta
+        out = q * np.where(near, series, direct)
+    out = np.where(p == 0, q, out)
+    zero_q = (q == 0) & (p > 0)
+    if zero_q.any():
+        out = np.where(zero_q, np.inf if alpha >= 1 else alpha * p / (1 - alpha), out)
+    return np.where((p == 0) & (q == 0), 0.0, out)
+
+
+def _expm1_ratio(u: Array, delta: float) -> Array:
+    """expm1(delta u) / delta (u where delta = 0)."""
+    return np.expm1(delta * u) / delta if delta != 0 else u
+
+
+def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -1,
+                     base: float | None = None, validate: bool = True) -> FloatResult:
+    r"""Rényi divergence of order :math:`\alpha`, :math:`\frac{1}{\alpha-1}\log\sum_i
+    p_i^\alpha q_i^{1-\alpha}`.
+
+    Parameters
+    ----------
+    p, q : array_like, shapes that broadcast together (..., k, ...)
+        Distributions along ``axis``.
+    alpha : float >= 0
+        The order; 1 is the KL divergence (the limit), 1/2 gives
+        :math:`-2\log\sum\sqrt{pq}` (twice the Bhattacharyya distance), 2 is
+        :math:`\log(1 + \chi^2)`, ``inf`` is :math:`\log\max_i p_i/q_i`.
+    axis, base, validate
+        As in :func:`entropy`.
+
+    Returns
+    -------
+    float or ndarray, the broadcast shape without ``axis``
+        >= 0, non-decreasing in ``alpha``; +inf where q misses part of p's
+        support and alpha >= 1.
+
+    See Also
+    --------
+    kl_divergence : the order-1 case
+    renyi_entropy : the entropy of the same order
+
+    Notes
+    -----
+    With :math:`t = p/q`, :math:`\delta = \alpha - 1` and the excess
+    :math:`G = \sum_i q_i\,g(t_i)`, :math:`g(t) = (t^\alpha - 1 - \alpha(t-1))/\delta
+    \ge 0` (its linear part sums to 0 for distributions),
+
+    .. math:: D_\alpha(p\|q) = \frac{\operatorname{log1p}(\delta G)}{\delta}
+              \xrightarrow{\ \delta\to0\ } \sum_i (p_i\log\tfrac{p_i}{q_i} - p_i + q_i),
+
+    a sum of non-negative terms: no cancellation near p = q (each term is a series
+    in :math:`\log t`) nor near :math:`\alpha = 1`; when the power sum is below 1/2
+    the logarithm is taken directly, as :func:`~mlmath.logsumexp` of
+    :math:`\alpha\log p + (1-\alpha)\log q`, where the literal formula divides
+    a rounded logarithm by :math:`\alpha - 1`.  Like :func:`kl_divergence`, sums of
+    p and q are taken as exactly 1.  Accuracy (tested against 50-digit mpmath): within
+    4 eps for orders from 0.9 up, including next to 1; below 0.9 within 128 eps only
+    (the terms :math:`t^\alpha - 1` and :math:`\alpha(t - 1)` of :math:`g` partly
+    cancel for small orders; up to about 70 eps was seen at alpha = 0.1).
+
+    References
+    ----------
+    A. Rényi (1961), On measures of entropy and information; T. van Erven and
+    P. Harremoës (2014), Rényi divergence and Kullback-Leibler divergence, IEEE
+    Trans. IT 60(7).
+
+    Examples
+    --------
+    >>> float(renyi_divergence([0.5, 0.5], [0.25, 0.75], alpha=2))   # log(1 + chi^2) = log(4/3)
+    0.2876820724517809
+    >>> float(renyi_divergence([0.5, 0.5], [0.5, 0.5], alpha=0.5))
+    0.0
+    """
+    v.check_bool(validate, "validate")
+    alpha = v.check_order(alpha, "alpha", allow_inf=True)
+    if alpha == 1.0:
+        return kl_divergence(p, q, axis=axis, base=base, validate=validate)
+    delta = alpha - 1.0
+
+    def terms(pc: Array, qc: Array) -> list[Array]:
+        if alpha == np.inf:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(pc > 0, pc / qc, 0.0)
+            return [np.log(np.max(ratio, axis=-1))]
+        if alpha == 0.0:   # -log q(supp p)
+            return [-np.log(_row_sum(np.where(pc > 0, qc, 0.0)))]
+        scaled = delta * _row_sum(_renyi_terms(pc, qc, alpha))  # sum p^a q^(1-a) - 1
+        small = scaled < -0.5  # the power sum is below 1/2: log1p would lose its digits
+        out = np.log1p(np.where(small, 0.0, scaled)) / delta
+        if small.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.where(pc[small] > 0, alpha * np.log(pc[small])
+                                + (1 - alpha) * np.log(qc[small]), -np.inf)
+            out[small] = logsumexp(logs, axis=-1, validate=False) / delta
+        return [out]
+
+    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms)
 
 
 def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | None = None,
@@ -817,7 +954,7 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
     delta = index - 1.0
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
-        lambda pc: [-_power_sum_excess(pc, delta) / delta])
+        lambda pc: [-_power_sum_excess(pc, index) / delta])
 
 
 def binary_entropy(

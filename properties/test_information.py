@@ -467,6 +467,35 @@ def test_js_distance_is_a_metric_root(mm, pq):
     assert_all(float(mm.js_distance(p, p)) == 0.0, "js-distance", "d(p, p) == 0", p=p)
 
 
+@given(pq=mst.distribution_pairs(shape=st.integers(1, 6).map(lambda k: (k,)),
+                                 dtype=np.float64),
+       orders=st.lists(st.floats(0.05, 20.0), min_size=2, max_size=2), delta=_NEAR_ONE)
+def test_renyi_divergence_is_monotone_and_tends_to_kl(mm, pq, orders, delta):
+    """D_alpha is non-decreasing in alpha and continuous through alpha = 1 (KL)."""
+    p, q = pq
+    assume(np.all(q[p > 0] > 0))  # finite for every order
+    a, b = sorted(orders)
+    da, db = (float(mm.renyi_divergence(p, q, alpha=x)) for x in (a, b))
+    eps = np.finfo(float).eps
+    assert_all(da <= db + 64 * eps * (1 + abs(db)), "renyi-div-monotone", "D_a <= D_b",
+               p=p, q=q, a=a, b=b)
+    kl = float(mm.kl_divergence(p, q))
+    near = float(mm.renyi_divergence(p, q, alpha=1 + delta))
+    # |dD/dalpha| <= the variance of log(p/q) under p, bounded here by max|log(p/q)|^2
+    with np.errstate(divide="ignore"):
+        r = np.abs(np.log(p[p > 0] / q[p > 0]))
+    slack = abs(delta) * float(np.max(r, initial=0.0)) ** 2 + 8 * eps * kl + 1e-300
+    assert_all(abs(near - kl) <= slack, "renyi-div-limit", "D_(1+d) -> KL", p=p, q=q,
+               delta=delta)
+
+
+def _naive_renyi_divergence(p, q, *, alpha, **kw):
+    p, q = np.asarray(p), np.asarray(q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(np.sum(np.where(p > 0, p**alpha * q ** (1 - alpha), 0), axis=-1)) / (
+            alpha - 1)
+
+
 def _naive_renyi(p, *, alpha, **kw):
     return np.log(np.sum(np.asarray(p) ** alpha, axis=-1)) / (1 - alpha)
 
@@ -558,6 +587,8 @@ MUTANTS = [
         mlmath.joint_entropy(pxy) - mlmath.entropy(np.asarray(pxy).sum(1))))),
     (test_binary_entropy_is_entropy_of_pair, dict(binary_entropy=_clipped_binary_entropy)),
     (test_renyi_and_tsallis_tend_to_shannon, dict(renyi_entropy=_naive_renyi)),
+    (test_renyi_divergence_is_monotone_and_tends_to_kl,
+     dict(renyi_divergence=_naive_renyi_divergence)),
     (test_renyi_and_tsallis_tend_to_shannon, dict(tsallis_entropy=_naive_tsallis)),
     (test_renyi_entropy_is_non_increasing_in_the_order, dict(
         renyi_entropy=lambda p, *, alpha, **kw: mlmath.renyi_entropy(p, alpha=1 / (1 + alpha)))),

@@ -48,6 +48,7 @@ CONTRACT: dict[str, str] = {
         mutual_information(pxy, *, base=None)
         js_distance(p, q, *, axis=-1, base=None)
         renyi_entropy(p, *, alpha, axis=-1, base=None)
+        renyi_divergence(p, q, *, alpha, axis=-1, base=None)
         tsallis_entropy(p, *, q, axis=-1, base=None)
     """,
     "losses": """

@@ -618,3 +618,40 @@ def test_log_inputs_are_validated_as_their_exponentials():
         mm.cross_entropy([0.5, 0.5], [np.nan, 0.0], log_input=True)
     with pytest.raises(TypeError, match="`log_input`"):
         mm.kl_divergence([0.5, 0.5], [0.5, 0.5], log_input="yes")
+
+
+# ====================================================== Rényi divergence (issue 16)
+def _mp_renyi_divergence(p, q, alpha):
+    """The documented definition (sums of p and q taken as 1), term by term in 80 digits."""
+    with mpmath.workdps(80):
+        a = mpmath.mpf(alpha)
+        terms = [((mpmath.mpf(float(x)) ** a * mpmath.mpf(float(y)) ** (1 - a) if x > 0 else 0)
+                  - mpmath.mpf(float(y)) - a * (mpmath.mpf(float(x)) - mpmath.mpf(float(y))))
+                 / (a - 1) for x, y in zip(p, q, strict=True)]
+        return mpmath.log1p((a - 1) * mpmath.fsum(terms)) / (a - 1)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.1, 0.5, 0.9, 1 - 1e-9, 1 + 1e-7, 1.5, 2.0, 5.0, 30.0])
+def test_renyi_divergence_matches_mpmath(alpha):
+    rng = np.random.default_rng(17)
+    bound = 4 if alpha >= 0.9 else 128  # small orders: see the docstring
+    for trial in range(40):
+        k = int(rng.integers(2, 6))
+        p, q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+        if trial % 3 == 0:   # nearly equal: divergences near 1e-13
+            q = p * (1 + 1e-6 * rng.standard_normal(k))
+            q /= q.sum()
+        got = float(mm.renyi_divergence(p, q, alpha=alpha, validate=False))
+        want = float(_mp_renyi_divergence(p, q, alpha))
+        assert abs(got - want) <= bound * np.finfo(float).eps * want, (trial, got, want)
+
+
+def test_renyi_divergence_special_orders_and_support():
+    p, q = np.array([0.2, 0.3, 0.5]), np.array([0.25, 0.25, 0.5])
+    assert mm.renyi_divergence(p, q, alpha=1.0) == mm.kl_divergence(p, q)
+    assert mm.renyi_divergence(p, q, alpha=np.inf) == pytest.approx(np.log(1.2), rel=1e-15)
+    assert mm.renyi_divergence(p, q, alpha=0) == 0.0          # q(supp p) = 1
+    assert mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=2.0) == np.inf
+    assert np.isfinite(mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=0.5))
+    with pytest.raises(ValueError, match="`alpha`"):
+        mm.renyi_divergence(p, q, alpha=-1.0)
