@@ -27,6 +27,10 @@ from mlmath.information import (
 )
 from mlmath.losses import (
     binary_cross_entropy,
+    hinge_loss,
+    hinge_loss_grad,
+    multiclass_hinge_loss,
+    multiclass_hinge_loss_grad,
     poly_loss_cross_entropy,
     poly_loss_cross_entropy_grad,
     sigmoid_binary_cross_entropy,
@@ -91,6 +95,10 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "tsallis_entropy",
     # losses
     "binary_cross_entropy",
+    "hinge_loss",
+    "hinge_loss_grad",
+    "multiclass_hinge_loss",
+    "multiclass_hinge_loss_grad",
     "poly_loss_cross_entropy",
     "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy",

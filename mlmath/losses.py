@@ -42,6 +42,10 @@ from mlmath.special import sigmoid, softmax, softplus
 
 __all__ = [
     "binary_cross_entropy",
+    "hinge_loss",
+    "hinge_loss_grad",
+    "multiclass_hinge_loss",
+    "multiclass_hinge_loss_grad",
     "poly_loss_cross_entropy",
     "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy",
@@ -1142,4 +1146,328 @@ def poly_loss_cross_entropy_grad(
                                                                       keepdims=True) > 0)
     moved_shape = (*p.batch_shape, p.x.shape[1])
     g = np.moveaxis(np.asarray(g).reshape(moved_shape), -1, p.axis)
+    return v.restore_dtype(g, p.out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Hinge losses (scikit-learn's binary hinge, PyTorch's multi_margin_loss)     #
+# --------------------------------------------------------------------------- #
+
+def _check_margin(margin: float) -> float:
+    return v.check_positive_scalar(margin, "margin", allow_zero=True)
+
+
+def _signed_targets(targets: ArrayLike, scores: Any, validate: bool) -> Any:
+    """Targets as signs +-1 in the scores' dtype: 1 is positive, 0 or -1 negative.
+
+    One array uses one encoding: {-1, +1} (scikit-learn's) or {0, 1}; mixing 0
+    and -1 is refused.  With ``validate=False`` other values pass through (a NaN
+    stays NaN, so it is never hidden).
+    """
+    t = v.as_array(targets, "targets")
+    if t.dtype.kind not in "biuf":
+        v.as_float_array(targets, "targets")  # the named TypeError
+    t = t.astype(scores.dtype)
+    v.check_same_shape(scores, t, "scores", "targets")
+    if validate:
+        bad = (t != 1) & (t != 0) & (t != -1)
+        if bad.any():
+            idx = v.first_index(np.atleast_1d(bad))
+            raise ValueError(f"`targets`: expected labels in {{-1, +1}} or {{0, 1}}, got "
+                             f"{np.atleast_1d(t)[idx]} at index {list(idx)}")
+        if (t == 0).any() and (t == -1).any():
+            raise ValueError("`targets`: expected one encoding, {-1, +1} or {0, 1}, got both "
+                             "0 and -1 as labels")
+    return np.where(t == 0, scores.dtype.type(-1), t)
+
+
+def _hinge_problem(scores: ArrayLike, targets: ArrayLike, margin: float, reduction: str,
+                   validate: bool) -> tuple[Any, Any, float, str, np.dtype[Any]]:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    m = _check_margin(margin)
+    s, out_dtype = v.as_float_array(scores, "scores")
+    v.check_nonempty_mean(s, reduction, "scores")
+    if validate:
+        v.check_finite_fast(s, "scores")
+    t = _signed_targets(targets, s, validate)
+    return s, t, m, reduction, out_dtype
+
+
+_DOC_BLOCKS["hinge_parameters"] = r"""    Parameters
+    ----------
+    scores : array_like
+        Finite real-valued decision scores :math:`f` (any shape, one binary
+        decision per element), e.g. a linear SVM's :math:`w^\top x + b`.
+    targets : array_like, same shape as ``scores``
+        Labels :math:`y \in \{-1, +1\}` (scikit-learn's encoding) or
+        :math:`\{0, 1\}` (0 is the negative class); bool, int or float.  One
+        array uses one encoding (both 0 and -1 raise ``ValueError``).
+    margin : float >= 0, default 1
+        The margin :math:`\mu` (1 in scikit-learn's ``hinge_loss``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element; an empty mean raises ``ValueError``.
+    validate : bool, default True
+
+"""
+_DOC_BLOCKS["hinge_references"] = r"""    References
+    ----------
+    scikit-learn, ``sklearn.metrics.hinge_loss`` documentation (binary case).
+    C. Cortes, V. Vapnik (1995). Support-vector networks. Machine Learning 20.
+
+"""
+
+
+@_shared_doc
+def hinge_loss(
+    scores: ArrayLike, targets: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    validate: bool = True,
+) -> FloatResult:
+    r"""Binary hinge loss :math:`\max(0, \mu - y f)` (the SVM loss; scikit-learn).
+
+{hinge_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``scores`` for ``"none"``)
+
+    See Also
+    --------
+    hinge_loss_grad : its (sub)gradient
+    multiclass_hinge_loss : the multiclass version (PyTorch's ``multi_margin_loss``)
+    sigmoid_binary_cross_entropy : the smooth (logistic) alternative
+
+    Notes
+    -----
+    .. math:: \ell = \max(0,\ \mu - y\,f), \qquad y \in \{-1, +1\},
+
+    with 0/1 labels mapped to -1/+1 first.  This is ``sklearn.metrics.hinge_loss``
+    (which maps any two labels to -1/+1 and uses :math:`\mu = 1`) and the ``p=1``
+    ``multi_margin_loss`` of PyTorch on the two scores :math:`(0, f)` times 2.  It is
+    *not* PyTorch's ``HingeEmbeddingLoss``, which takes distances (:math:`x` for
+    :math:`y = 1`, :math:`\max(0, \mu - x)` for :math:`y = -1`).  Exact: one
+    multiplication and one subtraction per element, no cancellation beyond theirs.
+
+{hinge_references}    Examples
+    --------
+    >>> hinge_loss([2.0, 0.5, -1.0], [1, 1, 1], reduction="none").tolist()
+    [0.0, 0.5, 2.0]
+    >>> float(hinge_loss([2.0, 0.5, -1.0], [0, 1, 0]))   # 0/1 labels: (3 + 0.5 + 0) / 3
+    1.1666666666666667
+    """
+    v.check_bool(validate, "validate")
+    s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
+                                                   validate)
+    loss = np.maximum(s.dtype.type(m) - t * s, 0)
+    loss = np.where(np.isnan(loss), np.nan, loss)  # maximum keeps NaN; keep it explicit
+    den = float(s.size) if reduction == "mean" else 1.0
+    return _reduce(np.asarray(loss, s.dtype), reduction, den, out_dtype)
+
+
+@_shared_doc
+def hinge_loss_grad(
+    scores: ArrayLike, targets: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    validate: bool = True,
+) -> FloatArray:
+    r"""Subgradient of :func:`hinge_loss` with respect to ``scores``.
+
+{hinge_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``scores``
+        :math:`-y` where :math:`y f < \mu`, 0 where :math:`y f \ge \mu`; divided by
+        the number of elements for ``"mean"`` (the gradient of the sum for ``"none"``).
+
+    See Also
+    --------
+    hinge_loss : the loss
+    multiclass_hinge_loss_grad : the multiclass version
+
+    Notes
+    -----
+    .. math:: \frac{\partial\ell}{\partial f} = -y\,[\,\mu - y f > 0\,].
+
+    At the kink :math:`y f = \mu` the subdifferential is the segment between
+    :math:`-y` and 0; the value returned there is 0, which is both PyTorch's
+    choice (its ReLU and ``multi_margin_loss`` backward count a term only when it is
+    strictly positive) and the minimum-norm subgradient.
+
+{hinge_references}    Examples
+    --------
+    >>> hinge_loss_grad([2.0, 1.0, 0.5], [1, 1, -1], reduction="sum").tolist()
+    [0.0, 0.0, 1.0]
+    """
+    v.check_bool(validate, "validate")
+    s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
+                                                   validate)
+    slack = s.dtype.type(m) - t * s
+    g = np.where(slack > 0, -t, 0 * t)   # 0 * t keeps a NaN (validate=False) visible
+    g = np.where(np.isnan(slack), np.nan, g)
+    den = float(s.size) if reduction == "mean" else 1.0
+    g = np.asarray(g, s.dtype) / s.dtype.type(den) if s.size else np.zeros_like(s)
+    return v.restore_dtype(g, out_dtype)
+
+
+@dataclass(frozen=True)
+class _MarginProblem:
+    """Validated multiclass hinge inputs: scores (N, C) with the class axis last."""
+
+    x: Any
+    labels: Any
+    margin: float
+    reduction: str
+    batch_shape: tuple[int, ...]
+    axis: int
+    out_dtype: np.dtype[Any]
+
+
+def _margin_problem(scores: ArrayLike, labels: ArrayLike, margin: float, reduction: str,
+                    axis: int, validate: bool) -> _MarginProblem:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    m = _check_margin(margin)
+    x, out_dtype = v.as_float_array(scores, "scores")
+    if x.ndim == 0:
+        raise ValueError("`scores`: expected at least one dimension (the class axis), got a "
+                         "scalar")
+    ax = v.check_axis(axis, x.ndim)
+    v.check_nonempty_axis(x, ax, "scores")
+    if validate:
+        v.check_finite_fast(x, "scores")
+    n_classes = x.shape[ax]
+    batch_shape = x.shape[:ax] + x.shape[ax + 1:]
+    y = v.as_label_array(labels, "labels")
+    if y.shape != batch_shape:
+        raise ValueError(f"`labels`: expected class indices of shape {batch_shape} (scores "
+                         f"shape {x.shape}, class axis {ax}), got shape {y.shape}")
+    y = y.reshape(-1)
+    bad = (y < 0) | (y >= n_classes)
+    if bad.any():
+        idx = v.first_index(np.atleast_1d(bad))
+        raise ValueError(f"`labels`: expected class indices in [0, {n_classes}), got "
+                         f"{y[idx]} at index {list(idx)}")
+    if reduction == "mean" and y.size == 0:
+        raise ValueError(f"`scores`: expected at least one example for reduction='mean' "
+                         f"(the mean of nothing is undefined), got shape {x.shape}")
+    x2 = np.ascontiguousarray(np.moveaxis(x, ax, -1)).reshape(-1, n_classes)
+    return _MarginProblem(x2, y, m, reduction, batch_shape, ax, out_dtype)
+
+
+def _margin_slacks(p: _MarginProblem) -> Any:
+    """``mu - x_y + x_c`` for every class, with the label's own column set to -inf."""
+    rows = np.arange(p.x.shape[0])
+    slack = p.x.dtype.type(p.margin) - p.x[rows, p.labels][:, None] + p.x
+    slack[rows, p.labels] = -np.inf
+    return slack
+
+
+_DOC_BLOCKS["margin_parameters"] = r"""    Parameters
+    ----------
+    scores : array_like, shape (..., C, ...)
+        Finite class scores :math:`x`; the C classes lie along ``axis``.
+    labels : array_like of int
+        Class indices in [0, C), the shape of ``scores`` without ``axis``.
+    margin : float >= 0, default 1
+        The margin :math:`\mu` (PyTorch's ``margin``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the examples (PyTorch); an empty mean raises.
+    axis : int, default -1
+        The class axis.
+    validate : bool, default True
+
+"""
+_DOC_BLOCKS["margin_references"] = r"""    References
+    ----------
+    PyTorch, ``torch.nn.MultiMarginLoss`` documentation (``p=1``, no ``weight``).
+    J. Weston, C. Watkins (1999). Support vector machines for multi-class pattern
+    recognition. ESANN.
+
+"""
+
+
+@_shared_doc
+def multiclass_hinge_loss(
+    scores: ArrayLike, labels: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    axis: int = -1, validate: bool = True,
+) -> FloatResult:
+    r"""Multiclass hinge loss of PyTorch's ``multi_margin_loss`` (Weston–Watkins, ``p=1``).
+
+{margin_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``scores`` without ``axis`` for ``"none"``)
+
+    See Also
+    --------
+    multiclass_hinge_loss_grad : its subgradient
+    hinge_loss : the binary hinge loss
+    softmax_cross_entropy : the smooth alternative
+
+    Notes
+    -----
+    .. math:: \ell_n = \frac{1}{C}\sum_{c \ne y_n} \max(0,\ \mu - x_{n y_n} + x_{nc}),
+
+    a sum over every wrong class (Weston–Watkins), divided by the number of classes C
+    as ``torch.nn.functional.multi_margin_loss(x, y, p=1, margin=mu)`` does.  This is
+    *not* the Crammer–Singer loss :math:`\max_{c \ne y}(\ldots)` that
+    ``sklearn.metrics.hinge_loss`` uses for more than two classes; with C = 2 both
+    equal half of :func:`hinge_loss` on the score difference.
+
+{margin_references}    Examples
+    --------
+    >>> float(multiclass_hinge_loss([[2.0, 1.5, -1.0]], [0]))   # (0.5 + 0) / 3
+    0.16666666666666666
+    >>> multiclass_hinge_loss([[0.0, 0.0], [3.0, 0.0]], [1, 1], reduction="none").tolist()
+    [0.5, 2.0]
+    """
+    v.check_bool(validate, "validate")
+    p = _margin_problem(scores, labels, margin, reduction, axis, validate)
+    slack = _margin_slacks(p)
+    rows = np.sum(np.maximum(slack, 0), axis=1, dtype=_accumulator(p.x.dtype)) / p.x.shape[1]
+    den = float(p.labels.size) if p.reduction == "mean" else 1.0
+    return _reduce(rows.astype(p.x.dtype).reshape(p.batch_shape), p.reduction, den,
+                   p.out_dtype)
+
+
+@_shared_doc
+def multiclass_hinge_loss_grad(
+    scores: ArrayLike, labels: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    axis: int = -1, validate: bool = True,
+) -> FloatArray:
+    r"""Subgradient of :func:`multiclass_hinge_loss` with respect to ``scores``.
+
+{margin_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``scores``
+
+    See Also
+    --------
+    multiclass_hinge_loss : the loss
+    hinge_loss_grad : the binary version
+
+    Notes
+    -----
+    With the active set :math:`a_{nc} = [\,\mu - x_{n y_n} + x_{nc} > 0\,]` for
+    :math:`c \ne y_n`,
+
+    .. math:: \frac{\partial\ell_n}{\partial x_{nc}} = \frac{a_{nc}}{C}\ (c \ne y_n),
+              \qquad \frac{\partial\ell_n}{\partial x_{n y_n}} = -\frac{1}{C}\sum_{c \ne y_n}
+              a_{nc},
+
+    divided by N for ``"mean"``.  A term exactly at its kink counts as inactive
+    (contributes 0): PyTorch's ``multi_margin_loss`` backward, which tests ``z > 0``.
+    That is a valid subgradient; it is the minimum-norm one when no term of the row is
+    active (it is then 0), not in general.  Each row sums to 0.
+
+{margin_references}    Examples
+    --------
+    >>> multiclass_hinge_loss_grad([[2.0, 1.5, -1.0]], [0]).tolist()
+    [[-0.3333333333333333, 0.3333333333333333, 0.0]]
+    """
+    v.check_bool(validate, "validate")
+    p = _margin_problem(scores, labels, margin, reduction, axis, validate)
+    slack = _margin_slacks(p)
+    n, c = p.x.shape
+    den = float(n) if p.reduction == "mean" else 1.0
+    scale = p.x.dtype.type(1.0 / (c * den)) if n else p.x.dtype.type(0)
+    g = np.where(slack > 0, scale, p.x.dtype.type(0))
+    g = np.where(np.isnan(slack), np.nan, g)
+    rows = np.arange(n)
+    g[rows, p.labels] = -np.sum(g, axis=1)
+    moved_shape = (*p.batch_shape, c)
+    g = np.moveaxis(g.reshape(moved_shape), -1, p.axis)
     return v.restore_dtype(g, p.out_dtype)

@@ -632,6 +632,141 @@ def _poly_by_subtraction(x: Any, t: Any, *, epsilon: float = 2.0, axis: int = -1
     return loss if reduction == "none" else getattr(np, reduction)(loss)
 
 
+
+# --------------------------------------------------------------------------- #
+# Hinge losses (issue 16)                                                     #
+# --------------------------------------------------------------------------- #
+
+# scores on a grid of quarters (so that kinks y f = margin are hit exactly) or any float
+_SCORE = st.integers(-16, 16).map(lambda k: k / 4) | st.floats(-30, 30)
+_MARGINS = st.sampled_from([0.0, 0.5, 1.0, 2.0])
+
+
+@st.composite
+def _hinge_problems(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    n = draw(st.integers(1, 6))
+    z = np.array(draw(st.lists(_SCORE, min_size=n, max_size=n)))
+    encoding = draw(st.sampled_from([(-1, 1), (0, 1)]))
+    y = np.array(draw(st.lists(st.sampled_from(encoding), min_size=n, max_size=n)))
+    return z, y
+
+
+@st.composite
+def _margin_problems(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    n, c = draw(st.integers(1, 4)), draw(st.integers(2, 5))
+    x = np.array(draw(st.lists(_SCORE, min_size=n * c, max_size=n * c))).reshape(n, c)
+    y = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    return x, y
+
+
+@given(p=_hinge_problems(), margin=_MARGINS)
+@example(p=(np.array([0.5, -2.0]), np.array([0, 1])), margin=1.0)
+def test_hinge_loss_is_twice_the_two_class_margin_loss(mm, p, margin):
+    """Binary hinge of (f, y) = 2 x multiclass hinge of the scores (0, f) with class
+    [y = +1]: 0/1 and -1/+1 labels are the same two classes."""
+    z, y = p
+    binary = mm.hinge_loss(z, y, margin=margin, reduction="none")
+    two = mm.multiclass_hinge_loss(np.stack([np.zeros_like(z), z], axis=-1),
+                                   (y == 1).astype(int), margin=margin, reduction="none")
+    assert_close_eps(binary, 2 * two, prop="hinge-two-class", rtol_eps=2, atol_eps=2,
+                     scores=z, targets=y, margin=margin)
+
+
+def _hinge_subgradient_check(mm_loss: Any, mm_grad: Any, x: np.ndarray, y: np.ndarray,
+                             margin: float, other: np.ndarray, **kw: Any) -> None:
+    """Convexity: L(x') >= L(x) + <g, x' - x> for every x' (g a subgradient)."""
+    g = mm_grad(x, y, margin=margin, **kw)
+    lhs = mm_loss(other, y, margin=margin, **kw)
+    rhs = mm_loss(x, y, margin=margin, **kw) + np.sum(g * (other - x))
+    tol = 16 * np.finfo(np.float64).eps * (1 + margin + np.abs(x).sum() + np.abs(other).sum())
+    assert_all(lhs >= rhs - tol, "hinge-subgradient", "L(x') >= L(x) + <g, x' - x>",
+               scores=x, targets=y, margin=margin, other=other, grad=g)
+
+
+@given(p=_hinge_problems(), margin=_MARGINS, data=st.data(),
+       reduction=st.sampled_from(["mean", "sum"]))
+@example(p=(np.array([1.0, 0.5]), np.array([1, -1])), margin=1.0, data=None,
+         reduction="sum")
+def test_hinge_loss_grad_is_the_minimum_norm_subgradient(mm, p, margin, data, reduction):
+    """hinge_loss_grad is a subgradient (the convexity inequality at any other point)
+    and, at a kink y f = margin, is 0, the minimum-norm element of [-y, 0]."""
+    z, y = p
+    sign = np.where(y == 1, 1.0, -1.0)
+    g = mm.hinge_loss_grad(z, y, margin=margin, reduction=reduction)
+    kink = sign * z == margin
+    assert_all(g[kink] == 0, "hinge-kink", "0 at the kink", scores=z, targets=y, grad=g)
+    other = z + sign if data is None else np.array(
+        data.draw(st.lists(_SCORE, min_size=z.size, max_size=z.size), label="other"))
+    _hinge_subgradient_check(mm.hinge_loss, mm.hinge_loss_grad, z, y, margin, other,
+                             reduction=reduction)
+
+
+@given(p=_margin_problems(), margin=_MARGINS)
+@example(p=(np.array([[0.0, 0.5, 0.25]]), np.array([0])), margin=1.0)
+def test_multiclass_hinge_loss_is_the_mean_of_pairwise_hinges(mm, p, margin):
+    """l_n = (1/C) sum_{c != y} hinge(x_y - x_c, +1): Weston-Watkins over every wrong class,
+    divided by C (PyTorch's multi_margin_loss), not the Crammer-Singer max."""
+    x, y = p
+    n, c = x.shape
+    got = mm.multiclass_hinge_loss(x, y, margin=margin, reduction="none")
+    rows = np.arange(n)
+    diff = x[rows, y][:, None] - x
+    pair = mm.hinge_loss(diff, np.ones_like(diff), margin=margin, reduction="none")
+    pair[rows, y] = 0
+    want = pair.sum(axis=1) / c
+    assert_close_eps(got, want, prop="multi-hinge-pairs", rtol_eps=4, atol_eps=4, scores=x,
+                     labels=y, margin=margin)
+
+
+@given(p=_margin_problems(), margin=_MARGINS, data=st.data())
+@example(p=(np.array([[1.0, 0.5, -3.0]]), np.array([0])), margin=1.0, data=None)
+def test_multiclass_hinge_loss_grad_is_a_subgradient_with_zero_row_sums(mm, p, margin, data):
+    """Each gradient row sums to 0 (the loss is invariant to adding a constant to a row)
+    and the gradient satisfies the convexity inequality at any other point."""
+    x, y = p
+    g = mm.multiclass_hinge_loss_grad(x, y, margin=margin)
+    assert_close_eps(g.sum(axis=1), 0.0, prop="multi-hinge-grad-sum", rtol_eps=0,
+                     atol_eps=4, scores=x, labels=y)
+    other = x - 1.0 if data is None else np.array(data.draw(
+        st.lists(_SCORE, min_size=x.size, max_size=x.size), label="other")).reshape(x.shape)
+    _hinge_subgradient_check(mm.multiclass_hinge_loss, mm.multiclass_hinge_loss_grad, x, y,
+                             margin, other)
+
+
+def _hinge_raw_01_labels(z: Any, y: Any, *, margin: float = 1.0, reduction: str = "mean",
+                         **_: Any) -> Any:
+    """0/1 labels used as they are: y f with y = 0 gives the constant loss margin."""
+    loss = np.maximum(0.0, margin - np.asarray(y, float) * np.asarray(z, float))
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _hinge_grad_counting_kinks(z: Any, y: Any, *, margin: float = 1.0,
+                               reduction: str = "mean", **_: Any) -> Any:
+    """A >= test: the kink gets -y (a subgradient, but not the minimum-norm one)."""
+    z = np.asarray(z, float)
+    t = np.where(np.asarray(y) == 1, 1.0, -1.0)
+    g = np.where(margin - t * z >= 0, -t, 0.0)
+    return g / z.size if reduction == "mean" else g
+
+
+def _crammer_singer(x: Any, y: Any, *, margin: float = 1.0, reduction: str = "mean",
+                    **_: Any) -> Any:
+    """The max over wrong classes (scikit-learn's multiclass hinge), divided by C."""
+    x = np.asarray(x, float)
+    rows = np.arange(x.shape[0])
+    slack = margin - x[rows, y][:, None] + x
+    slack[rows, y] = -np.inf
+    loss = np.maximum(slack.max(axis=1), 0) / x.shape[1]
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _multi_grad_label_column_missing(x: Any, y: Any, **kw: Any) -> Any:
+    """Only the wrong classes' +1/C: the label column's -sum left out."""
+    g = mlmath.multiclass_hinge_loss_grad(x, y, **kw)
+    g[np.arange(g.shape[0]), y] = 0
+    return g
+
+
 # --------------------------------------------------------------------------- #
 # -inf logits mask classes (issue 18)                                         #
 # --------------------------------------------------------------------------- #
@@ -769,6 +904,15 @@ MUTANTS = [
     (test_poly_loss_grad_rows_sum_to_zero_and_match_finite_differences,
      {"poly_loss_cross_entropy_grad": lambda x, t, *, epsilon=2.0, **kw:
       mlmath.poly_loss_cross_entropy_grad(x, t, epsilon=0.0, **kw)}),
+    (test_hinge_loss_is_twice_the_two_class_margin_loss, {"hinge_loss": _hinge_raw_01_labels}),
+    (test_hinge_loss_grad_is_the_minimum_norm_subgradient,
+     {"hinge_loss_grad": _hinge_grad_counting_kinks}),
+    (test_hinge_loss_grad_is_the_minimum_norm_subgradient,
+     {"hinge_loss_grad": lambda z, y, **kw: -mlmath.hinge_loss_grad(z, y, **kw)}),
+    (test_multiclass_hinge_loss_is_the_mean_of_pairwise_hinges,
+     {"multiclass_hinge_loss": _crammer_singer}),
+    (test_multiclass_hinge_loss_grad_is_a_subgradient_with_zero_row_sums,
+     {"multiclass_hinge_loss_grad": _multi_grad_label_column_missing}),
     (test_masked_class_is_a_dropped_column,
      {_BAD_GRAD: _mask_as_finite_offset(mlmath.softmax_cross_entropy_grad)}),
     (test_masked_class_is_a_dropped_column, {_BAD_LOSS: _zero_times_log_zero_is_nan}),

@@ -579,3 +579,88 @@ class TestFocalAndPoly:
                                         rel=4 * np.finfo(float).eps)
         g = mm.poly_loss_cross_entropy_grad(x, [2, -1], ignore_index=-1)
         assert g[0, 1] == 0.0 and np.all(g[1] == 0)
+
+
+class TestHinge:
+    """Exact values (the hinge losses are piecewise linear); bad arguments name themselves."""
+
+    def test_binary_values_and_encodings(self):
+        z = np.array([2.0, 1.0, 0.25, -3.0])
+        want = [0.0, 0.0, 0.75, 4.0]
+        assert mm.hinge_loss(z, [1, 1, 1, 1], reduction="none").tolist() == want
+        assert mm.hinge_loss(-z, [-1, -1, -1, -1], reduction="none").tolist() == want
+        assert mm.hinge_loss(-z, [0, 0, 0, 0], reduction="none").tolist() == want
+        assert mm.hinge_loss(z, [True] * 4, reduction="sum") == 4.75
+        assert mm.hinge_loss(z, [1.0, 1.0, 1.0, 1.0], margin=2.0) == (0 + 1 + 1.75 + 5) / 4
+
+    def test_binary_grad_at_and_around_the_kink(self):
+        g = mm.hinge_loss_grad([1.0, 1.0 - 2**-52, 1.0 + 2**-52, -1.0], [1, 1, 1, 0],
+                               reduction="sum")
+        assert g.tolist() == [0.0, -1.0, 0.0, 0.0]
+
+    def test_binary_matches_sklearn_definition(self):
+        rng = np.random.default_rng(3)
+        z = rng.standard_normal(20)
+        y = np.where(rng.random(20) > 0.5, 1, -1)
+        assert mm.hinge_loss(z, y) == pytest.approx(np.mean(np.maximum(0, 1 - y * z)),
+                                                    rel=1e-15)
+
+    def test_multiclass_values(self):
+        x = np.array([[2.0, 1.5, -1.0], [0.0, 0.0, 0.0]])
+        assert mm.multiclass_hinge_loss(x, [0, 2], reduction="none").tolist() == [0.5 / 3,
+                                                                                  2 / 3]
+        g = mm.multiclass_hinge_loss_grad(x, [0, 2], reduction="sum")
+        assert g.tolist() == [[-1 / 3, 1 / 3, 0.0], [1 / 3, 1 / 3, -2 / 3]]
+        # the class axis can be any axis
+        assert np.array_equal(mm.multiclass_hinge_loss_grad(x.T, [0, 2], axis=0), (
+            mm.multiclass_hinge_loss_grad(x, [0, 2])).T)
+
+    def test_multiclass_kink_counts_as_inactive(self):
+        # mu - x_y + x_c = 1 - 1 + 0 = 0 exactly
+        g = mm.multiclass_hinge_loss_grad([[1.0, 0.0]], [0])
+        assert g.tolist() == [[0.0, 0.0]]
+
+    def test_multiclass_float32_keeps_its_dtype(self):
+        x = np.array([[0.5, -1.0, 2.0]], np.float32)
+        assert mm.multiclass_hinge_loss(x, [1]).dtype == np.float32
+        assert mm.multiclass_hinge_loss_grad(x, [1]).dtype == np.float32
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"targets": [1, 2]}, ValueError, "`targets`: expected labels in"),
+        ({"targets": [0, -1]}, ValueError, "`targets`: expected one encoding"),
+        ({"targets": [1]}, ValueError, "`targets`"),
+        ({"margin": -1.0}, ValueError, "`margin`"),
+        ({"margin": "1"}, TypeError, "`margin`"),
+        ({"scores": [np.inf, 0.0]}, ValueError, "`scores`"),
+        ({"reduction": "avg"}, ValueError, "`reduction`")])
+    def test_bad_binary_arguments(self, kwargs, exc, text):
+        args = {"scores": [0.5, 1.0], "targets": [1, -1], **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.hinge_loss(**args)
+        with pytest.raises(exc, match=text):
+            mm.hinge_loss_grad(**args)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"labels": [0, 3]}, ValueError, "`labels`: expected class indices in \\[0, 3\\)"),
+        ({"labels": [0, -1]}, ValueError, "`labels`"),
+        ({"labels": [0.0, 1.0]}, TypeError, "`labels`"),
+        ({"labels": [0]}, ValueError, "`labels`: expected class indices of shape"),
+        ({"margin": np.nan}, ValueError, "`margin`"),
+        ({"scores": 1.0}, ValueError, "`scores`"),
+        ({"axis": 2}, ValueError, "`axis`")])
+    def test_bad_multiclass_arguments(self, kwargs, exc, text):
+        args = {"scores": np.zeros((2, 3)), "labels": [0, 2], **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.multiclass_hinge_loss(**args)
+        with pytest.raises(exc, match=text):
+            mm.multiclass_hinge_loss_grad(**args)
+
+    def test_empty_mean_refused_sum_is_zero(self):
+        with pytest.raises(ValueError, match="`scores`"):
+            mm.hinge_loss(np.zeros(0), np.zeros(0))
+        with pytest.raises(ValueError, match="`scores`"):
+            mm.multiclass_hinge_loss(np.zeros((0, 3)), np.zeros(0, int))
+        assert mm.multiclass_hinge_loss(np.zeros((0, 3)), np.zeros(0, int),
+                                        reduction="sum") == 0.0
+        assert mm.multiclass_hinge_loss_grad(np.zeros((0, 3)), np.zeros(0, int),
+                                             reduction="sum").shape == (0, 3)

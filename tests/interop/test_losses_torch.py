@@ -196,3 +196,37 @@ def test_poly_loss_matches_its_torch_definition():
     assert mm.poly_loss_cross_entropy(x, labels) == pytest.approx(loss.item(), rel=1e-14)
     np.testing.assert_allclose(mm.poly_loss_cross_entropy_grad(x, labels), xt.grad.numpy(),
                                rtol=1e-12, atol=1e-17)
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5, 2.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multiclass_hinge_matches_torch_multi_margin_loss(margin, reduction):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((7, 5))
+    x[0, :2] = [1.0, 1.0 - margin]   # a term exactly at its kink
+    labels = np.array([0, 4, 1, 2, 2, 3, 0])
+    xt = torch.tensor(x, requires_grad=True)
+    loss = F.multi_margin_loss(xt, torch.tensor(labels), p=1, margin=margin,
+                               reduction=reduction)
+    loss.sum().backward()
+    np.testing.assert_allclose(mm.multiclass_hinge_loss(x, labels, margin=margin,
+                                                        reduction=reduction),
+                               loss.detach().numpy(), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(mm.multiclass_hinge_loss_grad(x, labels, margin=margin,
+                                                             reduction=reduction),
+                               xt.grad.numpy(), rtol=1e-15, atol=0)
+
+
+def test_binary_hinge_is_twice_torch_multi_margin_loss_on_zero_and_score():
+    rng = np.random.default_rng(14)
+    z = rng.standard_normal(9)
+    z[0] = 1.0   # at the kink for y = +1
+    y = np.array([1, -1, 1, 1, -1, -1, 1, -1, 1])
+    zt = torch.tensor(z, requires_grad=True)
+    two = torch.stack([torch.zeros_like(zt), zt], dim=-1)
+    loss = 2 * F.multi_margin_loss(two, torch.tensor((y == 1).astype(np.int64)), p=1,
+                                   reduction="sum")
+    loss.backward()
+    assert mm.hinge_loss(z, y, reduction="sum") == pytest.approx(loss.item(), rel=1e-15)
+    np.testing.assert_array_equal(mm.hinge_loss_grad(z, y, reduction="sum"),
+                                  zt.grad.numpy())
