@@ -15,6 +15,11 @@ Conventions are PyTorch's (``torch.nn.functional.cross_entropy`` and
   ``"mean"`` divides by the number of elements.
 * sigmoid focal loss (torchvision): ``alpha_t (1 - p_t)^gamma BCE`` elementwise.
 * poly-1 cross-entropy (optax): ``CE + eps (1 - sum_c t_c s_c)`` per sample.
+* binary hinge (scikit-learn): ``max(0, mu - y z)`` elementwise, ``y = +-1``.
+* multiclass hinge (PyTorch ``multi_margin_loss``, ``p=1``): per sample
+  ``(1/C) sum_{c != y} max(0, mu - z_y + z_c)``, ``"mean"`` divides by N.
+  A ``max(0, u)`` is the Piecewise ``(u, u > 0), (0, True)``: its derivative at
+  the kink ``u = 0`` is the second branch's, 0 (PyTorch's ``z > 0`` test).
 
 Concrete sizes: a batch of N = 2 samples and C = 3 classes; the closed forms
 (general in N and C) are verified against them.
@@ -29,6 +34,8 @@ from .special import hessian_psd_certificate, logsumexp, softmax
 
 __all__ = [
     "derivations",
+    "hinge_loss_grad",
+    "multiclass_hinge_loss_grad",
     "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy_grad",
     "sigmoid_focal_loss_grad",
@@ -210,6 +217,54 @@ def poly_loss_cross_entropy_grad(reduction: str) -> Derivation:
         (check,), (("closed form", closed),))
 
 
+def _relu(u: sp.Expr) -> sp.Piecewise:
+    """max(0, u) with the kink u = 0 in the zero branch (derivative 0 there)."""
+    return sp.Piecewise((u, u > 0), (0, True))
+
+
+def hinge_loss_grad() -> Derivation:
+    """d/dz of max(0, mu - y z) elementwise (labels y = +-1), the kink in the 0 branch."""
+    z, y = sp.Symbol("z", real=True), sp.Symbol("y", real=True)
+    mu = sp.Symbol("mu", nonnegative=True)
+    loss = _relu(mu - y * z)
+    grad = sp.diff(loss, z)
+    closed = sp.Piecewise((-y, mu - y * z > 0), (0, True))
+    check = require_equal(grad, closed, "dl/dz = -y [mu - y z > 0], 0 at the kink")
+    return Derivation("hinge_loss_grad", "d binary hinge / d score, elementwise "
+                      "(reduction='sum')", loss, grad,
+                      (("scores", z), ("targets", y), ("margin", mu)), (check,),
+                      (("closed form", closed),))
+
+
+def multiclass_hinge_loss_grad(reduction: str) -> Derivation:
+    """d/dz of (1/C) sum_{c != y} max(0, mu - z_y + z_c) (multi_margin_loss, p = 1) for
+    one-hot label rows ``t`` (``z_y = sum_k t_k z_k``; the factor ``1 - t_c`` drops c = y)."""
+    z, t, _, _ = _symbols()
+    mu = sp.Symbol("mu", nonnegative=True)
+    denominator = sp.Integer(N_SAMPLES) if reduction == "mean" else sp.Integer(1)
+    c_count = sp.Integer(N_CLASSES)
+    slack = [[mu - sp.Add(*[t[i, k] * z[i, k] for k in range(N_CLASSES)]) + z[i, c]
+              for c in range(N_CLASSES)] for i in range(N_SAMPLES)]
+    loss = sp.Add(*[(1 - t[i, c]) * _relu(slack[i][c]) for i in range(N_SAMPLES)
+                    for c in range(N_CLASSES)]) / (c_count * denominator)
+    grad = _grad(loss, z)
+    active = [[sp.Piecewise((1, slack[i][c] > 0), (0, True)) for c in range(N_CLASSES)]
+              for i in range(N_SAMPLES)]
+    closed = sp.Matrix(N_SAMPLES, N_CLASSES, lambda i, k: (
+        (1 - t[i, k]) * active[i][k]
+        - t[i, k] * sp.Add(*[(1 - t[i, c]) * active[i][c] for c in range(N_CLASSES)])
+    ) / (c_count * denominator))
+    check = require_equal(grad, closed, "dL/dz_ik = [(1 - t_ik) a_ik - t_ik sum_c (1 - t_ic) "
+                          "a_ic] / (C D), a_ic = [mu - z_iy + z_ic > 0], "
+                          + ("D = N" if reduction == "mean" else "D = 1"))
+    return Derivation(
+        f"multiclass_hinge_loss_grad_{reduction}",
+        f"d multiclass hinge (multi_margin_loss, p=1) / d scores, one-hot rows t, "
+        f"reduction={reduction!r}",
+        loss, grad, (("scores", z.tolist()), ("targets", t.tolist()), ("margin", mu)),
+        (check,), (("closed form", closed),))
+
+
 def softmax_cross_entropy_hessian(n_classes: int) -> Derivation:
     """Hessian of one sample's CE in the logits: (sum_c a_c)(diag(s) - s s^T), PSD."""
     z = vector_symbols("z", n_classes)
@@ -248,6 +303,9 @@ def derivations() -> list[Derivation]:
         sigmoid_focal_loss_grad(),
         poly_loss_cross_entropy_grad("mean"),
         poly_loss_cross_entropy_grad("sum"),
+        hinge_loss_grad(),
+        multiclass_hinge_loss_grad("mean"),
+        multiclass_hinge_loss_grad("sum"),
         softmax_cross_entropy_hessian(2),
         softmax_cross_entropy_hessian(3),
     ]

@@ -38,10 +38,18 @@ from scipy import special as sps
 from mlmath import _rows
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
-from mlmath.special import sigmoid, softmax, softplus
+from mlmath.special import logsumexp, sigmoid, softmax, softplus
 
 __all__ = [
     "binary_cross_entropy",
+    "hinge_loss",
+    "hinge_loss_grad",
+    "info_nce",
+    "info_nce_grad",
+    "multiclass_hinge_loss",
+    "multiclass_hinge_loss_grad",
+    "nt_xent",
+    "nt_xent_grad",
     "poly_loss_cross_entropy",
     "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy",
@@ -1143,3 +1151,720 @@ def poly_loss_cross_entropy_grad(
     moved_shape = (*p.batch_shape, p.x.shape[1])
     g = np.moveaxis(np.asarray(g).reshape(moved_shape), -1, p.axis)
     return v.restore_dtype(g, p.out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Hinge losses (scikit-learn's binary hinge, PyTorch's multi_margin_loss)     #
+# --------------------------------------------------------------------------- #
+
+def _check_margin(margin: float) -> float:
+    return v.check_positive_scalar(margin, "margin", allow_zero=True)
+
+
+def _signed_targets(targets: ArrayLike, scores: Any, validate: bool) -> Any:
+    """Targets as signs +-1 in the scores' dtype: 1 is positive, 0 or -1 negative.
+
+    One array uses one encoding: {-1, +1} (scikit-learn's) or {0, 1}; mixing 0
+    and -1 is refused.  With ``validate=False`` other values pass through (a NaN
+    stays NaN, so it is never hidden).
+    """
+    t = v.as_array(targets, "targets")
+    if t.dtype.kind not in "biuf":
+        v.as_float_array(targets, "targets")  # the named TypeError
+    t = t.astype(scores.dtype)
+    v.check_same_shape(scores, t, "scores", "targets")
+    if validate:
+        bad = (t != 1) & (t != 0) & (t != -1)
+        if bad.any():
+            idx = v.first_index(np.atleast_1d(bad))
+            raise ValueError(f"`targets`: expected labels in {{-1, +1}} or {{0, 1}}, got "
+                             f"{np.atleast_1d(t)[idx]} at index {list(idx)}")
+        if (t == 0).any() and (t == -1).any():
+            raise ValueError("`targets`: expected one encoding, {-1, +1} or {0, 1}, got both "
+                             "0 and -1 as labels")
+    return np.where(t == 0, scores.dtype.type(-1), t)
+
+
+def _hinge_problem(scores: ArrayLike, targets: ArrayLike, margin: float, reduction: str,
+                   validate: bool) -> tuple[Any, Any, float, str, np.dtype[Any]]:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    m = _check_margin(margin)
+    s, out_dtype = v.as_float_array(scores, "scores")
+    v.check_nonempty_mean(s, reduction, "scores")
+    if validate:
+        v.check_finite_fast(s, "scores")
+    t = _signed_targets(targets, s, validate)
+    return s, t, m, reduction, out_dtype
+
+
+_DOC_BLOCKS["hinge_parameters"] = r"""    Parameters
+    ----------
+    scores : array_like
+        Finite real-valued decision scores :math:`f` (any shape, one binary
+        decision per element), e.g. a linear SVM's :math:`w^\top x + b`.
+    targets : array_like, same shape as ``scores``
+        Labels :math:`y \in \{-1, +1\}` (scikit-learn's encoding) or
+        :math:`\{0, 1\}` (0 is the negative class); bool, int or float.  One
+        array uses one encoding (both 0 and -1 raise ``ValueError``).
+    margin : float >= 0, default 1
+        The margin :math:`\mu` (1 in scikit-learn's ``hinge_loss``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element; an empty mean raises ``ValueError``.
+    validate : bool, default True
+
+"""
+_DOC_BLOCKS["hinge_references"] = r"""    References
+    ----------
+    scikit-learn, ``sklearn.metrics.hinge_loss`` documentation (binary case).
+    C. Cortes, V. Vapnik (1995). Support-vector networks. Machine Learning 20.
+
+"""
+
+
+@_shared_doc
+def hinge_loss(
+    scores: ArrayLike, targets: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    validate: bool = True,
+) -> FloatResult:
+    r"""Binary hinge loss :math:`\max(0, \mu - y f)` (the SVM loss; scikit-learn).
+
+{hinge_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``scores`` for ``"none"``)
+
+    See Also
+    --------
+    hinge_loss_grad : its (sub)gradient
+    multiclass_hinge_loss : the multiclass version (PyTorch's ``multi_margin_loss``)
+    sigmoid_binary_cross_entropy : the smooth (logistic) alternative
+
+    Notes
+    -----
+    .. math:: \ell = \max(0,\ \mu - y\,f), \qquad y \in \{-1, +1\},
+
+    with 0/1 labels mapped to -1/+1 first.  This is ``sklearn.metrics.hinge_loss``
+    (which maps any two labels to -1/+1 and uses :math:`\mu = 1`) and the ``p=1``
+    ``multi_margin_loss`` of PyTorch on the two scores :math:`(0, f)` times 2.  It is
+    *not* PyTorch's ``HingeEmbeddingLoss``, which takes distances (:math:`x` for
+    :math:`y = 1`, :math:`\max(0, \mu - x)` for :math:`y = -1`).  Exact: one
+    multiplication and one subtraction per element, no cancellation beyond theirs.
+
+{hinge_references}    Examples
+    --------
+    >>> hinge_loss([2.0, 0.5, -1.0], [1, 1, 1], reduction="none").tolist()
+    [0.0, 0.5, 2.0]
+    >>> float(hinge_loss([2.0, 0.5, -1.0], [0, 1, 0]))   # 0/1 labels: (3 + 0.5 + 0) / 3
+    1.1666666666666667
+    """
+    v.check_bool(validate, "validate")
+    s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
+                                                   validate)
+    loss = np.maximum(s.dtype.type(m) - t * s, 0)
+    loss = np.where(np.isnan(loss), np.nan, loss)  # maximum keeps NaN; keep it explicit
+    den = float(s.size) if reduction == "mean" else 1.0
+    return _reduce(np.asarray(loss, s.dtype), reduction, den, out_dtype)
+
+
+@_shared_doc
+def hinge_loss_grad(
+    scores: ArrayLike, targets: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    validate: bool = True,
+) -> FloatArray:
+    r"""Subgradient of :func:`hinge_loss` with respect to ``scores``.
+
+{hinge_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``scores``
+        :math:`-y` where :math:`y f < \mu`, 0 where :math:`y f \ge \mu`; divided by
+        the number of elements for ``"mean"`` (the gradient of the sum for ``"none"``).
+
+    See Also
+    --------
+    hinge_loss : the loss
+    multiclass_hinge_loss_grad : the multiclass version
+
+    Notes
+    -----
+    .. math:: \frac{\partial\ell}{\partial f} = -y\,[\,\mu - y f > 0\,].
+
+    At the kink :math:`y f = \mu` the subdifferential is the segment between
+    :math:`-y` and 0; the value returned there is 0, which is both PyTorch's
+    choice (its ReLU and ``multi_margin_loss`` backward count a term only when it is
+    strictly positive) and the minimum-norm subgradient.
+
+{hinge_references}    Examples
+    --------
+    >>> hinge_loss_grad([2.0, 1.0, 0.5], [1, 1, -1], reduction="sum").tolist()
+    [0.0, 0.0, 1.0]
+    """
+    v.check_bool(validate, "validate")
+    s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
+                                                   validate)
+    slack = s.dtype.type(m) - t * s
+    g = np.where(slack > 0, -t, 0 * t)   # 0 * t keeps a NaN (validate=False) visible
+    g = np.where(np.isnan(slack), np.nan, g)
+    den = float(s.size) if reduction == "mean" else 1.0
+    g = np.asarray(g, s.dtype) / s.dtype.type(den) if s.size else np.zeros_like(s)
+    return v.restore_dtype(g, out_dtype)
+
+
+@dataclass(frozen=True)
+class _MarginProblem:
+    """Validated multiclass hinge inputs: scores (N, C) with the class axis last."""
+
+    x: Any
+    labels: Any
+    margin: float
+    reduction: str
+    batch_shape: tuple[int, ...]
+    axis: int
+    out_dtype: np.dtype[Any]
+
+
+def _margin_problem(scores: ArrayLike, labels: ArrayLike, margin: float, reduction: str,
+                    axis: int, validate: bool) -> _MarginProblem:
+    reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
+    m = _check_margin(margin)
+    x, out_dtype = v.as_float_array(scores, "scores")
+    if x.ndim == 0:
+        raise ValueError("`scores`: expected at least one dimension (the class axis), got a "
+                         "scalar")
+    ax = v.check_axis(axis, x.ndim)
+    v.check_nonempty_axis(x, ax, "scores")
+    if validate:
+        v.check_finite_fast(x, "scores")
+    n_classes = x.shape[ax]
+    batch_shape = x.shape[:ax] + x.shape[ax + 1:]
+    y = v.as_label_array(labels, "labels")
+    if y.shape != batch_shape:
+        raise ValueError(f"`labels`: expected class indices of shape {batch_shape} (scores "
+                         f"shape {x.shape}, class axis {ax}), got shape {y.shape}")
+    y = y.reshape(-1)
+    bad = (y < 0) | (y >= n_classes)
+    if bad.any():
+        idx = v.first_index(np.atleast_1d(bad))
+        raise ValueError(f"`labels`: expected class indices in [0, {n_classes}), got "
+                         f"{y[idx]} at index {list(idx)}")
+    if reduction == "mean" and y.size == 0:
+        raise ValueError(f"`scores`: expected at least one example for reduction='mean' "
+                         f"(the mean of nothing is undefined), got shape {x.shape}")
+    x2 = np.ascontiguousarray(np.moveaxis(x, ax, -1)).reshape(-1, n_classes)
+    return _MarginProblem(x2, y, m, reduction, batch_shape, ax, out_dtype)
+
+
+def _margin_slacks(p: _MarginProblem) -> Any:
+    """``mu - x_y + x_c`` for every class, with the label's own column set to -inf."""
+    rows = np.arange(p.x.shape[0])
+    slack = p.x.dtype.type(p.margin) - p.x[rows, p.labels][:, None] + p.x
+    slack[rows, p.labels] = -np.inf
+    return slack
+
+
+_DOC_BLOCKS["margin_parameters"] = r"""    Parameters
+    ----------
+    scores : array_like, shape (..., C, ...)
+        Finite class scores :math:`x`; the C classes lie along ``axis``.
+    labels : array_like of int
+        Class indices in [0, C), the shape of ``scores`` without ``axis``.
+    margin : float >= 0, default 1
+        The margin :math:`\mu` (PyTorch's ``margin``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the examples (PyTorch); an empty mean raises.
+    axis : int, default -1
+        The class axis.
+    validate : bool, default True
+
+"""
+_DOC_BLOCKS["margin_references"] = r"""    References
+    ----------
+    PyTorch, ``torch.nn.MultiMarginLoss`` documentation (``p=1``, no ``weight``).
+    J. Weston, C. Watkins (1999). Support vector machines for multi-class pattern
+    recognition. ESANN.
+
+"""
+
+
+@_shared_doc
+def multiclass_hinge_loss(
+    scores: ArrayLike, labels: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    axis: int = -1, validate: bool = True,
+) -> FloatResult:
+    r"""Multiclass hinge loss of PyTorch's ``multi_margin_loss`` (Weston–Watkins, ``p=1``).
+
+{margin_parameters}    Returns
+    -------
+    loss : float or ndarray (shape of ``scores`` without ``axis`` for ``"none"``)
+
+    See Also
+    --------
+    multiclass_hinge_loss_grad : its subgradient
+    hinge_loss : the binary hinge loss
+    softmax_cross_entropy : the smooth alternative
+
+    Notes
+    -----
+    .. math:: \ell_n = \frac{1}{C}\sum_{c \ne y_n} \max(0,\ \mu - x_{n y_n} + x_{nc}),
+
+    a sum over every wrong class (Weston–Watkins), divided by the number of classes C
+    as ``torch.nn.functional.multi_margin_loss(x, y, p=1, margin=mu)`` does.  This is
+    *not* the Crammer–Singer loss :math:`\max_{c \ne y}(\ldots)` that
+    ``sklearn.metrics.hinge_loss`` uses for more than two classes; with C = 2 both
+    equal half of :func:`hinge_loss` on the score difference.
+
+{margin_references}    Examples
+    --------
+    >>> float(multiclass_hinge_loss([[2.0, 1.5, -1.0]], [0]))   # (0.5 + 0) / 3
+    0.16666666666666666
+    >>> multiclass_hinge_loss([[0.0, 0.0], [3.0, 0.0]], [1, 1], reduction="none").tolist()
+    [0.5, 2.0]
+    """
+    v.check_bool(validate, "validate")
+    p = _margin_problem(scores, labels, margin, reduction, axis, validate)
+    slack = _margin_slacks(p)
+    rows = np.sum(np.maximum(slack, 0), axis=1, dtype=_accumulator(p.x.dtype)) / p.x.shape[1]
+    den = float(p.labels.size) if p.reduction == "mean" else 1.0
+    return _reduce(rows.astype(p.x.dtype).reshape(p.batch_shape), p.reduction, den,
+                   p.out_dtype)
+
+
+@_shared_doc
+def multiclass_hinge_loss_grad(
+    scores: ArrayLike, labels: ArrayLike, *, margin: float = 1.0, reduction: str = "mean",
+    axis: int = -1, validate: bool = True,
+) -> FloatArray:
+    r"""Subgradient of :func:`multiclass_hinge_loss` with respect to ``scores``.
+
+{margin_parameters}    Returns
+    -------
+    grad : ndarray, shape of ``scores``
+
+    See Also
+    --------
+    multiclass_hinge_loss : the loss
+    hinge_loss_grad : the binary version
+
+    Notes
+    -----
+    With the active set :math:`a_{nc} = [\,\mu - x_{n y_n} + x_{nc} > 0\,]` for
+    :math:`c \ne y_n`,
+
+    .. math:: \frac{\partial\ell_n}{\partial x_{nc}} = \frac{a_{nc}}{C}\ (c \ne y_n),
+              \qquad \frac{\partial\ell_n}{\partial x_{n y_n}} = -\frac{1}{C}\sum_{c \ne y_n}
+              a_{nc},
+
+    divided by N for ``"mean"``.  A term exactly at its kink counts as inactive
+    (contributes 0): PyTorch's ``multi_margin_loss`` backward, which tests ``z > 0``.
+    That is a valid subgradient; it is the minimum-norm one when no term of the row is
+    active (it is then 0), not in general.  Each row sums to 0.
+
+{margin_references}    Examples
+    --------
+    >>> multiclass_hinge_loss_grad([[2.0, 1.5, -1.0]], [0]).tolist()
+    [[-0.3333333333333333, 0.3333333333333333, 0.0]]
+    """
+    v.check_bool(validate, "validate")
+    p = _margin_problem(scores, labels, margin, reduction, axis, validate)
+    slack = _margin_slacks(p)
+    n, c = p.x.shape
+    den = float(n) if p.reduction == "mean" else 1.0
+    scale = p.x.dtype.type(1.0 / (c * den)) if n else p.x.dtype.type(0)
+    g = np.where(slack > 0, scale, p.x.dtype.type(0))
+    g = np.where(np.isnan(slack), np.nan, g)
+    rows = np.arange(n)
+    g[rows, p.labels] = -np.sum(g, axis=1)
+    moved_shape = (*p.batch_shape, c)
+    g = np.moveaxis(g.reshape(moved_shape), -1, p.axis)
+    return v.restore_dtype(g, p.out_dtype)
+
+
+# --------------------------------------------------------------------------- #
+# Contrastive losses: InfoNCE (CPC, MoCo) and NT-Xent (SimCLR, optax.ntxent)   #
+# --------------------------------------------------------------------------- #
+
+_SIMILARITIES = ("cosine", "dot")
+
+#: Norms below this are clamped to it before dividing (``torch.nn.functional.normalize``'s
+#: ``eps``): a zero embedding has cosine similarity 0 with everything, never NaN.
+_NORM_EPS = 1e-12
+
+
+def _embedding_matrix(x: ArrayLike, name: str, validate: bool) -> tuple[Any, np.dtype[Any]]:
+    a, out_dtype = v.as_float_array(x, name)
+    if a.ndim != 2:
+        raise ValueError(f"`{name}`: expected a 2-d array (n, d) of embeddings, got shape "
+                         f"{a.shape}")
+    if validate:
+        v.check_finite_fast(a, name)
+    return a.astype(_accumulator(a.dtype), copy=False), out_dtype
+
+
+def _normalised(x: Any, similarity: str) -> tuple[Any, Any]:
+    """Rows scaled to unit norm (cosine) with the norms used; identity for ``"dot"``."""
+    if similarity == "dot":
+        return x, None
+    norms = np.sqrt(np.sum(x * x, axis=1, keepdims=True))
+    norms = np.maximum(norms, _NORM_EPS)
+    return x / norms, norms
+
+
+def _normalised_backward(x_hat: Any, norms: Any, d_hat: Any) -> Any:
+    """Chain rule through ``x / max(||x||, eps)``: the tangent projection over the norm
+    where the norm exceeds eps, ``d_hat / eps`` where it was clamped."""
+    if norms is None:
+        return d_hat
+    radial = np.sum(x_hat * d_hat, axis=1, keepdims=True) * (norms > _NORM_EPS)
+    return (d_hat - x_hat * radial) / norms
+
+
+def _contrastive_parameters(temperature: float, similarity: str, reduction: str
+                            ) -> tuple[float, str, str]:
+    tau = v.check_positive_scalar(temperature, "temperature")
+    return (tau, v.check_choice(similarity, _SIMILARITIES, "similarity"),
+            v.check_choice(reduction, _REDUCTIONS, "reduction"))
+
+
+@dataclass(frozen=True)
+class _InfoNCEProblem:
+    q_hat: Any
+    q_norms: Any
+    k_hat: Any
+    k_norms: Any
+    positive: Any
+    tau: float
+    reduction: str
+    out_dtype: np.dtype[Any]
+
+    def logits(self) -> Any:
+        return self.q_hat @ self.k_hat.T / self.tau
+
+
+def _info_nce_problem(query: ArrayLike, keys: ArrayLike, temperature: float, similarity: str,
+                      positive: ArrayLike | None, reduction: str,
+                      validate: bool) -> _InfoNCEProblem:
+    tau, similarity, reduction = _contrastive_parameters(temperature, similarity, reduction)
+    q, q_out = _embedding_matrix(query, "query", validate)
+    k, k_out = _embedding_matrix(keys, "keys", validate)
+    if k.shape[1] != q.shape[1]:
+        raise ValueError(f"`keys`: expected embeddings of dimension {q.shape[1]} (as "
+                         f"`query`), got shape {k.shape}")
+    if k.shape[0] == 0:
+        raise ValueError(f"`keys`: expected at least one candidate key, got shape {k.shape}")
+    if positive is None:
+        if k.shape[0] < q.shape[0]:
+            raise ValueError(f"`keys`: with positive=None row i of `keys` is the positive "
+                             f"of query i, so at least {q.shape[0]} keys are needed, got "
+                             f"{k.shape[0]}")
+        pos = np.arange(q.shape[0])
+    else:
+        pos = v.as_label_array(positive, "positive")
+        if pos.shape != (q.shape[0],):
+            raise ValueError(f"`positive`: expected one key index per query, shape "
+                             f"({q.shape[0]},), got shape {pos.shape}")
+        bad = (pos < 0) | (pos >= k.shape[0])
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"`positive`: expected key indices in [0, {k.shape[0]}), got "
+                             f"{pos[i]} at index [{i}]")
+    if reduction == "mean" and q.shape[0] == 0:
+        raise ValueError("`query`: expected at least one query for reduction='mean' (the "
+                         "mean of nothing is undefined), got shape (0, d)")
+    _, out_dtype = v.result_dtype(q_out, k_out)
+    q_hat, q_norms = _normalised(q, similarity)
+    k_hat, k_norms = _normalised(k, similarity)
+    return _InfoNCEProblem(q_hat, q_norms, k_hat, k_norms, pos, tau, reduction, out_dtype)
+
+
+_DOC_BLOCKS["info_nce_parameters"] = r"""    Parameters
+    ----------
+    query : array_like, shape (N, D)
+        Finite query (anchor) embeddings :math:`q_i`.
+    keys : array_like, shape (M, D)
+        Finite candidate embeddings :math:`k_j`: the positive of each query and its
+        negatives (every other key).
+    temperature : float > 0, default 0.1
+        :math:`\tau`; the logits are :math:`\mathrm{sim}(q_i, k_j) / \tau`.
+    similarity : {"cosine", "dot"}, default "cosine"
+        ``"cosine"`` uses :math:`\hat q^\top \hat k` with :math:`\hat x = x /
+        \max(\lVert x\rVert, 10^{-12})` (a zero vector has similarity 0, not NaN);
+        ``"dot"`` uses :math:`q^\top k`.
+    positive : array_like of int, shape (N,), optional
+        Index in [0, M) of the positive key of each query; default ``arange(N)`` (row
+        i of ``keys`` is the positive of query i, which needs M >= N).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the N queries; ``"none"`` gives the N losses.
+    validate : bool, default True
+
+"""
+_DOC_BLOCKS["contrastive_references"] = r"""    References
+    ----------
+    A. van den Oord, Y. Li, O. Vinyals (2018). Representation learning with
+    contrastive predictive coding. arXiv:1807.03748 (InfoNCE, the log N bound).
+    T. Chen, S. Kornblith, M. Norouzi, G. Hinton (2020). A simple framework for
+    contrastive learning of visual representations. ICML (SimCLR, NT-Xent).
+    optax, ``optax.losses.ntxent`` documentation.
+
+"""
+
+
+@_shared_doc
+def info_nce(
+    query: ArrayLike, keys: ArrayLike, *, temperature: float = 0.1,
+    similarity: str = "cosine", positive: ArrayLike | None = None, reduction: str = "mean",
+    validate: bool = True,
+) -> FloatResult:
+    r"""InfoNCE loss: cross-entropy of picking each query's positive among the keys.
+
+{info_nce_parameters}    Returns
+    -------
+    loss : float or ndarray (shape (N,) for ``"none"``)
+
+    See Also
+    --------
+    info_nce_grad : its gradients with respect to ``query`` and ``keys``
+    nt_xent : the SimCLR loss on one batch of paired views
+    softmax_cross_entropy : the cross-entropy it evaluates
+    mutual_information : what :math:`\log M - \mathcal{L}` bounds from below
+
+    Notes
+    -----
+    .. math:: \ell_i = -\log\frac{\exp(s_{i p_i}/\tau)}{\sum_{j=1}^{M}\exp(s_{ij}/\tau)},
+              \qquad s_{ij} = \mathrm{sim}(q_i, k_j),
+
+    evaluated as :func:`softmax_cross_entropy` of the logit matrix :math:`S/\tau` with
+    class targets :math:`p_i` (its log1p form: no overflow at small :math:`\tau`, no
+    cancellation for a confident query).  Every key that is not the positive is a
+    negative (the standard InfoNCE / MoCo / CLIP-direction form; the positive is in the
+    denominator).  Hence :math:`0 \le \ell_i`, the loss is invariant to permuting the
+    negatives, and with M candidates :math:`\log M - \mathcal{L}` is the InfoNCE lower
+    bound on :math:`I(X; Y)`, never above :math:`\log M`.  Computed in float64 (or
+    wider) and returned in the inputs' dtype.
+
+{contrastive_references}    Examples
+    --------
+    Orthogonal unit keys, each query equal to its key (cosine 1 vs 0):
+
+    >>> float(info_nce(np.eye(2), np.eye(2), temperature=1.0))   # log(1 + e^-1)
+    0.31326168751822286
+    >>> info_nce([[1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]], positive=[1],
+    ...          temperature=0.5, reduction="none").tolist()
+    [0.1269280110429725]
+    """
+    v.check_bool(validate, "validate")
+    p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
+    loss = softmax_cross_entropy(p.logits(), p.positive, reduction=p.reduction,
+                                 validate=validate)
+    return v.restore_dtype(np.asarray(loss) if p.reduction == "none" else loss, p.out_dtype)
+
+
+@_shared_doc
+def info_nce_grad(
+    query: ArrayLike, keys: ArrayLike, *, temperature: float = 0.1,
+    similarity: str = "cosine", positive: ArrayLike | None = None, reduction: str = "mean",
+    validate: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Gradients of :func:`info_nce` with respect to ``query`` and ``keys``.
+
+{info_nce_parameters}    Returns
+    -------
+    (grad_query, grad_keys) : tuple of ndarray, shapes (N, D) and (M, D)
+        For ``"none"``: the gradients of the sum of the N losses.
+
+    See Also
+    --------
+    info_nce : the loss
+    softmax_cross_entropy_grad : the gradient with respect to the logits
+
+    Notes
+    -----
+    With :math:`G = \partial\mathcal{L}/\partial(S/\tau) = P - Y` (the softmax of each
+    row minus the one-hot positive, scaled by 1/N for ``"mean"``),
+
+    .. math:: \frac{\partial\mathcal{L}}{\partial\hat Q} = \frac{G\hat K}{\tau},\qquad
+              \frac{\partial\mathcal{L}}{\partial\hat K} = \frac{G^\top\hat Q}{\tau},
+
+    and for ``"cosine"`` each row goes back through :math:`\hat x = x/\lVert x\rVert` by
+    :math:`\partial x = (I - \hat x\hat x^\top)\,\partial\hat x / \lVert x\rVert` (the
+    radial part removed: the loss is invariant to rescaling an embedding); a norm
+    clamped at :math:`10^{-12}` gives :math:`\partial\hat x / 10^{-12}`.  Derived with
+    SymPy in ``derivations/losses.py`` for ``"dot"``.
+
+{contrastive_references}    Examples
+    --------
+    >>> gq, gk = info_nce_grad(np.eye(2), np.eye(2), similarity="dot", temperature=1.0)
+    >>> gq.round(6).tolist()
+    [[-0.134471, 0.134471], [0.134471, -0.134471]]
+    """
+    v.check_bool(validate, "validate")
+    p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
+    g = softmax_cross_entropy_grad(p.logits(), p.positive, reduction=p.reduction,
+                                   validate=validate) / p.tau
+    gq = _normalised_backward(p.q_hat, p.q_norms, g @ p.k_hat)
+    gk = _normalised_backward(p.k_hat, p.k_norms, g.T @ p.q_hat)
+    return v.restore_dtype(gq, p.out_dtype), v.restore_dtype(gk, p.out_dtype)
+
+
+@dataclass(frozen=True)
+class _NTXentProblem:
+    e_hat: Any
+    norms: Any
+    positives: Any    # (M, M) bool: same label, not the diagonal
+    negatives: Any    # (M, M) bool: different label
+    tau: float
+    reduction: str
+    out_dtype: np.dtype[Any]
+
+    def logits(self) -> Any:
+        return self.e_hat @ self.e_hat.T / self.tau
+
+    def denominator(self) -> float:
+        """``"mean"`` averages over the ordered positive pairs (optax); 1 otherwise."""
+        return float(np.count_nonzero(self.positives)) if self.reduction == "mean" else 1.0
+
+
+def _nt_xent_problem(embeddings: ArrayLike, labels: ArrayLike, temperature: float,
+                     similarity: str, reduction: str, validate: bool) -> _NTXentProblem:
+    tau, similarity, reduction = _contrastive_parameters(temperature, similarity, reduction)
+    e, out_dtype = _embedding_matrix(embeddings, "embeddings", validate)
+    y = v.as_label_array(labels, "labels")
+    if y.shape != (e.shape[0],):
+        raise ValueError(f"`labels`: expected one label per embedding, shape ({e.shape[0]},), "
+                         f"got shape {y.shape}")
+    same = y[:, None] == y[None, :]
+    positives = same & ~np.eye(e.shape[0], dtype=bool)
+    if reduction == "mean" and not positives.any():
+        raise ValueError("`labels`: expected at least one positive pair (two embeddings "
+                         "with the same label) for reduction='mean', got none")
+    e_hat, norms = _normalised(e, similarity)
+    return _NTXentProblem(e_hat, norms, positives, ~same, tau, reduction, out_dtype)
+
+
+def _nt_xent_terms(p: _NTXentProblem) -> tuple[Any, Any, Any]:
+    """Logits S, each anchor's log-sum-exp over its negatives a_i (-inf without any),
+    and the pair margins u_ij = a_i - S_ij (pair loss softplus(u_ij))."""
+    s = p.logits()
+    neg = np.where(p.negatives, s, -np.inf)
+    a = logsumexp(neg, axis=1, keepdims=True, validate=False)
+    with np.errstate(invalid="ignore"):
+        u = np.where(p.positives, a - s, -np.inf)
+    return s, a, u
+
+
+_DOC_BLOCKS["nt_xent_parameters"] = r"""    Parameters
+    ----------
+    embeddings : array_like, shape (M, D)
+        Finite embeddings of every view in the batch (SimCLR: M = 2N, two views of each
+        of N images).
+    labels : array_like of int, shape (M,)
+        Embeddings with the same label are positives of each other (the two views of
+        one image share a label); different labels are negatives.
+    temperature : float > 0, default 0.1
+    similarity : {"cosine", "dot"}, default "cosine"
+        As in :func:`info_nce` (a safe norm for ``"cosine"``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the ordered positive pairs (i, j), i != j (optax);
+        ``"none"`` gives each anchor's summed pair losses, shape (M,).
+    validate : bool, default True
+
+"""
+
+
+@_shared_doc
+def nt_xent(
+    embeddings: ArrayLike, labels: ArrayLike, *, temperature: float = 0.1,
+    similarity: str = "cosine", reduction: str = "mean", validate: bool = True,
+) -> FloatResult:
+    r"""NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR (optax ``ntxent``).
+
+{nt_xent_parameters}    Returns
+    -------
+    loss : float or ndarray (shape (M,) for ``"none"``)
+
+    See Also
+    --------
+    nt_xent_grad : its gradient with respect to ``embeddings``
+    info_nce : queries against a separate set of keys
+
+    Notes
+    -----
+    With :math:`S_{ij} = \mathrm{sim}(e_i, e_j)/\tau`, the positive pairs
+    :math:`\mathcal{P} = \{(i, j): i \ne j,\ y_i = y_j\}` and the negatives
+    :math:`\mathcal{N}(i) = \{k: y_k \ne y_i\}`,
+
+    .. math:: \ell_{ij} = -\log\frac{e^{S_{ij}}}{e^{S_{ij}} + \sum_{k\in\mathcal{N}(i)}
+              e^{S_{ik}}} = \operatorname{softplus}(a_i - S_{ij}),\qquad
+              a_i = \log\sum_{k\in\mathcal{N}(i)} e^{S_{ik}},
+
+    and ``"mean"`` is :math:`\frac{1}{|\mathcal{P}|}\sum_{(i,j)\in\mathcal{P}}\ell_{ij}`.
+    For SimCLR's batch (every label exactly twice) the denominator is the sum over every
+    :math:`k \ne i`, the paper's definition, and the mean is its
+    :math:`\frac{1}{2N}\sum_k[\ell(2k-1, 2k) + \ell(2k, 2k-1)]`.  With more than two
+    embeddings per label the anchor's other positives are left out of each pair's
+    denominator (optax and pytorch-metric-learning's ``NTXentLoss``).  The softplus form
+    (stable log-sum-exp :math:`a_i`, then :math:`\max(u, 0) + \operatorname{log1p}(e^{-|u|})`)
+    never overflows and keeps tiny losses; an anchor without negatives has
+    :math:`a_i = -\infty` and loss 0.
+
+{contrastive_references}    Examples
+    --------
+    Two views of two images, each view equal to its partner, orthogonal to the other:
+
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> float(nt_xent(e, [0, 0, 1, 1], temperature=1.0))   # log(1 + 2 e^-1)
+    0.5514447139320511
+    """
+    v.check_bool(validate, "validate")
+    p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
+    _, _, u = _nt_xent_terms(p)
+    pair = np.where(p.positives, softplus(u, validate=False), 0.0)
+    rows = np.sum(pair, axis=1)
+    return _reduce(rows, p.reduction, p.denominator(), p.out_dtype)
+
+
+@_shared_doc
+def nt_xent_grad(
+    embeddings: ArrayLike, labels: ArrayLike, *, temperature: float = 0.1,
+    similarity: str = "cosine", reduction: str = "mean", validate: bool = True,
+) -> FloatArray:
+    r"""Gradient of :func:`nt_xent` with respect to ``embeddings``.
+
+{nt_xent_parameters}    Returns
+    -------
+    grad : ndarray, shape (M, D)
+        For ``"none"``: the gradient of the sum of the anchors' losses.
+
+    See Also
+    --------
+    nt_xent : the loss
+    info_nce_grad : the two-set version
+
+    Notes
+    -----
+    With :math:`\sigma_{ij} = \sigma(a_i - S_{ij})` for the positive pairs,
+
+    .. math:: \frac{\partial\mathcal{L}}{\partial S_{ij}} = -\sigma_{ij}\ ((i,j)\in
+              \mathcal{P}),\qquad
+              \frac{\partial\mathcal{L}}{\partial S_{ik}} = e^{S_{ik} - a_i}
+              \sum_{j:(i,j)\in\mathcal{P}}\sigma_{ij}\ (k\in\mathcal{N}(i)),
+
+    (divided by :math:`|\mathcal{P}|` for ``"mean"``); :math:`G` is symmetrised through
+    :math:`S = \hat E\hat E^\top/\tau`, :math:`\partial\hat E = (G + G^\top)\hat E/\tau`,
+    then taken back through the safe normalisation as in :func:`info_nce_grad`.  Each
+    row of :math:`G` sums to 0.
+
+{contrastive_references}    Examples
+    --------
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> nt_xent_grad(e, [0, 0, 1, 1], similarity="dot", temperature=1.0).round(6).tolist()
+    [[-0.211942, 0.211942], [-0.211942, 0.211942], [0.211942, -0.211942], [0.211942, -0.211942]]
+    """
+    v.check_bool(validate, "validate")
+    p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
+    s, a, u = _nt_xent_terms(p)
+    den = p.denominator()
+    sig = np.where(p.positives, sigmoid(u, validate=False), 0.0)
+    with np.errstate(invalid="ignore"):
+        w = np.where(p.negatives, np.exp(s - a), 0.0)
+    g = (w * np.sum(sig, axis=1, keepdims=True) - sig) / (den if den else 1.0)
+    d_hat = (g + g.T) @ p.e_hat / p.tau
+    grad = _normalised_backward(p.e_hat, p.norms, d_hat)
+    return v.restore_dtype(grad, p.out_dtype)

@@ -303,6 +303,40 @@ def test_poly_loss_cross_entropy_grad_agrees(mm, dtype, data):
                      logits=z, labels=labels, epsilon=eps, reduction=reduction)
 
 
+# scores on a quarter grid hit the kinks (mu - y z = 0 exactly) as well as smooth points
+_GRID = st.integers(-12, 12).map(lambda k: k / 4)
+
+
+@given(data=st.data())
+def test_hinge_loss_grad_agrees(mm, data):
+    """mm.hinge_loss_grad = the SymPy-derived Piecewise d hinge / d score (kinks included)."""
+    z = data.draw(hnp.arrays(np.float64, (N, C), elements=_GRID | _floats(-5, 5, np.float64)),
+                  label="scores")
+    y = data.draw(hnp.arrays(np.int64, (N, C), elements=st.sampled_from([-1, 1])), label="y")
+    margin = data.draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]), label="margin")
+    reduction = data.draw(st.sampled_from(["mean", "sum"]), label="reduction")
+    got = mm.hinge_loss_grad(z, y, margin=margin, reduction=reduction)
+    want = derived("losses", "hinge_loss_grad")(z, y.astype(np.float64), margin)
+    want = np.broadcast_to(want, z.shape) / (z.size if reduction == "mean" else 1)
+    assert_close_eps(got, want, prop="hinge-grad", rtol_eps=2, atol_eps=2, scores=z,
+                     targets=y, margin=margin, reduction=reduction)
+
+
+@given(data=st.data())
+def test_multiclass_hinge_loss_grad_agrees(mm, data):
+    """mm.multiclass_hinge_loss_grad = the SymPy-derived d multi_margin_loss / d scores."""
+    z = data.draw(hnp.arrays(np.float64, (N, C), elements=_GRID | _floats(-5, 5, np.float64)),
+                  label="scores")
+    labels = data.draw(hnp.arrays(np.int64, (N,), elements=st.integers(0, C - 1)), label="y")
+    margin = data.draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]), label="margin")
+    reduction = data.draw(st.sampled_from(["mean", "sum"]), label="reduction")
+    got = mm.multiclass_hinge_loss_grad(z, labels, margin=margin, reduction=reduction)
+    want = derived("losses", f"multiclass_hinge_loss_grad_{reduction}")(
+        z, np.eye(C)[labels], margin)
+    assert_close_eps(got, want, prop="multi-hinge-grad", rtol_eps=2, atol_eps=2, scores=z,
+                     labels=labels, margin=margin, reduction=reduction)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @given(data=st.data())
 def test_softmax_cross_entropy_hessian_agrees_with_finite_differences(mm, n_classes, data):
@@ -595,6 +629,14 @@ MUTANTS = [
     (test_prox_huber_agrees_with_the_solved_optimality_condition,
      {"prox_huber": lambda x, tau, delta=1.0: mlmath.prox_huber(x, tau, delta=delta * (1 + tau))},
      "kink at delta (1 + tau) applied to delta"),
+    (test_hinge_loss_grad_agrees,
+     {"hinge_loss_grad": lambda z, y, *, margin=1.0, reduction="mean": np.where(
+         margin - np.asarray(y) * np.asarray(z) >= 0, -np.asarray(y, float), 0.0)
+      / (np.size(z) if reduction == "mean" else 1)}, "the kink given -y (>= for >)"),
+    (test_multiclass_hinge_loss_grad_agrees,
+     {"multiclass_hinge_loss_grad": lambda z, y, *, margin=1.0, reduction="mean":
+      mlmath.multiclass_hinge_loss_grad(z, y, margin=margin, reduction=reduction)
+      * np.shape(z)[-1]}, "the 1/C of multi_margin_loss left out"),
     (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
      "the 1/2 ||w||^2 convention"),
     (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,

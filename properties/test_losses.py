@@ -632,6 +632,340 @@ def _poly_by_subtraction(x: Any, t: Any, *, epsilon: float = 2.0, axis: int = -1
     return loss if reduction == "none" else getattr(np, reduction)(loss)
 
 
+
+# --------------------------------------------------------------------------- #
+# Hinge losses (issue 16)                                                     #
+# --------------------------------------------------------------------------- #
+
+# scores on a grid of quarters (so that kinks y f = margin are hit exactly) or any float
+_SCORE = st.integers(-16, 16).map(lambda k: k / 4) | st.floats(-30, 30)
+_MARGINS = st.sampled_from([0.0, 0.5, 1.0, 2.0])
+
+
+@st.composite
+def _hinge_problems(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    n = draw(st.integers(1, 6))
+    z = np.array(draw(st.lists(_SCORE, min_size=n, max_size=n)))
+    encoding = draw(st.sampled_from([(-1, 1), (0, 1)]))
+    y = np.array(draw(st.lists(st.sampled_from(encoding), min_size=n, max_size=n)))
+    return z, y
+
+
+@st.composite
+def _margin_problems(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    n, c = draw(st.integers(1, 4)), draw(st.integers(2, 5))
+    x = np.array(draw(st.lists(_SCORE, min_size=n * c, max_size=n * c))).reshape(n, c)
+    y = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    return x, y
+
+
+@given(p=_hinge_problems(), margin=_MARGINS)
+@example(p=(np.array([0.5, -2.0]), np.array([0, 1])), margin=1.0)
+def test_hinge_loss_is_twice_the_two_class_margin_loss(mm, p, margin):
+    """Binary hinge of (f, y) = 2 x multiclass hinge of the scores (0, f) with class
+    [y = +1]: 0/1 and -1/+1 labels are the same two classes."""
+    z, y = p
+    binary = mm.hinge_loss(z, y, margin=margin, reduction="none")
+    two = mm.multiclass_hinge_loss(np.stack([np.zeros_like(z), z], axis=-1),
+                                   (y == 1).astype(int), margin=margin, reduction="none")
+    assert_close_eps(binary, 2 * two, prop="hinge-two-class", rtol_eps=2, atol_eps=2,
+                     scores=z, targets=y, margin=margin)
+
+
+def _hinge_subgradient_check(mm_loss: Any, mm_grad: Any, x: np.ndarray, y: np.ndarray,
+                             margin: float, other: np.ndarray, **kw: Any) -> None:
+    """Convexity: L(x') >= L(x) + <g, x' - x> for every x' (g a subgradient)."""
+    g = mm_grad(x, y, margin=margin, **kw)
+    lhs = mm_loss(other, y, margin=margin, **kw)
+    rhs = mm_loss(x, y, margin=margin, **kw) + np.sum(g * (other - x))
+    tol = 16 * np.finfo(np.float64).eps * (1 + margin + np.abs(x).sum() + np.abs(other).sum())
+    assert_all(lhs >= rhs - tol, "hinge-subgradient", "L(x') >= L(x) + <g, x' - x>",
+               scores=x, targets=y, margin=margin, other=other, grad=g)
+
+
+@given(p=_hinge_problems(), margin=_MARGINS, data=st.data(),
+       reduction=st.sampled_from(["mean", "sum"]))
+@example(p=(np.array([1.0, 0.5]), np.array([1, -1])), margin=1.0, data=None,
+         reduction="sum")
+def test_hinge_loss_grad_is_the_minimum_norm_subgradient(mm, p, margin, data, reduction):
+    """hinge_loss_grad is a subgradient (the convexity inequality at any other point)
+    and, at a kink y f = margin, is 0, the minimum-norm element of [-y, 0]."""
+    z, y = p
+    sign = np.where(y == 1, 1.0, -1.0)
+    g = mm.hinge_loss_grad(z, y, margin=margin, reduction=reduction)
+    kink = sign * z == margin
+    assert_all(g[kink] == 0, "hinge-kink", "0 at the kink", scores=z, targets=y, grad=g)
+    other = z + sign if data is None else np.array(
+        data.draw(st.lists(_SCORE, min_size=z.size, max_size=z.size), label="other"))
+    _hinge_subgradient_check(mm.hinge_loss, mm.hinge_loss_grad, z, y, margin, other,
+                             reduction=reduction)
+
+
+@given(p=_margin_problems(), margin=_MARGINS)
+@example(p=(np.array([[0.0, 0.5, 0.25]]), np.array([0])), margin=1.0)
+def test_multiclass_hinge_loss_is_the_mean_of_pairwise_hinges(mm, p, margin):
+    """l_n = (1/C) sum_{c != y} hinge(x_y - x_c, +1): Weston-Watkins over every wrong class,
+    divided by C (PyTorch's multi_margin_loss), not the Crammer-Singer max."""
+    x, y = p
+    n, c = x.shape
+    got = mm.multiclass_hinge_loss(x, y, margin=margin, reduction="none")
+    rows = np.arange(n)
+    diff = x[rows, y][:, None] - x
+    pair = mm.hinge_loss(diff, np.ones_like(diff), margin=margin, reduction="none")
+    pair[rows, y] = 0
+    want = pair.sum(axis=1) / c
+    assert_close_eps(got, want, prop="multi-hinge-pairs", rtol_eps=4, atol_eps=4, scores=x,
+                     labels=y, margin=margin)
+
+
+@given(p=_margin_problems(), margin=_MARGINS, data=st.data())
+@example(p=(np.array([[1.0, 0.5, -3.0]]), np.array([0])), margin=1.0, data=None)
+def test_multiclass_hinge_loss_grad_is_a_subgradient_with_zero_row_sums(mm, p, margin, data):
+    """Each gradient row sums to 0 (the loss is invariant to adding a constant to a row)
+    and the gradient satisfies the convexity inequality at any other point."""
+    x, y = p
+    g = mm.multiclass_hinge_loss_grad(x, y, margin=margin)
+    assert_close_eps(g.sum(axis=1), 0.0, prop="multi-hinge-grad-sum", rtol_eps=0,
+                     atol_eps=4, scores=x, labels=y)
+    other = x - 1.0 if data is None else np.array(data.draw(
+        st.lists(_SCORE, min_size=x.size, max_size=x.size), label="other")).reshape(x.shape)
+    _hinge_subgradient_check(mm.multiclass_hinge_loss, mm.multiclass_hinge_loss_grad, x, y,
+                             margin, other)
+
+
+def _hinge_raw_01_labels(z: Any, y: Any, *, margin: float = 1.0, reduction: str = "mean",
+                         **_: Any) -> Any:
+    """0/1 labels used as they are: y f with y = 0 gives the constant loss margin."""
+    loss = np.maximum(0.0, margin - np.asarray(y, float) * np.asarray(z, float))
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _hinge_grad_counting_kinks(z: Any, y: Any, *, margin: float = 1.0,
+                               reduction: str = "mean", **_: Any) -> Any:
+    """A >= test: the kink gets -y (a subgradient, but not the minimum-norm one)."""
+    z = np.asarray(z, float)
+    t = np.where(np.asarray(y) == 1, 1.0, -1.0)
+    g = np.where(margin - t * z >= 0, -t, 0.0)
+    return g / z.size if reduction == "mean" else g
+
+
+def _crammer_singer(x: Any, y: Any, *, margin: float = 1.0, reduction: str = "mean",
+                    **_: Any) -> Any:
+    """The max over wrong classes (scikit-learn's multiclass hinge), divided by C."""
+    x = np.asarray(x, float)
+    rows = np.arange(x.shape[0])
+    slack = margin - x[rows, y][:, None] + x
+    slack[rows, y] = -np.inf
+    loss = np.maximum(slack.max(axis=1), 0) / x.shape[1]
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _multi_grad_label_column_missing(x: Any, y: Any, **kw: Any) -> Any:
+    """Only the wrong classes' +1/C: the label column's -sum left out."""
+    g = mlmath.multiclass_hinge_loss_grad(x, y, **kw)
+    g[np.arange(g.shape[0]), y] = 0
+    return g
+
+
+
+# --------------------------------------------------------------------------- #
+# Contrastive losses: InfoNCE and NT-Xent (issue 16)                          #
+# --------------------------------------------------------------------------- #
+
+_TAUS = st.sampled_from([0.1, 0.5, 1.0]) | st.floats(0.2, 2.0)
+_SIMS = st.sampled_from(["cosine", "dot"])
+
+
+def _embeddings(n: int, d: int) -> st.SearchStrategy[np.ndarray]:
+    """Rows of norm >= 1/2 (central differences stay away from the safe-norm clamp)."""
+    rows = st.lists(st.floats(-2, 2), min_size=d, max_size=d).filter(
+        lambda r: float(np.hypot.reduce(r)) >= 0.5)
+    return st.lists(rows, min_size=n, max_size=n).map(np.array)
+
+
+@st.composite
+def _info_nce_problems(draw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, extra, d = draw(st.integers(1, 4)), draw(st.integers(0, 3)), draw(st.integers(1, 3))
+    q, k = draw(_embeddings(n, d)), draw(_embeddings(n + extra, d))
+    pos = np.array(draw(st.lists(st.integers(0, n + extra - 1), min_size=n, max_size=n)))
+    return q, k, pos
+
+
+@st.composite
+def _nt_xent_problems(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    m, d = draw(st.integers(2, 6)), draw(st.integers(1, 3))
+    labels = np.array(draw(st.lists(st.integers(0, 2), min_size=m, max_size=m)))
+    assume(np.any(np.bincount(labels) >= 2))
+    return draw(_embeddings(m, d)), labels
+
+
+@given(p=_info_nce_problems(), tau=_TAUS, similarity=_SIMS, data=st.data())
+@example(p=(np.eye(2), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([1, 0])),
+         tau=1.0, similarity="cosine", data=None)
+def test_info_nce_is_invariant_to_permuting_the_keys(mm, p, tau, similarity, data):
+    """Reordering the keys (and the positive indices with them) leaves every loss
+    unchanged: the negatives form a set, only the positive is singled out."""
+    q, k, pos = p
+    perm = (np.arange(len(k))[::-1] if data is None
+            else np.array(data.draw(st.permutations(range(len(k))), label="perm")))
+    inverse = np.argsort(perm)   # key j moves to position inverse[j]
+    kw = {"temperature": tau, "similarity": similarity, "reduction": "none"}
+    a = mm.info_nce(q, k, positive=pos, **kw)
+    b = mm.info_nce(q, k[perm], positive=inverse[pos], **kw)
+    assert_close_eps(a, b, prop="info-nce-permutation", rtol_eps=16, atol_eps=16, query=q,
+                     keys=k, positive=pos, perm=perm)
+
+
+@given(p=_info_nce_problems(), similarity=_SIMS)
+@example(p=(np.eye(2), np.eye(2), np.array([0, 1])), similarity="cosine")
+def test_info_nce_temperature_limits(mm, p, similarity):
+    """tau -> inf: every key equally likely, loss -> log M (|l - log M| <= 2 max|s| / tau);
+    for any tau, 0 <= l, i.e. the MI bound log M - l never exceeds log M."""
+    q, k, pos = p
+    m = len(k)
+    if similarity == "cosine":
+        smax = 1.0
+    else:
+        smax = float(np.max(np.abs(q @ k.T)))
+    tau = 1e6
+    hot = mm.info_nce(q, k, positive=pos, temperature=tau, similarity=similarity,
+                      reduction="none")
+    assert_all(np.abs(hot - np.log(m)) <= 2 * smax / tau + 1e-15 * np.log(m + 1),
+               "info-nce-hot", "l -> log M as tau -> inf", query=q, keys=k, loss=hot)
+    cold = mm.info_nce(q, k, positive=pos, temperature=0.05, similarity=similarity,
+                       reduction="none")
+    assert_all(cold >= 0, "info-nce-nonneg", "l >= 0, log M - l <= log M", loss=cold)
+
+
+@given(p=_info_nce_problems(), tau=_TAUS, similarity=_SIMS,
+       reduction=st.sampled_from(["mean", "sum"]))
+@example(p=(np.array([[1.0, 0.5]]), np.array([[0.5, 1.0], [1.0, -1.0]]), np.array([0])),
+         tau=0.5, similarity="cosine", reduction="sum")
+def test_info_nce_grad_matches_finite_differences(mm, p, tau, similarity, reduction):
+    """info_nce_grad = the central-difference gradients in query and in keys."""
+    q, k, pos = p
+    kw = {"temperature": tau, "similarity": similarity, "positive": pos,
+          "reduction": reduction}
+    gq, gk = mm.info_nce_grad(q, k, **kw)
+    for got, f, x in ((gq, lambda x: mm.info_nce(x, k, **kw), q),
+                      (gk, lambda x: mm.info_nce(q, x, **kw), k)):
+        fd, err = _central_difference(f, x)
+        tol = err + 1e-7 * (1 + float(np.abs(fd).max(initial=0.0))) / tau ** 2
+        assert_close_eps(got, fd, prop="info-nce-grad-vs-fd", rtol_eps=0,
+                         atol_eps=tol / _eps(got), query=q, keys=k, **kw)
+
+
+@given(p=_nt_xent_problems(), tau=_TAUS, similarity=_SIMS)
+@example(p=(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0]]),
+            np.array([0, 1, 0, 1])), tau=1.0, similarity="dot")
+def test_nt_xent_is_the_cross_entropy_of_each_positive_against_the_negatives(
+        mm, p, tau, similarity):
+    """Each positive pair's loss is softmax_cross_entropy of [S_ij, S_ik for k negative]
+    with class 0, the anchor itself never a candidate; "mean" averages over the pairs."""
+    e, labels = p
+    z = e / np.linalg.norm(e, axis=1, keepdims=True) if similarity == "cosine" else e
+    s = z @ z.T / tau
+    losses = []
+    for i in range(len(e)):
+        for j in range(len(e)):
+            if i != j and labels[i] == labels[j]:
+                row = np.concatenate([[s[i, j]], s[i, labels != labels[i]]])
+                losses.append(float(mm.softmax_cross_entropy(row[None, :], [0])))
+    got = mm.nt_xent(e, labels, temperature=tau, similarity=similarity)
+    assert_close_eps(got, np.mean(losses), prop="nt-xent-definition", rtol_eps=64,
+                     atol_eps=64, embeddings=e, labels=labels, temperature=tau)
+
+
+@given(p=_nt_xent_problems(), tau=_TAUS, similarity=_SIMS,
+       reduction=st.sampled_from(["mean", "sum"]))
+@example(p=(np.array([[1.0, 0.0], [0.5, 1.0], [1.0, 1.0]]), np.array([0, 0, 1])),
+         tau=1.0, similarity="dot", reduction="sum")
+def test_nt_xent_grad_matches_finite_differences(mm, p, tau, similarity, reduction):
+    """nt_xent_grad = the central-difference gradient (both uses of each embedding, as
+    anchor and as candidate)."""
+    e, labels = p
+    kw = {"temperature": tau, "similarity": similarity, "reduction": reduction}
+    g = mm.nt_xent_grad(e, labels, **kw)
+    fd, err = _central_difference(lambda x: mm.nt_xent(x, labels, **kw), e)
+    tol = err + 1e-7 * (1 + float(np.abs(fd).max(initial=0.0))) / tau ** 2
+    assert_close_eps(g, fd, prop="nt-xent-grad-vs-fd", rtol_eps=0, atol_eps=tol / _eps(g),
+                     embeddings=e, labels=labels, **kw)
+
+
+def _info_nce_ignoring_positive(q: Any, k: Any, *, positive: Any = None, **kw: Any) -> Any:
+    """``positive`` dropped: row i of keys always taken as query i's positive."""
+    return mlmath.info_nce(q, k, **kw)
+
+
+def _info_nce_decoupled(q: Any, k: Any, *, temperature: float = 0.1,
+                        similarity: str = "cosine", positive: Any = None,
+                        reduction: str = "mean", **_: Any) -> Any:
+    """The positive left out of the denominator (negatives only): the limit is log(M - 1)."""
+    q, k = np.asarray(q, float), np.asarray(k, float)
+    if similarity == "cosine":
+        q = q / np.linalg.norm(q, axis=1, keepdims=True)
+        k = k / np.linalg.norm(k, axis=1, keepdims=True)
+    s = q @ k.T / temperature
+    pos = np.arange(len(q)) if positive is None else np.asarray(positive)
+    rows = np.arange(len(q))
+    neg = s.copy()
+    neg[rows, pos] = -np.inf
+    loss = mlmath.logsumexp(neg, axis=1, validate=False) - s[rows, pos]
+    return loss if reduction == "none" else getattr(np, reduction)(loss)
+
+
+def _info_nce_grad_no_projection(q: Any, k: Any, *, similarity: str = "cosine",
+                                 **kw: Any) -> Any:
+    """Cosine gradient divided by the norm but without removing the radial part."""
+    if similarity == "dot":
+        return mlmath.info_nce_grad(q, k, similarity=similarity, **kw)
+    q, k = np.asarray(q, float), np.asarray(k, float)
+    nq = np.linalg.norm(q, axis=1, keepdims=True)
+    nk = np.linalg.norm(k, axis=1, keepdims=True)
+    gq, gk = mlmath.info_nce_grad(q / nq, k / nk, similarity="dot", **kw)
+    return gq / nq, gk / nk
+
+
+def _nt_xent_self_in_denominator(e: Any, labels: Any, *, temperature: float = 0.1,
+                                 similarity: str = "cosine", reduction: str = "mean",
+                                 **_: Any) -> Any:
+    """The anchor's self-similarity S_ii kept among the candidates (diagonal not masked)."""
+    e = np.asarray(e, float)
+    labels = np.asarray(labels)
+    z = e / np.linalg.norm(e, axis=1, keepdims=True) if similarity == "cosine" else e
+    s = z @ z.T / temperature
+    losses = []
+    for i in range(len(e)):
+        for j in range(len(e)):
+            if i != j and labels[i] == labels[j]:
+                cand = np.concatenate([[s[i, j], s[i, i]], s[i, labels != labels[i]]])
+                losses.append(float(mlmath.logsumexp(cand)) - s[i, j])
+    return np.mean(losses) if reduction == "mean" else np.sum(losses)
+
+
+def _nt_xent_grad_anchor_only(e: Any, labels: Any, *, temperature: float = 0.1,
+                              similarity: str = "cosine", reduction: str = "mean",
+                              **_: Any) -> Any:
+    """dS = G, back-propagated as G E / tau only: the G^T E / tau term (each embedding's
+    use as a candidate of the other anchors) forgotten."""
+    e, labels = np.asarray(e, float), np.asarray(labels)
+    norms = np.linalg.norm(e, axis=1, keepdims=True) if similarity == "cosine" else 1.0
+    z = e / norms
+    s = z @ z.T / temperature
+    same = labels[:, None] == labels[None, :]
+    pos, neg = same & ~np.eye(len(e), dtype=bool), ~same
+    a = mlmath.logsumexp(np.where(neg, s, -np.inf), axis=1, keepdims=True, validate=False)
+    with np.errstate(invalid="ignore"):
+        sig = np.where(pos, mlmath.sigmoid(a - s), 0.0)
+        w = np.where(neg, np.exp(s - a), 0.0)
+    g = (w * sig.sum(axis=1, keepdims=True) - sig)
+    g = g / np.count_nonzero(pos) if reduction == "mean" else g
+    d = g @ z / temperature
+    if similarity == "cosine":
+        d = (d - z * np.sum(z * d, axis=1, keepdims=True)) / norms
+    return d
+
+
 # --------------------------------------------------------------------------- #
 # -inf logits mask classes (issue 18)                                         #
 # --------------------------------------------------------------------------- #
@@ -769,6 +1103,24 @@ MUTANTS = [
     (test_poly_loss_grad_rows_sum_to_zero_and_match_finite_differences,
      {"poly_loss_cross_entropy_grad": lambda x, t, *, epsilon=2.0, **kw:
       mlmath.poly_loss_cross_entropy_grad(x, t, epsilon=0.0, **kw)}),
+    (test_hinge_loss_is_twice_the_two_class_margin_loss, {"hinge_loss": _hinge_raw_01_labels}),
+    (test_hinge_loss_grad_is_the_minimum_norm_subgradient,
+     {"hinge_loss_grad": _hinge_grad_counting_kinks}),
+    (test_hinge_loss_grad_is_the_minimum_norm_subgradient,
+     {"hinge_loss_grad": lambda z, y, **kw: -mlmath.hinge_loss_grad(z, y, **kw)}),
+    (test_multiclass_hinge_loss_is_the_mean_of_pairwise_hinges,
+     {"multiclass_hinge_loss": _crammer_singer}),
+    (test_multiclass_hinge_loss_grad_is_a_subgradient_with_zero_row_sums,
+     {"multiclass_hinge_loss_grad": _multi_grad_label_column_missing}),
+    (test_info_nce_is_invariant_to_permuting_the_keys,
+     {"info_nce": _info_nce_ignoring_positive}),
+    (test_info_nce_temperature_limits, {"info_nce": _info_nce_decoupled}),
+    (test_info_nce_grad_matches_finite_differences,
+     {"info_nce_grad": _info_nce_grad_no_projection}),
+    (test_nt_xent_is_the_cross_entropy_of_each_positive_against_the_negatives,
+     {"nt_xent": _nt_xent_self_in_denominator}),
+    (test_nt_xent_grad_matches_finite_differences,
+     {"nt_xent_grad": _nt_xent_grad_anchor_only}),
     (test_masked_class_is_a_dropped_column,
      {_BAD_GRAD: _mask_as_finite_offset(mlmath.softmax_cross_entropy_grad)}),
     (test_masked_class_is_a_dropped_column, {_BAD_LOSS: _zero_times_log_zero_is_nan}),

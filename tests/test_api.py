@@ -61,6 +61,14 @@ CONTRACT: dict[str, str] = {
         sigmoid_focal_loss_grad(logits, targets, ...)
         poly_loss_cross_entropy(logits, targets, *, epsilon=2.0, ...)
         poly_loss_cross_entropy_grad(logits, targets, ...)
+        hinge_loss(scores, targets, *, margin=1.0, reduction="mean")
+        hinge_loss_grad(scores, targets, ...)
+        multiclass_hinge_loss(scores, labels, *, margin=1.0, reduction="mean", axis=-1)
+        multiclass_hinge_loss_grad(scores, labels, ...)
+        info_nce(query, keys, *, temperature=0.1, similarity="cosine", positive=None, reduction="mean")
+        info_nce_grad(query, keys, ...)
+        nt_xent(embeddings, labels, *, temperature=0.1, similarity="cosine", reduction="mean")
+        nt_xent_grad(embeddings, labels, ...)
     """,  # noqa: E501 - one signature per line, as in the contract
     "attention": """
         attention_weights(q, k, *, mask=None, causal=False, scale=None)

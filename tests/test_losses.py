@@ -579,3 +579,188 @@ class TestFocalAndPoly:
                                         rel=4 * np.finfo(float).eps)
         g = mm.poly_loss_cross_entropy_grad(x, [2, -1], ignore_index=-1)
         assert g[0, 1] == 0.0 and np.all(g[1] == 0)
+
+
+class TestHinge:
+    """Exact values (the hinge losses are piecewise linear); bad arguments name themselves."""
+
+    def test_binary_values_and_encodings(self):
+        z = np.array([2.0, 1.0, 0.25, -3.0])
+        want = [0.0, 0.0, 0.75, 4.0]
+        assert mm.hinge_loss(z, [1, 1, 1, 1], reduction="none").tolist() == want
+        assert mm.hinge_loss(-z, [-1, -1, -1, -1], reduction="none").tolist() == want
+        assert mm.hinge_loss(-z, [0, 0, 0, 0], reduction="none").tolist() == want
+        assert mm.hinge_loss(z, [True] * 4, reduction="sum") == 4.75
+        assert mm.hinge_loss(z, [1.0, 1.0, 1.0, 1.0], margin=2.0) == (0 + 1 + 1.75 + 5) / 4
+
+    def test_binary_grad_at_and_around_the_kink(self):
+        g = mm.hinge_loss_grad([1.0, 1.0 - 2**-52, 1.0 + 2**-52, -1.0], [1, 1, 1, 0],
+                               reduction="sum")
+        assert g.tolist() == [0.0, -1.0, 0.0, 0.0]
+
+    def test_binary_matches_sklearn_definition(self):
+        rng = np.random.default_rng(3)
+        z = rng.standard_normal(20)
+        y = np.where(rng.random(20) > 0.5, 1, -1)
+        assert mm.hinge_loss(z, y) == pytest.approx(np.mean(np.maximum(0, 1 - y * z)),
+                                                    rel=1e-15)
+
+    def test_multiclass_values(self):
+        x = np.array([[2.0, 1.5, -1.0], [0.0, 0.0, 0.0]])
+        assert mm.multiclass_hinge_loss(x, [0, 2], reduction="none").tolist() == [0.5 / 3,
+                                                                                  2 / 3]
+        g = mm.multiclass_hinge_loss_grad(x, [0, 2], reduction="sum")
+        assert g.tolist() == [[-1 / 3, 1 / 3, 0.0], [1 / 3, 1 / 3, -2 / 3]]
+        # the class axis can be any axis
+        assert np.array_equal(mm.multiclass_hinge_loss_grad(x.T, [0, 2], axis=0), (
+            mm.multiclass_hinge_loss_grad(x, [0, 2])).T)
+
+    def test_multiclass_kink_counts_as_inactive(self):
+        # mu - x_y + x_c = 1 - 1 + 0 = 0 exactly
+        g = mm.multiclass_hinge_loss_grad([[1.0, 0.0]], [0])
+        assert g.tolist() == [[0.0, 0.0]]
+
+    def test_multiclass_float32_keeps_its_dtype(self):
+        x = np.array([[0.5, -1.0, 2.0]], np.float32)
+        assert mm.multiclass_hinge_loss(x, [1]).dtype == np.float32
+        assert mm.multiclass_hinge_loss_grad(x, [1]).dtype == np.float32
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"targets": [1, 2]}, ValueError, "`targets`: expected labels in"),
+        ({"targets": [0, -1]}, ValueError, "`targets`: expected one encoding"),
+        ({"targets": [1]}, ValueError, "`targets`"),
+        ({"margin": -1.0}, ValueError, "`margin`"),
+        ({"margin": "1"}, TypeError, "`margin`"),
+        ({"scores": [np.inf, 0.0]}, ValueError, "`scores`"),
+        ({"reduction": "avg"}, ValueError, "`reduction`")])
+    def test_bad_binary_arguments(self, kwargs, exc, text):
+        args = {"scores": [0.5, 1.0], "targets": [1, -1], **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.hinge_loss(**args)
+        with pytest.raises(exc, match=text):
+            mm.hinge_loss_grad(**args)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"labels": [0, 3]}, ValueError, "`labels`: expected class indices in \\[0, 3\\)"),
+        ({"labels": [0, -1]}, ValueError, "`labels`"),
+        ({"labels": [0.0, 1.0]}, TypeError, "`labels`"),
+        ({"labels": [0]}, ValueError, "`labels`: expected class indices of shape"),
+        ({"margin": np.nan}, ValueError, "`margin`"),
+        ({"scores": 1.0}, ValueError, "`scores`"),
+        ({"axis": 2}, ValueError, "`axis`")])
+    def test_bad_multiclass_arguments(self, kwargs, exc, text):
+        args = {"scores": np.zeros((2, 3)), "labels": [0, 2], **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.multiclass_hinge_loss(**args)
+        with pytest.raises(exc, match=text):
+            mm.multiclass_hinge_loss_grad(**args)
+
+    def test_empty_mean_refused_sum_is_zero(self):
+        with pytest.raises(ValueError, match="`scores`"):
+            mm.hinge_loss(np.zeros(0), np.zeros(0))
+        with pytest.raises(ValueError, match="`scores`"):
+            mm.multiclass_hinge_loss(np.zeros((0, 3)), np.zeros(0, int))
+        assert mm.multiclass_hinge_loss(np.zeros((0, 3)), np.zeros(0, int),
+                                        reduction="sum") == 0.0
+        assert mm.multiclass_hinge_loss_grad(np.zeros((0, 3)), np.zeros(0, int),
+                                             reduction="sum").shape == (0, 3)
+
+
+class TestContrastive:
+    """InfoNCE and NT-Xent against 50-digit mpmath; bad arguments name themselves."""
+
+    @staticmethod
+    def _mp_info_nce(q, k, pos, tau):
+        with mpmath.workdps(50):
+            out = []
+            for i, qi in enumerate(q):
+                nq = mpmath.sqrt(mpmath.fsum(mpmath.mpf(a) ** 2 for a in qi))
+                logits = []
+                for kj in k:
+                    nk = mpmath.sqrt(mpmath.fsum(mpmath.mpf(a) ** 2 for a in kj))
+                    dot = mpmath.fsum(mpmath.mpf(a) * mpmath.mpf(b)
+                                      for a, b in zip(qi, kj, strict=True))
+                    logits.append(dot / (nq * nk) / mpmath.mpf(tau))
+                lse = mpmath.log(mpmath.fsum(mpmath.exp(x) for x in logits))
+                out.append(float(lse - logits[pos[i]]))
+            return np.array(out)
+
+    @pytest.mark.parametrize("tau", [1.0, 0.1, 0.01])
+    def test_info_nce_matches_mpmath(self, tau):
+        rng = np.random.default_rng(21)
+        q, k = rng.standard_normal((3, 4)), rng.standard_normal((5, 4))
+        pos = np.array([4, 0, 2])
+        got = mm.info_nce(q, k, positive=pos, temperature=tau, reduction="none")
+        want = self._mp_info_nce(q, k, pos, tau)
+        np.testing.assert_allclose(got, want, rtol=64 * np.finfo(float).eps / tau, atol=0)
+
+    def test_info_nce_confident_query_keeps_its_tiny_loss(self):
+        # cosine 1 vs 0 at tau = 0.01: loss = log1p(e^-100) = e^-100, not 0
+        got = mm.info_nce([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], temperature=0.01)
+        assert got == pytest.approx(np.exp(-100.0), rel=4 * np.finfo(float).eps)
+
+    def test_zero_embedding_is_safe(self):
+        q = np.array([[0.0, 0.0], [1.0, 0.0]])
+        k = np.array([[1.0, 1.0], [0.0, 1.0]])
+        loss = mm.info_nce(q, k, temperature=1.0, reduction="none")
+        assert loss[0] == pytest.approx(np.log(2.0), rel=1e-15)
+        gq, gk = mm.info_nce_grad(q, k, temperature=1.0)
+        assert np.all(np.isfinite(gq)) and np.all(np.isfinite(gk))
+
+    def test_cosine_grad_is_orthogonal_to_each_embedding(self):
+        rng = np.random.default_rng(22)
+        q, k = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+        gq, gk = mm.info_nce_grad(q, k, temperature=0.3)
+        np.testing.assert_allclose(np.sum(gq * q, axis=1), 0, atol=1e-15)
+        np.testing.assert_allclose(np.sum(gk * k, axis=1), 0, atol=1e-15)
+
+    def test_nt_xent_simclr_pairs_match_mpmath(self):
+        e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        with mpmath.workdps(50):
+            want = float(mpmath.log1p(2 * mpmath.exp(-2)))   # tau = 0.5
+        assert mm.nt_xent(e, [0, 0, 1, 1], temperature=0.5) == pytest.approx(
+            want, rel=4 * np.finfo(float).eps)
+
+    def test_nt_xent_reductions_and_lonely_anchor(self):
+        e = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+        none = mm.nt_xent(e, [0, 0, 1], temperature=1.0, reduction="none")
+        assert none[2] == 0.0   # no positive: contributes nothing
+        assert mm.nt_xent(e, [0, 0, 1], temperature=1.0, reduction="sum") == \
+            pytest.approx(none.sum(), rel=1e-15)
+        assert mm.nt_xent(e, [0, 0, 1], temperature=1.0) == pytest.approx(none.sum() / 2,
+                                                                           rel=1e-15)
+        # one label only: no negatives, every pair loss is softplus(-inf) = 0
+        assert mm.nt_xent(e, [5, 5, 5]) == 0.0
+        assert np.all(mm.nt_xent_grad(e, [5, 5, 5]) == 0)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"temperature": 0.0}, ValueError, "`temperature`: expected a finite value > 0"),
+        ({"temperature": -1.0}, ValueError, "`temperature`"),
+        ({"temperature": "1"}, TypeError, "`temperature`"),
+        ({"similarity": "l2"}, ValueError, "`similarity`"),
+        ({"positive": [0, 3]}, ValueError, "`positive`: expected key indices in \\[0, 3\\)"),
+        ({"positive": [0]}, ValueError, "`positive`: expected one key index per query"),
+        ({"positive": [0.0, 1.0]}, TypeError, "`positive`"),
+        ({"keys": np.zeros((3, 2))}, ValueError, "`keys`: expected embeddings of dimension"),
+        ({"keys": np.zeros((1, 3))}, ValueError, "`keys`: with positive=None"),
+        ({"query": np.zeros(3)}, ValueError, "`query`: expected a 2-d array"),
+        ({"query": [[np.nan, 0.0, 0.0], [1.0, 0.0, 0.0]]}, ValueError, "`query`")])
+    def test_bad_info_nce_arguments(self, kwargs, exc, text):
+        args = {"query": np.ones((2, 3)), "keys": np.eye(3), **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.info_nce(**args)
+        with pytest.raises(exc, match=text):
+            mm.info_nce_grad(**args)
+
+    @pytest.mark.parametrize(("kwargs", "exc", "text"), [
+        ({"labels": [0, 1, 2, 3]}, ValueError, "`labels`: expected at least one positive"),
+        ({"labels": [0, 1]}, ValueError, "`labels`: expected one label per embedding"),
+        ({"labels": [0.0, 0.0, 1.0, 1.0]}, TypeError, "`labels`"),
+        ({"temperature": np.inf}, ValueError, "`temperature`"),
+        ({"embeddings": np.ones((2, 2, 2))}, ValueError, "`embeddings`")])
+    def test_bad_nt_xent_arguments(self, kwargs, exc, text):
+        args = {"embeddings": np.eye(4), "labels": [0, 0, 1, 1], **kwargs}
+        with pytest.raises(exc, match=text):
+            mm.nt_xent(**args)
+        with pytest.raises(exc, match=text):
+            mm.nt_xent_grad(**args)

@@ -196,3 +196,76 @@ def test_poly_loss_matches_its_torch_definition():
     assert mm.poly_loss_cross_entropy(x, labels) == pytest.approx(loss.item(), rel=1e-14)
     np.testing.assert_allclose(mm.poly_loss_cross_entropy_grad(x, labels), xt.grad.numpy(),
                                rtol=1e-12, atol=1e-17)
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5, 2.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multiclass_hinge_matches_torch_multi_margin_loss(margin, reduction):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((7, 5))
+    x[0, :2] = [1.0, 1.0 - margin]   # a term exactly at its kink
+    labels = np.array([0, 4, 1, 2, 2, 3, 0])
+    xt = torch.tensor(x, requires_grad=True)
+    loss = F.multi_margin_loss(xt, torch.tensor(labels), p=1, margin=margin,
+                               reduction=reduction)
+    loss.sum().backward()
+    np.testing.assert_allclose(mm.multiclass_hinge_loss(x, labels, margin=margin,
+                                                        reduction=reduction),
+                               loss.detach().numpy(), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(mm.multiclass_hinge_loss_grad(x, labels, margin=margin,
+                                                             reduction=reduction),
+                               xt.grad.numpy(), rtol=1e-15, atol=0)
+
+
+def test_binary_hinge_is_twice_torch_multi_margin_loss_on_zero_and_score():
+    rng = np.random.default_rng(14)
+    z = rng.standard_normal(9)
+    z[0] = 1.0   # at the kink for y = +1
+    y = np.array([1, -1, 1, 1, -1, -1, 1, -1, 1])
+    zt = torch.tensor(z, requires_grad=True)
+    two = torch.stack([torch.zeros_like(zt), zt], dim=-1)
+    loss = 2 * F.multi_margin_loss(two, torch.tensor((y == 1).astype(np.int64)), p=1,
+                                   reduction="sum")
+    loss.backward()
+    assert mm.hinge_loss(z, y, reduction="sum") == pytest.approx(loss.item(), rel=1e-15)
+    np.testing.assert_array_equal(mm.hinge_loss_grad(z, y, reduction="sum"),
+                                  zt.grad.numpy())
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "dot"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_info_nce_matches_torch_cross_entropy_of_similarities(similarity, reduction):
+    rng = np.random.default_rng(15)
+    q, k = rng.standard_normal((5, 4)), rng.standard_normal((7, 4))
+    pos = np.array([6, 0, 3, 3, 1])
+    qt, kt = torch.tensor(q, requires_grad=True), torch.tensor(k, requires_grad=True)
+    if similarity == "cosine":
+        s = F.normalize(qt, dim=1) @ F.normalize(kt, dim=1).T
+    else:
+        s = qt @ kt.T
+    loss = F.cross_entropy(s / 0.2, torch.tensor(pos), reduction=reduction)
+    loss.sum().backward()
+    kw = {"temperature": 0.2, "similarity": similarity, "positive": pos,
+          "reduction": reduction}
+    np.testing.assert_allclose(mm.info_nce(q, k, **kw), loss.detach().numpy(), rtol=1e-13)
+    gq, gk = mm.info_nce_grad(q, k, **kw)
+    np.testing.assert_allclose(gq, qt.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gk, kt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_nt_xent_matches_the_simclr_torch_implementation():
+    """SimCLR's NT-Xent as usually written in torch: 2N views, the diagonal masked,
+    cross-entropy with the partner view as the class, averaged over the 2N anchors."""
+    rng = np.random.default_rng(16)
+    n = 4
+    e = rng.standard_normal((2 * n, 5))
+    labels = np.concatenate([np.arange(n), np.arange(n)])
+    et = torch.tensor(e, requires_grad=True)
+    z = F.normalize(et, dim=1)
+    s = (z @ z.T / 0.1).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+    partner = torch.tensor(np.concatenate([np.arange(n, 2 * n), np.arange(n)]))
+    loss = F.cross_entropy(s, partner)
+    loss.backward()
+    assert mm.nt_xent(e, labels, temperature=0.1) == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(mm.nt_xent_grad(e, labels, temperature=0.1), et.grad.numpy(),
+                               rtol=1e-11, atol=1e-14)
