@@ -20,6 +20,10 @@ Conventions are PyTorch's (``torch.nn.functional.cross_entropy`` and
   ``(1/C) sum_{c != y} max(0, mu - z_y + z_c)``, ``"mean"`` divides by N.
   A ``max(0, u)`` is the Piecewise ``(u, u > 0), (0, True)``: its derivative at
   the kink ``u = 0`` is the second branch's, 0 (PyTorch's ``z > 0`` test).
+* InfoNCE: ``-log softmax(S / tau)[i, p_i]`` per query, ``S = Q K^T`` (dot) or the
+  cosine matrix, positives as one-hot rows ``T``; ``"mean"`` divides by N.
+* NT-Xent (SimCLR, optax): per ordered positive pair ``(i, j)``, ``-S_ij + log(e^S_ij
+  + sum_{k negative} e^S_ik)``, ``S = E E^T / tau``, averaged over the pairs.
 
 Concrete sizes: a batch of N = 2 samples and C = 3 classes; the closed forms
 (general in N and C) are verified against them.
@@ -35,7 +39,9 @@ from .special import hessian_psd_certificate, logsumexp, softmax
 __all__ = [
     "derivations",
     "hinge_loss_grad",
+    "info_nce_grad",
     "multiclass_hinge_loss_grad",
+    "nt_xent_grad",
     "poly_loss_cross_entropy_grad",
     "sigmoid_binary_cross_entropy_grad",
     "sigmoid_focal_loss_grad",
@@ -265,6 +271,100 @@ def multiclass_hinge_loss_grad(reduction: str) -> Derivation:
         (check,), (("closed form", closed),))
 
 
+#: InfoNCE sizes: N queries, M keys, embedding dimension D.
+NCE_QUERIES, NCE_KEYS, NCE_DIM = 2, 3, 2
+
+
+def info_nce_grad(wrt: str, similarity: str) -> Derivation:
+    """d InfoNCE / d query or keys (reduction='mean'), positives as one-hot rows ``T``.
+
+    The closed form: ``G = (softmax(S / tau) - T) / N``; ``"dot"``: ``dQ = G K / tau``,
+    ``dK = G^T Q / tau``; ``"cosine"``: the same in the unit vectors, each row then
+    taken back through ``x / ||x||`` by ``(I - x_hat x_hat^T) / ||x||``.
+    """
+    q = sp.Matrix(matrix_symbols("q", NCE_QUERIES, NCE_DIM))
+    k = sp.Matrix(matrix_symbols("k", NCE_KEYS, NCE_DIM))
+    t = sp.Matrix(matrix_symbols("t", NCE_QUERIES, NCE_KEYS, nonnegative=True))
+    tau = sp.Symbol("tau", positive=True)
+
+    def unit(x: sp.Matrix) -> tuple[sp.Matrix, list[sp.Expr]]:
+        if similarity == "dot":
+            return x, [sp.Integer(1)] * x.rows
+        norms = [sp.sqrt(sum(x[i, d] ** 2 for d in range(x.cols))) for i in range(x.rows)]
+        return sp.Matrix(x.rows, x.cols, lambda i, d: x[i, d] / norms[i]), norms
+
+    q_hat, q_norms = unit(q)
+    k_hat, k_norms = unit(k)
+    s = q_hat * k_hat.T / tau
+    n = sp.Integer(NCE_QUERIES)
+    loss = sp.Add(*[-sp.Add(*[t[i, j] * s[i, j] for j in range(NCE_KEYS)])
+                    + logsumexp(list(s.row(i))) for i in range(NCE_QUERIES)]) / n
+    x, x_hat, norms = (q, q_hat, q_norms) if wrt == "query" else (k, k_hat, k_norms)
+    grad = _grad(loss, x)
+    probs = _softmax_rows(s)
+    g = (probs - t) / n          # rows of t sum to 1 (one-hot)
+    d_hat = g * k_hat / tau if wrt == "query" else g.T * q_hat / tau
+    if similarity == "dot":
+        closed = d_hat
+    else:
+        closed = sp.Matrix(x.rows, x.cols, lambda i, d: (
+            d_hat[i, d] - x_hat[i, d] * sum(x_hat[i, e] * d_hat[i, e]
+                                            for e in range(x.cols))) / norms[i])
+    one_hot = {t[i, j]: 1 if j == i else 0 for i in range(NCE_QUERIES)
+               for j in range(NCE_KEYS)}
+    check = require_equal(grad.subs(one_hot), closed.subs(one_hot),
+                          f"d InfoNCE / d {wrt} ({similarity}) = "
+                          + ("G K / tau" if wrt == "query" else "G^T Q / tau")
+                          + ("" if similarity == "dot" else
+                             " in unit vectors, projected: (I - x x^T) / ||x||")
+                          + ", G = (softmax(S / tau) - T) / N, checked at T = [I | 0]")
+    return Derivation(
+        f"info_nce_grad_{wrt}_{similarity}",
+        f"d InfoNCE / d {wrt}, {similarity} similarity, one-hot positive rows t, "
+        "reduction='mean'",
+        loss, closed, (("query", q.tolist()), ("keys", k.tolist()), ("positive", t.tolist()),
+                       ("temperature", tau)), (check,), (("d InfoNCE", grad),))
+
+
+#: NT-Xent: M = 4 embeddings in D = 2, SimCLR's pairing labels (0, 0, 1, 1).
+NTX_LABELS = (0, 0, 1, 1)
+
+
+def nt_xent_grad() -> Derivation:
+    """d NT-Xent / d embeddings (dot similarity, reduction='mean'), labels (0, 0, 1, 1)."""
+    m = len(NTX_LABELS)
+    e = sp.Matrix(matrix_symbols("e", m, NCE_DIM))
+    tau = sp.Symbol("tau", positive=True)
+    s = e * e.T / tau
+    pairs = [(i, j) for i in range(m) for j in range(m)
+             if i != j and NTX_LABELS[i] == NTX_LABELS[j]]
+    negatives = [[k for k in range(m) if NTX_LABELS[k] != NTX_LABELS[i]] for i in range(m)]
+    loss = sp.Add(*[-s[i, j] + sp.log(sp.exp(s[i, j]) + sp.Add(*[sp.exp(s[i, k])
+                                                                 for k in negatives[i]]))
+                    for i, j in pairs]) / len(pairs)
+    grad = _grad(loss, e)
+    mass = [sp.Add(*[sp.exp(s[i, k]) for k in negatives[i]]) for i in range(m)]
+    sig = sp.zeros(m, m)
+    for i, j in pairs:
+        sig[i, j] = mass[i] / (sp.exp(s[i, j]) + mass[i])     # sigma(a_i - S_ij)
+    g = sp.zeros(m, m)
+    for i in range(m):
+        total = sp.Add(*list(sig.row(i)))
+        for k in negatives[i]:
+            g[i, k] = sp.exp(s[i, k]) / mass[i] * total
+        for j in range(m):
+            g[i, j] -= sig[i, j]
+    g = g / len(pairs)
+    closed = (g + g.T) * e / tau
+    check = require_equal(grad, closed, "dL/dE = (G + G^T) E / tau, G_ij = -sigma(a_i - "
+                          "S_ij) on positive pairs, G_ik = e^(S_ik - a_i) sum_j sigma(a_i - "
+                          "S_ij) on negatives, divided by |P|")
+    return Derivation("nt_xent_grad", "d NT-Xent / d embeddings, dot similarity, labels "
+                      "(0, 0, 1, 1), reduction='mean'", loss, closed,
+                      (("embeddings", e.tolist()), ("temperature", tau)), (check,),
+                      (("d NT-Xent", grad),))
+
+
 def softmax_cross_entropy_hessian(n_classes: int) -> Derivation:
     """Hessian of one sample's CE in the logits: (sum_c a_c)(diag(s) - s s^T), PSD."""
     z = vector_symbols("z", n_classes)
@@ -306,6 +406,11 @@ def derivations() -> list[Derivation]:
         hinge_loss_grad(),
         multiclass_hinge_loss_grad("mean"),
         multiclass_hinge_loss_grad("sum"),
+        info_nce_grad("query", "dot"),
+        info_nce_grad("keys", "dot"),
+        info_nce_grad("query", "cosine"),
+        info_nce_grad("keys", "cosine"),
+        nt_xent_grad(),
         softmax_cross_entropy_hessian(2),
         softmax_cross_entropy_hessian(3),
     ]

@@ -1686,7 +1686,7 @@ def info_nce_grad(
     :math:`\partial x = (I - \hat x\hat x^\top)\,\partial\hat x / \lVert x\rVert` (the
     radial part removed: the loss is invariant to rescaling an embedding); a norm
     clamped at :math:`10^{-12}` gives :math:`\partial\hat x / 10^{-12}`.  Derived with
-    SymPy in ``derivations/losses.py`` for ``"dot"``.
+    SymPy in ``derivations/losses.py`` (both similarities).
 
 {contrastive_references}    Examples
     --------
