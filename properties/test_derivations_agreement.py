@@ -554,6 +554,42 @@ def test_prox_huber_agrees_with_the_solved_optimality_condition(mm, dtype, data)
                      x=x, tau=tau, delta=delta)
 
 
+@pytest.mark.parametrize("similarity", ["dot", "cosine"])
+@given(data=st.data())
+def test_info_nce_grad_agrees(mm, similarity, data):
+    """mm.info_nce_grad = the SymPy-derived gradients (2 queries, 3 keys, d = 2, row i
+    of the keys the positive of query i)."""
+    q = data.draw(_arrays((2, 2), 0.2, 2.0, np.float64), label="query")
+    k = data.draw(_arrays((3, 2), 0.2, 2.0, np.float64), label="keys")
+    tau = data.draw(_floats(0.1, 2.0, np.float64), label="temperature")
+    dq, dk = mm.info_nce_grad(q, k, temperature=tau, similarity=similarity)
+    t = np.eye(2, 3)
+    for got, wrt in ((dq, "query"), (dk, "keys")):
+        want = derived("losses", f"info_nce_grad_{wrt}_{similarity}")(q, k, t, tau)
+        scale = float(np.max(np.abs(want), initial=0.0)) + 1.0 / tau
+        assert_close_eps(got, want, prop=f"info-nce-grad-{wrt}", rtol_eps=32,
+                         atol_eps=32 * scale, q=q, k=k, tau=tau, similarity=similarity)
+
+
+@given(data=st.data())
+def test_nt_xent_grad_agrees(mm, data):
+    """mm.nt_xent_grad = the SymPy-derived gradient (4 embeddings in 2-D, labels
+    (0, 0, 1, 1), dot similarity, mean over positive pairs)."""
+    e = data.draw(_arrays((4, 2), -1.5, 1.5, np.float64), label="embeddings")
+    tau = data.draw(_floats(0.2, 2.0, np.float64), label="temperature")
+    got = mm.nt_xent_grad(e, np.array([0, 0, 1, 1]), temperature=tau, similarity="dot")
+    want = derived("losses", "nt_xent_grad")(e, tau)
+    scale = float(np.max(np.abs(want), initial=0.0)) + float(np.max(np.abs(e))) / tau
+    assert_close_eps(got, want, prop="nt-xent-grad", rtol_eps=32, atol_eps=32 * scale,
+                     e=e, tau=tau)
+
+
+def _info_nce_keys_without_gradient(query, keys, **kw):
+    """The one-sided bug: the keys treated as constants (a stop-gradient left in)."""
+    dq, dk = mlmath.info_nce_grad(query, keys, **kw)
+    return dq, np.zeros_like(dk)
+
+
 # --- meta-tests: a deliberately wrong implementation fails each agreement check -----------
 
 def _rescaled(name: str, factor: float) -> Any:
@@ -637,6 +673,8 @@ MUTANTS = [
      {"multiclass_hinge_loss_grad": lambda z, y, *, margin=1.0, reduction="mean":
       mlmath.multiclass_hinge_loss_grad(z, y, margin=margin, reduction=reduction)
       * np.shape(z)[-1]}, "the 1/C of multi_margin_loss left out"),
+    (test_nt_xent_grad_agrees, {"nt_xent_grad": _rescaled("nt_xent_grad", 2.0)},
+     "mean over anchors' pairs counted twice"),
     (test_squared_l2_grad_agrees, {"squared_l2_grad": _rescaled("squared_l2_grad", 0.5)},
      "the 1/2 ||w||^2 convention"),
     (test_l1_subgradient_agrees, {"l1_subgradient": lambda w: np.where(np.asarray(w) >= 0, 1.0,
@@ -669,6 +707,8 @@ def test_agreement_catches_a_wrong_gradient(test, overrides, defect):
 
 
 PARAMETRISED_MUTANTS = [
+    (test_info_nce_grad_agrees, {"similarity": "cosine"},
+     {"info_nce_grad": _info_nce_keys_without_gradient}),
     (test_special_jacobian_agrees_with_finite_differences,
      {"name": "softmax_jacobian", "forward": "softmax"}, {"softmax": _normalised_wrongly}),
     (test_special_jacobian_agrees_with_finite_differences,
