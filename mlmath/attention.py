@@ -241,10 +241,15 @@ def _prepare(
     if mask is not None:
         m = _prepare_mask(mask, lq, lk)
         batch_shapes["mask"] = m.shape[:-2]
+    compute, out_dtype = val.result_dtype(*out_dtypes)
+    # precision="high": float32 (and float16) are computed in float64, whose
+    # plain scores carry 29 spare bits; float64 scores are formed in double-double.
+    exact = high and compute == np.float64
+    if high:
+        compute = np.dtype(np.float64)
     b = None
     if bias is not None:
-        b = _prepare_bias(bias, lq, lk, val.result_dtype(*out_dtypes)[0] if not high
-                          else np.dtype(np.float64), validate)
+        b = _prepare_bias(bias, lq, lk, compute, validate)
         batch_shapes["attn_bias"] = b.shape[:-2]
     batch = _broadcast_batch(batch_shapes)
     if scale is None:
@@ -257,12 +262,6 @@ def _prepare(
     if validate:
         for name, a in arrays.items():
             val.check_finite(a, name)
-    compute, out_dtype = val.result_dtype(*out_dtypes)
-    # precision="high": float32 (and float16) are computed in float64, whose
-    # plain scores carry 29 spare bits; float64 scores are formed in double-double.
-    exact = high and compute == np.float64
-    if high:
-        compute = np.dtype(np.float64)
     # Scaling q (Lq*d products) is cheaper than scaling the Lq*Lk scores; the
     # exact path scales the double-double scores instead (no rounding of q).
     qs = qa.astype(compute, copy=False) * compute.type(1.0 if exact else s)

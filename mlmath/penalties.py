@@ -80,6 +80,15 @@ def _prepare(x: ArrayLike, name: str, validate: bool) -> tuple[Any, np.dtype[Any
     return arr, out_dtype
 
 
+def _prepare_finite(x: ArrayLike, name: str, validate: bool) -> tuple[Any, np.dtype[Any]]:
+    """As :func:`_prepare`, and no infinity either (one scan when the input is finite)."""
+    arr, out_dtype = v.as_float_array(x, name)
+    if validate and not np.isfinite(arr).all():
+        v.check_no_nan(arr, name)
+        v.check_finite(arr, name)
+    return arr, out_dtype
+
+
 def _accumulator(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """float32 terms are formed and summed in float64: the float32 result is
     then one rounding of a nearly exact value (and squares of float32 never
@@ -869,9 +878,7 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
     [0.5, 0.0, 0.25, 0.25]
     """
     v.check_bool(validate, "validate")
-    arr, out_dtype = _prepare(x, "x", validate)
-    if validate:
-        v.check_finite(arr, "x")
+    arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
     if arr.ndim == 0:
         arr = arr.reshape(1)
@@ -931,9 +938,7 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
     [0.25, -0.5]
     """
     v.check_bool(validate, "validate")
-    arr, out_dtype = _prepare(x, "x", validate)
-    if validate:
-        v.check_finite(arr, "x")
+    arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
     out = _l1_ball(np.asarray(arr, _accumulator(arr.dtype)), r)
     return v.restore_dtype(out, out_dtype)
@@ -1035,9 +1040,7 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
     [2.0, -1.0, 0.5]
     """
     v.check_bool(validate, "validate")
-    arr, out_dtype = _prepare(x, "x", validate)
-    if validate:
-        v.check_finite(arr, "x")
+    arr, out_dtype = _prepare_finite(x, "x", validate)
     t = v.check_positive_scalar(tau, "tau")
     a = np.abs(np.asarray(arr, _accumulator(arr.dtype)))
     if np.sum(a) <= t:
@@ -1199,10 +1202,8 @@ def _finite_matrices(arr: Any) -> tuple[Any, Any]:
 
 
 def _matrices(X: ArrayLike, validate: bool) -> tuple[Any, np.dtype[Any]]:
-    arr, out_dtype = _prepare(X, "X", validate)
+    arr, out_dtype = _prepare_finite(X, "X", validate)
     if arr.ndim < 2:
         raise ValueError(f"`X`: expected at least 2 dimensions (a matrix), got shape "
                          f"{arr.shape}")
-    if validate:
-        v.check_finite(arr, "X")
     return arr, out_dtype
