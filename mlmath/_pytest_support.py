@@ -1,12 +1,13 @@
-"""mlmath's pytest plugin: Hypothesis profiles, ``--mlmath-impl`` and the ``mm`` fixture.
+"""mlmath's pytest plugin: Hypothesis profiles, ``--mlmath-impl`` and two fixtures.
 
 Installed as the ``pytest11`` entry point ``mlmath``, so it is loaded before
 pytest reads its options in every session of an environment that has mlmath;
 ``pytest --pyargs mlmath.properties --hypothesis-profile=mlmath-ci`` then works
 from any directory.  It stays out of other projects' way: it registers only the
 namespaced profiles ``mlmath-dev``, ``mlmath-ci`` and ``mlmath-thorough`` (and
-nothing at all when Hypothesis is not installed), adds one option, and one
-fixture that a project's own ``mm`` fixture overrides.  ``pytest -p no:mlmath``
+nothing at all when Hypothesis is not installed), adds one option, the ``mm``
+fixture (a project's own ``mm`` fixture overrides it) and ``mlmath_backend``
+(modules that request it run once per installed mlmath backend).  ``pytest -p no:mlmath``
 turns it off.
 
 Inside mlmath's own suite (the repository's ``conftest.py`` and
@@ -29,7 +30,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["PROFILES", "load_profile", "mm", "register_profiles"]
+__all__ = ["PROFILES", "load_profile", "mlmath_backend", "mm", "register_profiles"]
 
 #: Profile name -> settings beyond the common ones (deadline, blob, health checks).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -90,3 +91,23 @@ def mm() -> types.ModuleType:
     from mlmath.testing import implementation
 
     return implementation()
+
+
+def _installed_backends() -> list[str]:
+    from mlmath import _backend
+
+    return [name for name in _backend.BACKENDS if name != "numba" or _backend.numba_available()]
+
+
+@pytest.fixture(scope="module", params=_installed_backends())
+def mlmath_backend(request: pytest.FixtureRequest) -> Any:
+    """Run the requesting module once per installed mlmath backend (NumPy, numba).
+
+    Modules opt in with ``pytestmark = pytest.mark.usefixtures("mlmath_backend")``;
+    the backend is forced for the module's tests (it wins over ``MLMATH_BACKEND``).
+    It only matters when the implementation under test is mlmath itself.
+    """
+    from mlmath import _backend
+
+    with _backend.use(request.param):
+        yield request.param

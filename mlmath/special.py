@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlmath import _compensated, _rows
+from mlmath import _backend, _compensated, _rows
 from mlmath import _validation as v
 from mlmath._typing import Axes, FloatArray, FloatResult
 
@@ -76,6 +76,9 @@ _COMPENSATED_CHUNK_ELEMS = 1 << 13
 _LARGE_TERM = -4.0
 _LARGE_TERM_ANY = -12.0
 _FEW_LARGE_TERMS = 64
+
+#: The computations of the compiled kernels (:data:`mlmath._numba_kernels.LOGSUMEXP` ...).
+_LOGSUMEXP, _SOFTMAX, _LOG_SOFTMAX = 0, 1, 2
 
 # ----------------------------------------------------------------------------
 # Layout: every reduction runs on a C-contiguous (rows, n) array, axis last.
@@ -232,8 +235,16 @@ def _work_buffers(xb_dtype: np.dtype[Any], rows: int, n: int) -> dict[str, np.nd
 _RowBody = Callable[[slice, np.ndarray, dict[str, np.ndarray]], np.ndarray]
 
 
-def _run_rows(rows2d: np.ndarray, body: _RowBody) -> np.ndarray:
-    """Run ``body(chunk, xb, bufs)`` over row chunks; return the row maxima (rows, 1)."""
+def _run_rows(rows2d: np.ndarray, body: _RowBody,
+              compiled: tuple[int, np.ndarray] | None = None) -> np.ndarray:
+    """Run ``body(chunk, xb, bufs)`` over row chunks; return the row maxima (rows, 1).
+
+    ``compiled = (kind, out)``: the same computation as ``body``'s, which the
+    numba backend (:mod:`mlmath._backend`) runs instead when it is active.
+    """
+    kernels = None if compiled is None else _backend.compiled_kernels()
+    if kernels is not None and compiled is not None:
+        return _run_compiled(kernels, rows2d, *compiled)
     rows, n = rows2d.shape
     maxima = np.empty((rows, 1), _F64)
 
@@ -242,6 +253,29 @@ def _run_rows(rows2d: np.ndarray, body: _RowBody) -> np.ndarray:
 
     _rows.for_each_chunk(rows, n, kernel, lambda r: _work_buffers(rows2d.dtype, r, n),
                          chunk_elements=_CHUNK_ELEMS)
+    return maxima
+
+
+def _run_compiled(kernels: Any, rows2d: np.ndarray, kind: int, out: np.ndarray) -> np.ndarray:
+    """The numba kernel ``kind`` over row chunks (scheduled like the NumPy path's).
+
+    Rows without a finite max get what the NumPy path gives them: ``m`` itself
+    for logsumexp (``+inf``, ``-inf`` for an all ``-inf`` row, NaN), NaN for
+    softmax and log_softmax (``validate=False``; otherwise they raise later).
+    """
+    rows, n = rows2d.shape
+    maxima = np.empty((rows, 1), _F64)
+    wide = rows2d.dtype == _F64
+
+    def kernel(chunk: slice, _bufs: None) -> None:
+        m = maxima[chunk, 0]
+        np.max(rows2d[chunk], axis=1, out=m)  # NumPy's max is SIMD and keeps NaN
+        kernels.run_rows(kind, rows2d[chunk], m, out[chunk], wide)
+
+    _rows.for_each_chunk(rows, n, kernel, _rows.no_buffers, chunk_elements=_CHUNK_ELEMS)
+    bad = ~np.isfinite(maxima[:, 0])
+    if bad.any():
+        out[bad] = maxima[bad] if kind == kernels.LOGSUMEXP else np.nan
     return maxima
 
 
@@ -372,7 +406,7 @@ def _logsumexp_rows(lay: _Rows, validate: bool) -> np.ndarray:
         result[chunk] = m + np.log1p(rest)
         return m
 
-    maxima = _run_rows(lay.rows2d, body)
+    maxima = _run_rows(lay.rows2d, body, (_LOGSUMEXP, result))
     if validate:
         _check_rows(lay, maxima, normalised=False)
     infinite = np.isinf(maxima)
@@ -542,7 +576,7 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, validate: bool = True) -> FloatArr
             np.multiply(e, 1.0 / (1.0 + rest), out=out2[chunk], casting="same_kind")
         return m
 
-    maxima = _run_rows(lay.rows2d, body)
+    maxima = _run_rows(lay.rows2d, body, (_SOFTMAX, out2))
     if validate:
         _check_rows(lay, maxima, normalised=True)
     return lay.restore(out2)
@@ -620,7 +654,7 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, validate: bool = True) -> Floa
             np.add(d, lo, out=out2[chunk])  # add back the rounding of x - m
         return m
 
-    maxima = _run_rows(lay.rows2d, body)
+    maxima = _run_rows(lay.rows2d, body, (_LOG_SOFTMAX, out2))
     if validate:
         _check_rows(lay, maxima, normalised=True)
     return lay.restore(out2)

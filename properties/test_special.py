@@ -28,6 +28,9 @@ from mlmath.testing import (
     mutant,
 )
 
+# Every test here runs once per installed backend (NumPy, numba): mlmath._backend.
+pytestmark = pytest.mark.usefixtures("mlmath_backend")
+
 #: float32 and float64, a shape of up to 3 dims and an axis into it.
 CASES = st.tuples(mst.float_dtypes(), mst.shapes_with_axis())
 

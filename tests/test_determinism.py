@@ -46,6 +46,7 @@ def test_shape_is_large_enough_for_the_pool() -> None:
     assert SHAPE[0] * SHAPE[1] >= _rows.PARALLEL_MIN_ELEMENTS
 
 
+@pytest.mark.usefixtures("mlmath_backend")  # once per installed backend (NumPy, numba)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(CALLS))
 def test_pool_on_and_off_and_8_threads_are_bit_identical(name: str, dtype: type) -> None:

@@ -31,6 +31,9 @@ from tests._oracles import (
     overflow_to_inf,
 )
 
+# Every test here runs once per installed backend (NumPy, numba): mlmath._backend.
+pytestmark = pytest.mark.usefixtures("mlmath_backend")
+
 #: The accuracy target of mlmath.special (module docstring): 4 eps of the dtype.
 BOUND_EPS = 4.0
 DTYPES = [np.float32, np.float64]

@@ -1,0 +1,136 @@
+"""Backend selection (``mlmath._backend``) and the numba kernels' own accuracy.
+
+The property suite and the accuracy tests of ``mlmath.special`` run once per
+installed backend (the ``mlmath_backend`` fixture); this file checks the
+selection rules and the kernels' private exponential against mpmath.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import mlmath as mm
+from mlmath import _backend
+
+needs_numba = pytest.mark.skipif(not _backend.numba_available(), reason="numba not installed")
+
+
+class TestSelection:
+    def test_environment_variable_chooses(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``MLMATH_BACKEND=numpy`` selects NumPy; unset or ``auto``: numba when installed."""
+        monkeypatch.setenv("MLMATH_BACKEND", "numpy")
+        assert _backend.active() == "numpy"
+        assert _backend.compiled_kernels() is None
+        for value in ("auto", "", " AUTO "):
+            monkeypatch.setenv("MLMATH_BACKEND", value)
+            assert _backend.active() == ("numba" if _backend.numba_available() else "numpy")
+        monkeypatch.delenv("MLMATH_BACKEND")
+        assert _backend.active() == ("numba" if _backend.numba_available() else "numpy")
+
+    def test_unknown_backend_names_the_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MLMATH_BACKEND", "cuda")
+        with pytest.raises(ValueError, match="`MLMATH_BACKEND`: expected one of auto, numpy, "
+                                             "numba, got 'cuda'"):
+            mm.softmax([1.0, 2.0])
+        with pytest.raises(ValueError, match="`name`"):
+            with _backend.use("fortran"):
+                pass  # pragma: no cover
+
+    def test_forcing_numba_without_numba_says_how_to_install(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(_backend, "numba_available", lambda: False)
+        monkeypatch.setattr(_backend, "_kernels", None)
+        monkeypatch.setenv("MLMATH_BACKEND", "numba")
+        with pytest.raises(ImportError, match=r'pip install "mlmath\[fast\]"'):
+            mm.logsumexp([1.0, 2.0])
+        monkeypatch.setenv("MLMATH_BACKEND", "auto")
+        assert _backend.active() == "numpy"
+
+    def test_use_wins_over_the_environment_and_restores(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MLMATH_BACKEND", "numba")
+        with _backend.use("numpy"):
+            assert _backend.active() == "numpy"
+            with _backend.use("auto"):
+                assert _backend.active() == ("numba" if _backend.numba_available() else "numpy")
+            assert _backend.active() == "numpy"
+        monkeypatch.setenv("MLMATH_BACKEND", "numpy")
+        assert _backend.active() == "numpy"
+
+
+@needs_numba
+class TestNumbaKernels:
+    @staticmethod
+    def _exp_errors(fn: object, d: np.ndarray) -> np.ndarray:
+        """Relative errors of ``fn`` (a kernel filling ``e = exp(row - m)``) in float64 eps."""
+        from mlmath import _numba_kernels as k
+
+        e = np.empty(d.size)
+        if fn is k._exp_wide:
+            k._exp_wide(d, 0.0, e)
+        else:
+            k._exp_narrow(d.astype(np.float32), 0.0, e, fn == "full")
+        with mpmath.workdps(50):
+            exact = np.array([float(mpmath.exp(mpmath.mpf(float(v)))) for v in d])
+        return np.abs(e - exact) / (exact * np.finfo(np.float64).eps)
+
+    def test_exponential_is_within_one_ulp_on_the_normal_range(self) -> None:
+        """The kernels' own ``exp`` (float64 input) is within 1 ulp of the 50-digit value
+        for 4000 points spanning [-708, 0], where the result is a normal number."""
+        from mlmath import _numba_kernels as k
+
+        d = -np.concatenate([np.geomspace(1e-12, 708.0, 3000),
+                             np.random.default_rng(1).uniform(0, 708.0, 1000)])
+        assert float(self._exp_errors(k._exp_wide, d).max()) <= 1.0
+
+    def test_float32_exponentials(self) -> None:
+        """float32 rows: logsumexp's exponentials within 1 ulp of float64, softmax's within
+        2**-31 relative (ample for a float32 result, eps 2**-23)."""
+        d = -np.geomspace(1e-6, 100.0, 2000).astype(np.float32).astype(np.float64)
+        assert float(self._exp_errors("full", d).max()) <= 1.0
+        assert float(self._exp_errors("reduced", d).max()) <= 2.0 ** -31 / 2.0 ** -52
+
+    def test_infinite_and_overflowing_differences_give_zero_weight(self) -> None:
+        """``x - m = -inf`` (``x = -inf``, or a difference that overflows) gives exp 0 and
+        log_softmax ``-inf``, never NaN from the TwoSum correction."""
+        x = np.array([[1.7976931348623157e308, -np.inf, -1.7976931348623157e308]])
+        with _backend.use("numba"):
+            assert mm.softmax(x).tolist() == [[1.0, 0.0, 0.0]]
+            assert mm.log_softmax(x).tolist() == [[0.0, -np.inf, -np.inf]]
+            assert mm.logsumexp(x).tolist() == [1.7976931348623157e308]
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_agrees_with_the_numpy_path(self, dtype: type) -> None:
+        """Both backends meet 4 eps, so they agree within 8 eps on ordinary rows
+        (ties with the max, -inf entries and rows of one entry included)."""
+        rng = np.random.default_rng(7)
+        x = (rng.standard_normal((40, 300)) * 5).astype(dtype)
+        x[3, :5] = x[3].max()
+        x[4, ::3] = -np.inf
+        x = np.concatenate([x, x[:, :1].repeat(300, axis=1)[:2]])
+        eps = np.finfo(dtype).eps
+        for fn in (mm.softmax, mm.log_softmax, mm.logsumexp):
+            with _backend.use("numba"):
+                a = np.asarray(fn(x), dtype=np.float64)
+            with _backend.use("numpy"):
+                b = np.asarray(fn(x), dtype=np.float64)
+            finite = np.isfinite(b)
+            assert np.array_equal(np.isfinite(a), finite)
+            scale = np.maximum(np.abs(b[finite]), np.finfo(dtype).tiny)
+            rel = np.abs(a[finite] - b[finite]) / scale
+            assert float(rel.max()) <= 8 * eps, fn.__name__
+
+    def test_non_finite_rows_match_the_numpy_path(self) -> None:
+        """NaN, +inf and all -inf rows: the same errors, and with ``validate=False`` the
+        same values, on both backends."""
+        x = np.array([[0.0, np.nan], [np.inf, 1.0], [-np.inf, -np.inf], [1.0, 2.0]])
+        for fn in (mm.softmax, mm.log_softmax, mm.logsumexp):
+            results = []
+            for name in ("numpy", "numba"):
+                with _backend.use(name):
+                    results.append(np.asarray(fn(x, validate=False)))
+                    with pytest.raises(ValueError, match="`x`"):
+                        fn(x[:1])
+            np.testing.assert_array_equal(results[0], results[1])
