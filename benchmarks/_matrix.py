@@ -8,7 +8,9 @@ Each case is one function on one input, timed against SciPy and PyTorch CPU (whe
 installed) in **interleaved rounds**: every round times each candidate once, in
 turn, so that a change of load on a shared machine hits all of them alike; a case's
 figure is the median over rounds, and the ratio mlmath / reference is formed from
-those medians.  mlmath is timed with its default validation.  Candidates compute
+those medians.  mlmath is timed with its default validation and its default backend (numba
+when installed); when that is numba, the NumPy reference backend is timed in the
+same rounds as the candidate ``mlmath-numpy``.  Candidates compute
 the same quantity on the same array (PyTorch on a tensor sharing its memory); a
 reference that does not offer the quantity is left out of that case.
 """
@@ -29,6 +31,7 @@ import scipy.special as sc
 
 import mlmath as mm
 from benchmarks._harness import torch_or_none
+from mlmath import _backend
 
 __all__ = ["Case", "cases", "run"]
 
@@ -142,10 +145,25 @@ def _torch(torch: Any, case: Case, a: dict[str, Any]) -> Callable[[], Any] | Non
     return ops.get(f)
 
 
+#: The NumPy reference backend, timed beside the default one when that is numba
+#: (``mlmath._backend``); a candidate, not a reference: no ratio is formed to it.
+NUMPY_BACKEND = "mlmath-numpy"
+_REFERENCES = ("scipy", "torch")
+
+
+def _on_numpy_backend(fn: Callable[[], Any]) -> Callable[[], Any]:
+    def call() -> Any:
+        with _backend.use("numpy"):
+            return fn()
+    return call
+
+
 def _candidates(case: Case, torch: Any) -> dict[str, Callable[[], Any]]:
     a = _inputs(case)
     found = {"mlmath": _mlmath(case, a), "scipy": _scipy(case, a),
              "torch": _torch(torch, case, a) if torch is not None else None}
+    if _backend.active() != "numpy":
+        found[NUMPY_BACKEND] = _on_numpy_backend(_mlmath(case, a))
     return {name: fn for name, fn in found.items() if fn is not None}
 
 
@@ -175,6 +193,14 @@ def time_interleaved(fns: dict[str, Callable[[], Any]], rounds: int,
     return times
 
 
+def _numba_version() -> str | None:
+    if not _backend.numba_available():
+        return None
+    import numba
+
+    return str(numba.__version__)
+
+
 def environment(torch: Any) -> dict[str, Any]:
     """The machine, the library versions and the thread counts of a run."""
     return {
@@ -182,7 +208,9 @@ def environment(torch: Any) -> dict[str, Any]:
         "python": platform.python_version(),
         "versions": {"mlmath": mm.__version__, "numpy": np.__version__,
                      "scipy": scipy.__version__,
-                     "torch": torch.__version__ if torch is not None else None},
+                     "torch": torch.__version__ if torch is not None else None,
+                     "numba": _numba_version()},
+        "backend": _backend.active(),
         "threads": {"torch": torch.get_num_threads() if torch is not None else None,
                     "MLMATH_NUM_THREADS": os.environ.get("MLMATH_NUM_THREADS"),
                     "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")},
@@ -198,8 +226,11 @@ def measure(case_list: list[Case], rounds: int, torch: Any) -> Iterator[dict[str
         yield {"key": case.key, "function": case.function, "shape": list(case.shape),
                "dtype": case.dtype, "variant": case.variant, "rounds": rounds,
                "median_seconds": median,
-               "ratio": {ref: median["mlmath"] / median[ref] for ref in median
-                         if ref != "mlmath"}}
+               "ratio": {ref: median["mlmath"] / median[ref] for ref in _REFERENCES
+                         if ref in median},
+               "numpy_backend_ratio": {ref: median[NUMPY_BACKEND] / median[ref]
+                                       for ref in _REFERENCES
+                                       if ref in median and NUMPY_BACKEND in median}}
 
 
 def run(*, quick: bool = False, rounds: int = 7,

@@ -21,6 +21,7 @@ environment variable.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.util
 import os
@@ -38,8 +39,9 @@ _kernels: ModuleType | None = None
 _lock = threading.Lock()
 
 
+@functools.cache
 def numba_available() -> bool:
-    """Whether numba can be imported (without importing it)."""
+    """Whether numba can be imported (without importing it; looked up once)."""
     return importlib.util.find_spec("numba") is not None
 
 

@@ -169,8 +169,9 @@ def for_each_chunk(rows: int, n: int, kernel: Callable[[slice, B], None],
         return
     per_chunk = max(1, chunk_elements // max(n, 1))
     n_chunks = -(-rows // per_chunk)
-    workers = min(max_workers(), n_chunks)
-    if workers < 2 or rows * n < PARALLEL_MIN_ELEMENTS:
+    # (the size test first: max_workers() costs a system call)
+    if rows * n < PARALLEL_MIN_ELEMENTS or n_chunks < 2 or (workers := min(max_workers(),
+                                                                           n_chunks)) < 2:
         bufs = make_buffers(min(per_chunk, rows))
         with np.errstate(all="ignore"):
             for start in range(0, rows, per_chunk):

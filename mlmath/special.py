@@ -269,12 +269,12 @@ def _run_compiled(kernels: Any, rows2d: np.ndarray, kind: int, out: np.ndarray) 
 
     def kernel(chunk: slice, _bufs: None) -> None:
         m = maxima[chunk, 0]
-        np.max(rows2d[chunk], axis=1, out=m)  # NumPy's max is SIMD and keeps NaN
+        np.maximum.reduce(rows2d[chunk], axis=1, out=m)  # SIMD, and NaN propagates
         kernels.run_rows(kind, rows2d[chunk], m, out[chunk], wide)
 
     _rows.for_each_chunk(rows, n, kernel, _rows.no_buffers, chunk_elements=_CHUNK_ELEMS)
-    bad = ~np.isfinite(maxima[:, 0])
-    if bad.any():
+    if not np.isfinite(maxima).all():
+        bad = ~np.isfinite(maxima[:, 0])
         out[bad] = maxima[bad] if kind == kernels.LOGSUMEXP else np.nan
     return maxima
 
@@ -286,6 +286,8 @@ def _run_compiled(kernels: Any, rows2d: np.ndarray, kind: int, out: np.ndarray) 
 def _check_rows(lay: _Rows, maxima: np.ndarray, *, normalised: bool) -> None:
     """NaN -> ValueError; for softmax-like results, +inf or all -inf rows too."""
     m = maxima[:, 0]
+    if np.isfinite(m).all():  # the usual case: one pass
+        return
     if np.isnan(m).any():
         v.check_no_nan(lay.arr, "x")
     if not normalised:
