@@ -111,7 +111,10 @@ def _scipy(case: Case, a: dict[str, Any]) -> Callable[[], Any] | None:
     if f in ("softmax", "log_softmax", "logsumexp"):
         fn = getattr(sc, f)
         return lambda: fn(a["x"], axis=-1)
-    if f == "softplus":  # log(1 + e^x), SciPy's stable form
+    if f == "softplus":  # SciPy's softplus (1.15 and later), else its stable form
+        softplus = getattr(sc, "softplus", None)
+        if softplus is not None:
+            return lambda: softplus(a["x"])
         return lambda: np.logaddexp(0.0, a["x"])
     if f == "entropy":
         return lambda: sc.entr(a["p"]).sum(axis=-1)

@@ -1,4 +1,4 @@
-"""Compiled (numba) row kernels for logsumexp, softmax and log_softmax.
+"""Compiled (numba) row kernels for logsumexp, softmax, log_softmax and the cross-entropy.
 
 Imported only by :mod:`mlmath._backend` when numba is installed and the numba
 backend is selected; the NumPy code in :mod:`mlmath.special` stays the
@@ -40,7 +40,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["LOGSUMEXP", "LOG_SOFTMAX", "SOFTMAX", "run_rows"]
+__all__ = ["LOG1P_REST", "LOGSUMEXP", "LOG_SOFTMAX", "SOFTMAX", "run_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -51,7 +51,7 @@ _LN2_LO = 1.90821492927058770002e-10
 (_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13) = (
     1.0 / math.factorial(k) for k in range(2, 14))
 #: What :func:`run_rows` computes.
-LOGSUMEXP, SOFTMAX, LOG_SOFTMAX = 0, 1, 2
+LOGSUMEXP, SOFTMAX, LOG_SOFTMAX, LOG1P_REST = 0, 1, 2, 3
 #: exp(-746) rounds to 0 in float64; clamping there also maps -inf (weight 0).
 _EXP_FLOOR = -746.0
 #: Entries per block of the sums.  A block is summed with reassociation (so
@@ -194,7 +194,9 @@ def _rest(row: np.ndarray, e: np.ndarray, m: float) -> float:
         b = s - total
         low += (total - (s - b)) + (value - b)
         total = s
-    return (total + low) + (ties - 1)
+    # the other ties count 1 each; a row without its max (shifted by 0 because
+    # every entry is -inf, see losses._shifted_exp) has nothing to leave out
+    return (total + low) + max(ties - 1, 0)
 
 
 @_exact
@@ -230,8 +232,9 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
              wide: bool) -> None:
     """Fill ``out`` for the rows of ``x`` whose max ``maxima[i]`` is finite.
 
-    ``kind`` is :data:`LOGSUMEXP` (``out[i, 0]``), :data:`SOFTMAX` or
-    :data:`LOG_SOFTMAX` (``out[i]``, the dtype of ``x``).  Rows without a finite
+    ``kind`` is :data:`LOGSUMEXP` or :data:`LOG1P_REST` (``log1p(R)`` alone,
+    the log-partition of the cross-entropy, in ``out[i, 0]``), :data:`SOFTMAX`
+    or :data:`LOG_SOFTMAX` (``out[i]``, the dtype of ``x``).  Rows without a finite
     max (NaN, +inf, all -inf) are left to the caller.  Releases the GIL: the
     caller's row scheduler runs chunks of rows in threads.  ``wide``: ``x`` is
     float64 (else float32).
@@ -245,10 +248,12 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
         if wide:
             _exp_wide(row, m, e)
         else:
-            _exp_narrow(row, m, e, kind == LOGSUMEXP)
+            _exp_narrow(row, m, e, kind == LOGSUMEXP or kind == LOG1P_REST)
         rest = _rest(row, e, m)
         if kind == LOGSUMEXP:
             out[i, 0] = m + np.log1p(rest)
+        elif kind == LOG1P_REST:
+            out[i, 0] = np.log1p(rest)
         elif kind == SOFTMAX:
             _softmax_out(e, rest, out[i], wide)
         else:

@@ -46,6 +46,7 @@ Infinities and NaN (the API leaves them open; these are the choices)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -272,7 +273,10 @@ def _run_compiled(kernels: Any, rows2d: np.ndarray, kind: int, out: np.ndarray) 
         np.maximum.reduce(rows2d[chunk], axis=1, out=m)  # SIMD, and NaN propagates
         kernels.run_rows(kind, rows2d[chunk], m, out[chunk], wide)
 
-    _rows.for_each_chunk(rows, n, kernel, _rows.no_buffers, chunk_elements=_CHUNK_ELEMS)
+    if rows * n < _rows.PARALLEL_MIN_ELEMENTS:
+        kernel(slice(0, rows), None)  # one call: the scheduler's per-call cost matters here
+    else:
+        _rows.for_each_chunk(rows, n, kernel, _rows.no_buffers, chunk_elements=_CHUNK_ELEMS)
     if not np.isfinite(maxima).all():
         bad = ~np.isfinite(maxima[:, 0])
         out[bad] = maxima[bad] if kind == kernels.LOGSUMEXP else np.nan
@@ -666,8 +670,14 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, validate: bool = True) -> Floa
 # Elementwise functions: computed in float64 (float32 input rounded once).
 # ----------------------------------------------------------------------------
 
-def _elementwise(x: ArrayLike, validate: bool, formula: Callable[[np.ndarray], np.ndarray]
-                 ) -> Any:
+def _elementwise(x: ArrayLike, validate: bool, formula: Callable[[np.ndarray], np.ndarray],
+                 scalar_formula: Callable[[float], float]) -> Any:
+    if type(x) is float or type(x) is np.float64:
+        # A float64 scalar: the same formula with the math module, about ten
+        # times cheaper per call than NumPy's scalar ufuncs and errstate.
+        if validate and x != x:
+            v.check_no_nan(np.asarray(x), "x")
+        return np.float64(scalar_formula(float(x)))
     arr, out_dtype = v.as_float_array(x, "x")
     if validate:
         v.check_no_nan(arr, "x")
@@ -682,15 +692,28 @@ def _sigmoid_formula(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0, z) / (1.0 + z)
 
 
+def _sigmoid_scalar(x: float) -> float:
+    z = math.exp(-abs(x))
+    return (1.0 if x >= 0 else z) / (1.0 + z)
+
+
 def _softplus_formula(x: np.ndarray) -> np.ndarray:
     # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exp never overflows, and for
     # x << 0 log1p(e^x) ~ e^x keeps full relative accuracy.
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def _softplus_scalar(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
 def _log_sigmoid_formula(x: np.ndarray) -> np.ndarray:
     # log sigma(x) = -softplus(-x) = min(x, 0) - log1p(e^-|x|)
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _log_sigmoid_scalar(x: float) -> float:
+    return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
 
 
 def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
@@ -744,7 +767,7 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     0.5
     """
     v.check_bool(validate, "validate")
-    return _elementwise(x, validate, _sigmoid_formula)
+    return _elementwise(x, validate, _sigmoid_formula, _sigmoid_scalar)
 
 
 def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
@@ -797,7 +820,7 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     30.000000000000092
     """
     v.check_bool(validate, "validate")
-    return _elementwise(x, validate, _softplus_formula)
+    return _elementwise(x, validate, _softplus_formula, _softplus_scalar)
 
 
 def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
@@ -848,4 +871,4 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     -1000.0
     """
     v.check_bool(validate, "validate")
-    return _elementwise(x, validate, _log_sigmoid_formula)
+    return _elementwise(x, validate, _log_sigmoid_formula, _log_sigmoid_scalar)

@@ -93,6 +93,7 @@ def _assert_grad_accurate(g, ref, x, *, label):
 # --------------------------------------------------------------------------- #
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.usefixtures("mlmath_backend")  # once per installed backend
 class TestSoftmaxCrossEntropyAccuracy:
     def test_extreme_logits(self, dtype):
         """Logits of +-1e4 (and mixed scales): every label, loss and gradient."""
@@ -141,6 +142,7 @@ class TestSoftmaxCrossEntropyAccuracy:
                             label=f"probs-eps{eps}")
 
 
+@pytest.mark.usefixtures("mlmath_backend")
 def test_float32_with_32000_classes():
     """float32, C = 32,000: a confident row (label at the max) and a random label, <= 4 eps.
 
@@ -157,6 +159,7 @@ def test_float32_with_32000_classes():
 # softmax_cross_entropy: semantics                                             #
 # --------------------------------------------------------------------------- #
 
+@pytest.mark.usefixtures("mlmath_backend")  # once per installed backend
 class TestSoftmaxCrossEntropySemantics:
     def test_two_classes_closed_form(self):
         """CE of two classes is softplus(x_other - x_label)."""
@@ -467,6 +470,7 @@ def test_binary_problems_are_valid_inputs(p):
     mm.sigmoid_binary_cross_entropy(p.logits, p.targets, **p.kwargs)
 
 
+@pytest.mark.usefixtures("mlmath_backend")  # once per installed backend
 class TestMaskedClasses:
     """-inf logits mask classes (issue 18): the loss without those columns, exact zeros."""
 
