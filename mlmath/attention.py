@@ -407,17 +407,23 @@ def _normalise(acc: Array, total: Array) -> Array:
     return np.divide(acc, total, out=np.zeros_like(acc), where=total != 0)
 
 
-def _plain_weights(inp: _Inputs) -> tuple[Array, Array, Array]:
-    """Unnormalised weights exp(s - m), the shift m and the row sums l."""
-    lq, lk = inp.q.shape[-2], inp.k.shape[-2]
+def _plain_weights(inp: _Inputs, rows: tuple[int, int] | None = None,
+                   keys: int | None = None) -> tuple[Array, Array, Array]:
+    """Unnormalised weights exp(s - m), the shift m and the row sums l.
+
+    ``rows = (i0, i1)`` and ``keys = j1``: those queries against keys ``0:j1``
+    only (the causal path leaves out keys that no query of the block sees).
+    """
+    i0, lq = (0, inp.q.shape[-2]) if rows is None else rows
+    lk = inp.k.shape[-2] if keys is None else keys
     if inp.exact_scores:
-        hi, lo = _scores_dd(inp, 0, lq, 0, lk)
+        hi, lo = _scores_dd(inp, i0, lq, 0, lk)
         m = _shift(_row_max(hi))
         p = _exp_shifted_dd(hi, lo, m)
         # a double-double row sum: the weights' last error term
         total_hi, total_lo = _compensated.dd_sum(p, axis=-1)
         return p, m, (total_hi + total_lo)[..., None]
-    s = _scores(inp, 0, lq, 0, lk)
+    s = _scores(inp, i0, lq, 0, lk)
     m = _shift(_row_max(s))
     p = _exp_shifted(s, m)
     return p, m, np.sum(p, axis=-1, keepdims=True)
@@ -448,11 +454,33 @@ def _drop(p: Array, dropout: _Dropout) -> Array:
     return np.where(keep, p * p.dtype.type(1.0 / (1.0 - rate)), 0.0).astype(p.dtype, copy=False)
 
 
+#: The causal plain path forms the scores in this many query blocks (of at least
+#: _CAUSAL_MIN_ROWS queries): a block needs only the keys up to its last query's,
+#: so about (B + 1) / (2 B) of the score matrix is computed instead of all of it.
+_CAUSAL_QUERY_BLOCKS = 8
+_CAUSAL_MIN_ROWS = 128
+
+
 def _plain_forward(inp: _Inputs, dropout: _Dropout = None) -> tuple[Array, Array]:
-    """Attention output and row log-sum-exp, materialising the (..., Lq, Lk) weights."""
+    """Attention output and row log-sum-exp, materialising the (..., Lq, Lk) weights
+    (under ``causal``, only the blocks of them that hold allowed keys)."""
     assert inp.v is not None
-    p, m, total = _plain_weights(inp)
-    return _normalise(_drop(p, dropout) @ inp.v, total), _row_lse(m, total)
+    lq = inp.q.shape[-2]
+    if not inp.causal or dropout is not None or lq < 2 * _CAUSAL_MIN_ROWS:
+        p, m, total = _plain_weights(inp)
+        return _normalise(_drop(p, dropout) @ inp.v, total), _row_lse(m, total)
+    lk, dv = inp.k.shape[-2], inp.v.shape[-1]
+    out = np.empty((*inp.batch, lq, dv), dtype=inp.q.dtype)
+    lse = np.empty((*inp.batch, lq, 1), dtype=inp.q.dtype)
+    for i0, i1 in _blocks(lq, max(_CAUSAL_MIN_ROWS, -(-lq // _CAUSAL_QUERY_BLOCKS))):
+        keys = min(lk, i1 + inp.diag)  # query i sees keys j <= i + diag
+        if keys <= 0:  # no query of the block sees any key: as the plain path gives
+            out[..., i0:i1, :], lse[..., i0:i1, :] = 0.0, -np.inf
+            continue
+        p, m, total = _plain_weights(inp, (i0, i1), keys)
+        out[..., i0:i1, :] = _normalise(p @ inp.v[..., :keys, :], total)
+        lse[..., i0:i1, :] = _row_lse(m, total)
+    return out, lse
 
 
 def _row_lse(m: Array, total: Array) -> Array:

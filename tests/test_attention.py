@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import mlmath as mm
+from mlmath import attention
 from tests._oracles import assert_accurate, mp_reference
 
 RNG_SEED = 20261125
@@ -452,3 +453,62 @@ class TestSecondWaveKeywords:
         assert lse.shape == (2, 4)
         w = mm.attention_weights(q, k, attn_bias=bias)
         assert np.allclose(w.sum(-1), 1.0)
+
+
+class TestCausalQueryBlocks:
+    """The causal plain path forms only the score blocks that hold allowed keys
+    (``attention._CAUSAL_QUERY_BLOCKS`` query blocks); it must equal the
+    definition, softmax(scores with -inf above the diagonal) @ v."""
+
+    @staticmethod
+    def _reference(q, k, v, diag, mask=None, bias=None):
+        s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+        if bias is not None:
+            s = s + bias
+        allowed = np.arange(k.shape[-2])[None, :] <= np.arange(q.shape[-2])[:, None] + diag
+        if mask is not None:
+            allowed = allowed & mask
+        s = np.where(allowed, s, -np.inf)
+        m = np.max(s, axis=-1, keepdims=True, initial=-np.inf)
+        e = np.exp(s - np.where(np.isfinite(m), m, 0.0))
+        total = e.sum(axis=-1, keepdims=True)
+        out = np.divide(e @ v, total, out=np.zeros(e.shape[:-1] + v.shape[-1:]),
+                        where=total > 0)
+        with np.errstate(divide="ignore"):
+            lse = (np.where(np.isfinite(m), m, 0.0) + np.log(total))[..., 0]
+        return out, lse
+
+    @pytest.mark.parametrize(("lq", "lk", "causal"), [
+        (600, 600, True), (700, 300, "upper_left"), (700, 300, "lower_right"),
+        (300, 900, "lower_right"), (256, 256, True)])
+    def test_equals_the_definition(self, lq, lk, causal):
+        """Every alignment, Lq != Lk (query blocks that see no key), with a mask and a bias."""
+        rng = _rng()
+        q = rng.standard_normal((2, lq, 16))
+        k, v = rng.standard_normal((2, lk, 16)), rng.standard_normal((2, lk, 8))
+        mask = rng.random((lq, lk)) < 0.9
+        bias = rng.standard_normal((lq, lk))
+        diag = lk - lq if causal == "lower_right" else 0
+        assert lq >= 2 * attention._CAUSAL_MIN_ROWS  # the query-block path is taken
+        out, lse = mm.scaled_dot_product_attention(q, k, v, causal=causal, mask=mask,
+                                                   attn_bias=bias, return_lse=True)
+        want, want_lse = self._reference(q, k, v, diag, mask, bias)
+        np.testing.assert_allclose(out, want, rtol=0, atol=64 * np.finfo(float).eps)
+        assert np.array_equal(np.isneginf(lse), np.isneginf(want_lse))
+        finite = np.isfinite(want_lse)
+        np.testing.assert_allclose(lse[finite], want_lse[finite], rtol=16 * np.finfo(float).eps)
+        blocked = mm.scaled_dot_product_attention(q, k, v, causal=causal, mask=mask,
+                                                  attn_bias=bias, block_size=128)
+        np.testing.assert_allclose(out, blocked, rtol=0, atol=64 * np.finfo(float).eps)
+
+    def test_high_precision_and_float32(self):
+        """precision="high" and float32 go through the same blocks."""
+        rng = _rng()
+        q, k, v = (rng.standard_normal((300, 8)) for _ in range(3))
+        want, _ = self._reference(q, k, v, 0)
+        high = mm.scaled_dot_product_attention(q, k, v, causal=True, precision="high")
+        np.testing.assert_allclose(high, want, rtol=0, atol=64 * np.finfo(float).eps)
+        low = mm.scaled_dot_product_attention(*(a.astype(np.float32) for a in (q, k, v)),
+                                              causal=True)
+        assert low.dtype == np.float32
+        np.testing.assert_allclose(low, want, rtol=0, atol=64 * np.finfo(np.float32).eps)
