@@ -29,6 +29,7 @@ __all__ = [
     "prox_group_lasso",
     "prox_huber",
     "prox_l1",
+    "prox_sparse_group_lasso",
     "prox_squared_l2",
     "squared_l2_grad",
 ]
@@ -226,6 +227,55 @@ def prox_group_lasso() -> Derivation:
                       objective, prox, (("x", x), ("t", T), ("c", c)), checks)
 
 
+def prox_sparse_group_lasso() -> Derivation:
+    """prox of the sparse group lasso (one group of 2): soft thresholding, then shrinkage.
+
+    Objective ``alpha (rho ||u||_1 + (1 - rho) c ||u||_2) + ||u - x||^2 / (2t)``.  The
+    closed form ``u = max(1 - t alpha (1 - rho) c / ||s||, 0) s`` with ``s = soft(x, t
+    alpha rho)`` is checked against the stationarity condition on each region: both
+    entries beyond the l1 threshold, one inside it, the whole group shrunk to 0.
+    """
+    x = vector_symbols("x", 2)
+    u = vector_symbols("u", 2)
+    c = sp.Symbol("c", positive=True)  # group weight: 1, or sqrt(group size)
+    lam1, lam_g = ALPHA * RHO, ALPHA * (1 - RHO)
+    objective = (lam1 * sp.Add(*[sp.Abs(ui) for ui in u])
+                 + lam_g * c * sp.sqrt(sp.Add(*[ui**2 for ui in u]))
+                 + sp.Add(*[(ui - xi) ** 2 for ui, xi in zip(u, x, strict=True)]) / (2 * T))
+    s = [_soft_threshold(xi, T * lam1) for xi in x]
+    s_norm = sp.sqrt(s[0] ** 2 + s[1] ** 2)
+    prox = sp.Matrix([sp.Piecewise(((1 - T * lam_g * c / s_norm) * si, s_norm > T * lam_g * c),
+                                   (0, True)) for si in s])
+    # Region A: x_i = t alpha rho + r_i with r_i > 0, and ||r|| > t alpha (1 - rho) c
+    # (u = lambda r, lambda > 0, so u / ||u|| = r / ||r|| and |u_i| = u_i).
+    r = vector_symbols("r", 2, positive=True)
+    r_norm = sp.sqrt(r[0] ** 2 + r[1] ** 2)
+    lam = 1 - T * lam_g * c / r_norm
+    stationary_a = [lam1 + lam_g * c * ri / r_norm + (lam * ri - (T * lam1 + ri)) / T
+                    for ri in r]
+    check_a = require_equal(sp.Matrix(stationary_a), sp.zeros(2, 1),
+                            "both entries beyond t alpha rho (x_i = t alpha rho + r_i): "
+                            "u = (1 - t alpha (1 - rho) c / ||r||) r makes alpha rho + "
+                            "alpha (1 - rho) c u_i/||u|| + (u_i - x_i)/t vanish")
+    # Region B: x_0 = t alpha rho + r_0, |x_1| <= t alpha rho: s = (r_0, 0), u = (r_0 -
+    # t alpha (1 - rho) c, 0) when r_0 > t alpha (1 - rho) c.
+    u0 = r[0] - T * lam_g * c
+    check_b = require_equal(lam1 + lam_g * c + (u0 - (T * lam1 + r[0])) / T, 0,
+                            "one entry inside the l1 threshold: u = (r_0 - t alpha (1 - rho) "
+                            "c, 0); coordinate 0 is stationary (u_0/||u|| = 1), and at "
+                            "u_1 = 0 the group part vanishes, so x_1/t must lie in alpha rho "
+                            "[-1, 1]: exactly |x_1| <= t alpha rho")
+    check_c = ("||s|| <= t alpha (1 - rho) c: u = 0, since x/t = (x - s)/t + s/t with "
+               "(x - s)/t = alpha rho clip(x / (t alpha rho), -1, 1) in alpha rho [-1, 1]^2 "
+               "and ||s/t|| <= alpha (1 - rho) c: x/t is in the subdifferential at 0")
+    return Derivation("prox_sparse_group_lasso",
+                      "prox of t alpha (rho ||u||_1 + (1 - rho) c ||u||_2), one group of two",
+                      objective, prox,
+                      (("x", x), ("t", T), ("alpha", ALPHA), ("l1_ratio", RHO), ("c", c)),
+                      (check_a, check_b, check_c),
+                      (("soft-thresholded s", sp.Matrix(s)),))
+
+
 def huber_moreau_envelope() -> Derivation:
     """min_u delta |u| + (u - x)^2 / 2 equals huber(x, delta) (Moreau envelope, parameter 1)."""
     # prox of delta |.| with step 1 is prox_l1(x, t = delta): reuse the derived minimiser.
@@ -280,6 +330,7 @@ def derivations() -> list[Derivation]:
         prox_squared_l2(),
         prox_elastic_net(),
         prox_group_lasso(),
+        prox_sparse_group_lasso(),
         huber_moreau_envelope(),
         prox_huber(),
     ]

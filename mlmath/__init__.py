@@ -63,7 +63,10 @@ from mlmath.penalties import (
     prox_l1,
     prox_linf,
     prox_nuclear_norm,
+    prox_sparse_group_lasso,
     prox_squared_l2,
+    sparse_group_lasso,
+    sparse_group_lasso_subgradient,
     squared_l2,
     squared_l2_grad,
 )
@@ -140,7 +143,10 @@ __all__ = [  # noqa: RUF022 - grouped by topic, sorted within each group
     "prox_l1",
     "prox_linf",
     "prox_nuclear_norm",
+    "prox_sparse_group_lasso",
     "prox_squared_l2",
+    "sparse_group_lasso",
+    "sparse_group_lasso_subgradient",
     "squared_l2",
     "squared_l2_grad",
 ]

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "FloatArray",
     "as_array",
+    "as_bool_mask",
     "as_float_array",
     "as_label_array",
     "check_axis",
@@ -436,6 +437,20 @@ def check_broadcastable(shape: tuple[int, ...], target: tuple[int, ...], name: s
         ok = False
     if not ok:
         raise ValueError(f"`{name}`: expected a shape broadcastable to {target}, got {shape}")
+
+
+def as_bool_mask(x: ArrayLike, target: tuple[int, ...], name: str) -> NDArray[np.bool_]:
+    """A boolean array broadcast to ``target`` (a ``where=`` mask: True = included).
+
+    Any other dtype raises ``TypeError`` (a 0/1 integer mask would be ambiguous
+    with weights); a shape that does not broadcast to ``target`` raises ``ValueError``.
+    """
+    arr = as_array(x, name)
+    if arr.dtype != np.bool_:
+        raise TypeError(f"`{name}`: expected a boolean array (True = included), "
+                        f"got dtype {arr.dtype}")
+    check_broadcastable(arr.shape, target, name)
+    return np.broadcast_to(arr, target)
 
 
 def as_group_labels(groups: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.intp]:

@@ -617,10 +617,25 @@ def softmax_cross_entropy(
     ``"mean"`` divides the sum by :math:`\sum_n w_{y_n}` over the non-ignored
     index targets (the number of non-ignored rows without weights), and by
     the number of rows N for probability targets -- PyTorch's convention in
-    both cases, smoothing included.  **Deviation from PyTorch:** when that
-    denominator is 0 (every target ignored, or every counted target has
-    weight 0), PyTorch returns NaN; here the mean is 0 and its gradient is 0
-    (an empty average contributes nothing), never NaN.
+    both cases, smoothing included.  So with weights, smoothing and index
+    targets the mean is
+
+    .. math:: \frac{\sum_{n \notin I} \big[(1-\varepsilon)\,w_{y_n}(-\log p_{n y_n})
+              + \tfrac{\varepsilon}{C}\sum_c w_c(-\log p_{nc})\big]}
+              {\sum_{n \notin I} w_{y_n}}
+
+    (:math:`I` the ignored rows; an ``ignore_index`` inside [0, C) ignores
+    that class's rows): the smoothing term is weighted by every class's
+    weight but normalised by the target classes' weights only, so class
+    weights change the effective smoothing (PyTorch issue #104776); mlmath
+    keeps PyTorch's definition, checked against torch 2.13 on a matrix of
+    smoothing x weights x ignore_index x reduction x target kind x dtype
+    (``tests/interop/test_losses_torch.py``).
+
+    **Deviation from PyTorch:** when that denominator is 0 (every target
+    ignored, or every counted target has weight 0), PyTorch returns NaN; here
+    the mean is 0 and its gradient is 0 (an empty average contributes
+    nothing), never NaN.
 
     **Masked classes.** A ``-inf`` logit gives its class probability 0: it
     costs nothing when its target mass :math:`a_{nc}` is 0 (``0·log 0 = 0``;

@@ -541,6 +541,28 @@ def test_prox_group_lasso_agrees_with_the_solved_optimality_condition(mm, dtype,
 
 
 @given(dtype=mst.float_dtypes(), data=st.data())
+def test_prox_sparse_group_lasso_agrees_with_the_derived_closed_form(mm, dtype, data):
+    """mm.prox_sparse_group_lasso = soft thresholding then shrinkage, the closed form
+    SymPy checked against the stationarity condition on every region."""
+    x = data.draw(_with_zeros(dtype, (4,)), label="x")
+    t = data.draw(_floats(0.01, 5.0, dtype), label="t")
+    alpha = data.draw(_floats(0.01, 3.0, np.float64), label="alpha")
+    ratio = data.draw(st.sampled_from([0.0, 1.0]) | _floats(0.0, 1.0, np.float64),
+                      label="l1_ratio")
+    sqrt_size = data.draw(st.booleans(), label="sqrt_size_weights")
+    got = mm.prox_sparse_group_lasso(x, t, np.array([0, 0, 1, 1]), alpha=alpha,
+                                     l1_ratio=ratio, sqrt_size_weights=sqrt_size)
+    c = np.sqrt(2.0) if sqrt_size else 1.0  # both groups have 2 elements
+    prox = derived("penalties", "prox_sparse_group_lasso")
+    args = (float(t), alpha, ratio, c)
+    want = np.concatenate([prox(x[:2], *args), prox(x[2:], *args)]).reshape(-1)
+    # two thresholds, a norm and the shrink factor: 8 eps of max(|x|, t alpha c).
+    scale = max(float(np.max(np.abs(x))), float(t) * alpha * c)
+    assert_close_eps(got, want, prop="prox-sgl-derived", rtol_eps=8, atol_eps=8 * scale,
+                     x=x, t=t, alpha=alpha, l1_ratio=ratio, sqrt_size_weights=sqrt_size)
+
+
+@given(dtype=mst.float_dtypes(), data=st.data())
 def test_prox_huber_agrees_with_the_solved_optimality_condition(mm, dtype, data):
     """mm.prox_huber = the piecewise minimiser SymPy solved from each piece's stationarity."""
     x = data.draw(_with_zeros(dtype, (4,)), label="x")
@@ -691,6 +713,9 @@ MUTANTS = [
      {"huber": lambda x, delta=1.0: mlmath.huber(x, 2 * delta)}, "delta doubled"),
     (test_prox_group_lasso_agrees_with_the_solved_optimality_condition,
      {"prox_group_lasso": _without("prox_group_lasso", "sqrt_size_weights")},
+     "group-size weights ignored"),
+    (test_prox_sparse_group_lasso_agrees_with_the_derived_closed_form,
+     {"prox_sparse_group_lasso": _without("prox_sparse_group_lasso", "sqrt_size_weights")},
      "group-size weights ignored"),
     (test_binary_entropy_derivative_agrees_with_finite_differences,
      {"binary_entropy": lambda p: mlmath.binary_entropy(p, base=2)},

@@ -673,6 +673,163 @@ def _l1_ball_by_radial_scaling(x, *, radius=1.0):
     return x if norm <= radius else x * (radius / norm) * (1 + 1e-9)
 
 
+# ---------------------------------------------------------------------------
+# sparse group lasso (Simon, Friedman, Hastie, Tibshirani 2013)
+# ---------------------------------------------------------------------------
+
+def _draw_sgl_case(data: st.DataObject, *, pair: bool = False,
+                   ratio: float | None = None) -> Any:
+    """(dtype, x, y, t, kw) for the sparse group lasso; ``ratio`` pins l1_ratio."""
+    dtype = data.draw(mst.float_dtypes(), label="dtype")
+    if pair:
+        x, y = data.draw(mst.penalty_array_pairs(dtype=dtype), label="x, y")
+    else:
+        x = y = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
+    t = data.draw(mst.prox_steps(dtype=dtype), label="t")
+    alpha, drawn = data.draw(mst.elastic_net_params(), label="alpha, l1_ratio")
+    kw = {"groups": data.draw(mst.group_labels(x.shape), label="groups"),
+          "alpha": alpha, "l1_ratio": drawn if ratio is None else ratio,
+          "sqrt_size_weights": data.draw(st.booleans(), label="sqrt_size_weights")}
+    return dtype, x, y, t, kw
+
+
+def _sgl_distance_to_subdifferential(u: Any, g: Any, kw: dict[str, Any]) -> np.ndarray:
+    """Per element, how far g is from the subdifferential of the sparse group lasso at u.
+
+    d f(u) = alpha (rho d||u||_1 + (1 - rho) sum_g c_g d||u_g||): in a non-zero group
+    the group part is c_g u/||u_g|| and the l1 part sign(u_i), or [-1, 1] at u_i = 0;
+    at u_g = 0 it is alpha rho [-1, 1]^g + alpha (1 - rho) c_g B_2, at distance
+    max(||soft(g_g, alpha rho)|| - alpha (1 - rho) c_g, 0).
+    """
+    lam1, lam_g = kw["alpha"] * kw["l1_ratio"], kw["alpha"] * (1 - kw["l1_ratio"])
+    u, unorms, c = _group_view(u, kw)
+    g = np.asarray(g, dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direction = np.where(unorms > 0, u / unorms, 0.0)
+    smooth = g - lam_g * c * direction
+    element = np.where(u != 0, np.abs(smooth - lam1 * np.sign(u)),
+                       np.maximum(np.abs(smooth) - lam1, 0.0))
+    excess = g - np.clip(g, -lam1, lam1)  # g minus its nearest point of the box
+    _, excess_norms, _ = _group_view(excess, kw)
+    at_zero = np.maximum(excess_norms - lam_g * c, 0.0)
+    return np.where(unorms > 0, element, at_zero)
+
+
+def _sgl_tolerance(dtype: Any, x: np.ndarray, t: float, kw: dict[str, Any]) -> np.ndarray:
+    """u carries ~2 eps relative error (two roundings): g = (x - u)/t moves by
+    2 eps |x| / t, the expected subgradient by 2 eps alpha (rho + (1 - rho) c_g);
+    8 eps of their sum, per element."""
+    _, _, c = _group_view(x, kw)
+    magnitude = np.abs(x.astype(np.float64)).reshape(-1)
+    scale = kw["alpha"] * (kw["l1_ratio"] + (1 - kw["l1_ratio"]) * c)
+    return 8 * _eps(dtype) * (magnitude / t + scale + 1)
+
+
+@given(data=st.data())
+def test_sparse_group_lasso_prox_satisfies_optimality_condition(mm, data):
+    """u = prox_{tf}(x) iff (x - u)/t is in the subdifferential of the sparse group
+    lasso at u: soft thresholding followed by group shrinkage is the exact prox
+    (Simon et al. 2013, section 3; [PB14] ch. 3)."""
+    dtype, x, _, t, kw = _draw_sgl_case(data)
+    u = np.asarray(mm.prox_sparse_group_lasso(x, t, **kw))
+    assert_all(u.shape == x.shape and u.dtype == x.dtype, "prox_sgl-shape",
+               f"shape {x.shape} and dtype {x.dtype}, got {u.shape} {u.dtype}", x=x)
+    g = (x.astype(np.float64) - u) / t
+    assert_all(_sgl_distance_to_subdifferential(u, g, kw) <= _sgl_tolerance(dtype, x, t, kw),
+               "prox_sgl-optimality", "(x - u)/t in the subdifferential of f at u",
+               x=x, t=t, u=u, **kw)
+
+
+@given(data=st.data())
+def test_sparse_group_lasso_subgradient_is_minimum_norm_element(mm, data):
+    """The subgradient lies in the subdifferential and is 0 where x_i = 0 (the
+    minimum-norm element: 0 is in alpha rho [-1, 1] and in the group ball at 0)."""
+    dtype, x, _, _, kw = _draw_sgl_case(data)
+    g = np.asarray(mm.sparse_group_lasso_subgradient(x, **kw))
+    assert_all(g[x == 0] == 0, "sgl-subgradient-min-norm", "g = 0 where x = 0", x=x, **kw)
+    tol = _sgl_tolerance(dtype, np.zeros_like(x), 1.0, kw)
+    assert_all(_sgl_distance_to_subdifferential(x, g, kw) <= tol, "sgl-subgradient",
+               "g in the subdifferential of f at x", x=x, g=g, **kw)
+
+
+@given(data=st.data())
+def test_sparse_group_lasso_prox_is_firmly_nonexpansive(mm, data):
+    """||P(x) - P(y)||^2 <= <P(x) - P(y), x - y> for P the prox of a convex f ([Beck17] ch. 6)."""
+    dtype, x, y, t, kw = _draw_sgl_case(data, pair=True)
+    px = np.asarray(mm.prox_sparse_group_lasso(x, t, **kw), dtype=np.float64)
+    du = px - np.asarray(mm.prox_sparse_group_lasso(y, t, **kw), dtype=np.float64)
+    dx = x.astype(np.float64) - y
+    lhs, rhs = float(np.sum(du * du)), float(np.sum(du * dx))
+    # as for the other proxes: each value is off by ~2 eps of |x|.
+    size = np.linalg.norm(x.astype(np.float64)) + np.linalg.norm(y.astype(np.float64))
+    tol = 8 * _eps(dtype) * size * (np.linalg.norm(du) + np.linalg.norm(dx))
+    assert_all(lhs <= rhs + tol, "prox_sgl-firmly-nonexpansive",
+               f"||du||^2 = {lhs!r} <= <du, dx> = {rhs!r}", x=x, y=y, t=t, **kw)
+
+
+@given(data=st.data())
+def test_sparse_group_lasso_at_l1_ratio_one_is_the_lasso(mm, data):
+    """l1_ratio = 1: value alpha ||x||_1, subgradient alpha sign(x) and prox soft
+    thresholding at t alpha, exactly those of the elastic net at l1_ratio = 1."""
+    _, x, _, t, kw = _draw_sgl_case(data, ratio=1.0)
+    en = {"alpha": kw["alpha"], "l1_ratio": 1.0}
+    pairs = [("value", mm.sparse_group_lasso(x, **kw), mm.elastic_net(x, **en)),
+             ("subgradient", mm.sparse_group_lasso_subgradient(x, **kw),
+              mm.elastic_net_subgradient(x, **en)),
+             ("prox", mm.prox_sparse_group_lasso(x, t, **kw), mm.prox_elastic_net(x, t, **en))]
+    for what, got, want in pairs:
+        assert_close_eps(got, want, prop=f"sgl-lasso-{what}", rtol_eps=2, x=x, t=t, **kw)
+
+
+@given(data=st.data())
+def test_sparse_group_lasso_at_l1_ratio_zero_is_the_group_lasso(mm, data):
+    """l1_ratio = 0: value alpha sum_g c_g ||x_g|| and prox block soft thresholding at
+    t alpha, exactly those of the group lasso (group_lasso, prox_group_lasso)."""
+    _, x, _, t, kw = _draw_sgl_case(data, ratio=0.0)
+    gl = {"groups": kw["groups"], "sqrt_size_weights": kw["sqrt_size_weights"]}
+    assume(kw["alpha"] > 0)
+    assert_close_eps(mm.sparse_group_lasso(x, **kw), kw["alpha"] * mm.group_lasso(x, **gl),
+                     prop="sgl-group-value", rtol_eps=2, x=x, **kw)
+    assert_close_eps(mm.prox_sparse_group_lasso(x, t, **kw),
+                     mm.prox_group_lasso(x, t * kw["alpha"], **gl),
+                     prop="sgl-group-prox", rtol_eps=2, atol_eps=1, x=x, t=t, **kw)
+
+
+def _sgl_prox_group_first(x, t, groups, *, alpha, l1_ratio, sqrt_size_weights=False, **_):
+    """The two steps in the wrong order: group shrinkage, then soft thresholding."""
+    tg, t1 = t * alpha * (1 - l1_ratio), t * alpha * l1_ratio
+    shrunk = mlmath.prox_group_lasso(x, tg, groups, sqrt_size_weights=sqrt_size_weights) \
+        if tg else np.asarray(x)
+    return mlmath.prox_l1(shrunk, t1) if t1 else shrunk
+
+
+def _sgl_prox_hard_threshold(x, t, groups, *, alpha, l1_ratio, sqrt_size_weights=False, **_):
+    """Hard thresholding (keep x where |x| > t alpha rho) before the group step."""
+    x = np.asarray(x)
+    hard = np.where(np.abs(x) > t * alpha * l1_ratio, x, 0.0).astype(x.dtype)
+    if alpha * (1 - l1_ratio) == 0 or t * alpha * (1 - l1_ratio) == 0:
+        return hard
+    return mlmath.prox_group_lasso(hard, t * alpha * (1 - l1_ratio), groups,
+                                   sqrt_size_weights=sqrt_size_weights)
+
+
+def _sgl_subgradient_sign_at_zero(x, groups, **kw):
+    """sign(0) = 1 in the l1 part: not the minimum-norm element."""
+    g = mlmath.sparse_group_lasso_subgradient(x, groups, **kw)
+    return g + kw["alpha"] * kw["l1_ratio"] * (np.asarray(x) == 0)
+
+
+def _sgl_swapped_mix(x, groups, *, alpha, l1_ratio, **kw):
+    """l1_ratio applied to the group term and 1 - l1_ratio to the l1 term."""
+    return mlmath.sparse_group_lasso(x, groups, alpha=alpha, l1_ratio=1 - l1_ratio, **kw)
+
+
+def _sgl_prox_group_step_unscaled(x, t, groups, *, alpha, l1_ratio, **kw):
+    """The group threshold t (1 - rho) without alpha."""
+    return mlmath.prox_sparse_group_lasso(x, t / max(alpha, 1e-300), groups, alpha=alpha,
+                                          l1_ratio=l1_ratio, **kw)
+
+
 _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (test_penalty_is_nonnegative, {"name": "l1"}, {"l1": lambda w: np.sum(w)}),  # forgot abs
     (test_penalty_is_zero_only_at_zero, {"name": "squared_l2"},
@@ -745,6 +902,16 @@ _MUTANTS: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
      {"prox_nuclear_norm": lambda m, t: mlmath.prox_l1(m, t)}),  # entries, not sigma
     (test_box_projection_is_idempotent_and_inside, {},
      {"project_box": lambda x, lower, upper: np.minimum(x, upper)}),  # no lower bound
+    (test_sparse_group_lasso_prox_satisfies_optimality_condition, {},
+     {"prox_sparse_group_lasso": _sgl_prox_group_first}),
+    (test_sparse_group_lasso_subgradient_is_minimum_norm_element, {},
+     {"sparse_group_lasso_subgradient": _sgl_subgradient_sign_at_zero}),
+    (test_sparse_group_lasso_prox_is_firmly_nonexpansive, {},
+     {"prox_sparse_group_lasso": _sgl_prox_hard_threshold}),
+    (test_sparse_group_lasso_at_l1_ratio_one_is_the_lasso, {},
+     {"sparse_group_lasso": _sgl_swapped_mix}),
+    (test_sparse_group_lasso_at_l1_ratio_zero_is_the_group_lasso, {},
+     {"prox_sparse_group_lasso": _sgl_prox_group_step_unscaled}),
 ]
 
 

@@ -331,6 +331,160 @@ def softmax_axis_by_axis(x: Any, axis: Any = -1, **kw: Any) -> Any:
     return out
 
 
+# ----------------------------------------------------------------------------
+# logsumexp weights (SciPy's ``b``, ``return_sign``) and ``where`` (issue 16).
+# ----------------------------------------------------------------------------
+
+@st.composite
+def _masked_rows(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(x, where): finite logits of shape (3, 5) holding NaN and +inf where excluded,
+    and a boolean mask keeping at least one entry per row."""
+    x = draw(mst.logits(shape=(3, 5), dtype=np.float64), label="x")
+    where = draw(hnp.arrays(np.bool_, (3, 5)), label="where")
+    where[:, draw(st.integers(0, 4), label="kept column")] = True
+    x = np.where(where, x, np.where(np.arange(5) % 2 == 0, np.nan, np.inf))
+    return x, where
+
+
+@given(case=_masked_rows())
+@example(case=(np.array([[0.0, np.nan, 1.0, 2.0, 3.0]] * 3),
+               np.array([[True, False, True, True, True]] * 3)))
+def test_where_false_is_a_minus_inf_logit(mm, case):
+    """An entry excluded by ``where`` is exactly a -inf logit, whatever it holds:
+    softmax 0, log_softmax -inf and no weight in logsumexp (NumPy's reduction where)."""
+    x, where = case
+    as_logits = np.where(where, x, -np.inf)
+    for name in ("softmax", "log_softmax", "logsumexp"):
+        fn = getattr(mm, name)
+        got, want = fn(x, where=where), fn(as_logits)
+        assert_all(np.asarray(got) == np.asarray(want), f"{name}-where",
+                   f"{name}(x, where) = {name}(where(where, x, -inf)) exactly",
+                   x=x, where=where)
+
+
+def _mp_weighted(x: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """(log|S|, sign S, kappa) of S = sum b e^x at 50 digits."""
+    with mpmath.workdps(50):
+        terms = [mpmath.mpf(float(w)) * mpmath.exp(mpmath.mpf(float(t)))
+                 for t, w in zip(x, b, strict=True) if w != 0]
+        total = mpmath.fsum(terms)
+        if total == 0:
+            return -np.inf, 0.0, np.inf
+        size = mpmath.fsum(abs(t) for t in terms)
+        return (float(mpmath.log(abs(total))), float(mpmath.sign(total)),
+                float(size / abs(total)))
+
+
+@st.composite
+def _signed_weights(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(x, b): 2-6 logits in [-30, 30] and weights of both signs, sometimes with a
+    nearly cancelling pair (x_1 = x_0 + tiny, b_1 = -b_0: condition numbers to 1e12)."""
+    n = draw(st.integers(2, 6), label="n")
+    x = draw(mst.logits(shape=(n,), dtype=np.float64), label="x")
+    b = draw(hnp.arrays(np.float64, (n,), elements=st.floats(-4.0, 4.0)), label="b")
+    b[0] = -1.0 if (b >= 0).all() else b[0]  # at least one negative weight
+    if draw(st.booleans(), label="cancelling pair"):
+        x[1] = x[0] + draw(st.sampled_from([1e-4, 1e-8, -1e-12]), label="gap")
+        b[1] = -b[0]
+    return x, b
+
+
+@given(case=_signed_weights())
+@example(case=(np.array([1.0, 1.0 + 1e-12]), np.array([1.0, -1.0])))  # kappa 2e12
+@example(case=(np.array([0.0, 5.0]), np.array([2.0, -1.0])))           # 2 - e^5 < 0
+def test_logsumexp_signed_weights_within_bound(mm, case):
+    """log|sum b e^x| with weights of both signs is within eps (|m| + |log max|b|| +
+    |value| + 1) + kappa 2**-100 of the exact value (kappa = sum |b e^x| / |sum b e^x|,
+    the sum's condition number) and the sign is exact: the double-double sum of the
+    docstring; plain summation is kappa eps off."""
+    x, b = case
+    value, sign, kappa = _mp_weighted(x, b)
+    assume(kappa < 2.0**90)
+    got, got_sign = mm.logsumexp(x, b=b, return_sign=True)
+    assert_all(np.asarray(got_sign == sign), "lse-signed", f"sign {sign}", x=x, b=b,
+               got=got_sign)
+    if value == -np.inf:
+        assert_all(np.asarray(got == value), "lse-signed", "-inf for an empty sum", x=x, b=b)
+        return
+    live = b != 0
+    eps = eps_of(x)
+    bound = eps * (abs(float(np.max(x[live]))) + abs(float(np.log(np.max(np.abs(b)))))
+                   + abs(value) + 1.0) + kappa * 2.0**-100
+    assert_all(np.asarray(abs(float(got) - value) <= bound), "lse-signed",
+               f"within {bound:.3g} of mpmath's {value!r} (kappa {kappa:.3g})", x=x, b=b,
+               got=got)
+
+
+@given(x=mst.logits(shape=(5,), dtype=np.float64),
+       b=hnp.arrays(np.float64, (5,), elements=st.floats(0.0, 1e6)))
+@example(x=np.array([0.0, 1.0, 2.0, 3.0, 4.0]), b=np.array([0.5, 0.0, 2.0, 1e-3, 3.0]))
+def test_logsumexp_nonnegative_weights_within_bound(mm, x, b):
+    """For b >= 0, log(sum b e^x) is within eps (4 |value| + max(|x_i| + 2 |log b_i|))
+    of the exact value (log b_i folded into the logits; b_i = 0 drops the entry)."""
+    assume((b > 0).any())
+    value, _, _ = _mp_weighted(x, b)
+    got = mm.logsumexp(x, b=b)
+    live = b > 0
+    eps = eps_of(x)
+    bound = eps * (4 * abs(value) + float(np.max(np.abs(x[live]) + 2 * np.abs(np.log(b[live])))))
+    assert_all(np.asarray(abs(float(got) - value) <= bound), "lse-weights",
+               f"within {bound:.3g} of mpmath's {value!r}", x=x, b=b, got=got)
+
+
+def _excluded_as_zero(x: Any) -> np.ndarray:
+    """The strategy's excluded entries (NaN, +inf) as logit 0; -inf logits kept."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(np.isnan(x) | (x == np.inf), 0.0, x)
+
+
+def softmax_ignores_where(x: Any, *, where: Any = None, **kw: Any) -> Any:
+    """``where`` dropped: the excluded entries (NaN, +inf) take part."""
+    import mlmath
+
+    return mlmath.softmax(_excluded_as_zero(x), **kw)
+
+
+def log_softmax_where_after(x: Any, *, where: Any = None, **kw: Any) -> Any:
+    """Excluded entries set to -inf after normalising over every finite entry."""
+    import mlmath
+
+    out = mlmath.log_softmax(_excluded_as_zero(x), **kw)
+    return out if where is None else np.where(where, out, -np.inf)
+
+
+def logsumexp_where_as_zero(x: Any, *, where: Any = None, **kw: Any) -> Any:
+    """Excluded entries as logit 0 (weight 1) instead of -inf (weight 0)."""
+    import mlmath
+
+    return mlmath.logsumexp(x if where is None else np.where(where, x, 0.0), **kw)
+
+
+def logsumexp_weighted_plain_sum(x: Any, *, b: Any = None, return_sign: bool = False,
+                                 **_: Any) -> Any:
+    """SciPy's form: m + log|sum b e^(x - m)| in plain float64 (kappa eps lost)."""
+    x = np.asarray(x, dtype=np.float64)
+    s = np.sum(np.asarray(b) * np.exp(x - np.max(x)))
+    with np.errstate(divide="ignore"):
+        value = np.max(x) + np.log(np.abs(s))
+    return (value, np.sign(s)) if return_sign else value
+
+
+def logsumexp_sign_of_weights(x: Any, *, b: Any = None, return_sign: bool = False,
+                              **kw: Any) -> Any:
+    """The sign taken from sum(b) instead of sum(b e^x)."""
+    import mlmath
+
+    value, _ = mlmath.logsumexp(x, b=b, return_sign=True, **kw)
+    return (value, np.sign(np.sum(b))) if return_sign else value
+
+
+def logsumexp_weights_as_shifts(x: Any, *, b: Any = None, **kw: Any) -> Any:
+    """b added to the logits (x + b) instead of log b."""
+    import mlmath
+
+    return mlmath.logsumexp(np.asarray(x) + np.asarray(b), **kw)
+
+
 MUTANTS = [
     (test_softmax_rows_are_distributions, {"softmax": softmax_unnormalised}),
     (test_softmax_rows_are_distributions, {"softmax": softmax_wrong_axis}),
@@ -348,6 +502,13 @@ MUTANTS = [
     (test_log_sigmoid_is_minus_softplus_of_minus_x, {"log_sigmoid": log_sigmoid_naive}),
     (test_softmax_over_several_axes_is_softmax_of_the_merged_axis,
      {"softmax": softmax_axis_by_axis}),
+    (test_where_false_is_a_minus_inf_logit, {"softmax": softmax_ignores_where}),
+    (test_where_false_is_a_minus_inf_logit, {"log_softmax": log_softmax_where_after}),
+    (test_where_false_is_a_minus_inf_logit, {"logsumexp": logsumexp_where_as_zero}),
+    (test_logsumexp_signed_weights_within_bound, {"logsumexp": logsumexp_weighted_plain_sum}),
+    (test_logsumexp_signed_weights_within_bound, {"logsumexp": logsumexp_sign_of_weights}),
+    (test_logsumexp_nonnegative_weights_within_bound,
+     {"logsumexp": logsumexp_weights_as_shifts}),
 ]
 
 

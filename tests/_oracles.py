@@ -26,6 +26,7 @@ __all__ = [
     "mp_sigmoid",
     "mp_softmax",
     "mp_softplus",
+    "mp_weighted_logsumexp",
     "mpf_array",
     "overflow_to_inf",
 ]
@@ -181,6 +182,24 @@ def _mp_row(row: Any) -> tuple[Any, Any, list[Any]]:
 def mp_logsumexp(row: Any) -> Any:
     m, log_total, _ = _mp_row(row)
     return m + log_total
+
+
+def mp_weighted_logsumexp(row: Any, weights: Any) -> tuple[float, float, float]:
+    """``(log|S|, sign S, kappa)`` of ``S = sum b e^x`` at DPS digits, as floats.
+
+    ``kappa = sum |b e^x| / |S|`` is the condition number of the sum (inf when
+    ``S = 0``, whose log is ``-inf``).
+    """
+    with mpmath.workdps(DPS):
+        terms = [mpmath.mpf(float(b)) * mpmath.exp(mpmath.mpf(float(x)))
+                 for x, b in zip(np.ravel(row), np.ravel(weights), strict=True)
+                 if b != 0 and x > -np.inf]
+        total = mpmath.fsum(terms)
+        size = mpmath.fsum(abs(t) for t in terms)
+        if total == 0:
+            return -np.inf, 0.0, np.inf
+        return (float(mpmath.log(abs(total))), float(mpmath.sign(total)),
+                float(size / abs(total)))
 
 
 def mp_softmax(row: Any) -> Any:

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: only the positional prefix of such a line is checked.
 CONTRACT: dict[str, str] = {
     "special": """
-        logsumexp(x, *, axis=-1, keepdims=False)
+        logsumexp(x, *, axis=-1, b=None, keepdims=False, return_sign=False, where=None)
         softmax(x, *, axis=-1)
         log_softmax(x, *, axis=-1)
         sigmoid(x)
@@ -97,6 +97,9 @@ CONTRACT: dict[str, str] = {
         project_simplex(x, *, radius=1.0, axis=-1)
         project_l1_ball(x, *, radius=1.0)
         project_box(x, lower, upper)
+        sparse_group_lasso(x, groups, *, alpha, l1_ratio)
+        sparse_group_lasso_subgradient(x, groups, ...)
+        prox_sparse_group_lasso(x, t, groups, ...)
     """,  # huber_grad: an extension beyond API.md (the gradient of huber), see README
 }
 

@@ -91,6 +91,9 @@ VALID: dict[str, Any] = {
     "mask": np.ones((3, 3), dtype=bool),
     "pos_weight": np.ones(3),
     "class_weights": np.ones(3),
+    "b": np.array([1.0, 0.5, 2.0]),
+    "where": np.array([[True, False, True], [True, True, True]]),
+    "return_sign": False,
 }
 
 _BINARY_TARGETS = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]])

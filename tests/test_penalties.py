@@ -635,3 +635,79 @@ class TestDefaultsSignsAndAccumulation:
         scale = 0.5 if call is not mm.squared_l2 else 1.0
         got = float(call(x))
         assert abs(got - scale * exact) <= np.finfo(np.float32).eps * scale * exact
+
+
+class TestSparseGroupLasso:
+    """sparse_group_lasso, its subgradient and prox (Simon et al. 2013; issue 16)."""
+
+    X = np.array([3.5, 4.5, 0.2, -0.4, 0.0, -2.0])
+    GROUPS = np.array([0, 0, 1, 1, 2, 2])
+
+    def test_value_is_the_weighted_sum_of_its_parts(self):
+        got = mm.sparse_group_lasso(self.X, self.GROUPS, alpha=2.0, l1_ratio=0.25)
+        want = 2.0 * (0.25 * mm.l1(self.X) + 0.75 * mm.group_lasso(self.X, self.GROUPS))
+        assert got == pytest.approx(want, rel=4 * np.finfo(float).eps)
+
+    def test_prox_matches_a_brute_force_minimiser(self):
+        """The closed form minimises f(u) + ||u - x||^2 / (2t) (scipy.optimize, Powell)."""
+        from scipy.optimize import minimize
+
+        kw = {"alpha": 0.8, "l1_ratio": 0.4, "sqrt_size_weights": True}
+        t = 0.7
+
+        def objective(u):
+            return t * float(mm.sparse_group_lasso(u, self.GROUPS, **kw)) + \
+                0.5 * float(np.sum((u - self.X) ** 2))
+
+        got = mm.prox_sparse_group_lasso(self.X, t, self.GROUPS, **kw)
+        best = minimize(objective, got + 0.05, method="Powell",
+                        options={"xtol": 1e-12, "ftol": 1e-14, "maxiter": 20000})
+        assert objective(got) <= best.fun + 1e-12
+        np.testing.assert_allclose(got, best.x, atol=1e-5)
+
+    def test_prox_zeros_whole_groups_and_small_entries_exactly(self):
+        u = mm.prox_sparse_group_lasso(self.X, 1.0, self.GROUPS, alpha=1.0, l1_ratio=0.5)
+        assert np.array_equal(u[2:4], [0.0, 0.0]) and not np.signbit(u[2:4]).any()
+        assert u[4] == 0.0 and u[5] < 0
+
+    def test_subgradient_is_zero_on_zero_groups_and_at_zero_entries(self):
+        x = np.array([0.0, 0.0, 3.0, 0.0])
+        g = mm.sparse_group_lasso_subgradient(x, [0, 0, 1, 1], alpha=1.0, l1_ratio=0.5)
+        np.testing.assert_array_equal(g, [0.0, 0.0, 1.0, 0.0])
+
+    def test_subgradient_refuses_infinities(self):
+        with pytest.raises(ValueError, match=r"`x`: expected finite values, got inf"):
+            mm.sparse_group_lasso_subgradient([np.inf, 1.0], [0, 0], alpha=1.0, l1_ratio=0.5)
+
+    def test_infinite_entries_and_pure_mixes_never_give_nan(self):
+        x = np.array([np.inf, 1.0, -2.0])
+        groups = [0, 0, 1]
+        assert mm.sparse_group_lasso(x, groups, alpha=1.0, l1_ratio=1.0) == np.inf
+        assert mm.sparse_group_lasso(x, groups, alpha=1.0, l1_ratio=0.0) == np.inf
+        u = mm.prox_sparse_group_lasso(x, 0.5, groups, alpha=1.0, l1_ratio=0.5)
+        assert not np.isnan(u).any() and u[0] == np.inf
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_dtype_and_shape_kept(self, dtype):
+        x = self.X.reshape(2, 3).astype(dtype)
+        groups = self.GROUPS.reshape(2, 3)
+        for out in (mm.prox_sparse_group_lasso(x, 0.5, groups, alpha=1.0, l1_ratio=0.5),
+                    mm.sparse_group_lasso_subgradient(x, groups, alpha=1.0, l1_ratio=0.5)):
+            assert out.dtype == dtype and out.shape == (2, 3)
+        assert mm.sparse_group_lasso(x, groups, alpha=1.0, l1_ratio=0.5).dtype == dtype
+
+    @pytest.mark.parametrize("kwargs, name", [
+        ({"alpha": -1.0, "l1_ratio": 0.5}, "alpha"),
+        ({"alpha": 1.0, "l1_ratio": 1.5}, "l1_ratio"),
+        ({"alpha": 1.0, "l1_ratio": 0.5, "sqrt_size_weights": 1}, "sqrt_size_weights"),
+    ])
+    def test_bad_hyperparameters_are_named(self, kwargs, name):
+        for fn in (lambda **kw: mm.sparse_group_lasso(self.X, self.GROUPS, **kw),
+                   lambda **kw: mm.sparse_group_lasso_subgradient(self.X, self.GROUPS, **kw),
+                   lambda **kw: mm.prox_sparse_group_lasso(self.X, 1.0, self.GROUPS, **kw)):
+            with pytest.raises((ValueError, TypeError), match=f"`{name}`"):
+                fn(**kwargs)
+
+    def test_alpha_and_l1_ratio_are_required(self):
+        with pytest.raises(TypeError):
+            mm.sparse_group_lasso(self.X, self.GROUPS)  # type: ignore[call-arg]

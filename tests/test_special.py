@@ -28,6 +28,7 @@ from tests._oracles import (
     mp_sigmoid,
     mp_softmax,
     mp_softplus,
+    mp_weighted_logsumexp,
     overflow_to_inf,
 )
 
@@ -491,3 +492,194 @@ def test_complex_input_is_a_deliberate_type_error():
     every other function does, naming `x` (docs/differences.md)."""
     with pytest.raises(TypeError, match="`x`"):
         mm.logsumexp(np.array([1.0 + 1j, 2.0]))
+
+
+# ----------------------------------------------------------------------------
+# logsumexp weights ``b``, ``return_sign`` and ``where`` (issue 16).
+# ----------------------------------------------------------------------------
+
+def weighted_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(x, b) pairs: mixed signs with condition numbers from 1 to 1e12, huge and tiny
+    weights, huge logits, exact cancellation of one pair, positive weights."""
+    rng = np.random.default_rng(16)
+    cases: list[tuple[np.ndarray, np.ndarray]] = [
+        (np.array([1.0, 1.0 + 1e-12]), np.array([1.0, -1.0])),     # kappa ~ 2e12
+        (np.array([0.0, 5.0]), np.array([2.0, -1.0])),              # negative: 2 - e^5
+        (np.array([700.0, 700.0 - 1e-9, -3.0]), np.array([1e300, -1e300, 1.0])),
+        (np.array([-745.0, -740.0]), np.array([1e-300, -3e-301])),
+        (np.array([1e3, 1e3 + 1e-10, 2.0, -1e3]), np.array([-1.0, 1.0, 0.5, 7.0])),
+        (np.array([0.5, 0.25, 0.125]), np.array([3.0, 1e-8, 0.0])),  # positive, a zero
+        (np.array([-50.0, 0.0]), np.array([0.5, 0.25])),
+    ]
+    for scale, cancel in [(1.0, 1e-3), (10.0, 1e-8), (300.0, 1e-12), (30.0, 0.0)]:
+        for _ in range(6):
+            n = int(rng.integers(2, 12))
+            x = rng.normal(0.0, scale, n)
+            b = rng.normal(0.0, 1.0, n) * np.exp(rng.normal(0.0, 3.0))
+            if cancel:
+                x[1], b[1] = x[0] + cancel * rng.normal(), -b[0]
+            cases.append((x, b))
+    return cases
+
+
+class TestWeightsAndSign:
+    """SciPy's ``b`` and ``return_sign``, with the sum kept in double-double."""
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_within_the_stated_bound_against_mpmath(self, dtype):
+        """|value - exact| <= eps (|m| + |log max|b|| + |value| + 1) + kappa 2**-100 for
+        mixed signs, <= eps (4 |value| + max(|x| + 2 |log b|)) for b >= 0, and the sign is
+        exact for kappa < 2**90 (docstring Notes); float32 results add their final
+        rounding.  (The float32 copy of x[4] cancels the two terms at 1e3 exactly,
+        leaving a sum e^-998 times smaller: kappa overflows, nothing is promised.)"""
+        worst = 0.0
+        for x, b in weighted_cases():
+            with np.errstate(over="ignore", under="ignore"):
+                if not (b.astype(dtype) != 0).sum() == (b != 0).sum() or \
+                        not np.isfinite(b.astype(dtype)).all():
+                    continue  # weights beyond float32's range
+            xd = x.astype(dtype)
+            value, sign, kappa = mp_weighted_logsumexp(xd, b.astype(dtype))
+            got, got_sign = mm.logsumexp(xd, b=b.astype(dtype), return_sign=True)
+            assert got.dtype == dtype and got_sign.dtype == dtype
+            if kappa < 2.0**90:  # beyond, the sum is lost below the double-double's digits
+                assert got_sign == sign, f"sign {got_sign} != {sign} for x={x!r}, b={b!r}"
+            if not np.isfinite(kappa * 2.0**-100):
+                continue
+            live = b != 0
+            eps = float(np.finfo(dtype).eps)
+            if (b >= 0).all():
+                bound = 4 * eps * abs(value) + eps * float(
+                    np.max(np.abs(x[live]) + 2 * np.abs(np.log(b[live]))))
+            else:
+                bound = eps * (np.max(x[live]).__abs__() + abs(np.log(np.max(np.abs(b))))
+                               + abs(value) + 1) + kappa * 2.0**-100
+            if dtype == np.float32:
+                bound += eps * abs(value)  # the final rounding to float32
+            if value == -np.inf:  # an exactly cancelling sum
+                assert got == -np.inf
+                continue
+            worst = max(worst, abs(float(got) - value) / bound)
+            assert abs(float(got) - value) <= bound, (
+                f"logsumexp(x={x!r}, b={b!r}) = {got!r}, mpmath {value!r} "
+                f"(kappa {kappa:.3g}, bound {bound:.3g})")
+        assert worst > 0.0  # the set is not trivially exact
+
+    def test_plain_summation_fails_the_bound(self):
+        """The point set is hard: SciPy's plain sum is some 80 eps off at kappa ~ 2e12."""
+        x, b = weighted_cases()[0]
+        value, _, _ = mp_weighted_logsumexp(x, b)
+        scipy_value, _ = sc.logsumexp(x, b=b, return_sign=True)
+        assert abs(scipy_value - value) > 20 * np.finfo(float).eps * abs(value)
+        assert abs(mm.logsumexp(x, b=b, return_sign=True)[0] - value) <= 4e-16 * abs(value)
+
+    def test_negative_sum_without_return_sign_names_b(self):
+        """SciPy returns NaN; mlmath raises, naming `b` and pointing to return_sign."""
+        with pytest.raises(ValueError, match=r"`b`: .*negative sum at index \[1, :\].*"
+                                             r"return_sign=True"):
+            mm.logsumexp([[0.0, 0.5], [0.0, 5.0]], b=[2.0, -1.0])
+
+    def test_exact_cancellation_is_minus_inf_with_sign_zero(self):
+        value, sign = mm.logsumexp([[3.0, 3.0], [1.0, 2.0]], b=[1.0, -1.0], return_sign=True)
+        assert value[0] == -np.inf
+        np.testing.assert_allclose(value[1], np.log(np.e**2 - np.e), rtol=4e-16)
+        np.testing.assert_array_equal(sign[0], 0.0)
+        assert sign[1] == -1.0
+        assert mm.logsumexp([3.0, 3.0], b=[1.0, -1.0]) == -np.inf
+
+    def test_all_zero_weights_and_all_excluded_give_minus_inf_sign_zero(self):
+        """log of an empty sum, as SciPy's b=0: (-inf, 0)."""
+        for kwargs in [{"b": [0.0, 0.0]}, {"where": [False, False]},
+                       {"b": [1.0, -1.0], "where": [False, False]}]:
+            value, sign = mm.logsumexp([1.0, 2.0], return_sign=True, **kwargs)
+            assert (value, sign) == (-np.inf, 0.0), kwargs
+
+    def test_return_sign_without_weights_is_one_or_zero(self):
+        value, sign = mm.logsumexp([[0.0, 1.0], [-np.inf, -np.inf]], return_sign=True)
+        np.testing.assert_array_equal(sign, [1.0, 0.0])
+        np.testing.assert_array_equal(value, mm.logsumexp([[0.0, 1.0], [-np.inf, -np.inf]]))
+
+    def test_weights_broadcast_and_shape_the_result(self):
+        """b broadcasts with x (SciPy): the result has the broadcast shape without axis."""
+        x = np.array([0.0, 1.0, 2.0])
+        b = np.array([[1.0], [2.0]])
+        got = mm.logsumexp(x, b=b)
+        assert got.shape == (2,)
+        np.testing.assert_allclose(got, sc.logsumexp(x, b=b, axis=-1), rtol=1e-15)
+        kept = mm.logsumexp(x, b=b, keepdims=True, return_sign=True)
+        assert kept[0].shape == kept[1].shape == (2, 1)
+
+    def test_zero_weight_excludes_even_pos_inf(self):
+        assert mm.logsumexp([np.inf, 0.0], b=[0.0, 1.0]) == 0.0
+
+    def test_pos_inf_entries_take_the_sign_of_their_weight(self):
+        assert mm.logsumexp([np.inf, 0.0], b=[-1.0, 5.0], return_sign=True) == (np.inf, -1.0)
+        assert mm.logsumexp([np.inf, 0.0], b=[2.0, -5.0]) == np.inf
+        with pytest.raises(ValueError, match=r"`x`: .*both signs.*inf - inf"):
+            mm.logsumexp([np.inf, np.inf], b=[1.0, -1.0], return_sign=True)
+
+    @pytest.mark.parametrize(("b", "exc", "pattern"), [
+        ([1.0, np.nan], ValueError, r"`b`: expected no NaN|`b`: expected finite"),
+        ([1.0, np.inf], ValueError, r"`b`: expected finite values, got inf at index \[1\]"),
+        ([1.0, 2.0, 3.0], ValueError, r"`b`: expected a shape that broadcasts"),
+        ([1 + 1j, 2.0], TypeError, "`b`"),
+    ])
+    def test_bad_weights_are_named(self, b, exc, pattern):
+        with pytest.raises(exc, match=pattern):
+            mm.logsumexp([0.0, 1.0], b=b)
+
+    def test_validate_false_gives_nan_like_scipy(self):
+        assert np.isnan(mm.logsumexp([0.0, 5.0], b=[2.0, -1.0], validate=False))
+        assert np.isnan(sc.logsumexp([0.0, 5.0], b=[2.0, -1.0]))
+
+    @pytest.mark.parametrize("axis", [0, 1, (0, 1), None])
+    def test_axes_match_scipy(self, axis):
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(3, 4))
+        b = rng.uniform(0.1, 2.0, size=(3, 4)) * np.array([1, -1, 1, 1])
+        got = mm.logsumexp(x, b=b, axis=axis, return_sign=True)
+        want = sc.logsumexp(x, b=b, axis=axis, return_sign=True)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
+        np.testing.assert_array_equal(got[1], want[1])
+
+
+class TestWhere:
+    """``where=False`` entries are -inf logits, whatever they hold (NumPy's ``where``)."""
+
+    @pytest.mark.parametrize("fn", REDUCTIONS)
+    def test_where_equals_minus_inf_logits_exactly(self, fn):
+        x = np.array([[0.5, np.nan, 2.0, np.inf], [1.0, -3.0, 0.0, 4.0]])
+        where = np.array([[True, False, True, False], [True, True, False, True]])
+        np.testing.assert_array_equal(fn(x, where=where), fn(np.where(where, x, -np.inf)))
+
+    def test_where_broadcasts_along_rows(self):
+        x = np.arange(6.0).reshape(2, 3)
+        got = mm.softmax(x, where=np.array([True, False, True]))
+        np.testing.assert_array_equal(got[:, 1], 0.0)
+        np.testing.assert_allclose(got.sum(axis=-1), 1.0, rtol=4e-16)
+
+    @pytest.mark.parametrize("fn", [mm.softmax, mm.log_softmax])
+    def test_all_excluded_row_follows_the_all_minus_inf_rule(self, fn):
+        with pytest.raises(ValueError, match=r"`x`: .*all -inf or excluded by `where` at "
+                                             r"index \[1, :\]"):
+            fn([[0.0, 1.0], [2.0, 3.0]], where=[[True, False], [False, False]])
+
+    def test_all_excluded_logsumexp_is_minus_inf(self):
+        np.testing.assert_array_equal(
+            mm.logsumexp([[0.0, 1.0], [2.0, 3.0]], where=[[True, False], [False, False]]),
+            [0.0, -np.inf])
+
+    @pytest.mark.parametrize("fn", REDUCTIONS)
+    def test_non_boolean_where_is_a_type_error(self, fn):
+        with pytest.raises(TypeError, match="`where`: expected a boolean array"):
+            fn([0.0, 1.0], where=[1, 0])
+
+    @pytest.mark.parametrize("fn", REDUCTIONS)
+    def test_where_that_does_not_broadcast_is_named(self, fn):
+        with pytest.raises(ValueError, match="`where`: expected a shape broadcastable"):
+            fn([0.0, 1.0], where=[True, False, True])
+
+    def test_float32_dtype_kept(self):
+        x = np.array([1.0, 2.0, 3.0], np.float32)
+        assert mm.softmax(x, where=[True, True, False]).dtype == np.float32
+        assert mm.logsumexp(x, b=np.float32(2.0), where=[True, True, False]).dtype == np.float32

@@ -47,6 +47,43 @@ def test_complex_logsumexp():
         mm.logsumexp(z)
 
 
+def test_negative_weighted_sum_is_nan_in_scipy_and_named_in_mlmath():
+    x, b = np.array([0.0, 5.0]), np.array([2.0, -1.0])
+    assert np.isnan(sc.logsumexp(x, b=b))
+    with pytest.raises(ValueError, match=r"`b`: .*return_sign=True"):
+        mm.logsumexp(x, b=b)
+    assert np.isnan(mm.logsumexp(x, b=b, validate=False))
+    ours, want = mm.logsumexp(x, b=b, return_sign=True), sc.logsumexp(x, b=b, return_sign=True)
+    assert ours[1] == want[1] == -1.0
+    assert ours[0] == pytest.approx(want[0], rel=1e-15)
+
+
+def test_pos_inf_with_weights_of_both_signs():
+    x, b = np.array([np.inf, np.inf]), np.array([1.0, -1.0])
+    assert np.isnan(sc.logsumexp(x, b=b, return_sign=True)[0])
+    with pytest.raises(ValueError, match=r"`x`: .*inf - inf"):
+        mm.logsumexp(x, b=b, return_sign=True)
+
+
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("axis", [-1, 0, (0, 1), None])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_weighted_logsumexp_agrees_with_scipy_elsewhere(signed, axis, keepdims):
+    """Away from the rows above, SciPy and mlmath agree on b, return_sign and shapes
+    (SciPy's plain sum is accurate here: the condition numbers are small)."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(0.0, 3.0, (3, 4))
+    b = rng.uniform(0.0, 2.0, (3, 4))
+    b[0, 0] = 0.0
+    if signed:
+        b[:, 1] *= -0.1
+    ours = mm.logsumexp(x, b=b, axis=axis, keepdims=keepdims, return_sign=True)
+    want = sc.logsumexp(x, b=b, axis=axis, keepdims=keepdims, return_sign=True)
+    assert np.shape(ours[0]) == np.shape(want[0])
+    np.testing.assert_allclose(ours[0], want[0], rtol=1e-13)
+    np.testing.assert_array_equal(ours[1], want[1])
+
+
 def test_default_axes():
     x = np.arange(6.0).reshape(2, 3)
     assert np.ndim(sc.logsumexp(x)) == 0 and mm.logsumexp(x).shape == (2,)

@@ -8,6 +8,7 @@ suite; the documented deviations (empty mean, no log clamp, digits kept near
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
@@ -269,3 +270,59 @@ def test_nt_xent_matches_the_simclr_torch_implementation():
     assert mm.nt_xent(e, labels, temperature=0.1) == pytest.approx(loss.item(), rel=1e-13)
     np.testing.assert_allclose(mm.nt_xent_grad(e, labels, temperature=0.1), et.grad.numpy(),
                                rtol=1e-11, atol=1e-14)
+
+
+_SMOOTHING_MATRIX = [
+    pytest.param(smoothing, weighted, ignore, reduction, prob, spatial, dtype,
+                 id=f"eps{smoothing}-{'w' if weighted else 'nw'}-ign{ignore}-{reduction}-"
+                    f"{'prob' if prob else 'index'}-{'2d' if spatial else '1d'}-"
+                    f"{np.dtype(dtype).name}")
+    for smoothing in (0.0, 0.1, 0.7)
+    for weighted in (False, True)
+    for ignore in (None, IGNORE, 2)          # 2: an ignore_index inside [0, C)
+    for reduction in ("mean", "sum", "none")
+    for prob in (False, True)
+    for spatial in (False, True)              # (N, C) or (N, C, d): classes on dim 1
+    for dtype in (np.float64, np.float32)
+    if not (prob and ignore is not None)      # ignore_index applies to index targets only
+]
+
+
+@pytest.mark.parametrize(("smoothing", "weighted", "ignore", "reduction", "prob", "spatial",
+                          "dtype"), _SMOOTHING_MATRIX)
+def test_smoothing_with_weights_ignore_and_mean_match_torch(smoothing, weighted, ignore,
+                                                             reduction, prob, spatial, dtype):
+    """label_smoothing combined with class_weights, ignore_index, every reduction and
+    probability targets: loss and gradient equal F.cross_entropy (torch 2.13), whose
+    mean divides by sum_n w_{y_n} over kept index targets (smoothing term included) and
+    by N for probability targets."""
+    # a seed per cell, the same in every process (str hashes are salted; crc32 is not)
+    rng = np.random.default_rng(zlib.crc32(repr((smoothing, weighted, ignore, reduction,
+                                                 prob, spatial)).encode()))
+    n, c = 6, 4
+    shape = (n, c, 3) if spatial else (n, c)
+    logits = rng.normal(0.0, 3.0, shape).astype(dtype)
+    weights = rng.uniform(0.1, 3.0, c).astype(dtype) if weighted else None
+    if prob:
+        targets = np.moveaxis(rng.dirichlet(np.ones(c), size=(n, 3) if spatial else (n,)),
+                              -1, 1).astype(dtype)
+    else:
+        targets = rng.integers(0, c, (n, 3) if spatial else (n,))
+        if ignore is not None:
+            targets[1] = ignore
+            targets[3] = ignore
+    kw: dict[str, Any] = {"label_smoothing": smoothing, "reduction": reduction}
+    tkw: dict[str, Any] = dict(kw)
+    if weights is not None:
+        kw["class_weights"], tkw["weight"] = weights, torch.tensor(weights)
+    if ignore is not None:
+        kw["ignore_index"] = tkw["ignore_index"] = ignore
+    x = torch.tensor(logits, requires_grad=True)
+    ref = F.cross_entropy(x, torch.tensor(targets), **tkw)
+    ref.sum().backward()
+    assert x.grad is not None
+    tol = _tolerance(logits, weights)
+    np.testing.assert_allclose(mm.softmax_cross_entropy(logits, targets, axis=1, **kw),
+                               ref.detach().numpy(), **tol)
+    np.testing.assert_allclose(mm.softmax_cross_entropy_grad(logits, targets, axis=1, **kw),
+                               x.grad.numpy(), **tol)
