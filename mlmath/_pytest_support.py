@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import types
 from typing import Any
 
 import pytest
 
-__all__ = ["PROFILES", "load_profile", "mm", "register_profiles"]
+__all__ = ["PROFILES", "CheckedImplementation", "load_profile", "mm", "register_profiles",
+           "take_used_names"]
 
 #: Profile name -> settings beyond the common ones (deadline, blob, health checks).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -84,9 +84,109 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["MLMATH_IMPL"] = impl
 
 
+#: An implementation object set in-process by :func:`mlmath.testing.check` (a
+#: user's function cannot be named in ``$MLMATH_IMPL``); wins over the variable.
+OVERRIDE: dict[str, Any] = {}
+
+
+def _checks_another_implementation() -> bool:
+    return "implementation" in OVERRIDE or os.environ.get("MLMATH_IMPL", "mlmath") != "mlmath"
+
+
+def _is_meta_test(item: pytest.Item) -> bool:
+    from mlmath._verify_plugin import META_TEST_NAME
+
+    return META_TEST_NAME.search(getattr(item, "originalname", item.name)) is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against another implementation, deselect what does not test it.
+
+    Only the tests of ``mlmath.properties`` (or ``properties/``) that take the
+    ``mm`` fixture check the implementation under test; the others check
+    mlmath itself, and the meta-tests check that the suite catches mutants of
+    mlmath.  Nothing changes when no implementation is named.
+    """
+    if not _checks_another_implementation():
+        return
+    keep, drop = [], []
+    for item in items:
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        ours = module.startswith(("mlmath.properties.", "properties."))
+        if not ours or ("mm" in getattr(item, "fixturenames", ()) and not _is_meta_test(item)):
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+#: mlmath names the current test looked up on the implementation, in order.
+_USED: dict[str, None] = {}
+
+
+def take_used_names() -> list[str]:
+    """The names looked up on ``mm`` since the last call (first use first); resets."""
+    names = list(_USED)
+    _USED.clear()
+    return names
+
+
+class CheckedImplementation:
+    """The implementation under test, as the property suite sees it.
+
+    A name the implementation lacks skips the test ("not provided: name"), and
+    so does a call that raises :class:`mlmath.adapters.NotProvided` (a keyword
+    the target has no equivalent of).  Each name looked up is recorded (see
+    :func:`take_used_names`), so a report can list a function's properties.
+    """
+
+    def __init__(self, implementation: Any) -> None:
+        object.__setattr__(self, "_impl", implementation)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        impl = object.__getattribute__(self, "_impl")
+        try:
+            value = getattr(impl, name)
+        except AttributeError:
+            import mlmath
+
+            if name not in mlmath.__all__:
+                raise  # not a function of the suite (e.g. a probe by Hypothesis)
+            _USED.setdefault(name, None)
+            pytest.skip(f"not provided: {name}")
+        _USED.setdefault(name, None)
+        return _skipping_not_provided(name, value) if callable(value) else value
+
+    def __repr__(self) -> str:
+        return f"CheckedImplementation({object.__getattribute__(self, '_impl')!r})"
+
+
+def _skipping_not_provided(name: str, fn: Any) -> Any:
+    import functools
+
+    from mlmath.adapters import NotProvided
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NotProvided as exc:
+            pytest.skip(f"not provided: {exc}")
+
+    return call
+
+
 @pytest.fixture(scope="session")
-def mm() -> types.ModuleType:
-    """The implementation under test (mlmath, or the module named by ``--mlmath-impl``)."""
+def mm() -> Any:
+    """The implementation under test (mlmath, or the one named by ``--mlmath-impl``).
+
+    Another implementation comes wrapped in :class:`CheckedImplementation`.
+    """
     from mlmath.testing import implementation
 
-    return implementation()
+    impl = implementation()
+    return CheckedImplementation(impl) if _checks_another_implementation() else impl

@@ -11,7 +11,6 @@ as bare absolute numbers, so one bound serves float32 and float64.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import types
@@ -169,12 +168,19 @@ def expect_property_failure(prop_test: Callable[..., Any], *, shrink: bool = Fal
 
 
 def implementation() -> Any:
-    """The implementation under test: ``mlmath`` or the module named by ``$MLMATH_IMPL``.
+    """The implementation under test: ``mlmath`` or the target named by ``$MLMATH_IMPL``.
 
+    The target is a module path, ``scipy``/``torch``/``jax`` (mlmath's
+    adapters) or a TOML mapping file (see :func:`mlmath.adapters.load`).
     Property tests receive it as the ``mm`` fixture, so the same suite checks a
     third-party module that provides the same names (see the README).
     """
-    return importlib.import_module(os.environ.get("MLMATH_IMPL", "mlmath"))
+    from mlmath._pytest_support import OVERRIDE
+    from mlmath.adapters import load
+
+    if "implementation" in OVERRIDE:
+        return OVERRIDE["implementation"]
+    return load(os.environ.get("MLMATH_IMPL", "mlmath"))
 
 
 class _Mutant(types.SimpleNamespace):
