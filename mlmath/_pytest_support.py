@@ -143,13 +143,18 @@ class CheckedImplementation:
     """
 
     def __init__(self, implementation: Any) -> None:
+        only = os.environ.get("MLMATH_CHECK_ONLY")
         object.__setattr__(self, "_impl", implementation)
+        object.__setattr__(self, "_only", None if only is None else set(only.split(",")))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         impl = object.__getattribute__(self, "_impl")
+        only = object.__getattribute__(self, "_only")
         try:
+            if only is not None and name not in only:
+                raise AttributeError(name)
             value = getattr(impl, name)
         except AttributeError:
             import mlmath
@@ -165,13 +170,39 @@ class CheckedImplementation:
         return f"CheckedImplementation({object.__getattribute__(self, '_impl')!r})"
 
 
+def _accepted_keywords(fn: Any) -> frozenset[str] | None:
+    """The keyword names ``fn`` accepts, or ``None`` for any (``**kwargs``, no signature)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind is not p.POSITIONAL_ONLY)
+
+
 def _skipping_not_provided(name: str, fn: Any) -> Any:
+    """``fn`` with "not provided" skips for keywords it lacks (``validate`` is dropped).
+
+    ``validate=False`` only skips mlmath's input checks, so a function without
+    the keyword is called without it; any other keyword it does not accept, or
+    a :class:`mlmath.adapters.NotProvided` it raises, skips the test.
+    """
     import functools
 
     from mlmath.adapters import NotProvided
 
+    accepted = _accepted_keywords(fn)
+
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if accepted is not None:
+            kwargs.pop("validate", None) if "validate" not in accepted else None
+            unknown = sorted(set(kwargs) - accepted)
+            if unknown:
+                pytest.skip(f"not provided: {name}: keyword `{unknown[0]}`")
         try:
             return fn(*args, **kwargs)
         except NotProvided as exc:

@@ -11,7 +11,7 @@ mlmath                        SciPy
 ``logsumexp``                 ``scipy.special.logsumexp`` (``b``, ``return_sign``)
 ``sigmoid``, ``log_sigmoid``  ``scipy.special.expit`` / ``log_expit``
 ``entropy``                   ``scipy.stats.entropy(p, base=, axis=)``
-``kl_divergence``             ``sum(scipy.special.rel_entr(p, q))`` / ``log(base)``
+``kl_divergence``             ``sum(scipy.special.kl_div(p, q))`` (``rel_entr``)
 ``cross_entropy``             ``-sum(scipy.special.xlogy(p, q))`` / ``log(base)``
 ``binary_entropy``            ``entr(p) + entr(1 - p)`` / ``log(base)``
 ``js_distance``               ``scipy.spatial.distance.jensenshannon(p, q, base=, axis=)``
@@ -88,13 +88,15 @@ def entropy(p: Any, *, axis: Any = -1, base: float | None = None,
 def kl_divergence(p: Any, q: Any, *, axis: Any = -1, base: float | None = None,
                   validate: bool = True, generalized: bool = True, log_input: bool = False,
                   log_target: bool = False) -> Any:
-    """``sum(rel_entr(p, q), axis) / log(base)``: the sum a SciPy user writes.
+    """``sum(kl_div(p, q), axis) / log(base)``, or ``rel_entr`` with ``generalized=False``.
 
-    (``generalized`` changes nothing for distributions; SciPy has no log inputs.)
+    ``scipy.special.kl_div`` is p log(p/q) - p + q (mlmath's default, the same
+    as ``rel_entr`` for distributions); SciPy has no log inputs.
     """
     reject_keywords("kl_divergence", log_input=(log_input, False),
                     log_target=(log_target, False))
-    return _per_base(np.sum(sc.rel_entr(p, q), axis=_axis(axis)), base)
+    terms = sc.kl_div(p, q) if generalized else sc.rel_entr(p, q)
+    return _per_base(np.sum(terms, axis=_axis(axis)), base)
 
 
 def cross_entropy(p: Any, q: Any, *, axis: Any = -1, base: float | None = None,

@@ -62,7 +62,10 @@ def _n(t: torch.Tensor) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
-def _dim(axis: Any) -> Any:
+def _dim(axis: Any, ndim: int) -> Any:
+    """mlmath's ``axis`` as a torch ``dim``: ``None`` is every dimension."""
+    if axis is None:
+        return tuple(range(ndim))
     return tuple(axis) if isinstance(axis, (tuple, list)) else int(axis)
 
 
@@ -89,7 +92,8 @@ def logsumexp(x: Any, *, axis: Any = -1, b: Any = None, keepdims: bool = False,
     """``torch.logsumexp(x, dim=axis, keepdim=keepdims)``."""
     reject_keywords("logsumexp", b=(b, None), return_sign=(return_sign, False),
                     where=(where, None))
-    return _n(torch.logsumexp(_t(x), dim=_dim(axis), keepdim=keepdims))
+    xt = _t(x)
+    return _n(torch.logsumexp(xt, dim=_dim(axis, xt.ndim), keepdim=keepdims))
 
 
 def sigmoid(x: Any, *, validate: bool = True) -> Any:
@@ -110,7 +114,8 @@ def softplus(x: Any, *, validate: bool = True) -> Any:
 def entropy(p: Any, *, axis: Any = -1, base: float | None = None,
             validate: bool = True) -> Any:
     """``torch.special.entr(p).sum(dim=axis)``."""
-    return _n(_per_base(torch.special.entr(_t(p)).sum(dim=_dim(axis)), base))
+    pt = _t(p)
+    return _n(_per_base(torch.special.entr(pt).sum(dim=_dim(axis, pt.ndim)), base))
 
 
 def kl_divergence(p: Any, q: Any, *, axis: Any = -1, base: float | None = None,
@@ -120,7 +125,7 @@ def kl_divergence(p: Any, q: Any, *, axis: Any = -1, base: float | None = None,
     qt = _t(q)
     inp = qt if log_input else torch.log(qt)
     kl = F.kl_div(inp, _t(p), reduction="none", log_target=log_target)
-    return _n(_per_base(kl.sum(dim=_dim(axis)), base))
+    return _n(_per_base(kl.sum(dim=_dim(axis, kl.ndim)), base))
 
 
 def _class_dim_first(logits: torch.Tensor, targets: torch.Tensor, axis: int
@@ -213,6 +218,11 @@ def _sdpa(qt: torch.Tensor, kt: torch.Tensor, vt: torch.Tensor, *, mask: Any, at
           causal: bool | str, scale: float | None, enable_gqa: bool) -> torch.Tensor:
     if causal not in (False, True, "upper_left"):
         raise NotProvided(f"scaled_dot_product_attention: causal={causal!r}")
+    # mlmath broadcasts the leading dimensions of q, k, v and the mask together;
+    # PyTorch takes the batch shape from q: expand everything to the common one.
+    extra = [np.shape(m)[:-2] for m in (mask, attn_bias) if m is not None]
+    batch = torch.broadcast_shapes(qt.shape[:-2], kt.shape[:-2], vt.shape[:-2], *extra)
+    qt, kt, vt = (t.expand(*batch, *t.shape[-2:]) for t in (qt, kt, vt))
     attn_mask: torch.Tensor | None = None
     if attn_bias is not None:
         attn_mask = _t(attn_bias).to(qt.dtype)
