@@ -231,28 +231,31 @@ def _render(report: Report, *, markdown: bool) -> str:
 
 # --------------------------------------------------------------------------- the engine
 
-def _property_command(target: str, report_path: Path, profile: str, workers: str
-                      ) -> list[str]:
+def _property_command(target: str, report_path: Path, profile: str, workers: str,
+                      modules: Sequence[str] | None = None) -> list[str]:
     from mlmath._verify import installed_root
 
     cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report_path}",
            f"--hypothesis-profile=mlmath-{profile}", f"--mlmath-impl={target}",
            "--rootdir", str(installed_root()), "-c", os.devnull,
-           "-W", "ignore::RuntimeWarning", "--pyargs", "mlmath.properties"]
+           "-W", "ignore::RuntimeWarning", "--pyargs",
+           *(["mlmath.properties"] if not modules else
+             [f"mlmath.properties.{m.removesuffix('.py')}" for m in modules])]
     if str(workers) not in ("0", ""):
         cmd += ["-n", str(workers)]
     return cmd
 
 
 def run_properties(target: str, *, profile: str = "ci", workers: str = "0",
-                   only: Sequence[str] | None = None, quiet: bool = True
-                   ) -> dict[str, dict[str, Any]]:
+                   only: Sequence[str] | None = None, modules: Sequence[str] | None = None,
+                   quiet: bool = True) -> dict[str, dict[str, Any]]:
     """Run the property suite against ``target`` in a pytest child process.
 
     Returns the per-test records of :mod:`mlmath._verify_plugin` (outcome,
     message, counterexample, statement, names used).  ``only`` restricts the
-    target to some names (the others are "not provided").
+    target to some names (the others are "not provided"), ``modules`` the
+    suite to some of its modules (``test_information``, ...).
     """
     with tempfile.TemporaryDirectory(prefix="mlmath-check-") as tmp:
         path = Path(tmp) / "report.json"
@@ -261,7 +264,7 @@ def run_properties(target: str, *, profile: str = "ci", workers: str = "0",
         if only is not None:
             env["MLMATH_CHECK_ONLY"] = ",".join(only)
         with open(os.devnull, "w") as devnull:
-            subprocess.call(_property_command(target, path, profile, workers), cwd=tmp,
+            subprocess.call(_property_command(target, path, profile, workers, modules), cwd=tmp,
                             env=env, stdout=devnull if quiet else None,
                             stderr=devnull if quiet else None)
         if not path.exists():
@@ -443,6 +446,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pytest-xdist workers for the property suite (default: 0)")
     parser.add_argument("--only", default=None, metavar="NAMES",
                         help="comma-separated mlmath names to check (default: all provided)")
+    parser.add_argument("--modules", default=None, metavar="MODULES",
+                        help="comma-separated property modules to run, e.g. test_special "
+                             "(default: the whole suite)")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -454,9 +464,9 @@ def run(args: argparse.Namespace) -> int:
     except (ModuleNotFoundError, FileNotFoundError, ValueError, TypeError) as exc:
         print(f"mlmath check: cannot load {args.target!r}: {exc}", file=sys.stderr)
         return 2
-    only = None if args.only is None else [n.strip() for n in args.only.split(",") if n]
+    only = _names(args.only)
     records = run_properties(args.target, profile=args.profile, workers=args.workers,
-                             only=only)
+                             only=only, modules=_names(getattr(args, "modules", None)))
     report = build_report(args.target, implementation, records, profile=args.profile,
                           only=only)
     text = {"text": report.to_text, "markdown": report.to_markdown,

@@ -167,7 +167,8 @@ class CheckedImplementation:
         return _skipping_not_provided(name, value) if callable(value) else value
 
     def __repr__(self) -> str:
-        return f"CheckedImplementation({object.__getattribute__(self, '_impl')!r})"
+        impl = object.__getattribute__(self, "_impl")
+        return f"CheckedImplementation({getattr(impl, '__name__', type(impl).__name__)})"
 
 
 def _accepted_keywords(fn: Any) -> frozenset[str] | None:
