@@ -231,17 +231,23 @@ def _render(report: Report, *, markdown: bool) -> str:
 
 # --------------------------------------------------------------------------- the engine
 
+def _suite(modules: Sequence[str] | None, select: str | None) -> list[str]:
+    """pytest arguments naming the property modules (default: all) and a ``-k`` filter."""
+    paths = (["mlmath.properties"] if not modules else
+             [f"mlmath.properties.{m.removesuffix('.py')}" for m in modules])
+    return ["--pyargs", *paths, *(["-k", select] if select else [])]
+
+
 def _property_command(target: str, report_path: Path, profile: str, workers: str,
-                      modules: Sequence[str] | None = None) -> list[str]:
+                      modules: Sequence[str] | None = None, select: str | None = None
+                      ) -> list[str]:
     from mlmath._verify import installed_root
 
     cmd = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider",
            "-p", "mlmath._verify_plugin", f"--mlmath-verify-report={report_path}",
            f"--hypothesis-profile=mlmath-{profile}", f"--mlmath-impl={target}",
            "--rootdir", str(installed_root()), "-c", os.devnull,
-           "-W", "ignore::RuntimeWarning", "--pyargs",
-           *(["mlmath.properties"] if not modules else
-             [f"mlmath.properties.{m.removesuffix('.py')}" for m in modules])]
+           "-W", "ignore::RuntimeWarning", *_suite(modules, select)]
     if str(workers) not in ("0", ""):
         cmd += ["-n", str(workers)]
     return cmd
@@ -249,13 +255,15 @@ def _property_command(target: str, report_path: Path, profile: str, workers: str
 
 def run_properties(target: str, *, profile: str = "ci", workers: str = "0",
                    only: Sequence[str] | None = None, modules: Sequence[str] | None = None,
-                   quiet: bool = True) -> dict[str, dict[str, Any]]:
+                   select: str | None = None, quiet: bool = True
+                   ) -> dict[str, dict[str, Any]]:
     """Run the property suite against ``target`` in a pytest child process.
 
     Returns the per-test records of :mod:`mlmath._verify_plugin` (outcome,
     message, counterexample, statement, names used).  ``only`` restricts the
     target to some names (the others are "not provided"), ``modules`` the
-    suite to some of its modules (``test_information``, ...).
+    suite to some of its modules (``test_information``, ...), ``select`` to
+    the tests a pytest ``-k`` expression matches.
     """
     with tempfile.TemporaryDirectory(prefix="mlmath-check-") as tmp:
         path = Path(tmp) / "report.json"
@@ -264,7 +272,8 @@ def run_properties(target: str, *, profile: str = "ci", workers: str = "0",
         if only is not None:
             env["MLMATH_CHECK_ONLY"] = ",".join(only)
         with open(os.devnull, "w") as devnull:
-            subprocess.call(_property_command(target, path, profile, workers, modules), cwd=tmp,
+            subprocess.call(_property_command(target, path, profile, workers, modules,
+                                              select), cwd=tmp,
                             env=env, stdout=devnull if quiet else None,
                             stderr=devnull if quiet else None)
         if not path.exists():
@@ -272,7 +281,8 @@ def run_properties(target: str, *, profile: str = "ci", workers: str = "0",
         return dict(json.loads(path.read_text(encoding="utf-8"))["tests"])
 
 
-def run_properties_in_process(implementation: Any, *, profile: str = "ci"
+def run_properties_in_process(implementation: Any, *, profile: str = "ci",
+                              modules: Sequence[str] | None = None, select: str | None = None
                               ) -> dict[str, dict[str, Any]]:
     """Run the property suite against an object in this process (for a function object)."""
     import pytest
@@ -286,8 +296,7 @@ def run_properties_in_process(implementation: Any, *, profile: str = "ci"
         args = ["-q", "--tb=no", "-p", "no:cacheprovider", "-p", "mlmath._verify_plugin",
                 f"--mlmath-verify-report={path}", f"--hypothesis-profile=mlmath-{profile}",
                 "--rootdir", str(installed_root()), "-c", os.devnull,
-                "-W", "ignore::RuntimeWarning", "-p", "no:randomly", "--pyargs",
-                "mlmath.properties"]
+                "-W", "ignore::RuntimeWarning", "-p", "no:randomly", *_suite(modules, select)]
         try:
             with contextlib.redirect_stdout(open(os.devnull, "w")) as sink:
                 try:
@@ -411,8 +420,12 @@ class _Only:
         raise AttributeError(name)
 
 
-def check_function(fn: Callable[..., Any], as_: str, *, profile: str = "ci") -> Report:
-    """The report of one function under the mlmath name ``as_`` (in this process)."""
+def check_function(fn: Callable[..., Any], as_: str, *, profile: str = "ci",
+                   modules: Sequence[str] | None = None, select: str | None = None) -> Report:
+    """The report of one function under the mlmath name ``as_`` (in this process).
+
+    ``modules`` and ``select`` restrict the suite as in :func:`run_properties`.
+    """
     import types
 
     import mlmath
@@ -421,9 +434,11 @@ def check_function(fn: Callable[..., Any], as_: str, *, profile: str = "ci") -> 
         raise ValueError(f"`as_`: expected one of mlmath's public names, got {as_!r}")
     if not callable(fn):
         raise TypeError(f"`fn`: expected a callable, got {type(fn).__name__}")
-    implementation = types.SimpleNamespace(**{as_: fn})
-    records = run_properties_in_process(implementation, profile=profile)
-    label = getattr(fn, "__qualname__", repr(fn))
+    label = getattr(fn, "__qualname__", type(fn).__name__)
+    implementation = types.ModuleType(label)
+    setattr(implementation, as_, fn)
+    records = run_properties_in_process(implementation, profile=profile, modules=modules,
+                                        select=select)
     return build_report(f"{label} as {as_}", implementation, records, profile=profile)
 
 

@@ -16,13 +16,19 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["EXCERPTS", "block_pattern", "excerpt", "main", "recorded_versions", "render"]
+if TYPE_CHECKING:
+    from mlmath._check import Report
+
+__all__ = ["EXCERPTS", "block_pattern", "excerpt", "excerpt_report", "main", "recorded_versions",
+           "render"]
 
 #: target -> (mlmath names, property modules) shown in the README.
 EXCERPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "scipy": (("js_divergence", "kl_divergence"), ("test_information",)),
-    "torch": (("softplus", "binary_cross_entropy"), ("test_special", "test_losses")),
+    "torch": (("softplus", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
+              ("test_special", "test_losses")),
 }
 README = Path(__file__).resolve().parent.parent / "README.md"
 #: Characters kept of a statement or message line in the excerpt.
@@ -39,23 +45,29 @@ def _cut(text: str) -> str:
     return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."
 
 
-def excerpt(target: str) -> str:
-    """The excerpt of ``target``'s report: command, versions, table and violations."""
-    from mlmath._check import _summary_rows, _table, build_report, run_properties
+def excerpt_report(target: str) -> Report:
+    """The (restricted) report the excerpt of ``target`` shows."""
+    from mlmath._check import build_report, run_properties
     from mlmath.adapters import load
 
     names, modules = EXCERPTS[target]
     records = run_properties(target, profile="ci", only=names, modules=modules)
-    report = build_report(target, load(target), records, profile="ci", only=names)
+    return build_report(target, load(target), records, profile="ci", only=names)
+
+
+def excerpt(target: str, report: Report | None = None) -> str:
+    """The excerpt of ``target``'s report: command, versions, table and violations."""
+    from mlmath._check import _summary_rows, _table
+
+    names, modules = EXCERPTS[target]
+    report = excerpt_report(target) if report is None else report
     versions = ", ".join(f"{k} {v}" for k, v in report.versions.items())
     command = (f"$ mlmath check {target} --only {','.join(names)} "
                f"--modules {','.join(modules)}")
-    lines = ["```text", command, f"({versions})", "",
-             _table(_summary_rows(report), markdown=False), ""]
-    for name, p in report.violations:
-        lines.append(_cut(f"[{name}] {p.test.split('::')[-1]}: {p.statement}"))
-        if p.detail:
-            lines.append("    " + _cut(p.detail.splitlines()[0]))
+    lines = ["```text", f"{command}   # {versions}",
+             _table(_summary_rows(report), markdown=False)]
+    lines += [_cut(f"[{name}] {p.test.split('::')[-1]}: {p.statement}")
+              for name, p in report.violations]
     lines.append("```")
     return "\n".join(lines) + "\n"
 
@@ -65,7 +77,7 @@ def recorded_versions(text: str, target: str) -> str | None:
     match = block_pattern(target).search(text)
     if match is None:
         return None
-    found = re.search(r"^\((.*)\)$", match.group(2), re.MULTILINE)
+    found = re.search(r"^\$ mlmath check .*   # (.*)$", match.group(2), re.MULTILINE)
     return None if found is None else found.group(1)
 
 
@@ -76,7 +88,11 @@ def render(text: str, targets: Sequence[str] | None = None) -> str:
         if pattern.search(text) is None:
             raise ValueError(f"`text`: no <!-- check-excerpt:{target} --> block")
         body = excerpt(target)
-        text = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(3), text)
+
+        def fill(m: re.Match[str], body: str = body) -> str:
+            return m.group(1) + body + m.group(3)
+
+        text = pattern.sub(fill, text)
     return text
 
 

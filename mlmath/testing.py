@@ -203,7 +203,8 @@ def mutant(base: Any = None, /, **overrides: Callable[..., Any]) -> Any:
     return _Mutant(implementation() if base is None else base, **overrides)
 
 
-def check(fn: Callable[..., Any], as_: str, *, profile: str = "ci") -> Any:
+def check(fn: Callable[..., Any], as_: str, *, profile: str = "ci",
+          modules: list[str] | None = None) -> Any:
     """Check one function against mlmath's property suite, accuracy corpus and bad inputs.
 
     ``fn`` is called as mlmath's function ``as_`` (same signature); the suite
@@ -221,6 +222,8 @@ def check(fn: Callable[..., Any], as_: str, *, profile: str = "ci") -> Any:
         The mlmath name it implements (e.g. ``"softmax"``).
     profile : {"dev", "ci", "thorough"}
         Hypothesis profile of the property suite.
+    modules : list of str, optional
+        Property modules to run (e.g. ``["test_special"]``); default: all.
 
     Examples
     --------
@@ -234,4 +237,4 @@ def check(fn: Callable[..., Any], as_: str, *, profile: str = "ci") -> Any:
     """
     from mlmath._check import check_function
 
-    return check_function(fn, as_, profile=profile)
+    return check_function(fn, as_, profile=profile, modules=modules)
