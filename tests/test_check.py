@@ -293,3 +293,21 @@ def test_readme_excerpt_matches_a_fresh_run(target):
     assert block is not None
     assert block.group(2) == _check_readme.excerpt(target, report), (
         "README check excerpt drifted: run python -m mlmath._check_readme")
+
+
+def test_cli_json_report_of_a_toml_target(tmp_path, capsys):
+    """`mlmath check map.toml --only softmax --modules test_special --format json` prints a
+    report whose softmax properties passed (mlmath's own softmax, named in the file)."""
+    from mlmath import cli
+
+    path = tmp_path / "mine.toml"
+    path.write_text('softmax = "mlmath:softmax"\nsigmoid = "mlmath:sigmoid"\n')
+    code = cli.main(["check", str(path), "--only", "softmax", "--modules", "test_special",
+                     "--profile", "dev", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["target"] == "mine.toml"
+    soft = next(f for f in data["functions"] if f["name"] == "softmax")
+    assert soft["provided"] and soft["properties"]
+    assert {p["outcome"] for p in soft["properties"]} == {"passed"}
+    sig = next(f for f in data["functions"] if f["name"] == "sigmoid")
+    assert not sig["provided"]  # left out by --only

@@ -121,11 +121,28 @@ def entropy(p: Any, *, axis: Any = -1, base: float | None = None,
 def kl_divergence(p: Any, q: Any, *, axis: Any = -1, base: float | None = None,
                   validate: bool = True, generalized: bool = True, log_input: bool = False,
                   log_target: bool = False) -> Any:
-    """``F.kl_div(log q, p, reduction="none", log_target=log_target).sum(dim=axis)``."""
+    """``F.kl_div(log q, p, reduction="none", log_target=log_target).sum(dim=axis)``.
+
+    PyTorch's sum is the plain KL; mlmath's default (``generalized=True``) adds
+    sum q - sum p, which is 0 for distributions: unnormalised inputs with the
+    default are "not provided".
+    """
+    if generalized and not (log_input or log_target) and not (_normalised(p, axis)
+                                                             and _normalised(q, axis)):
+        raise NotProvided("kl_divergence: PyTorch has no generalized KL (unnormalised input)")
     qt = _t(q)
     inp = qt if log_input else torch.log(qt)
     kl = F.kl_div(inp, _t(p), reduction="none", log_target=log_target)
     return _n(_per_base(kl.sum(dim=_dim(axis, kl.ndim)), base))
+
+
+def _normalised(p: Any, axis: Any) -> bool:
+    """Whether the rows of ``p`` sum to 1 within a few eps of its dtype."""
+    a = np.asarray(p)
+    eps = float(np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps)
+    ax = tuple(axis) if isinstance(axis, (tuple, list)) else axis
+    sums = np.sum(a, axis=ax, dtype=np.float64)
+    return bool(np.all(np.abs(sums - 1) <= 8 * max(a.size, 1) * eps))
 
 
 def _class_dim_first(logits: torch.Tensor, targets: torch.Tensor, axis: int
