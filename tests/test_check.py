@@ -55,6 +55,17 @@ class TestTargets:
         assert "softmax_cross_entropy" not in provided_names(sc)
         assert scipy.__version__
 
+    def test_jax_adapter_keeps_float64_and_maps_logsumexp_keywords(self):
+        """jax.nn / jax.scipy under mlmath's names, float64 kept (x64 is switched on)."""
+        pytest.importorskip("jax")
+        jx = load("jax")
+        x = np.array([1000.0, 1000.0 + 2.0 ** -40])
+        out = jx.softmax(x)
+        assert out.dtype == np.float64 and out[1] > out[0]
+        value, sign = jx.logsumexp(np.array([0.0, 0.0]), b=np.array([1.0, -2.0]),
+                                   return_sign=True)
+        assert sign == -1.0 and value == pytest.approx(0.0, abs=1e-15)
+
     def test_a_missing_keyword_is_not_provided(self):
         """A keyword the library has no equivalent of raises NotProvided, naming it."""
         pytest.importorskip("scipy")
