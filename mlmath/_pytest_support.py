@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import types
 from typing import Any
 
 import pytest
 
-__all__ = ["PROFILES", "load_profile", "mlmath_backend", "mm", "register_profiles"]
+__all__ = ["PROFILES", "CheckedImplementation", "load_profile", "mlmath_backend", "mm",
+           "register_profiles", "take_used_names"]
 
 #: Profile name -> settings beyond the common ones (deadline, blob, health checks).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -85,12 +85,146 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["MLMATH_IMPL"] = impl
 
 
+#: An implementation object set in-process by :func:`mlmath.testing.check` (a
+#: user's function cannot be named in ``$MLMATH_IMPL``); wins over the variable.
+OVERRIDE: dict[str, Any] = {}
+
+
+def _checks_another_implementation() -> bool:
+    """Another implementation than mlmath, or a run of ``mlmath check`` (even of mlmath)."""
+    return ("implementation" in OVERRIDE or bool(os.environ.get("MLMATH_CHECK"))
+            or os.environ.get("MLMATH_IMPL", "mlmath") != "mlmath")
+
+
+def _is_meta_test(item: pytest.Item) -> bool:
+    from mlmath._verify_plugin import META_TEST_NAME
+
+    return META_TEST_NAME.search(getattr(item, "originalname", item.name)) is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against another implementation, deselect what does not test it.
+
+    Only the tests of ``mlmath.properties`` (or ``properties/``) that take the
+    ``mm`` fixture check the implementation under test; the others check
+    mlmath itself, and the meta-tests check that the suite catches mutants of
+    mlmath.  Nothing changes when no implementation is named.
+    """
+    if not _checks_another_implementation():
+        return
+    keep, drop = [], []
+    for item in items:
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        ours = module.startswith(("mlmath.properties.", "properties."))
+        if not ours or ("mm" in getattr(item, "fixturenames", ()) and not _is_meta_test(item)):
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+#: mlmath names the current test looked up on the implementation, in order.
+_USED: dict[str, None] = {}
+
+
+def take_used_names() -> list[str]:
+    """The names looked up on ``mm`` since the last call (first use first); resets."""
+    names = list(_USED)
+    _USED.clear()
+    return names
+
+
+class CheckedImplementation:
+    """The implementation under test, as the property suite sees it.
+
+    A name the implementation lacks skips the test ("not provided: name"), and
+    so does a call that raises :class:`mlmath.adapters.NotProvided` (a keyword
+    the target has no equivalent of).  Each name looked up is recorded (see
+    :func:`take_used_names`), so a report can list a function's properties.
+    """
+
+    def __init__(self, implementation: Any) -> None:
+        only = os.environ.get("MLMATH_CHECK_ONLY")
+        object.__setattr__(self, "_impl", implementation)
+        object.__setattr__(self, "_only", None if only is None else set(only.split(",")))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        impl = object.__getattribute__(self, "_impl")
+        only = object.__getattribute__(self, "_only")
+        try:
+            if only is not None and name not in only:
+                raise AttributeError(name)
+            value = getattr(impl, name)
+        except AttributeError:
+            import mlmath
+
+            if name not in mlmath.__all__:
+                raise  # not a function of the suite (e.g. a probe by Hypothesis)
+            _USED.setdefault(name, None)
+            pytest.skip(f"not provided: {name}")
+        _USED.setdefault(name, None)
+        return _skipping_not_provided(name, value) if callable(value) else value
+
+    def __repr__(self) -> str:
+        impl = object.__getattribute__(self, "_impl")
+        return f"CheckedImplementation({getattr(impl, '__name__', type(impl).__name__)})"
+
+
+def _accepted_keywords(fn: Any) -> frozenset[str] | None:
+    """The keyword names ``fn`` accepts, or ``None`` for any (``**kwargs``, no signature)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind is not p.POSITIONAL_ONLY)
+
+
+def _skipping_not_provided(name: str, fn: Any) -> Any:
+    """``fn`` with "not provided" skips for keywords it lacks (``validate`` is dropped).
+
+    ``validate=False`` only skips mlmath's input checks, so a function without
+    the keyword is called without it; any other keyword it does not accept, or
+    a :class:`mlmath.adapters.NotProvided` it raises, skips the test.
+    """
+    import functools
+
+    from mlmath.adapters import NotProvided
+
+    accepted = _accepted_keywords(fn)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if accepted is not None:
+            kwargs.pop("validate", None) if "validate" not in accepted else None
+            unknown = sorted(set(kwargs) - accepted)
+            if unknown:
+                pytest.skip(f"not provided: {name}: keyword `{unknown[0]}`")
+        try:
+            return fn(*args, **kwargs)
+        except NotProvided as exc:
+            pytest.skip(f"not provided: {exc}")
+
+    return call
+
+
 @pytest.fixture(scope="session")
-def mm() -> types.ModuleType:
-    """The implementation under test (mlmath, or the module named by ``--mlmath-impl``)."""
+def mm() -> Any:
+    """The implementation under test (mlmath, or the one named by ``--mlmath-impl``).
+
+    Another implementation comes wrapped in :class:`CheckedImplementation`.
+    """
     from mlmath.testing import implementation
 
-    return implementation()
+    impl = implementation()
+    return CheckedImplementation(impl) if _checks_another_implementation() else impl
 
 
 def _installed_backends() -> list[str]:
@@ -99,15 +233,27 @@ def _installed_backends() -> list[str]:
     return [name for name in _backend.BACKENDS if name != "numba" or _backend.numba_available()]
 
 
-@pytest.fixture(scope="module", params=_installed_backends())
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise ``mlmath_backend``: every installed backend when mlmath is under
+    test, a single run (``"default"``) when another implementation is."""
+    if "mlmath_backend" in metafunc.fixturenames:
+        names = ["default"] if _checks_another_implementation() else _installed_backends()
+        metafunc.parametrize("mlmath_backend", names, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
 def mlmath_backend(request: pytest.FixtureRequest) -> Any:
     """Run the requesting module once per installed mlmath backend (NumPy, numba).
 
     Modules opt in with ``pytestmark = pytest.mark.usefixtures("mlmath_backend")``;
     the backend is forced for the module's tests (it wins over ``MLMATH_BACKEND``).
-    It only matters when the implementation under test is mlmath itself.
+    Against another implementation the tests run once, with nothing forced.
     """
     from mlmath import _backend
 
-    with _backend.use(request.param):
-        yield request.param
+    name = getattr(request, "param", "default")
+    if name == "default":
+        yield name
+        return
+    with _backend.use(name):
+        yield name

@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from mlmath._pytest_support import take_used_names
+
 #: Key of the ``user_properties`` entry that carries a record.
 RECORD_KEY = "mlmath-verify"
 #: Labels of the note Hypothesis attaches to the error of a falsified property
@@ -83,6 +85,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     finally:
         handle.inner_test = inner
         item.stash[_EXAMPLES] = calls[0]
+
+
+def statement_of(doc: str) -> str:
+    """The first paragraph of a test's docstring on one line: the property it states."""
+    return " ".join(doc.strip().split("\n\n", 1)[0].split())
 
 
 def counting_wrapper(inner: Callable[..., Any], calls: list[int]) -> Callable[..., Any]:
@@ -152,8 +159,16 @@ def pytest_runtest_makereport(
         return
     report = outcome.get_result()
     record: dict[str, Any] = {"kind": kind_of(item)}
+    if call.when == "setup":
+        take_used_names()  # a fresh list for this test
+        doc = getattr(getattr(item, "obj", None), "__doc__", None)
+        if doc:
+            record["statement"] = statement_of(doc)
     if call.when == "call":
         record["examples"] = item.stash.get(_EXAMPLES, None)
+        record["uses"] = take_used_names()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        record["skip_reason"] = str(report.longrepr[2]).removeprefix("Skipped: ")
     if report.failed and call.excinfo is not None:
         record["message"], record["falsifying"] = failure_details(
             call.excinfo.value, getattr(item, "originalname", None))

@@ -1,4 +1,4 @@
-"""The mlmath command: verify, derive and audit.
+"""The mlmath command: verify, derive, audit and check.
 
 Each subcommand lives in its own module and is imported only when used, so
 ``mlmath --help`` stays fast and a missing optional part fails only its own
@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
                                  "check and the claims audit, with a per-topic summary"),
     "derive": ("mlmath.derivations.cli", "regenerate (or --check) the SymPy derivations"),
     "audit": ("mlmath.audit.cli", "print the claims audit of the source articles"),
+    "check": ("mlmath._check", "run the property suite, accuracy corpus and bad-input matrix "
+                               "against scipy, torch, jax or your own functions"),
 }
 
 

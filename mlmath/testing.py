@@ -11,7 +11,6 @@ as bare absolute numbers, so one bound serves float32 and float64.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import types
@@ -37,6 +36,7 @@ else:  # pragma: no cover - Python 3.10 (hypothesis depends on the backport)
 __all__ = [
     "assert_all",
     "assert_close_eps",
+    "check",
     "eps_of",
     "expect_property_failure",
     "format_inputs",
@@ -169,12 +169,19 @@ def expect_property_failure(prop_test: Callable[..., Any], *, shrink: bool = Fal
 
 
 def implementation() -> Any:
-    """The implementation under test: ``mlmath`` or the module named by ``$MLMATH_IMPL``.
+    """The implementation under test: ``mlmath`` or the target named by ``$MLMATH_IMPL``.
 
+    The target is a module path, ``scipy``/``torch``/``jax`` (mlmath's
+    adapters) or a TOML mapping file (see :func:`mlmath.adapters.load`).
     Property tests receive it as the ``mm`` fixture, so the same suite checks a
     third-party module that provides the same names (see the README).
     """
-    return importlib.import_module(os.environ.get("MLMATH_IMPL", "mlmath"))
+    from mlmath._pytest_support import OVERRIDE
+    from mlmath.adapters import load
+
+    if "implementation" in OVERRIDE:
+        return OVERRIDE["implementation"]
+    return load(os.environ.get("MLMATH_IMPL", "mlmath"))
 
 
 class _Mutant(types.SimpleNamespace):
@@ -194,3 +201,40 @@ def mutant(base: Any = None, /, **overrides: Callable[..., Any]) -> Any:
     Used by meta-tests: ``expect_property_failure(test_x, mm=mutant(entropy=bad))``.
     """
     return _Mutant(implementation() if base is None else base, **overrides)
+
+
+def check(fn: Callable[..., Any], as_: str, *, profile: str = "ci",
+          modules: list[str] | None = None) -> Any:
+    """Check one function against mlmath's property suite, accuracy corpus and bad inputs.
+
+    ``fn`` is called as mlmath's function ``as_`` (same signature); the suite
+    runs in this process (so ``fn`` may be a local function or a lambda), the
+    properties about other functions are skipped as "not provided".  Returns a
+    :class:`mlmath._check.Report` (``.violations``, ``.function(name)``,
+    ``.to_json()``, ``.to_markdown()``, ``.to_html()``); ``mlmath check`` is the
+    command-line form for whole libraries.
+
+    Parameters
+    ----------
+    fn : callable
+        The implementation under test.
+    as_ : str
+        The mlmath name it implements (e.g. ``"softmax"``).
+    profile : {"dev", "ci", "thorough"}
+        Hypothesis profile of the property suite.
+    modules : list of str, optional
+        Property modules to run (e.g. ``["test_special"]``); default: all.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def naive_softmax(x, *, axis=-1):
+    ...     e = np.exp(x)
+    ...     return e / e.sum(axis=axis, keepdims=True)
+    >>> report = check(naive_softmax, as_="softmax", profile="dev")  # doctest: +SKIP
+    >>> [p.test for _, p in report.violations][:1]  # doctest: +SKIP
+    ['test_special.py::test_softmax_rows_are_distributions']
+    """
+    from mlmath._check import check_function
+
+    return check_function(fn, as_, profile=profile, modules=modules)
