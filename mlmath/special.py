@@ -433,7 +433,7 @@ def logsumexp(x: ArrayLike, *, axis: Axes = -1, b: ArrayLike | None = None,
     ``kappa 2**-100`` with the condition number
     ``kappa = sum_i |b_i e^{x_i}| / |sum_i b_i e^{x_i}|``, and the result
     ``m + log|S|`` has an absolute error below ``eps (|m| + |log max|b|| +
-    |value| + 1) + kappa 2**-100`` (measured: 0.6 of it; tested against mpmath
+    |value| + 1) + kappa 2**-100`` (measured: at most 0.6 of it; tested against mpmath
     up to ``kappa = 1e12``); plain summation (SciPy's) loses ``kappa eps``.
     The sign is exact for ``kappa < 2**90``.  An exactly cancelling sum gives
     ``(-inf, 0)``.

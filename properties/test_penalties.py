@@ -677,19 +677,22 @@ def _l1_ball_by_radial_scaling(x, *, radius=1.0):
 # sparse group lasso (Simon, Friedman, Hastie, Tibshirani 2013)
 # ---------------------------------------------------------------------------
 
-def _draw_sgl_case(data: st.DataObject, *, pair: bool = False,
+def _draw_sgl_case(data: st.DataObject | st.DrawFn, *, pair: bool = False,
                    ratio: float | None = None) -> Any:
-    """(dtype, x, y, t, kw) for the sparse group lasso; ``ratio`` pins l1_ratio."""
-    dtype = data.draw(mst.float_dtypes(), label="dtype")
+    """(dtype, x, y, t, kw) for the sparse group lasso; ``ratio`` pins l1_ratio.
+
+    ``data`` is a ``st.data()`` object or a composite strategy's ``draw``."""
+    draw = data.draw if isinstance(data, st.DataObject) else data
+    dtype = draw(mst.float_dtypes(), label="dtype")
     if pair:
-        x, y = data.draw(mst.penalty_array_pairs(dtype=dtype), label="x, y")
+        x, y = draw(mst.penalty_array_pairs(dtype=dtype), label="x, y")
     else:
-        x = y = data.draw(mst.penalty_arrays(dtype=dtype), label="x")
-    t = data.draw(mst.prox_steps(dtype=dtype), label="t")
-    alpha, drawn = data.draw(mst.elastic_net_params(), label="alpha, l1_ratio")
-    kw = {"groups": data.draw(mst.group_labels(x.shape), label="groups"),
+        x = y = draw(mst.penalty_arrays(dtype=dtype), label="x")
+    t = draw(mst.prox_steps(dtype=dtype), label="t")
+    alpha, drawn = draw(mst.elastic_net_params(), label="alpha, l1_ratio")
+    kw = {"groups": draw(mst.group_labels(x.shape), label="groups"),
           "alpha": alpha, "l1_ratio": drawn if ratio is None else ratio,
-          "sqrt_size_weights": data.draw(st.booleans(), label="sqrt_size_weights")}
+          "sqrt_size_weights": draw(st.booleans(), label="sqrt_size_weights")}
     return dtype, x, y, t, kw
 
 
@@ -725,12 +728,23 @@ def _sgl_tolerance(dtype: Any, x: np.ndarray, t: float, kw: dict[str, Any]) -> n
     return 8 * _eps(dtype) * (magnitude / t + scale + 1)
 
 
-@given(data=st.data())
-def test_sparse_group_lasso_prox_satisfies_optimality_condition(mm, data):
+@st.composite
+def _sgl_cases(draw: st.DrawFn) -> Any:
+    """(dtype, x, x, t, kw): one array and the sparse-group-lasso keywords."""
+    return _draw_sgl_case(draw)
+
+
+@given(case=_sgl_cases())
+# one group [3, 0.5], both thresholds 0.5: the prox is [2, 0]; shrinking the group
+# first and thresholding after gives [2.007, 0], off the optimality condition by 0.007.
+@example(case=(np.float64, np.array([3.0, 0.5]), np.array([3.0, 0.5]), 1.0,
+               {"groups": np.array([0, 0]), "alpha": 1.0, "l1_ratio": 0.5,
+                "sqrt_size_weights": False}))
+def test_sparse_group_lasso_prox_satisfies_optimality_condition(mm, case):
     """u = prox_{tf}(x) iff (x - u)/t is in the subdifferential of the sparse group
     lasso at u: soft thresholding followed by group shrinkage is the exact prox
     (Simon et al. 2013, section 3; [PB14] ch. 3)."""
-    dtype, x, _, t, kw = _draw_sgl_case(data)
+    dtype, x, _, t, kw = case
     u = np.asarray(mm.prox_sparse_group_lasso(x, t, **kw))
     assert_all(u.shape == x.shape and u.dtype == x.dtype, "prox_sgl-shape",
                f"shape {x.shape} and dtype {x.dtype}, got {u.shape} {u.dtype}", x=x)
@@ -752,10 +766,21 @@ def test_sparse_group_lasso_subgradient_is_minimum_norm_element(mm, data):
                "g in the subdifferential of f at x", x=x, g=g, **kw)
 
 
-@given(data=st.data())
-def test_sparse_group_lasso_prox_is_firmly_nonexpansive(mm, data):
+@st.composite
+def _sgl_pairs(draw: st.DrawFn) -> Any:
+    """(dtype, x, y, t, kw): two arrays of one shape and the sparse-group-lasso keywords."""
+    return _draw_sgl_case(draw, pair=True)
+
+
+@given(case=_sgl_pairs())
+# x and y either side of the l1 threshold t alpha rho = 1: a discontinuous (hard)
+# threshold moves by 1 where x - y = 0.02.
+@example(case=(np.float64, np.array([1.01, 0.0]), np.array([0.99, 0.0]), 1.0,
+               {"groups": np.array([0, 1]), "alpha": 1.0, "l1_ratio": 1.0,
+                "sqrt_size_weights": False}))
+def test_sparse_group_lasso_prox_is_firmly_nonexpansive(mm, case):
     """||P(x) - P(y)||^2 <= <P(x) - P(y), x - y> for P the prox of a convex f ([Beck17] ch. 6)."""
-    dtype, x, y, t, kw = _draw_sgl_case(data, pair=True)
+    dtype, x, y, t, kw = case
     px = np.asarray(mm.prox_sparse_group_lasso(x, t, **kw), dtype=np.float64)
     du = px - np.asarray(mm.prox_sparse_group_lasso(y, t, **kw), dtype=np.float64)
     dx = x.astype(np.float64) - y
