@@ -409,18 +409,6 @@ def build_report(target: str, implementation: Any, records: dict[str, dict[str, 
     return Report(target_label(target), profile, _versions(target), functions, unattributed)
 
 
-class _Only:
-    """An implementation restricted to some names (the others are not provided)."""
-
-    def __init__(self, implementation: Any, names: Iterable[str]) -> None:
-        self._impl, self._names = implementation, frozenset(names)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name.isupper() or name in self._names:
-            return getattr(self._impl, name)
-        raise AttributeError(name)
-
-
 def check_function(fn: Callable[..., Any], as_: str, *, profile: str = "ci",
                    modules: Sequence[str] | None = None, select: str | None = None) -> Report:
     """The report of one function under the mlmath name ``as_`` (in this process).

@@ -64,7 +64,7 @@ class AccuracyTier:
 
     @property
     def label(self) -> str:
-        return f"[{self.low:.0e}, {self.high:.0e})".replace("inf", "inf")
+        return f"[{self.low:.0e}, {self.high:.0e})"
 
 
 @dataclass
