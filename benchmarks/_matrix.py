@@ -214,6 +214,8 @@ def environment(torch: Any) -> dict[str, Any]:
                      "torch": torch.__version__ if torch is not None else None,
                      "numba": _numba_version()},
         "backend": _backend.active(),
+        "softplus_reference": ("scipy.special.softplus" if hasattr(sc, "softplus")
+                               else "numpy.logaddexp(0, x)"),
         "threads": {"torch": torch.get_num_threads() if torch is not None else None,
                     "MLMATH_NUM_THREADS": os.environ.get("MLMATH_NUM_THREADS"),
                     "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")},

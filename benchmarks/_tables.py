@@ -89,8 +89,9 @@ def speed_page(data: Mapping[str, Any]) -> str:
              "not. `—`: the reference has no such function.", "",
              "The references: `scipy.special` `softmax` / `log_softmax` / `logsumexp`, "
              "`entr(p).sum(-1)` for entropy, `rel_entr(p, q).sum(-1)` for KL, `log_softmax` "
-             "plus a gather and mean for cross-entropy, and `scipy.special.softplus` "
-             "(NumPy's `logaddexp(0, x)` before SciPy 1.15); PyTorch's `softmax`, "
+             "plus a gather and mean for cross-entropy, and "
+             f"`{data['environment'].get('softplus_reference', 'numpy.logaddexp(0, x)')}` "
+             "for softplus; PyTorch's `softmax`, "
              "`log_softmax`, `logsumexp`, "
              "`special.entr`, `kl_div` on log q, `cross_entropy`, `softplus` and "
              "`scaled_dot_product_attention` on tensors sharing the arrays' memory.", "",
