@@ -380,7 +380,8 @@ def _versions(target: str) -> dict[str, str]:
     dists = {"scipy": ["scipy"], "torch": ["torch"], "jax": ["jax", "optax"],
              "mlmath": ["mlmath"]}.get(target, [])
     out = {}
-    for dist in ["numpy", *dists]:
+    # Hypothesis too: the counterexamples a report shows depend on its version
+    for dist in ["numpy", "hypothesis", *dists]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[dist] = metadata.version(dist)
     return out

@@ -224,8 +224,8 @@ def test_scipy_jensenshannon_is_nan_for_nearly_equal_inputs():
 
     report = _excerpt_report("scipy")
     failed = _violated(report, "js_divergence")
-    assert "test_js_between_zero_and_log2" in failed
-    assert "nan" in failed["test_js_between_zero_and_log2"].detail
+    # which JS property meets the NaN first depends on the draws; one of them must
+    assert any("nan" in prop.detail for prop in failed.values()), sorted(failed)
     p = np.array([0.6666667, 0.33333334], dtype=np.float32)
     q = np.array([0.6667111, 0.33328888], dtype=np.float32)
     with np.errstate(invalid="ignore"):
