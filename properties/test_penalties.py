@@ -624,6 +624,9 @@ def test_prox_linf_satisfies_moreau_decomposition(mm, x, t):
 
 
 @given(x=_VECTORS, t=_RADII, delta=st.sampled_from([0.0, 1.0]) | st.floats(0.01, 5.0))
+# delta < |x| <= delta + t: the quadratic branch, where a prox switching at |x| = delta
+# (a known library bug) goes wrong; pinned so that `mlmath check` always meets it
+@example(x=np.array([1.5, -0.5]), t=1.0, delta=1.0)
 def test_prox_huber_satisfies_its_optimality_condition(mm, x, t, delta):
     """u = prox(x): u - x + t huber'(u) = 0 elementwise (huber' = clip(u, -delta, delta))."""
     u = mm.prox_huber(x, t, delta=delta)
