@@ -40,7 +40,10 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["LOG1P_REST", "LOGSUMEXP", "LOG_SOFTMAX", "SOFTMAX", "run_rows"]
+# What run_rows computes (defined where NumPy-only callers can import them).
+from mlmath._backend import LOG1P_REST, LOGSUMEXP, SOFTMAX
+
+__all__ = ["run_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -50,8 +53,6 @@ _LN2_LO = 1.90821492927058770002e-10
 # 1/k! for k = 2..13: the Taylor tail of expm1 on |r| <= ln2/2 is below 2**-60.
 (_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13) = (
     1.0 / math.factorial(k) for k in range(2, 14))
-#: What :func:`run_rows` computes.
-LOGSUMEXP, SOFTMAX, LOG_SOFTMAX, LOG1P_REST = 0, 1, 2, 3
 #: exp(-746) rounds to 0 in float64; clamping there also maps -inf (weight 0).
 _EXP_FLOOR = -746.0
 #: Entries per block of the sums.  A block is summed with reassociation (so
@@ -103,15 +104,9 @@ def _times_power_of_two(p: float, k: int) -> float:
 
 
 @_exact_inlined
-def _exp_nonpositive(d: float) -> float:
-    """``exp(d)`` for ``d <= 0`` (``-inf`` included), within about 1 ulp of float64."""
-    r, k = _reduce(d)
-    q = _C13
-    q = q * r + _C12
-    q = q * r + _C11
-    q = q * r + _C10
-    q = q * r + _C9
-    q = q * r + _C8
+def _exp_from_degree_8(q: float, r: float, k: int) -> float:
+    """``exp(k ln 2 + r)`` from ``q``, the Horner value of the expm1 polynomial down
+    to its degree-8 coefficient: the remaining steps, shared by both degrees."""
     q = q * r + _C7
     q = q * r + _C6
     q = q * r + _C5
@@ -123,18 +118,38 @@ def _exp_nonpositive(d: float) -> float:
 
 
 @_exact_inlined
+def _exp_nonpositive(d: float) -> float:
+    """``exp(d)`` for ``d <= 0`` (``-inf`` included), within about 1 ulp of float64:
+    the Taylor polynomial to degree 13."""
+    r, k = _reduce(d)
+    q = _C13
+    q = q * r + _C12
+    q = q * r + _C11
+    q = q * r + _C10
+    q = q * r + _C9
+    q = q * r + _C8
+    return _exp_from_degree_8(q, r, k)
+
+
+@_exact_inlined
 def _exp_nonpositive_for_float32(d: float) -> float:
     """``exp(d)`` for ``d <= 0`` to a relative 2**-31 (float32 results): the Taylor
     polynomial to degree 8 (tail below 2**-32 on ``|r| <= ln(2)/2``)."""
     r, k = _reduce(d)
-    q = _C8
-    q = q * r + _C7
-    q = q * r + _C6
-    q = q * r + _C5
-    q = q * r + _C4
-    q = q * r + _C3
-    q = q * r + _C2
-    return _times_power_of_two(1.0 + (r + r * r * q), k)
+    return _exp_from_degree_8(_C8, r, k)
+
+
+@_exact_inlined
+def _difference(x: float, m: float) -> tuple[float, float]:
+    """``(d, lo)`` with ``d = fl(x - m)`` and ``lo = (x - m) - d`` exactly (TwoSum).
+
+    ``lo`` is 0 where ``d`` is -inf (x = -inf, or a difference that overflows),
+    where TwoSum gives NaN and exp is 0 anyway.
+    """
+    d = x - m
+    t = d - x
+    lo = (x - (d - t)) - (t + m)
+    return d, (lo if d > -np.inf else 0.0)
 
 
 @_exact
@@ -157,13 +172,7 @@ def _exp_narrow(row: np.ndarray, m: float, e: np.ndarray, full: bool) -> None:
 def _exp_wide(row: np.ndarray, m: float, e: np.ndarray) -> None:
     """``e = exp(row - m)`` for float64 rows, times ``1 + lo`` (the rounding of ``row - m``)."""
     for j in range(row.shape[0]):
-        x = row[j]
-        d = x - m
-        t = d - x
-        lo = (x - (d - t)) - (t + m)     # TwoSum: (x - m) - d exactly
-        # NaN where x - m is -inf (x = -inf, or the difference overflows), where
-        # exp is 0 anyway
-        lo = lo if d > -np.inf else 0.0
+        d, lo = _difference(row[j], m)
         p = _exp_nonpositive(d)
         e[j] = p + p * lo
 
@@ -216,11 +225,7 @@ def _log_softmax_out(row: np.ndarray, m: float, log_norm: float, out: np.ndarray
                      wide: bool) -> None:
     if wide:
         for j in range(row.shape[0]):
-            x = row[j]
-            d = x - m
-            t = d - x
-            lo = (x - (d - t)) - (t + m)
-            lo = lo if d > -np.inf else 0.0  # as in _exp_wide: the result is -inf
+            d, lo = _difference(row[j], m)
             out[j] = (d - log_norm) + lo  # the rounding of x - m added back
     else:
         for j in range(row.shape[0]):
@@ -232,12 +237,12 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
              wide: bool) -> None:
     """Fill ``out`` for the rows of ``x`` whose max ``maxima[i]`` is finite.
 
-    ``kind`` is :data:`LOGSUMEXP` or :data:`LOG1P_REST` (``log1p(R)`` alone,
-    the log-partition of the cross-entropy, in ``out[i, 0]``), :data:`SOFTMAX`
-    or :data:`LOG_SOFTMAX` (``out[i]``, the dtype of ``x``).  Rows without a finite
-    max (NaN, +inf, all -inf) are left to the caller.  Releases the GIL: the
-    caller's row scheduler runs chunks of rows in threads.  ``wide``: ``x`` is
-    float64 (else float32).
+    ``kind`` (:mod:`mlmath._backend`) is ``LOGSUMEXP`` or ``LOG1P_REST``
+    (``log1p(R)`` alone, the log-partition of the cross-entropy, in
+    ``out[i, 0]``), ``SOFTMAX`` or ``LOG_SOFTMAX`` (``out[i]``, the dtype of
+    ``x``).  Rows without a finite max (NaN, +inf, all -inf) are left to the
+    caller.  Releases the GIL: the caller's row scheduler runs chunks of rows in
+    threads.  ``wide``: ``x`` is float64 (else float32).
     """
     e = np.empty(x.shape[1])
     for i in range(x.shape[0]):

@@ -56,6 +56,7 @@ import numpy as np
 __all__ = [
     "PARALLEL_MIN_ELEMENTS",
     "for_each_chunk",
+    "for_each_chunk_unbuffered",
     "limit_threads",
     "max_workers",
     "merge_axes",
@@ -208,6 +209,23 @@ def for_each_chunk(rows: int, n: int, kernel: Callable[[slice, B], None],
             future.result()
     if errors:
         raise errors[min(errors)]
+
+
+def for_each_chunk_unbuffered(rows: int, n: int, kernel: Callable[[slice, None], None], *,
+                              chunk_elements: int) -> None:
+    """:func:`for_each_chunk` for kernels without work buffers (the compiled ones).
+
+    Below ``PARALLEL_MIN_ELEMENTS`` the kernel is called once on every row, in
+    the calling thread and without ``np.errstate`` (such a kernel keeps no
+    buffers in cache, and the per-call cost of the scheduler matters there);
+    the caller sets the errstate its kernel needs.  Larger inputs are chunked
+    and scheduled as by :func:`for_each_chunk`.
+    """
+    if rows * n < PARALLEL_MIN_ELEMENTS:
+        if rows:
+            kernel(slice(0, rows), None)
+        return
+    for_each_chunk(rows, n, kernel, no_buffers, chunk_elements=chunk_elements)
 
 
 def no_buffers(_max_rows: int) -> None:

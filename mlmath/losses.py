@@ -461,16 +461,13 @@ def _softmax_ce_rows_compiled(p: _SoftmaxProblem, kernels: Any, out: Any) -> Any
             _check_block_maxima(m, p, sl)
         m[m == -np.inf] = 0.0  # every class masked (an ignored row): shift by 0
         log_partition = np.empty((xb.shape[0], 1))
-        kernels.run_rows(kernels.LOG1P_REST, xb, m, log_partition, wide)
+        kernels.run_rows(_backend.LOG1P_REST, xb, m, log_partition, wide)
         log_partition[~np.isfinite(m)] = np.nan  # validate=False: NaN or +inf logits
         out[sl] = _block_loss(p, sl, m, log_partition[:, 0])
 
-    if p.x.size < _rows.PARALLEL_MIN_ELEMENTS:
-        with np.errstate(all="ignore"):  # as for_each_chunk's kernels (0·inf is masked)
-            kernel(slice(0, p.x.shape[0]), None)  # one call: the scheduler's cost matters
-    else:
-        _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _rows.no_buffers,
-                             chunk_elements=_BLOCK_ELEMENTS)
+    with np.errstate(all="ignore"):  # as for_each_chunk's kernels (0·inf is masked)
+        _rows.for_each_chunk_unbuffered(p.x.shape[0], p.x.shape[1], kernel,
+                                        chunk_elements=_BLOCK_ELEMENTS)
     return out
 
 

@@ -84,9 +84,6 @@ _LARGE_TERM = -4.0
 _LARGE_TERM_ANY = -12.0
 _FEW_LARGE_TERMS = 64
 
-#: The computations of the compiled kernels (:data:`mlmath._numba_kernels.LOGSUMEXP` ...).
-_LOGSUMEXP, _SOFTMAX, _LOG_SOFTMAX = 0, 1, 2
-
 # ----------------------------------------------------------------------------
 # Layout: every reduction runs on a C-contiguous (rows, n) array, axis last.
 # ----------------------------------------------------------------------------
@@ -295,13 +292,10 @@ def _run_compiled(kernels: Any, rows2d: np.ndarray, kind: int, out: np.ndarray) 
         np.maximum.reduce(rows2d[chunk], axis=1, out=m)  # SIMD, and NaN propagates
         kernels.run_rows(kind, rows2d[chunk], m, out[chunk], wide)
 
-    if rows * n < _rows.PARALLEL_MIN_ELEMENTS:
-        kernel(slice(0, rows), None)  # one call: the scheduler's per-call cost matters here
-    else:
-        _rows.for_each_chunk(rows, n, kernel, _rows.no_buffers, chunk_elements=_CHUNK_ELEMS)
+    _rows.for_each_chunk_unbuffered(rows, n, kernel, chunk_elements=_CHUNK_ELEMS)
     if not np.isfinite(maxima).all():
         bad = ~np.isfinite(maxima[:, 0])
-        out[bad] = maxima[bad] if kind == kernels.LOGSUMEXP else np.nan
+        out[bad] = maxima[bad] if kind == _backend.LOGSUMEXP else np.nan
     return maxima
 
 
@@ -612,7 +606,7 @@ def _logsumexp_rows(lay: _Rows, validate: bool) -> np.ndarray:
         result[chunk] = m + np.log1p(rest)
         return m
 
-    maxima = _run_rows(lay.rows2d, body, (_LOGSUMEXP, result))
+    maxima = _run_rows(lay.rows2d, body, (_backend.LOGSUMEXP, result))
     if validate:
         _check_rows(lay, maxima, normalised=False)
     infinite = np.isinf(maxima)
@@ -792,7 +786,7 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None,
             np.multiply(e, 1.0 / (1.0 + rest), out=out2[chunk], casting="same_kind")
         return m
 
-    maxima = _run_rows(lay.rows2d, body, (_SOFTMAX, out2))
+    maxima = _run_rows(lay.rows2d, body, (_backend.SOFTMAX, out2))
     if validate:
         _check_rows(lay, maxima, normalised=True, masked=where is not None)
     return lay.restore(out2)
@@ -879,7 +873,7 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None
             np.add(d, lo, out=out2[chunk])  # add back the rounding of x - m
         return m
 
-    maxima = _run_rows(lay.rows2d, body, (_LOG_SOFTMAX, out2))
+    maxima = _run_rows(lay.rows2d, body, (_backend.LOG_SOFTMAX, out2))
     if validate:
         _check_rows(lay, maxima, normalised=True, masked=where is not None)
     return lay.restore(out2)
