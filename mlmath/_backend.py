@@ -29,12 +29,15 @@ import threading
 from collections.abc import Iterator
 from types import ModuleType
 
-__all__ = ["BACKENDS", "LOG1P_REST", "LOGSUMEXP", "LOG_SOFTMAX", "SOFTMAX", "active",
+__all__ = ["BACKENDS", "ENTROPY", "KL", "LOG1P_REST", "LOGSUMEXP", "LOG_SOFTMAX", "SOFTMAX",
+           "active",
            "compiled_kernels", "numba_available", "use"]
 
 BACKENDS = ("numpy", "numba")
 #: What the compiled row kernel (``mlmath._numba_kernels.run_rows``) computes.
 LOGSUMEXP, SOFTMAX, LOG_SOFTMAX, LOG1P_REST = 0, 1, 2, 3
+#: What ``mlmath._numba_kernels.information_rows`` sums: ``-p log p`` or the KL terms.
+ENTROPY, KL = 4, 5
 _CHOICES = ("auto", *BACKENDS)
 
 _forced: str | None = None

@@ -1,4 +1,4 @@
-"""Compiled (numba) row kernels for logsumexp, softmax, log_softmax and the cross-entropy.
+"""Compiled (numba) row kernels: logsumexp, softmax, log_softmax, the cross-entropy, entropy, KL.
 
 Imported only by :mod:`mlmath._backend` when numba is installed and the numba
 backend is selected; the NumPy code in :mod:`mlmath.special` stays the
@@ -24,6 +24,16 @@ plain arithmetic that LLVM vectorises; the result is within about 1 ulp of
 reference path).  Contraction to fused multiply-adds is allowed (it only
 removes roundings); reassociation is not (it would undo TwoSum).
 
+The entropy and KL kernels (:func:`information_rows`) evaluate the
+reference path's terms (:mod:`mlmath.information`: ``-p log p`` and the KL
+term's series and direct forms) with a private ``log`` for the same reason:
+the argument is split into exponent and mantissa from its bits, the mantissa
+reduced to ``[sqrt(1/2), sqrt(2))`` and ``log(1 + f) = 2 atanh(f / (2 + f))``
+evaluated by its Taylor series (fdlibm's scheme, with exact coefficients
+instead of a fit), within about 1 ulp.  ``log(p / q)`` is formed from the
+mantissa ratio and the exponent difference, so it neither overflows nor
+underflows for subnormal ``q`` or ``p``.
+
 The kernels are serial and release the GIL: :mod:`mlmath._rows` schedules
 row chunks over threads exactly as for the NumPy path, and every row is
 computed by the same compiled code whichever thread runs it, so results do
@@ -41,9 +51,9 @@ from numba import types
 from numba.extending import intrinsic
 
 # What run_rows computes (defined where NumPy-only callers can import them).
-from mlmath._backend import LOG1P_REST, LOGSUMEXP, SOFTMAX
+from mlmath._backend import ENTROPY, LOG1P_REST, LOGSUMEXP, SOFTMAX
 
-__all__ = ["run_rows"]
+__all__ = ["information_rows", "run_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -82,6 +92,15 @@ def _float_from_bits(typingctx: object, bits: types.Type) -> tuple[object, objec
                 args: list[ir.Value]) -> ir.Value:
         return builder.bitcast(args[0], ir.DoubleType())
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bits_from_float(typingctx: object, value: types.Type) -> tuple[object, object]:
+    """The int64 IEEE bit pattern of the float64 ``value`` (a register move)."""
+    def codegen(context: object, builder: ir.IRBuilder, signature: object,
+                args: list[ir.Value]) -> ir.Value:
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
 
 
 @_exact_inlined
@@ -263,3 +282,190 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
             _softmax_out(e, rest, out[i], wide)
         else:
             _log_softmax_out(row, m, np.log1p(rest), out[i], wide)
+
+
+# --------------------------------------------------------------------------- log
+_SMALLEST_NORMAL = 2.0 ** -1022
+_TWO_54 = 2.0 ** 54
+_SQRT2 = math.sqrt(2.0)
+#: 2 / (2j + 1), j = 1..10: log(1 + f) = 2s + s R(s^2) with s = f / (2 + f) and
+#: R(z) = sum_j 2 z^j / (2j + 1); for |s| <= 3 - 2 sqrt(2) the omitted terms are
+#: below 2**-60 of the result.
+(_L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10) = (
+    2.0 / (2 * j + 1) for j in range(1, 11))
+
+
+@_exact_inlined
+def _mantissa_exponent(x: float) -> tuple[float, int]:
+    """``(m, k)`` with ``x = m 2**k`` and ``m`` in [1, 2), for finite ``x > 0``
+    (subnormals are scaled by 2**54 first)."""
+    tiny = x < _SMALLEST_NORMAL
+    # (numba's intrinsic protocol takes the typing context first: mypy sees 2 arguments)
+    bits: int = _bits_from_float(x * _TWO_54 if tiny else x)  # type: ignore[call-arg]
+    k = ((bits >> 52) & 0x7FF) - (1023 + 54 if tiny else 1023)
+    m: float = _float_from_bits((bits & 0xFFFFFFFFFFFFF) | (1023 << 52))
+    return m, k
+
+
+@_exact_inlined
+def _log_scaled(t: float, k: int) -> float:
+    """``log(t 2**k)`` for finite ``t > 0``, within about 1 ulp (fdlibm's reduction)."""
+    m, j = _mantissa_exponent(t)
+    k = k + j
+    if m > _SQRT2:  # m / 2 is exact; f = m - 1 below is then exact (Sterbenz)
+        m = 0.5 * m
+        k = k + 1
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = _L10
+    r = r * z + _L9
+    r = r * z + _L8
+    r = r * z + _L7
+    r = r * z + _L6
+    r = r * z + _L5
+    r = r * z + _L4
+    r = r * z + _L3
+    r = r * z + _L2
+    r = r * z + _L1
+    r = r * z
+    hfsq = 0.5 * f * f
+    kf = np.float64(k)
+    # log(1 + f) = f - hfsq + s (hfsq + R): the large part f is added last
+    return kf * _LN2_HI - ((hfsq - (s * (hfsq + r) + kf * _LN2_LO)) - f)
+
+
+# ----------------------------------------------------- entropy and KL (information)
+_INF = np.inf
+#: The KL series form (``information._kl_terms``): |d| <= 0.6, B fitted on [0, 0.36].
+_KL_SERIES_MAX_X = 0.6 * 0.6
+
+
+@_exact_inlined
+def _neg_xlogx(p: float) -> float:
+    """``-p log p`` with the reference's values off the domain too (``validate=False``):
+    0 at p = 0 and for p < 0 (``log`` of 1 is taken there), NaN at NaN, -inf at +inf."""
+    term = -p * _log_scaled(p if p > 0.0 and p < _INF else 1.0, 0)
+    if p == _INF:
+        term = -_INF
+    return term if p >= 0.0 else -p * 0.0  # NaN stays NaN
+
+
+@_exact_inlined
+def _kl_term(p: float, q: float, b: tuple[float, ...]) -> float:
+    """``p log(p/q) - p + q``: the series form for |d| <= 0.6, else the direct one
+    (``information._kl_terms``; ``b`` is its 18-coefficient fit of B, lowest
+    degree first, passed as a tuple so that the Horner steps are unrolled)."""
+    delta = p - q
+    d = delta / (p + q)
+    x = d * d
+    xs = x if x <= _KL_SERIES_MAX_X else _KL_SERIES_MAX_X   # also for NaN
+    # Horner on the 18 coefficients, written out (constant indices: vectorised)
+    acc = b[17] * xs + b[16]
+    acc = acc * xs + b[15]
+    acc = acc * xs + b[14]
+    acc = acc * xs + b[13]
+    acc = acc * xs + b[12]
+    acc = acc * xs + b[11]
+    acc = acc * xs + b[10]
+    acc = acc * xs + b[9]
+    acc = acc * xs + b[8]
+    acc = acc * xs + b[7]
+    acc = acc * xs + b[6]
+    acc = acc * xs + b[5]
+    acc = acc * xs + b[4]
+    acc = acc * xs + b[3]
+    acc = acc * xs + b[2]
+    acc = acc * xs + b[1]
+    acc = acc * xs + b[0]
+    series = (delta * d) * (1.0 + d * (1.0 + d) * acc)
+    mp, ep = _mantissa_exponent(p if p > 0.0 and p < _INF else 1.0)
+    mq, eq = _mantissa_exponent(q if q > 0.0 and q < _INF else 1.0)
+    direct = p * _log_scaled(mp / mq, ep - eq) - delta
+    term = series if x <= _KL_SERIES_MAX_X else direct
+    if q == 0.0:
+        term = _INF  # p > 0: p log(p / 0)
+    if p == 0.0:
+        term = q     # 0 log 0 = 0 and 0 log(0 / q) = 0
+    # negative, NaN or infinite input (validate=False only): NaN, as the reference
+    return term if (p >= 0.0 and q >= 0.0 and p < _INF and q < _INF) else np.nan
+
+
+@_exact
+def _information_terms(kind: int, p: np.ndarray, q: np.ndarray, b: tuple[float, ...],
+                       out: np.ndarray) -> None:
+    if kind == ENTROPY:
+        for j in range(p.shape[0]):
+            out[j] = _neg_xlogx(np.float64(p[j]))
+    else:
+        for j in range(p.shape[0]):
+            out[j] = _kl_term(np.float64(p[j]), np.float64(q[j]), b)
+
+
+@_reassociating
+def _block_sum(values: np.ndarray) -> float:
+    """A plain (vectorised) sum of one block."""
+    total = 0.0
+    for j in range(values.shape[0]):
+        total += values[j]
+    return total
+
+
+@_reassociating
+def _block_sums(p: np.ndarray, q: np.ndarray) -> tuple[float, float, float, int, int]:
+    """Sums of p, of q and of p - q, and the numbers of negative entries of p and
+    of q (NaN makes a sum NaN, which the validation reports)."""
+    sp = sq = dpq = 0.0
+    negative_p = negative_q = 0
+    for j in range(p.shape[0]):
+        a = np.float64(p[j])
+        c = np.float64(q[j])
+        sp += a
+        sq += c
+        dpq += a - c
+        negative_p += a < 0.0
+        negative_q += c < 0.0
+    return sp, sq, dpq, negative_p, negative_q
+
+
+@_exact
+def information_rows(kind: int, p: np.ndarray, q: np.ndarray, b: tuple[float, ...],
+                     out: np.ndarray,
+                     sums: np.ndarray, mins: np.ndarray) -> None:
+    """Per row of ``p`` (and ``q``): ``out[i, 0]`` the sum of the terms (``-p log p``
+    for ``ENTROPY``, the KL terms for ``KL``), ``out[i, 1]`` the sum of ``p - q``;
+    ``sums[k, i]`` the sums of ``p`` (k = 0) and ``q`` (k = 1), ``mins[k, i]``
+    -1 where that row has a negative entry, else 0 (the
+    validation tests only the sign of the minima).
+
+    The terms are summed in blocks accumulated by TwoSum, like :func:`run_rows`.
+    Releases the GIL (rows are scheduled over threads by the caller).
+    """
+    n = p.shape[1]
+    terms = np.empty(min(n, _BLOCK))
+    for i in range(p.shape[0]):
+        total = low = sp = sq = dpq = 0.0
+        negative_p = negative_q = 0
+        for start in range(0, n, _BLOCK):
+            stop = min(start + _BLOCK, n)
+            pb, qb = p[i, start:stop], q[i, start:stop]
+            tb = terms[:stop - start]
+            _information_terms(kind, pb, qb, b, tb)
+            value = _block_sum(tb)
+            s = total + value
+            c = s - total
+            low += (total - (s - c)) + (value - c)
+            total = s
+            bp, bq, bd, np_, nq = _block_sums(pb, qb)
+            sp += bp
+            sq += bq
+            dpq += bd
+            negative_p += np_
+            negative_q += nq
+        # an infinite term (q = 0 < p; +inf in p) leaves TwoSum's correction NaN
+        out[i, 0] = total + low if abs(total) < _INF else total
+        out[i, 1] = dpq
+        sums[0, i], sums[1, i] = sp, sq
+        # the validation needs only the sign of the minima
+        mins[0, i] = -1.0 if negative_p else 0.0
+        mins[1, i] = -1.0 if negative_q else 0.0

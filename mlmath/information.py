@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlmath import _rows
+from mlmath import _backend, _rows
 from mlmath import _validation as v
 from mlmath._compensated import dd_sum, two_prod
 from mlmath._typing import Axes, FloatResult
@@ -274,6 +274,39 @@ def _row_reduce(
     return outs, sums, mins
 
 
+#: Elements per row chunk of the compiled kernels (they keep no temporaries).
+_COMPILED_CHUNK_ELEMENTS = 1 << 18
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _row_reduce_compiled(kernels: Any, kinds: Sequence[int], rows: Sequence[Array],
+                         plain: bool) -> tuple[list[Array], list[Array], list[Array]]:
+    """:func:`_row_reduce` by the numba kernels ``kinds`` (``_backend.ENTROPY`` of
+    the first input, ``_backend.KL`` of the pair): one result per kind, with the
+    inputs' sums and minima of the last kernel.
+
+    ``plain`` (KL only): the plain KL, the terms' sum plus ``sum(p - q)``.
+    """
+    p = rows[0]
+    q = rows[1] if len(rows) > 1 else p
+    n_rows, n = p.shape
+    out = np.empty((len(kinds), n_rows, 2), dtype=F64)
+    sums = np.empty((2, n_rows), dtype=F64)
+    mins = np.empty((2, n_rows), dtype=F64)
+    coefficients = tuple(float(c) for c in _B_FIT)
+
+    def kernel(chunk: slice, _bufs: None) -> None:
+        for k, kind in enumerate(kinds):
+            kernels.information_rows(kind, p[chunk], q[chunk], coefficients, out[k, chunk],
+                                     sums[:, chunk], mins[:, chunk])
+
+    _rows.for_each_chunk_unbuffered(n_rows, n, kernel,
+                                    chunk_elements=_COMPILED_CHUNK_ELEMENTS)
+    outs = [out[k, :, 0] + out[k, :, 1] if plain and kind == _backend.KL else out[k, :, 0]
+            for k, kind in enumerate(kinds)]
+    return outs, list(sums[:len(rows)]), list(mins[:len(rows)])
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Broadcast inputs, the reduction axes, and the arrays laid out for one axis."""
@@ -346,11 +379,16 @@ def _finish(values: Array, batch_shape: tuple[int, ...], base: float | None,
 def _reduce_distributions(
     arrays: Sequence[tuple[ArrayLike, str]], axis: Any, base: Any, validate: bool,
     term_sums: Callable[..., list[Array]], combine: Callable[..., Array] = lambda r: r,
-    n_out: int = 1, logs: Sequence[bool] | None = None,
+    n_out: int = 1, logs: Sequence[bool] | None = None, compiled: Sequence[int] = (),
+    plain: bool = False,
 ) -> Any:
     """Shared driver: prepare, reduce rows in chunks, validate, combine, finish.
 
     ``logs[k]`` marks input k as log-probabilities (validated through ``exp``).
+    ``compiled``: the numba kernels computing the same results as ``term_sums``,
+    one per result (``_backend.ENTROPY``, ``_backend.KL``, with ``plain`` for the
+    plain KL), used when that backend is active, for float32/float64
+    probabilities.
     """
     b = v.check_base(base)
     logs = [False] * len(arrays) if logs is None else list(logs)
@@ -358,7 +396,11 @@ def _reduce_distributions(
     first, ax = lay.arrays[0], lay.axis
     batch_shape = first.shape[:ax] + first.shape[ax + 1:]
     rows = [_rows.to_rows(a, ax)[0] for a in lay.arrays]
-    outs, sums, mins = _row_reduce(term_sums, rows, n_out, logs)
+    kernels = _backend.compiled_kernels() if compiled and not any(logs) else None
+    if kernels is not None and all(r.dtype in _COMPILED_DTYPES for r in rows):
+        outs, sums, mins = _row_reduce_compiled(kernels, compiled, rows, plain)
+    else:
+        outs, sums, mins = _row_reduce(term_sums, rows, n_out, logs)
     if validate:
         _validate_rows(lay, [name for _, name in arrays], sums, mins, logs)
     return _finish(combine(*outs), batch_shape, b, lay.dtype)
@@ -419,7 +461,7 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
-        lambda pc: [_row_sum(_neg_xlogx(pc))])
+        lambda pc: [_row_sum(_neg_xlogx(pc))], compiled=(_backend.ENTROPY,))
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
@@ -508,7 +550,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
         lin_p, lin_q = (np.exp(a) if log else a for a, log in zip((pc, qc), logs, strict=True))
         return [total + _row_sum(lin_p - lin_q)]
 
-    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms, logs=logs)
+    return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms, logs=logs,
+                                 compiled=(_backend.KL,), plain=not generalized)
 
 
 def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,
@@ -563,7 +606,8 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
         return [_row_sum(h), _row_sum(_kl_pair_terms(pc, qc, logs))]
 
     return _reduce_distributions([(p, "p"), (q, "q")], axis, base, validate, terms,
-                                 lambda h, kl: h + kl, n_out=2, logs=logs)
+                                 lambda h, kl: h + kl, n_out=2, logs=logs,
+                                 compiled=(_backend.ENTROPY, _backend.KL))
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | None = None,

@@ -24,6 +24,8 @@ from mlmath.testing import assert_all, assert_close_eps, expect_property_failure
 VECTOR_FUNCTIONS = ["entropy", "cross_entropy", "kl_divergence", "js_divergence"]
 PAIR_FUNCTIONS = VECTOR_FUNCTIONS[1:]
 BASES = st.sampled_from([None, 2, 10, math.e, 0.5, 3.7])
+#: entropy, KL and cross-entropy have compiled kernels: run once per installed backend
+pytestmark = pytest.mark.usefixtures("mlmath_backend")
 
 
 def _eps(x: np.ndarray) -> float:

@@ -26,6 +26,9 @@ from tests._oracles import (
     mp_reference,
 )
 
+#: entropy, KL and cross-entropy have compiled kernels: run once per installed backend
+pytestmark = pytest.mark.usefixtures("mlmath_backend")
+
 LN2 = math.log(2.0)
 #: Accuracy target of every function (module docstring of mlmath.information).
 TARGET_EPS = 4
