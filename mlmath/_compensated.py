@@ -47,6 +47,7 @@ __all__ = [
     "RowExtractor",
     "dd_sum",
     "exp_dd",
+    "exp_dd_constants",
     "expm1_td",
     "fast_two_sum",
     "matmul_dd",
@@ -172,6 +173,12 @@ def _exp2_table() -> tuple[Array, Array, Array]:
         t1[j], t2[j] = math.ldexp(h, scale), math.ldexp(m, scale)
         t3[j] = math.ldexp(float(v), scale)
     return t1, t2, t3
+
+
+def exp_dd_constants() -> tuple[Array, Array, Array, tuple[float, float, float, float, float]]:
+    """What a compiled :func:`exp_dd` needs: the table ``2**(j/N) = T1 + T2 + T3`` and
+    ``(C1, C2, C3, N / ln2, X_MIN)`` (``mlmath._numba_kernels.lse_cancelling_rows``)."""
+    return (*_exp2_table(), (_C1, _C2, _C3, _INV_C, _X_MIN))
 
 
 def _pow2(q: Array) -> Array:

@@ -52,8 +52,9 @@ from numba.extending import intrinsic
 
 # What run_rows computes (defined where NumPy-only callers can import them).
 from mlmath._backend import ENTROPY, LOG1P_REST, LOGSUMEXP, SOFTMAX
+from mlmath._compensated import _TABLE_BITS
 
-__all__ = ["information_rows", "run_rows"]
+__all__ = ["information_rows", "lse_cancelling_rows", "run_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -469,3 +470,274 @@ def information_rows(kind: int, p: np.ndarray, q: np.ndarray, b: tuple[float, ..
         # the validation needs only the sign of the minima
         mins[0, i] = -1.0 if negative_p else 0.0
         mins[1, i] = -1.0 if negative_q else 0.0
+
+
+# ------------------------------------------- logsumexp rows that cancel (extended precision)
+# The compiled twin of ``special._log_sum_exp_compensated`` and of the parts of
+# ``mlmath._compensated`` it uses (``exp_dd``, ``expm1_td``, ``RowExtractor``),
+# operation for operation, with exact products by fused multiply-add instead of
+# Dekker's splitting.  Compiled without contraction or reassociation: the
+# error-free transformations need every operation rounded as written.
+_strict = nb.njit(boundscheck=False, error_model="numpy", nogil=True, cache=True)
+_strict_inlined = nb.njit(boundscheck=False, error_model="numpy", nogil=True, cache=True,
+                          inline="always")
+
+
+@intrinsic
+def _fma(typingctx: object, a: types.Type, b: types.Type, c: types.Type
+         ) -> tuple[object, object]:
+    """``a * b + c`` rounded once (LLVM's ``llvm.fma``: the instruction where the CPU
+    has it, a correct software routine where not)."""
+    def codegen(context: object, builder: ir.IRBuilder, signature: object,
+                args: list[ir.Value]) -> ir.Value:
+        double = ir.DoubleType()
+        fn = builder.module.declare_intrinsic(
+            "llvm.fma", [double], ir.FunctionType(double, [double, double, double]))
+        return builder.call(fn, args)
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@_strict_inlined
+def _two_sum(a: float, b: float) -> tuple[float, float]:
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@_strict_inlined
+def _fast_two_sum(a: float, b: float) -> tuple[float, float]:
+    s = a + b
+    return s, b - (s - a)
+
+
+@_strict_inlined
+def _two_prod(a: float, b: float) -> tuple[float, float]:
+    p = a * b
+    # (numba's intrinsic protocol takes the typing context first: mypy sees 4 arguments)
+    return p, _fma(a, b, -p)  # type: ignore[call-arg, arg-type]
+
+
+@_strict_inlined
+def _exp_dd(x: float, wide: bool, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
+            c: tuple[float, float, float, float, float]) -> tuple[float, float]:
+    """``exp(x) = h + low`` for ``x <= 0``: ``_compensated.exp_dd`` (``wide``:
+    "double-double", else "extended"); ``c`` = (C1, C2, C3, 1/C, X_MIN)."""
+    c1, c2, c3, inv_c, x_min = c
+    xc = x if x > x_min else x_min
+    kf = np.rint(xc * inv_c)
+    if wide:
+        a = xc - kf * c1
+        s, rest = _two_sum(a, kf * -c2)
+        rest -= kf * c3
+        sq, sq_err = _two_prod(s, s)
+        qq, tail = _fast_two_sum(s, 0.5 * sq)
+        poly = s * (1.0 / 720.0)
+        poly += 1.0 / 120.0
+        poly *= s
+        poly += 1.0 / 24.0
+        poly *= sq * sq
+        poly += (1.0 / 6.0) * (sq * s)
+        tail += rest
+        tail += 0.5 * sq_err
+        tail += qq * rest
+        tail += poly
+    else:
+        s = xc - kf * c1
+        s -= kf * (c2 + c3)
+        qq = s * (1.0 / 6.0)
+        qq += 0.5
+        qq *= s * s
+        qq += s
+        tail = 0.0
+    ki = np.int64(kf)
+    j = ki & (t1.shape[0] - 1)
+    # (numba's intrinsic protocol takes the typing context first: mypy sees 2 arguments)
+    scale: float = _float_from_bits(((ki >> _TABLE_BITS) + 1023) << 52)  # type: ignore[call-arg]
+    big = t1[j]
+    if wide:
+        p, p_err = _two_prod(big, qq)
+        h, low = _fast_two_sum(big, p)
+        low += p_err
+        low += big * tail
+        t2j = t2[j]
+        low += t2j
+        low += t2j * qq
+        low += t3[j]
+    else:
+        p = qq * big
+        h = big + p
+        low = p - (h - big)
+        low += t2[j]
+    if x < x_min:  # below 2**-158: the plain exponential
+        return _exp_nonpositive(x), 0.0
+    return h * scale, low * scale
+
+
+@_strict
+def _exp_dd_row(x: np.ndarray, wide: bool, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
+                c: tuple[float, float, float, float, float], h: np.ndarray,
+                low: np.ndarray) -> None:
+    for j in range(x.shape[0]):
+        h[j], low[j] = _exp_dd(np.float64(x[j]), wide, t1, t2, t3, c)
+
+
+@_strict
+def _divide(hi: float, lo: float, d: float) -> tuple[float, float]:
+    q = hi * (1.0 / d)
+    p, p_err = _two_prod(q, d)
+    return q, (((hi - p) - p_err) + lo) * (1.0 / d)
+
+
+@_strict
+def _expm1_td(x: float, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
+              c: tuple[float, float, float, float, float], parts: np.ndarray
+              ) -> tuple[float, float, float]:
+    """``expm1(x) = hi + mid + lo`` for ``x`` in [-4, 0]: ``_compensated.expm1_td``
+    (``parts``: a buffer of 20)."""
+    c1, c2, c3, inv_c, _ = c
+    kf = np.rint(x * inv_c)
+    a = x - kf * c1
+    s, e1 = _two_sum(a, kf * -c2)
+    c3k, c3_err = _two_prod(kf, -c3)
+    sq, sq_err = _two_prod(s, s)
+    cube, cube_err = _two_prod(s, sq)
+    cube_err += s * sq_err
+    sixth, sixth_lo = _divide(cube, cube_err, 6.0)
+    quart, quart_err = _two_prod(sq, sq)
+    quart_err += 2.0 * sq * sq_err
+    fourth, fourth_lo = _divide(quart, quart_err, 24.0)
+    poly = s * (1.0 / 5040.0) + 1.0 / 720.0
+    poly = poly * s + 1.0 / 120.0
+    poly *= quart * s
+    rest = (e1 + c3k) + c3_err
+    ki = np.int64(kf)
+    j = ki & (t1.shape[0] - 1)
+    scale: float = _float_from_bits(((ki >> _TABLE_BITS) + 1023) << 52)  # type: ignore[call-arg]
+    big, mid, small = t1[j] * scale, t2[j] * scale, t3[j] * scale
+    d, d_err = _two_sum(big, -1.0)
+    # the parts in _compensated.expm1_td's order: small, d_err, (the last two), mid, d, ...
+    parts[0], parts[1], parts[4], parts[5] = small, d_err, mid, d
+    k = 6
+    for term in (s, 0.5 * sq, sixth, fourth, e1, c3k):
+        hi, lo = _two_prod(big, term)
+        parts[k], parts[k + 1] = lo, hi
+        k += 2
+    hi, lo = _two_prod(mid, s)
+    parts[18], parts[19] = lo, hi
+    second = 0.5 * sq_err + sixth_lo + fourth_lo + poly + c3_err
+    second += rest * (s + 0.5 * sq)
+    parts[2] = mid * (0.5 * sq + sixth + rest) + small * s
+    parts[3] = big * second
+    # renormalise: VecSum five times, then the leading three terms
+    n = parts.shape[0]
+    for _ in range(5):
+        for i in range(n - 1):
+            parts[i + 1], parts[i] = _two_sum(parts[i], parts[i + 1])
+    tail = parts[0]
+    for i in range(1, n - 3):
+        tail += parts[i]
+    return parts[n - 1], parts[n - 2], parts[n - 3] + tail
+
+
+@_strict
+def _extract(values: np.ndarray, sigma: float, high_sum: np.ndarray, level: int) -> None:
+    """``values -= high`` with ``high = (v + sigma) - sigma``; the highs' sum (exact)
+    added to ``high_sum[level]``."""
+    total = 0.0
+    for j in range(values.shape[0]):
+        v = values[j]
+        high = (v + sigma) - sigma
+        total += high
+        values[j] = v - high
+    high_sum[level] += total
+
+
+@_strict
+def _plain_sum(values: np.ndarray) -> float:
+    total = 0.0
+    for j in range(values.shape[0]):
+        total += values[j]
+    return total
+
+
+@_strict
+def _sums_minus(sums: np.ndarray, offset: float) -> tuple[float, float]:
+    """``RowExtractor.result``: the level sums (the last one plain) minus ``offset``,
+    as a double-double."""
+    hi, lo = -offset, 0.0
+    levels = sums.shape[0] - 1
+    for level in range(levels):
+        hi, e = _two_sum(hi, sums[level])
+        lo += e
+    lo += sums[levels]
+    return _two_sum(hi, lo)
+
+
+@_strict
+def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, t1: np.ndarray, t2: np.ndarray,
+                        t3: np.ndarray, c: tuple[float, float, float, float, float],
+                        thresholds: tuple[float, float, int], out: np.ndarray,
+                        wide: bool) -> None:
+    """``out[i] = log(sum(exp(x[i])))`` for rows with every ``x <= m < 0``, in extended
+    precision: ``special._log_sum_exp_compensated`` row by row.
+
+    ``thresholds`` = (large term, large term when few, how few) of the reference
+    path; ``c`` the reduction constants of ``_compensated.exp_dd``; ``wide``: ``x``
+    is float64 (else float32).  Releases the GIL.
+    """
+    rows, n = x.shape
+    error_bits = 110 if wide else 72
+    m_bits = max(1, math.ceil(math.log2(2 * n + 2)))
+    levels = max(1, math.ceil((error_bits - 53 + math.log2(2 * n)) / (53 - m_bits)))
+    large_term, large_term_any, few_large = thresholds
+    h = np.empty(n)
+    low = np.empty(n)
+    parts = np.empty(20)
+    sums = np.empty(levels + 1)
+    for i in range(rows):
+        row = x[i]
+        m = maxima[i]
+        few = False
+        if m > large_term_any:
+            count = 0
+            for j in range(n):
+                count += np.float64(row[j]) > large_term_any
+            few = count <= few_large
+        has_large = few or m > large_term
+        threshold = large_term_any if few else large_term
+        bound = math.exp(m)
+        if has_large:
+            other_max = -np.inf
+            large_min = 0.0
+            for j in range(n):
+                v = np.float64(row[j])
+                if v > threshold:
+                    large_min = min(large_min, v)
+                else:
+                    other_max = max(other_max, v)
+            bound = max(math.exp(other_max), -large_min)
+        sigma = 2.0 ** (m_bits + math.frexp(bound)[1])
+        _exp_dd_row(row, wide, t1, t2, t3, c, h, low)
+        near_zero = 0.0
+        smallest = 0.0
+        if has_large:
+            for j in range(n):
+                v = np.float64(row[j])
+                if v > threshold:
+                    h[j], low[j], lo = _expm1_td(v, t1, t2, t3, c, parts)
+                    near_zero += 1.0
+                    smallest += lo
+        sums[:] = 0.0
+        _extract(h, sigma, sums, 0)
+        for level in range(1, levels):
+            sigma *= 2.0 ** (m_bits - 53)
+            _extract(h, sigma, sums, level)
+            _extract(low, sigma, sums, level)
+        sums[levels] += (_plain_sum(h) + _plain_sum(low)) + smallest
+        hi, lo = _sums_minus(sums, 1.0 - near_zero)
+        excess = hi + lo
+        if excess < -0.5:  # no cancellation is left: log of the sum itself
+            hi, lo = _sums_minus(sums, -near_zero)
+            out[i] = math.log(hi) + lo / hi
+        else:
+            out[i] = math.log1p(excess)

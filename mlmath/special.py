@@ -23,7 +23,9 @@ How
   ``r = log1p(sum_i e^{x_i} - 1)`` with every ``e^{x_i}`` as a double-double
   (Tang's table method with error-free transformations; the few large terms
   as ``1 + expm1(x)`` in triple-double) and the excess summed by error-free
-  extraction (:mod:`mlmath._compensated`).  No mpmath, no per-row loop.
+  extraction (:mod:`mlmath._compensated`).  No mpmath, no per-row loop.  On
+  the numba backend the same algorithm runs compiled
+  (``mlmath._numba_kernels.lse_cancelling_rows``).
 * Reductions always run along a contiguous last axis, in row chunks of 256K
   elements (NumPy's pairwise summation applies there), scheduled by
   :mod:`mlmath._rows` (threads for large arrays, work buffers allocated once
@@ -660,6 +662,14 @@ def _log_sum_exp_compensated(xb: np.ndarray, maxima: np.ndarray) -> np.ndarray:
     far below ``eps |r|``.  Where ``E < -1/2`` (a result below -0.69: no
     cancellation is left) ``r = log(hi) + lo / hi`` from the sum itself.
     """
+    kernels = _backend.compiled_kernels()
+    if kernels is not None:
+        out = np.empty(xb.shape[0])
+        kernels.lse_cancelling_rows(xb, np.ascontiguousarray(maxima, dtype=_F64),
+                                    *_compensated.exp_dd_constants(),
+                                    (_LARGE_TERM, _LARGE_TERM_ANY, _FEW_LARGE_TERMS), out,
+                                    xb.dtype == _F64)
+        return out
     rows, n = xb.shape
     wide = xb.dtype == _F64
     accuracy: _compensated.ExpAccuracy = "double-double" if wide else "extended"

@@ -219,3 +219,36 @@ class TestInformationKernels:
                                        atol=0, equal_nan=True)
             if bad_value != 0.5:
                 assert np.isnan(values[1][0][1])
+
+
+@needs_numba
+class TestCancellingLogsumexpKernel:
+    def test_agrees_with_the_numpy_compensated_path(self) -> None:
+        """Rows whose log-sum-exp cancels (log-probabilities: the result is ~1e-17 from
+        terms of size 1) take the compiled extended-precision kernel under numba; it is
+        the NumPy path's algorithm, so the two agree within 1 eps of the result (each is
+        within 4 eps of mpmath, ``tests/test_special.py``), float32 rows included."""
+        from mlmath import _numba_kernels
+
+        rng = np.random.default_rng(5)
+        calls: list[int] = []
+        original = _numba_kernels.lse_cancelling_rows
+
+        def spy(x: np.ndarray, *args: object) -> None:
+            calls.append(x.shape[0])
+            original(x, *args)
+
+        for dtype, shape, scale in [(np.float64, (40, 3000), 3.0), (np.float64, (300, 7), 0.3),
+                                    (np.float32, (30, 500), 2.0)]:
+            x = np.asarray(mm.log_softmax((rng.standard_normal(shape) * scale).astype(dtype)))
+            x[0, 1:] = -np.inf if shape[1] > 2 else x[0, 1:]  # a row of one finite entry
+            with _backend.use("numpy"):
+                reference = np.asarray(mm.logsumexp(x, axis=-1), dtype=np.float64)
+            calls.clear()
+            with _backend.use("numba"), pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_numba_kernels, "lse_cancelling_rows", spy)
+                got = np.asarray(mm.logsumexp(x, axis=-1), dtype=np.float64)
+            assert sum(calls) >= shape[0] - 1, (dtype, shape, calls)
+            eps = np.finfo(dtype).eps
+            scale_of = np.maximum(np.abs(reference), np.finfo(dtype).tiny)
+            assert float((np.abs(got - reference) / scale_of).max()) <= eps, (dtype, shape)
