@@ -54,7 +54,7 @@ from numba.extending import intrinsic
 from mlmath._backend import ENTROPY, LOG1P_REST, LOGSUMEXP, SOFTMAX
 from mlmath._compensated import _TABLE_BITS
 
-__all__ = ["information_rows", "lse_cancelling_rows", "run_rows"]
+__all__ = ["information_rows", "lse_cancelling_rows", "run_rows", "shifted_exp_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -284,6 +284,24 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
         else:
             _log_softmax_out(row, m, np.log1p(rest), out[i], wide)
 
+
+@_exact
+def shifted_exp_rows(x: np.ndarray, maxima: np.ndarray, e: np.ndarray, rest: np.ndarray,
+                     wide: bool) -> None:
+    """``e[i] = exp(x[i] - m_i)`` (float64; TwoSum-corrected for float64 ``x``, to float64
+    accuracy for float32) and ``rest[i] = R``, the sum without one entry equal to the
+    max: what the cross-entropy gradient needs (``losses._shifted_exp``).  Rows
+    without a finite max are left to the caller.  Releases the GIL."""
+    for i in range(x.shape[0]):
+        m = maxima[i]
+        if not np.isfinite(m):
+            continue
+        row = x[i]
+        if wide:
+            _exp_wide(row, m, e[i])
+        else:
+            _exp_narrow(row, m, e[i], True)
+        rest[i] = _rest(row, e[i], m)
 
 # --------------------------------------------------------------------------- log
 _SMALLEST_NORMAL = 2.0 ** -1022

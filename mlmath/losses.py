@@ -390,6 +390,28 @@ def _scale_into(e: Any, coef: Any, out: Any) -> None:
         np.copyto(out, e, casting="same_kind")
 
 
+def _shifted_exp_compiled(kernels: Any) -> Callable[[_SoftmaxProblem, slice, Any],
+                                                   tuple[Any, Any, Any, Any]]:
+    """:func:`_shifted_exp` by the numba kernel (one pass; float64 terms always
+    TwoSum-corrected, so no refinement step), with the same checks and shift."""
+    def shifted(p: _SoftmaxProblem, sl: slice, buf: Any) -> tuple[Any, Any, Any, Any]:
+        xb = p.x[sl]
+        top = np.argmax(xb, axis=1)
+        m = xb[np.arange(xb.shape[0]), top].astype(np.float64)
+        if p.unchecked is not None:
+            _check_block_maxima(m, p, sl)
+        m[m == -np.inf] = 0.0  # every class masked (an ignored row): shift by 0
+        e = buf[0, :xb.shape[0]]
+        rest = np.empty(xb.shape[0])
+        kernels.shifted_exp_rows(xb, m, e, rest, xb.dtype == np.float64)
+        bad = ~np.isfinite(m)  # validate=False: NaN or +inf logits give NaN
+        if bad.any():
+            e[bad] = np.nan
+            rest[bad] = np.nan
+        return top, m, e, rest
+    return shifted
+
+
 def _block_grad(p: _SoftmaxProblem, sl: slice, top: Any, e: Any, rest: Any, den: float,
                 out: Any) -> None:
     """Write the gradient rows (A[n]·softmax(x_n) - a[n]) / den into ``out``.
@@ -479,9 +501,11 @@ def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
             _check_block_maxima(np.max(p.x, axis=1), p, slice(None))
         return np.zeros(p.x.shape, p.x.dtype)
     out = np.empty(p.x.shape, p.x.dtype)
+    kernels = _backend.compiled_kernels() if p.acc == np.float64 else None
 
     def kernel(sl: slice, buf: Any) -> None:
-        top, _, e, rest = _shifted_exp(p, sl, buf)
+        shifted = _shifted_exp if kernels is None else _shifted_exp_compiled(kernels)
+        top, _, e, rest = shifted(p, sl, buf)
         _block_grad(p, sl, top, e, rest, den, out[sl])
 
     _rows.for_each_chunk(p.x.shape[0], p.x.shape[1], kernel, _block_buffers(p),
