@@ -54,7 +54,8 @@ from numba.extending import intrinsic
 from mlmath._backend import ENTROPY, LOG1P_REST, LOGSUMEXP, SOFTMAX
 from mlmath._compensated import _TABLE_BITS
 
-__all__ = ["information_rows", "lse_cancelling_rows", "run_rows", "shifted_exp_rows"]
+__all__ = ["ce_index_rows", "information_rows", "lse_cancelling_rows", "run_rows",
+           "shifted_exp_rows"]
 
 _LOG2E = 1.4426950408889634
 # fdlibm's ln 2 in two parts: _LN2_HI has 21 trailing zero bits, so k * _LN2_HI
@@ -302,6 +303,49 @@ def shifted_exp_rows(x: np.ndarray, maxima: np.ndarray, e: np.ndarray, rest: np.
         else:
             _exp_narrow(row, m, e[i], True)
         rest[i] = _rest(row, e[i], m)
+
+@_exact
+def ce_index_rows(x: np.ndarray, labels: np.ndarray, ignore: int, has_ignore: bool,
+                  out: np.ndarray, wide: bool) -> tuple[int, int]:
+    """Per-row softmax cross-entropy with class-index targets, no weights, no smoothing:
+    ``out[i] = (m - x[i, y]) + log1p(R)`` (0 for an ignored row), the terms of
+    ``losses._block_loss`` in its order.  Returns ``(status, counted)``: status 0
+    when every label is in range (or ignored) and every row's max is finite (an
+    ignored row may be all ``-inf``); otherwise 1 and the caller's general path
+    (which names the offending entry) is taken.  Releases the GIL."""
+    rows, n = x.shape
+    e = np.empty(n)
+    counted = 0
+    for i in range(rows):
+        y = labels[i]
+        row = x[i]
+        m = -np.inf
+        for j in range(n):  # NaN never wins a comparison: tested below
+            v = np.float64(row[j])
+            m = v if v > m else m
+        if has_ignore and y == ignore:
+            if m == -np.inf or np.isfinite(m):
+                has_nan = False
+                for j in range(n):
+                    has_nan |= row[j] != row[j]
+                if not has_nan:
+                    out[i] = 0.0
+                    continue
+            return 1, counted
+        if y < 0 or y >= n or not np.isfinite(m):
+            return 1, counted
+        has_nan = False
+        for j in range(n):
+            has_nan |= row[j] != row[j]
+        if has_nan:
+            return 1, counted
+        if wide:
+            _exp_wide(row, m, e)
+        else:
+            _exp_narrow(row, m, e, True)
+        out[i] = (m - np.float64(row[y])) + np.log1p(_rest(row, e, m))
+        counted += 1
+    return 0, counted
 
 # --------------------------------------------------------------------------- log
 _SMALLEST_NORMAL = 2.0 ** -1022

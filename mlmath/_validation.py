@@ -14,6 +14,7 @@ Dtype rules (``../API.md``, "General rules"):
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -335,6 +336,8 @@ def check_same_shape(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str)
 
 def check_finite_scalar(value: Any, name: str) -> float:
     """A finite real scalar of any sign; returns it as float."""
+    if type(value) is float and math.isfinite(value):  # the common case, checked first
+        return value
     if isinstance(value, (bool, np.bool_)) or (not np.isscalar(value) and np.ndim(value) != 0):
         raise TypeError(f"`{name}`: expected a real scalar, got {_show(value)}")
     if value is None or np.iscomplexobj(value) or isinstance(value, (str, bytes)):

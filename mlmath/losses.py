@@ -337,6 +337,9 @@ def _coefficients(p: _SoftmaxProblem, sl: slice) -> tuple[Any, Any, Any]:
         a = t if w is None else t * w
         return None, a, np.sum(a, axis=1)
     counted = p.counted[sl]
+    if w is None and not eps:  # the common case: a mass of 1 on each counted label
+        u = counted.astype(acc)
+        return u, None, u
     y = np.where(counted, p.labels[sl], 0)
     w_y = np.ones(y.shape, acc) if w is None else w[y]
     u = (1 - eps) * w_y * counted
@@ -491,6 +494,51 @@ def _softmax_ce_rows_compiled(p: _SoftmaxProblem, kernels: Any, out: Any) -> Any
         _rows.for_each_chunk_unbuffered(p.x.shape[0], p.x.shape[1], kernel,
                                         chunk_elements=_BLOCK_ELEMENTS)
     return out
+
+
+_COMMON_LOGITS = (np.dtype(np.float32), np.dtype(np.float64))
+_COMMON_LABELS = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+def _softmax_ce_common_compiled(logits: Any, targets: Any, axis: Any, ignore_index: Any,
+                                reduction: Any) -> Any:
+    """The loss of the common case in one compiled pass per row block, or None.
+
+    The common case: the numba backend, C-contiguous float32/float64 logits of
+    shape (N, C) with the classes last, int32/int64 index targets of shape
+    (N,), no class weights, no smoothing.  ``_numba_kernels.ce_index_rows``
+    computes the per-row losses of :func:`_block_loss` with the same
+    operations (the same values as the general path on this backend) and
+    reports any input the general path would refuse or treat specially (a
+    label out of range, NaN, ``+inf``, a counted row of only ``-inf``); then
+    None is returned and the general path runs (and raises, naming the entry).
+    """
+    if (type(logits) is not np.ndarray or type(targets) is not np.ndarray
+            or logits.ndim != 2 or logits.dtype not in _COMMON_LOGITS
+            or not logits.flags.c_contiguous or 0 in logits.shape
+            or targets.dtype not in _COMMON_LABELS or targets.shape != logits.shape[:1]
+            or type(axis) is not int or axis not in (-1, 1) or reduction not in _REDUCTIONS
+            or not (ignore_index is None
+                    or (type(ignore_index) is int and -2**63 <= ignore_index < 2**63))):
+        return None
+    kernels = _backend.compiled_kernels()
+    if kernels is None:
+        return None
+    n_rows, n = logits.shape
+    out = np.empty(n_rows)
+    labels = targets.astype(np.int64, copy=False)
+    ignore = 0 if ignore_index is None else ignore_index
+    wide = logits.dtype == np.float64
+    results: list[tuple[int, int]] = []
+
+    def kernel(sl: slice, _bufs: None) -> None:
+        results.append(kernels.ce_index_rows(logits[sl], labels[sl], ignore,
+                                             ignore_index is not None, out[sl], wide))
+
+    _rows.for_each_chunk_unbuffered(n_rows, n, kernel, chunk_elements=_BLOCK_ELEMENTS)
+    if any(status for status, _ in results):
+        return None
+    return _reduce(out, reduction, float(sum(c for _, c in results)), logits.dtype)
 
 
 def _softmax_ce_grad_rows(p: _SoftmaxProblem) -> Any:
@@ -685,6 +733,10 @@ def softmax_cross_entropy(
     0.1269280110429725
     """
     v.check_bool(validate, "validate")
+    if class_weights is None and type(label_smoothing) is float and label_smoothing == 0.0:
+        common = _softmax_ce_common_compiled(logits, targets, axis, ignore_index, reduction)
+        if common is not None:
+            return common
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
                          reduction=reduction, validate=validate)

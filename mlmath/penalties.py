@@ -319,7 +319,8 @@ def _group_norms(x: Any, index: Any, n_groups: int) -> Any:
     """
     a = np.abs(x.reshape(-1)).astype(_accumulator(x.dtype), copy=False)
     scale = np.zeros(n_groups, dtype=a.dtype)
-    np.maximum.at(scale, index, a)
+    with np.errstate(invalid="ignore"):  # NaN (validate=False only) propagates to its group
+        np.maximum.at(scale, index, a)
     usable = (scale > 0) & np.isfinite(scale)
     safe = np.where(usable, scale, 1)
     sum_sq = np.bincount(index, weights=np.square(a / np.take(safe, index)), minlength=n_groups)

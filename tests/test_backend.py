@@ -294,3 +294,72 @@ class TestCrossEntropyGradientKernel:
             scale = np.maximum(np.abs(reference).max(axis=1, keepdims=True), np.finfo(dtype).tiny)
             err = float((np.abs(got - reference) / scale).max())
             assert err <= 8 * np.finfo(dtype).eps, (kwargs, err)
+
+
+@needs_numba
+class TestCrossEntropyCommonCase:
+    @staticmethod
+    def _spy(patch: pytest.MonkeyPatch) -> list[int]:
+        from mlmath import _numba_kernels
+
+        calls: list[int] = []
+        original = _numba_kernels.ce_index_rows
+
+        def spy(x: np.ndarray, *args: object) -> tuple[int, int]:
+            calls.append(x.shape[0])
+            result: tuple[int, int] = original(x, *args)
+            return result
+
+        patch.setattr(_numba_kernels, "ce_index_rows", spy)
+        return calls
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_is_bit_identical_to_the_general_path(self, dtype: type) -> None:
+        """(N, C) logits with int labels, no weights, no smoothing take one compiled pass
+        (``ce_index_rows``) that gives exactly the general path's values (forced here by
+        an integer ``label_smoothing=0``), ties, masked classes, ignored rows (one of
+        them all ``-inf``) and every reduction included."""
+        rng = np.random.default_rng(21)
+        x = (rng.standard_normal((300, 90)) * 6).astype(dtype)
+        x[1, :4] = x[1].max()
+        x[2, 5:80] = -np.inf
+        x[3] = -np.inf
+        y = rng.integers(0, 90, 300)
+        y[3] = -100
+        y[4] = -100
+        y[2] = 1
+        with _backend.use("numba"), pytest.MonkeyPatch.context() as patch:
+            calls = self._spy(patch)
+            for reduction in ("mean", "sum", "none"):
+                calls.clear()
+                got = mm.softmax_cross_entropy(x, y, ignore_index=-100, reduction=reduction)
+                assert sum(calls) == 300
+                general = mm.softmax_cross_entropy(x, y, ignore_index=-100, reduction=reduction,
+                                                   label_smoothing=0)
+                assert np.asarray(got).dtype == dtype
+                np.testing.assert_array_equal(got, general)
+            calls.clear()
+            # int32 labels and a tiny batch take it too
+            mm.softmax_cross_entropy(x[:1, :3], y[:1].astype(np.int32) % 3)
+            assert calls == [1]
+
+    def test_refused_input_falls_back_to_the_general_errors(self) -> None:
+        """A label out of range, NaN, +inf or a counted row of only -inf: the compiled pass
+        reports it and the general path raises its usual error naming the entry."""
+        x = np.zeros((3, 4))
+        y = np.array([0, 1, 2])
+        with _backend.use("numba"):
+            with pytest.raises(ValueError, match=r"`targets`.*got 7 at index \[1\]"):
+                mm.softmax_cross_entropy(x, np.array([0, 7, 2]))
+            for bad, pattern in [(np.nan, "NaN"), (np.inf, r"\+inf"), (-np.inf, "all -inf")]:
+                xb = x.copy()
+                if bad == -np.inf:
+                    xb[2] = bad
+                else:
+                    xb[2, 1] = bad
+                with pytest.raises(ValueError, match=f"`logits`.*{pattern}"):
+                    mm.softmax_cross_entropy(xb, y)
+            # validate=False: NaN logits give NaN, as on the general path
+            xn = x.copy()
+            xn[0, 0] = np.nan
+            assert np.isnan(mm.softmax_cross_entropy(xn, y, validate=False, reduction="none")[0])
