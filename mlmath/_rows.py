@@ -67,6 +67,13 @@ __all__ = [
 #: Below this many elements a call runs in the calling thread only: the pool's
 #: hand-off costs tens of microseconds, more than it saves on inputs this small.
 PARALLEL_MIN_ELEMENTS = 1 << 20
+#: The same for the compiled kernels (:func:`for_each_chunk_unbuffered`): they run
+#: several times faster per element than the NumPy path, but the hand-off
+#: (about 12 us on the development machine) is repaid from a smaller size.
+COMPILED_PARALLEL_MIN_ELEMENTS = 1 << 16
+#: Chunks per thread for the compiled kernels below a full chunk per thread: a
+#: thread that is slowed down (a busy core) leaves its remaining chunks to the others.
+_COMPILED_CHUNKS_PER_THREAD = 4
 #: Never more threads than this, whatever the machine (memory bandwidth is shared).
 _MAX_THREADS = 8
 
@@ -166,13 +173,21 @@ def for_each_chunk(rows: int, n: int, kernel: Callable[[slice, B], None],
         The first exception raised by a kernel (in chunk order among those
         that ran), after every running kernel has finished.
     """
+    _schedule(rows, n, kernel, make_buffers, chunk_elements=chunk_elements,
+              parallel_min=PARALLEL_MIN_ELEMENTS)
+
+
+def _schedule(rows: int, n: int, kernel: Callable[[slice, B], None],
+              make_buffers: Callable[[int], B], *, chunk_elements: int,
+              parallel_min: int) -> None:
+    """:func:`for_each_chunk`, threaded from ``parallel_min`` elements."""
     if rows == 0:
         return
     per_chunk = max(1, chunk_elements // max(n, 1))
     n_chunks = -(-rows // per_chunk)
     # (the size test first: max_workers() costs a system call)
-    if rows * n < PARALLEL_MIN_ELEMENTS or n_chunks < 2 or (workers := min(max_workers(),
-                                                                           n_chunks)) < 2:
+    if rows * n < parallel_min or n_chunks < 2 or (workers := min(max_workers(),
+                                                                   n_chunks)) < 2:
         bufs = make_buffers(min(per_chunk, rows))
         with np.errstate(all="ignore"):
             for start in range(0, rows, per_chunk):
@@ -215,17 +230,22 @@ def for_each_chunk_unbuffered(rows: int, n: int, kernel: Callable[[slice, None],
                               chunk_elements: int) -> None:
     """:func:`for_each_chunk` for kernels without work buffers (the compiled ones).
 
-    Below ``PARALLEL_MIN_ELEMENTS`` the kernel is called once on every row, in
-    the calling thread and without ``np.errstate`` (such a kernel keeps no
-    buffers in cache, and the per-call cost of the scheduler matters there);
-    the caller sets the errstate its kernel needs.  Larger inputs are chunked
-    and scheduled as by :func:`for_each_chunk`.
+    Below ``COMPILED_PARALLEL_MIN_ELEMENTS`` (or with one thread) the kernel is
+    called once on every row, in the calling thread and without
+    ``np.errstate`` (such a kernel keeps no buffers in cache, and the per-call
+    cost of the scheduler matters there); the caller sets the errstate its
+    kernel needs.  Larger inputs are chunked, at least
+    ``_COMPILED_CHUNKS_PER_THREAD`` chunks per thread (``chunk_elements`` is an
+    upper bound), and scheduled as by :func:`for_each_chunk`.
     """
-    if rows * n < PARALLEL_MIN_ELEMENTS:
+    total = rows * n
+    if total < COMPILED_PARALLEL_MIN_ELEMENTS or rows < 2 or (workers := max_workers()) < 2:
         if rows:
             kernel(slice(0, rows), None)
         return
-    for_each_chunk(rows, n, kernel, no_buffers, chunk_elements=chunk_elements)
+    balanced = max(n, total // (workers * _COMPILED_CHUNKS_PER_THREAD))
+    _schedule(rows, n, kernel, no_buffers, chunk_elements=min(chunk_elements, balanced),
+              parallel_min=COMPILED_PARALLEL_MIN_ELEMENTS)
 
 
 def no_buffers(_max_rows: int) -> None:

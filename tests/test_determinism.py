@@ -21,12 +21,16 @@ from mlmath import _rows
 SHAPE = (64, 20_000)
 
 
-def _inputs(dtype: type) -> dict[str, np.ndarray]:
+#: Below the NumPy path's threshold, above the compiled kernels' one (threaded there).
+MEDIUM_SHAPE = (150, 1000)
+
+
+def _inputs(dtype: type, shape: tuple[int, int] = SHAPE) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(20261205)
-    x = (rng.standard_normal(SHAPE) * 4).astype(dtype)
-    p = rng.dirichlet(np.ones(SHAPE[1]), size=SHAPE[0]).astype(dtype)
-    q = rng.dirichlet(np.ones(SHAPE[1]), size=SHAPE[0]).astype(dtype)
-    labels = rng.integers(0, SHAPE[1], SHAPE[0])
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    p = rng.dirichlet(np.ones(shape[1]), size=shape[0]).astype(dtype)
+    q = rng.dirichlet(np.ones(shape[1]), size=shape[0]).astype(dtype)
+    labels = rng.integers(0, shape[1], shape[0])
     return {"x": x, "p": p, "q": q, "labels": labels}
 
 
@@ -42,15 +46,19 @@ CALLS = {
 }
 
 
-def test_shape_is_large_enough_for_the_pool() -> None:
+def test_shapes_are_large_enough_for_the_pool() -> None:
     assert SHAPE[0] * SHAPE[1] >= _rows.PARALLEL_MIN_ELEMENTS
+    medium = MEDIUM_SHAPE[0] * MEDIUM_SHAPE[1]
+    assert _rows.COMPILED_PARALLEL_MIN_ELEMENTS <= medium < _rows.PARALLEL_MIN_ELEMENTS
 
 
 @pytest.mark.usefixtures("mlmath_backend")  # once per installed backend (NumPy, numba)
+@pytest.mark.parametrize("shape", [SHAPE, MEDIUM_SHAPE], ids=["large", "medium"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(CALLS))
-def test_pool_on_and_off_and_8_threads_are_bit_identical(name: str, dtype: type) -> None:
-    data = _inputs(dtype)
+def test_pool_on_and_off_and_8_threads_are_bit_identical(name: str, dtype: type,
+                                                         shape: tuple[int, int]) -> None:
+    data = _inputs(dtype, shape)
     copies = {k: a.copy() for k, a in data.items()}
     call = CALLS[name]
     with _rows.limit_threads(1):
@@ -83,6 +91,32 @@ def test_chunks_cover_every_row_once() -> None:
 
     _rows.for_each_chunk(1000, 5000, kernel, _rows.no_buffers, chunk_elements=1 << 14)
     np.testing.assert_array_equal(seen, 1)
+
+
+def test_compiled_kernels_are_chunked_from_their_own_threshold() -> None:
+    """A buffer-free (compiled) kernel: one call below the compiled threshold; above it,
+    several chunks per thread (so a slowed thread's chunks go to the others), every
+    row once; with one thread, one call."""
+    def run(rows: int, n: int) -> tuple[list[slice], np.ndarray]:
+        chunks: list[slice] = []
+        seen = np.zeros(rows, int)
+
+        def kernel(chunk: slice, _bufs: None) -> None:
+            chunks.append(chunk)
+            seen[chunk] += 1
+
+        _rows.for_each_chunk_unbuffered(rows, n, kernel, chunk_elements=1 << 18)
+        return chunks, seen
+
+    small = _rows.COMPILED_PARALLEL_MIN_ELEMENTS // 100 - 1
+    chunks, seen = run(small, 100)
+    assert chunks == [slice(0, small)]
+    with _rows.limit_threads(2):
+        chunks, seen = run(150, 1000)
+    assert len(chunks) >= 2 * 4 and np.all(seen == 1)
+    with _rows.limit_threads(1):
+        chunks, seen = run(150, 1000)
+    assert chunks == [slice(0, 150)]
 
 
 # ----------------------------------------------------------------------------
