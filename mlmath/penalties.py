@@ -802,7 +802,7 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     index, weights = _group_structure(groups, arr.shape, sqrt_size_weights)
     norms = _group_norms(arr, index, weights.size)
     thresholds = step * weights
-    with np.errstate(invalid="ignore", divide="ignore"):  # masked: norm <= threshold or inf
+    with np.errstate(all="ignore"):  # masked: norm <= threshold (may overflow: tiny norm) or inf
         factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
     factor = np.where(np.isinf(norms), 1.0, factor)
     # + 0.0 turns the -0.0 of (negative entry) * 0 into +0.0.
@@ -1015,7 +1015,7 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
         return v.restore_dtype(s, out_dtype)
     norms = _group_norms(s, index, weights.size)
     thresholds = step * lam_g * weights
-    with np.errstate(invalid="ignore", divide="ignore"):  # masked: norm <= threshold or inf
+    with np.errstate(all="ignore"):  # masked: norm <= threshold (may overflow: tiny norm) or inf
         factor = np.where(norms > thresholds, (norms - thresholds) / norms, 0.0)
     factor = np.where(np.isinf(norms), 1.0, factor)
     shrunk = s.reshape(-1) * np.take(factor, index) + 0.0  # + 0.0: no -0.0

@@ -617,6 +617,17 @@ class TestDefaultsSignsAndAccumulation:
             got = mm.prox_group_lasso(x, 1.0, [0, 0, 1, 1, 2, 2])
         np.testing.assert_allclose(got, [0.0, 0.0, 2.4, 3.2, np.inf, 1.0], rtol=1e-15)
 
+    def test_group_prox_of_a_subnormal_group_with_a_large_step_warns_nothing(self):
+        """A group of norm 5e-324 under a step of 1e10: the masked factor's
+        (norm - threshold) / norm overflows, unseen; the group is set to 0."""
+        import warnings
+        x = np.array([5e-324, 0.0, 3.0, 4.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            a = mm.prox_group_lasso(x, 1e10, [0, 0, 1, 1])
+            b = mm.prox_sparse_group_lasso(x, 1e10, [0, 0, 1, 1], alpha=1.0, l1_ratio=0.0)
+        assert a.tolist() == b.tolist() == [0.0, 0.0, 0.0, 0.0]
+
     @pytest.mark.parametrize("x", [np.array([], np.float32), np.array([1.5, -3.0], np.float32)],
                              ids=["empty", "delta-0"])
     def test_float32_huber_keeps_the_dtype(self, x):
