@@ -804,7 +804,56 @@ class TestPinnedByMutation:
         value, sign = mm.logsumexp(x, b=b, return_sign=True)
         assert float(sign) == (-1.0 if negate else 1.0)
         assert abs(value) > 5e-18
-        assert float(value) == pytest.approx(float(exact), rel=1e-12)
+        assert float(value) == pytest.approx(float(exact), rel=1e-12, abs=0.0)
+
+
+    def test_no_floating_point_warning_under_a_raising_errstate(self):
+        """-inf entries, weights, underflow, cancelling rows, all -inf and +inf rows and
+        float32 raise nothing even under the caller's np.errstate(all="raise")."""
+        x = np.array([[0.0, -np.inf, 1.0], [2.0, 3.0, -np.inf], [-1000.0, 0.0, -745.0]])
+        calls = [lambda: mm.logsumexp(x), lambda: mm.softmax(x), lambda: mm.log_softmax(x),
+                 lambda: mm.logsumexp(x, b=[1.0, -0.5, 2.0], return_sign=True),
+                 lambda: mm.logsumexp(np.log([0.1, 0.2, 0.7])),
+                 lambda: mm.logsumexp([[-np.inf, -np.inf], [np.inf, 0.0]]),
+                 lambda: mm.softmax(x.astype(np.float32))]
+        wants = [call() for call in calls]
+        with np.errstate(all="raise"):
+            for call, want in zip(calls, wants, strict=True):
+                np.testing.assert_array_equal(call(), want)
+
+
+    @pytest.mark.parametrize("fn", [mm.softmax, mm.log_softmax])
+    def test_plus_inf_error_says_why(self, fn):
+        """softmax of a +inf logit: the ValueError names ``x`` and says inf/inf is undefined."""
+        with pytest.raises(ValueError, match=r"`x`: expected no \+inf \(the ratio inf/inf is "
+                                             r"undefined\), got \+inf at index \[0\]"):
+            fn([np.inf, 0.0])
+
+    def test_negative_sum_without_validation_is_nan_in_its_row_only(self):
+        """validate=False: a negative weighted sum gives NaN (SciPy's log) in its row; the
+        other rows keep their float64 values."""
+        got = mm.logsumexp([[0.0, 0.0], [0.0, 0.0]], b=[[1.0, -0.5], [-1.0, 0.5]],
+                           validate=False)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, [math.log(0.5), np.nan])
+
+    def test_negative_sum_error_names_the_first_negative_row(self):
+        """The negative-sum error names the first negative row, not a zero-sum one before it."""
+        with pytest.raises(ValueError, match=r"`b`: .*negative sum at index \[1, :\]"):
+            mm.logsumexp([[0.0, 0.0], [0.0, 0.0]], b=[[1.0, -1.0], [1.0, -2.0]])
+
+
+    def test_rows_without_a_finite_max_when_unvalidated(self):
+        """validate=False: a +inf, an all -inf and a NaN row give logsumexp +inf, -inf and
+        NaN, and softmax / log_softmax NaN rows; the finite row is unaffected (on every
+        backend: the numba dispatch fills these rows as the NumPy path does)."""
+        x = np.array([[np.inf, 0.0], [-np.inf, -np.inf], [np.nan, 0.0], [0.0, 1.0]])
+        np.testing.assert_array_equal(mm.logsumexp(x, validate=False)[:3],
+                                      [np.inf, -np.inf, np.nan])
+        for fn in (mm.softmax, mm.log_softmax):
+            got = fn(x, validate=False)
+            assert np.isnan(got[:3]).all()
+            np.testing.assert_allclose(got[3], fn(x[3]), rtol=1e-15)
 
 
 class TestElementwiseScalarPath:
@@ -828,3 +877,20 @@ class TestElementwiseScalarPath:
                 fn(nan)
             assert np.isnan(fn(nan, validate=False))
         assert fn(0.5, validate=False) == fn(0.5)
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_float32_is_computed_in_float64_and_rounded_once(self, fn):
+        """float32 input gives exactly the float64 result rounded to float32."""
+        x = np.random.default_rng(5).normal(scale=20.0, size=2000).astype(np.float32)
+        got = fn(x)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, fn(x.astype(np.float64)).astype(np.float32))
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_no_floating_point_warning_under_a_raising_errstate(self, fn):
+        """Underflowing exponentials (x = ±1000, ±745) and ±inf raise nothing even under
+        the caller's np.errstate(all="raise")."""
+        x = np.array([-1000.0, -745.0, 745.0, 1000.0, -np.inf, np.inf])
+        want = fn(x)
+        with np.errstate(all="raise"):
+            np.testing.assert_array_equal(fn(x), want)
