@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -717,3 +718,14 @@ class TestPinnedByMutation:
         """js_distance checks its input by default: NaN is a ValueError naming `p`."""
         with pytest.raises(ValueError, match=r"^`p`: expected finite values"):
             mm.js_distance([0.5, np.nan], [0.5, 0.5])
+
+    def test_kl_of_log_inputs_sharing_a_zero_warns_nothing(self):
+        """KL from log-probabilities where p and q are both 0 (log -inf) at an entry: that
+        term is 0, the result is finite, and no RuntimeWarning is emitted."""
+        lp = np.log(np.array([0.5, 0.5, 0.0]))
+        lq = np.log(np.array([0.25, 0.75, 0.0]))
+        want = 0.5 * math.log(2.0) + 0.5 * math.log(0.5 / 0.75)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = mm.kl_divergence(lp, lq, log_input=True, log_target=True)
+        assert float(got) == pytest.approx(want, rel=1e-14)
