@@ -722,8 +722,8 @@ class TestPinnedByMutation:
     def test_kl_of_log_inputs_sharing_a_zero_warns_nothing(self):
         """KL from log-probabilities where p and q are both 0 (log -inf) at an entry: that
         term is 0, the result is finite, and no RuntimeWarning is emitted."""
-        lp = np.log(np.array([0.5, 0.5, 0.0]))
-        lq = np.log(np.array([0.25, 0.75, 0.0]))
+        lp = np.array([math.log(0.5), math.log(0.5), -np.inf])
+        lq = np.array([math.log(0.25), math.log(0.75), -np.inf])
         want = 0.5 * math.log(2.0) + 0.5 * math.log(0.5 / 0.75)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
