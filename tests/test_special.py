@@ -240,6 +240,34 @@ class TestCancellingLogsumexp:
             assert_accurate(got[i], mp_reference(mp_logsumexp, x[i]), max_eps=BOUND_EPS,
                             dtype=np.float64, label=f"row {i} of {x.shape}")
 
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_within_bound_with_large_terms_in_several_blocks(self, dtype):
+        """Two 20000-entry cancelling rows, the first with three large terms (log p > -4)
+        in different column blocks of the compensated sum, the second with one in the
+        first block only: each within 4 eps (the large terms are counted per row and
+        block)."""
+        z = np.random.default_rng(8).standard_normal((2, 20_000))
+        z[0, [0, 9_000, 18_000]] = 12.0
+        z[1, 0] = 12.0
+        rows = np.asarray(mm.log_softmax(z.astype(dtype)))
+        assert (rows[0] > -4.0).sum() == 3 and (rows[1] > -4.0).sum() == 1
+        got = mm.logsumexp(rows)
+        for i, row in enumerate(rows):
+            assert_accurate(got[i], mp_reference(mp_logsumexp, row), max_eps=BOUND_EPS,
+                            dtype=dtype, label=f"blocks, row {i} {_row_id(row)}")
+
+    def test_within_bound_when_the_last_cancelling_row_has_no_large_term(self):
+        """Cancelling rows refined together, the last one (100 entries of log(1/100), all
+        below -4) without large terms: each within 4 eps."""
+        rng = np.random.default_rng(9)
+        rows = np.stack([*np.asarray(mm.log_softmax(rng.standard_normal((2, 100)) * 3.0)),
+                         np.full(100, -np.log(100.0))])
+        assert (rows[:2].max(axis=1) > -4.0).all() and rows[2].max() < -4.0
+        got = mm.logsumexp(rows)
+        for i, row in enumerate(rows):
+            assert_accurate(got[i], mp_reference(mp_logsumexp, row), max_eps=BOUND_EPS,
+                            dtype=np.float64, label=f"row {i} {_row_id(row)}")
+
     def test_library_modules_do_not_import_mpmath(self):
         """mpmath is the tests' oracle only: no computational module imports it."""
         root = Path(mm.__file__).parent
