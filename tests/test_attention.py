@@ -512,3 +512,68 @@ class TestCausalQueryBlocks:
                                               causal=True)
         assert low.dtype == np.float32
         np.testing.assert_allclose(low, want, rtol=0, atol=64 * np.finfo(np.float32).eps)
+
+
+# ----------------------------------------------------------------------------
+# Error messages the mutation run found unpinned (tests/MUTANTS.md, attention.py).
+# ----------------------------------------------------------------------------
+
+class TestMessagesPinnedByMutation:
+    """The ValueErrors name their arguments exactly (each kills mutants of attention.py)."""
+
+    def test_batch_dimensions_that_do_not_broadcast_list_every_argument(self):
+        """Batch shapes that do not broadcast: the message lists `q`, `k`, `v` and shapes."""
+        with pytest.raises(ValueError, match=r"^`q`, `k`, `v`: expected leading \(batch\) "
+                                             r"dimensions that broadcast together, got `q` "
+                                             r"\(2,\), `k` \(3,\), `v` \(3,\)$"):
+            mm.scaled_dot_product_attention(np.zeros((2, 3, 4)), np.zeros((3, 5, 4)),
+                                            np.zeros((3, 5, 4)))
+
+    def test_a_value_that_is_not_a_matrix_stack_is_named(self):
+        """A 1-d `v` is a ValueError naming `v` and the expected (..., Lk, dv)."""
+        with pytest.raises(ValueError, match=r"^`v`: expected an array of shape \(\.\.\., Lk, "
+                                             r"dv\), got shape \(5,\)$"):
+            mm.scaled_dot_product_attention(np.zeros((3, 4)), np.zeros((5, 4)), np.zeros(5))
+
+    def test_plus_inf_bias_says_why(self):
+        """A +inf bias is a ValueError naming `attn_bias` and saying it takes all the weight."""
+        with pytest.raises(ValueError, match=r"^`attn_bias`: expected no \+inf \(it would take "
+                                             r"all the weight\), got \+inf at index \[0, 0\]$"):
+            mm.scaled_dot_product_attention(np.zeros((3, 4)), np.zeros((5, 4)),
+                                            np.zeros((5, 2)), attn_bias=np.full((3, 5), np.inf))
+
+    def test_overflowing_scores_with_precision_high_are_named(self):
+        """precision="high": scores that overflow are a ValueError naming `q`, `k`."""
+        with pytest.raises(ValueError, match=r"^`q`, `k`: the scores scale \* q kᵀ overflow "
+                                             r"float64 \(at query 0, key 0\)"):
+            mm.scaled_dot_product_attention(np.full((3, 4), 1e200), np.full((5, 4), 1e200),
+                                            np.zeros((5, 2)), precision="high")
+
+
+class TestPinnedByMutation:
+    """Behaviour no other test reached (each kills mutants of attention.py)."""
+
+    def test_gqa_gradient_sums_each_group_onto_its_kv_head(self):
+        """The gradient with enable_gqa is that of the kv heads repeated per group, with
+        dk and dv summed over each group of query heads (the adjoint of the repetition)."""
+        rng = np.random.default_rng(0)
+        q, g = rng.normal(size=(3, 4, 3, 5)), rng.normal(size=(3, 4, 3, 3))
+        k, v = rng.normal(size=(3, 2, 6, 5)), rng.normal(size=(3, 2, 6, 3))
+        dq, dk, dv = mm.scaled_dot_product_attention_grad(q, k, v, g, enable_gqa=True)
+        dq_r, dk_r, dv_r = mm.scaled_dot_product_attention_grad(
+            q, np.repeat(k, 2, axis=1), np.repeat(v, 2, axis=1), g)
+        assert dk.shape == k.shape and dv.shape == v.shape
+        np.testing.assert_allclose(dq, dq_r, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(dk, dk_r.reshape(3, 2, 2, 6, 5).sum(axis=2), rtol=1e-13,
+                                   atol=1e-15)
+        np.testing.assert_allclose(dv, dv_r.reshape(3, 2, 2, 6, 3).sum(axis=2), rtol=1e-13,
+                                   atol=1e-15)
+
+    def test_precision_high_with_a_bias_agrees_with_the_default(self):
+        """precision="high" with attn_bias gives the default precision's output to 1e-15."""
+        rng = np.random.default_rng(1)
+        q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+        bias = rng.normal(size=(3, 5))
+        np.testing.assert_allclose(
+            mm.scaled_dot_product_attention(q, k, v, attn_bias=bias, precision="high"),
+            mm.scaled_dot_product_attention(q, k, v, attn_bias=bias), rtol=0, atol=1e-15)

@@ -316,3 +316,68 @@ def test_binary_empty(fname: str, shape: tuple[int, ...]) -> None:
         assert np.shape(total) == shape
     else:
         assert total == 0.0
+
+
+# ----------------------------------------------------------------------------
+# The validation helpers' own contracts (found unpinned by the mutation run:
+# tests/MUTANTS.md, _validation.py).
+# ----------------------------------------------------------------------------
+
+class TestValidationHelpersPinnedByMutation:
+    """Each test pins a documented behaviour of mlmath._validation no other test reached."""
+
+    def test_an_unconvertible_scalar_is_a_type_error_naming_it(self):
+        """An object float() rejects is a TypeError naming the argument and showing it."""
+        from mlmath import _validation as v
+
+        with pytest.raises(TypeError, match=r"^`delta`: expected a real scalar, got "):
+            v.check_finite_scalar(object(), "delta")
+
+    def test_a_bool_is_not_a_positive_int_and_the_message_shows_it(self):
+        """True is rejected as a count, and the message shows the value given."""
+        from mlmath import _validation as v
+
+        with pytest.raises(TypeError, match=r"^`heads`: expected an integer >= 1, got True$"):
+            v.check_positive_int(True, "heads")
+
+    def test_orders_as_large_integers(self):
+        """An int order of 5000 is an order like any other; one of 10**301 (302 digits) is
+        a ValueError naming it (it is beyond what the float range represents usefully)."""
+        p = np.array([0.25, 0.75])
+        assert np.isfinite(mlmath.renyi_entropy(p, alpha=5000))
+        with pytest.raises(ValueError, match=r"^`alpha`: .*an integer of 302 digits$"):
+            mlmath.renyi_entropy(p, alpha=10**301)
+
+    def test_an_unnormalised_distribution_shows_its_sum(self):
+        """The normalisation error shows the offending sum."""
+        with pytest.raises(ValueError, match=r"^`p`: expected entries summing to 1 .*got sum "
+                                             r"1\.2$"):
+            mlmath.entropy([0.5, 0.7])
+
+    def test_a_missing_optional_dependency_says_how_to_install_it(self):
+        """A missing optional module is a one-line ModuleNotFoundError naming the module and
+        the pip extra, with ``name`` set to the module."""
+        from mlmath import _validation as v
+
+        with pytest.raises(ModuleNotFoundError,
+                           match=r'^report needs no_such_module_xyz: pip install '
+                                 r'"mlmath\[mlmath check --html\]"$') as caught:
+            v.require_optional("no_such_module_xyz", "mlmath check --html", "report")
+        assert caught.value.name == "no_such_module_xyz"
+        v.require_optional("numpy", "any", "nothing")  # an installed module: no error
+
+    def test_float16_is_computed_in_float32_and_returned_as_float16(self):
+        """float16 input: computed in float32, returned as float16 (as_float_array)."""
+        from mlmath import _validation as v
+
+        arr, out = v.as_float_array(np.zeros(3, np.float16), "x")
+        assert (arr.dtype, out) == (np.float32, np.float16)
+        assert mlmath.sigmoid(np.zeros(3, np.float16)).dtype == np.float16
+
+    def test_a_zero_dimensional_result_is_a_numpy_scalar(self):
+        """0-d results come back as NumPy scalars of the output dtype, not 0-d arrays."""
+        from mlmath import _validation as v
+
+        assert type(v.restore_dtype(np.array(0.5), np.dtype(np.float32))) is np.float32
+        assert type(mlmath.sigmoid(np.float32(0.5))) is np.float32
+        assert type(mlmath.logsumexp(np.array([0.0, 1.0]))) is np.float64

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -696,3 +697,38 @@ def test_renyi_divergence_special_orders_and_support():
     assert np.isfinite(mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=0.5))
     with pytest.raises(ValueError, match="`alpha`"):
         mm.renyi_divergence(p, q, alpha=-1.0)
+
+
+# ----------------------------------------------------------------------------
+# Behaviour the mutation run found unpinned (tests/MUTANTS.md, information.py).
+# ----------------------------------------------------------------------------
+
+class TestPinnedByMutation:
+    """Each test kills mutants of ``mlmath/information.py`` no other test did."""
+
+    def test_a_scalar_distribution_is_named(self):
+        """A 0-d p is a ValueError naming `p` and saying it got a scalar."""
+        with pytest.raises(ValueError, match=r"^`p`: expected at least 1 dimension \(a "
+                                             r"distribution\), got a scalar$"):
+            mm.entropy(0.5)
+
+    @pytest.mark.parametrize("alpha", [1.0, 2.0, 7.5])
+    def test_renyi_divergence_is_infinite_where_q_misses_mass_of_p(self, alpha):
+        """D_alpha(p || q) = inf for alpha >= 1 when q = 0 where p > 0."""
+        assert mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=alpha) == np.inf
+
+    def test_js_distance_validates_by_default(self):
+        """js_distance checks its input by default: NaN is a ValueError naming `p`."""
+        with pytest.raises(ValueError, match=r"^`p`: expected finite values"):
+            mm.js_distance([0.5, np.nan], [0.5, 0.5])
+
+    def test_kl_of_log_inputs_sharing_a_zero_warns_nothing(self):
+        """KL from log-probabilities where p and q are both 0 (log -inf) at an entry: that
+        term is 0, the result is finite, and no RuntimeWarning is emitted."""
+        lp = np.array([math.log(0.5), math.log(0.5), -np.inf])
+        lq = np.array([math.log(0.25), math.log(0.75), -np.inf])
+        want = 0.5 * math.log(2.0) + 0.5 * math.log(0.5 / 0.75)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = mm.kl_divergence(lp, lq, log_input=True, log_target=True)
+        assert float(got) == pytest.approx(want, rel=1e-14)

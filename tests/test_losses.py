@@ -817,3 +817,25 @@ class TestContrastive:
             mm.nt_xent(**args)
         with pytest.raises(exc, match=text):
             mm.nt_xent_grad(**args)
+
+
+# ----------------------------------------------------------------------------
+# Error messages the mutation run found unpinned (tests/MUTANTS.md, losses.py).
+# ----------------------------------------------------------------------------
+
+class TestMessagesPinnedByMutation:
+    """The ValueErrors name their arguments exactly (each kills mutants of losses.py)."""
+
+    def test_info_nce_mean_of_no_query_is_named(self):
+        """InfoNCE's mean over zero queries is a ValueError naming `query` and saying why."""
+        with pytest.raises(ValueError, match=r"^`query`: expected at least one query for "
+                                             r"reduction='mean' \(the mean of nothing is "
+                                             r"undefined\), got shape \(0, d\)$"):
+            mm.info_nce(np.zeros((0, 4)), np.zeros((3, 4)))
+
+    @pytest.mark.parametrize("fn", [mm.hinge_loss, mm.hinge_loss_grad])
+    def test_hinge_targets_of_another_shape_name_both(self, fn):
+        """Hinge targets of another shape: the message names `targets` and `scores`."""
+        with pytest.raises(ValueError, match=r"^`targets`: expected the shape of `scores` "
+                                             r"\(3,\), got \(4,\)$"):
+            fn(np.zeros(3), np.ones(4))

@@ -8,6 +8,7 @@ row max, cancellation, 1e5-entry rows, float32 and float64.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,34 @@ class TestCancellingLogsumexp:
         for got, x, i in ((got_wide, wide, 5), (got_short, short, 123)):
             assert_accurate(got[i], mp_reference(mp_logsumexp, x[i]), max_eps=BOUND_EPS,
                             dtype=np.float64, label=f"row {i} of {x.shape}")
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_within_bound_with_large_terms_in_several_blocks(self, dtype):
+        """Two 20000-entry cancelling rows, the first with three large terms (log p > -4)
+        in different column blocks of the compensated sum, the second with one in the
+        first block only: each within 4 eps (the large terms are counted per row and
+        block)."""
+        z = np.random.default_rng(8).standard_normal((2, 20_000))
+        z[0, [0, 9_000, 18_000]] = 12.0
+        z[1, 0] = 12.0
+        rows = np.asarray(mm.log_softmax(z.astype(dtype)))
+        assert (rows[0] > -4.0).sum() == 3 and (rows[1] > -4.0).sum() == 1
+        got = mm.logsumexp(rows)
+        for i, row in enumerate(rows):
+            assert_accurate(got[i], mp_reference(mp_logsumexp, row), max_eps=BOUND_EPS,
+                            dtype=dtype, label=f"blocks, row {i} {_row_id(row)}")
+
+    def test_within_bound_when_the_last_cancelling_row_has_no_large_term(self):
+        """Cancelling rows refined together, the last one (100 entries of log(1/100), all
+        below -4) without large terms: each within 4 eps."""
+        rng = np.random.default_rng(9)
+        rows = np.stack([*np.asarray(mm.log_softmax(rng.standard_normal((2, 100)) * 3.0)),
+                         np.full(100, -np.log(100.0))])
+        assert (rows[:2].max(axis=1) > -4.0).all() and rows[2].max() < -4.0
+        got = mm.logsumexp(rows)
+        for i, row in enumerate(rows):
+            assert_accurate(got[i], mp_reference(mp_logsumexp, row), max_eps=BOUND_EPS,
+                            dtype=np.float64, label=f"row {i} {_row_id(row)}")
 
     def test_library_modules_do_not_import_mpmath(self):
         """mpmath is the tests' oracle only: no computational module imports it."""
@@ -683,3 +712,213 @@ class TestWhere:
         x = np.array([1.0, 2.0, 3.0], np.float32)
         assert mm.softmax(x, where=[True, True, False]).dtype == np.float32
         assert mm.logsumexp(x, b=np.float32(2.0), where=[True, True, False]).dtype == np.float32
+
+
+# ----------------------------------------------------------------------------
+# Properties the mutation run found unpinned (tests/MUTANTS.md, special.py).
+# ----------------------------------------------------------------------------
+
+class TestPinnedByMutation:
+    """Behaviour that no other test pinned: each kills mutants of ``mlmath/special.py``."""
+
+    def test_three_dimensional_error_index_names_the_batch_position(self):
+        """A row error of a 3-d input names its batch position [i, j, :], not a flat row."""
+        x = np.zeros((2, 3, 4))
+        x[1, 2, :] = -np.inf
+        with pytest.raises(ValueError, match=r"at index \[1, 2, :\]"):
+            mm.softmax(x)
+
+    def test_minus_inf_entries_change_no_bit(self):
+        """Appending a -inf logit (weight 0) leaves logsumexp and softmax bit for bit
+        unchanged (the rows holding -inf are recomputed by the same TwoSum formulas)."""
+        rng = np.random.default_rng(14)
+        x = rng.normal(scale=30.0, size=(300, 5))
+        with_inf = np.concatenate([x, np.full((300, 1), -np.inf)], axis=1)
+        np.testing.assert_array_equal(mm.logsumexp(with_inf), mm.logsumexp(x))
+        np.testing.assert_array_equal(mm.softmax(with_inf)[:, :5], mm.softmax(x))
+        np.testing.assert_array_equal(mm.log_softmax(with_inf)[:, :5], mm.log_softmax(x))
+
+    def test_weights_that_do_not_broadcast_name_both_arguments(self):
+        """The broadcast error names ``b`` and the ``x`` it must broadcast with."""
+        with pytest.raises(ValueError, match=r"`b`: .*broadcasts with `x` \(3,\)"):
+            mm.logsumexp(np.zeros(3), b=np.ones(4))
+
+    @pytest.mark.parametrize(("x_dtype", "b_dtype"), [(np.float32, np.float64),
+                                                       (np.float64, np.float32)])
+    def test_weighted_result_dtype_promotes_x_and_b(self, x_dtype, b_dtype):
+        """The weighted result has the promoted dtype of ``x`` and ``b`` (float64 here)."""
+        x, b = np.zeros(3, x_dtype), np.array([1.0, 2.0, -0.5], b_dtype)
+        assert mm.logsumexp(x, b=b).dtype == np.float64
+        assert mm.logsumexp(x, b=np.abs(b)).dtype == np.float64
+
+    def test_nan_logit_with_weights_is_an_error(self):
+        """With ``b``, a NaN logit of nonzero weight is a ValueError naming ``x``."""
+        with pytest.raises(ValueError, match=r"`x`: expected no NaN"):
+            mm.logsumexp([np.nan, 1.0], b=[1.0, 1.0])
+        with pytest.raises(ValueError, match=r"`x`: expected no NaN"):
+            mm.logsumexp([np.nan, 1.0], b=[1.0, -0.5], return_sign=True)
+
+    def test_weighted_empty_reduction(self):
+        """An empty weighted reduction is an error, and log 0 = -inf with validate=False."""
+        with pytest.raises(ValueError, match=r"`x`: expected a non-empty axis"):
+            mm.logsumexp(np.empty((2, 0)), b=np.empty((2, 0)))
+        np.testing.assert_array_equal(
+            mm.logsumexp(np.empty((2, 0)), b=np.empty((2, 0)), validate=False), [-np.inf] * 2)
+
+    def test_scalar_with_a_negative_weight(self):
+        """logsumexp(0, b=-1) is log|-1| = 0 with sign -1 (a 0-d signed reduction)."""
+        value, sign = mm.logsumexp(0.0, b=-1.0, return_sign=True)
+        assert (float(value), float(sign)) == (0.0, -1.0)
+        assert np.shape(value) == () and np.shape(sign) == ()
+
+    def test_signed_reduction_over_non_adjacent_axes(self):
+        """Signed weights reduced over axes (0, 2) of a 3-d array: as the flattened rows."""
+        rng = np.random.default_rng(3)
+        x, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+        got, got_sign = mm.logsumexp(x, b=b, axis=(0, 2), return_sign=True)
+        rows_x = np.moveaxis(x, 1, 0).reshape(3, 8)
+        rows_b = np.moveaxis(b, 1, 0).reshape(3, 8)
+        want, want_sign = sc.logsumexp(rows_x, b=rows_b, axis=1, return_sign=True)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+        np.testing.assert_array_equal(got_sign, want_sign)
+
+    def test_excluded_weights_do_not_scale_the_kept_ones(self):
+        """Weights at -inf logits (weight 0) do not enter the power-of-two scaling: a
+        subnormal kept weight 3 * 2**-1074 gives log(3) - 1074 log 2 with sign -1."""
+        value, sign = mm.logsumexp([0.0, -np.inf], b=[-3 * 2.0**-1074, 1.0], return_sign=True)
+        assert float(sign) == -1.0
+        assert float(value) == pytest.approx(math.log(3) - 1074 * math.log(2), rel=1e-15)
+
+    def test_signed_rows_are_scaled_independently(self):
+        """Rows of very different scales (logits ±1000, weights 1e±300) are each exact:
+        the shift and the weight scaling are per row."""
+        x = np.array([[1000.0, 999.0], [-1000.0, -1001.0]])
+        b = np.array([[1e300, -1e300], [1e-300, -1e-300]])
+        value, sign = mm.logsumexp(x, b=b, return_sign=True)
+        tail = math.log1p(-math.exp(-1.0))
+        np.testing.assert_allclose(value, [1000.0 + math.log(1e300) + tail,
+                                           -1000.0 + math.log(1e-300) + tail], rtol=1e-15)
+        np.testing.assert_array_equal(sign, [1.0, 1.0])
+
+    def test_plus_inf_rows_take_the_sign_of_their_weights(self):
+        """A +inf logit decides its row: value +inf and the sign of its weight, per row,
+        whatever the weight's size; rows without +inf are computed as usual."""
+        value, sign = mm.logsumexp([np.inf, 0.0], b=[0.5, -1.0], return_sign=True)
+        assert (float(value), float(sign)) == (np.inf, 1.0)
+        value, sign = mm.logsumexp([[np.inf, 0.0], [np.inf, 0.0], [0.0, 0.0]],
+                                   b=[[1.0, -1.0], [-1.0, 1.0], [2.0, -1.0]], return_sign=True)
+        np.testing.assert_array_equal(value, [np.inf, np.inf, 0.0])
+        np.testing.assert_array_equal(sign, [1.0, -1.0, 1.0])
+
+    def test_plus_inf_of_both_signs(self):
+        """+inf entries with weights of both signs: the error names the row; with
+        validate=False the value and the sign are NaN."""
+        with pytest.raises(ValueError, match=r"both signs at \+inf entries at index \[1, :\]"):
+            mm.logsumexp([[0.0, 1.0], [np.inf, np.inf]], b=[[1.0, -1.0], [1.0, -1.0]],
+                         return_sign=True)
+        value, sign = mm.logsumexp([np.inf, np.inf], b=[1.0, -1.0], return_sign=True,
+                                   validate=False)
+        assert np.isnan(value) and np.isnan(sign)
+
+    @pytest.mark.parametrize("negate", [False, True])
+    def test_signed_sum_just_above_one_keeps_its_low_part(self, negate):
+        """log|S| for S = ±(1 + (e^-39 - e^-100) 3/4) = ±(1 + 8.7e-18), below float64's
+        resolution of 1 + eps, is 8.7e-18 to full relative accuracy: the double-double's
+        low part enters as s_lo / s_hi (the weights' scale 3/4 needs no power of two)."""
+        x, b = np.array([0.0, 0.0, -39.0, -100.0]), np.array([0.75, 0.25, 0.75, -0.75])
+        if negate:
+            b = -b
+        exact, _, _ = mp_weighted_logsumexp(x, b)
+        value, sign = mm.logsumexp(x, b=b, return_sign=True)
+        assert float(sign) == (-1.0 if negate else 1.0)
+        assert abs(value) > 5e-18
+        assert float(value) == pytest.approx(float(exact), rel=1e-12, abs=0.0)
+
+
+    def test_no_floating_point_warning_under_a_raising_errstate(self):
+        """-inf entries, weights, underflow, cancelling rows, all -inf and +inf rows and
+        float32 raise nothing even under the caller's np.errstate(all="raise")."""
+        x = np.array([[0.0, -np.inf, 1.0], [2.0, 3.0, -np.inf], [-1000.0, 0.0, -745.0]])
+        calls = [lambda: mm.logsumexp(x), lambda: mm.softmax(x), lambda: mm.log_softmax(x),
+                 lambda: mm.logsumexp(x, b=[1.0, -0.5, 2.0], return_sign=True),
+                 lambda: mm.logsumexp(np.log([0.1, 0.2, 0.7])),
+                 lambda: mm.logsumexp([[-np.inf, -np.inf], [np.inf, 0.0]]),
+                 lambda: mm.softmax(x.astype(np.float32))]
+        wants = [call() for call in calls]
+        with np.errstate(all="raise"):
+            for call, want in zip(calls, wants, strict=True):
+                np.testing.assert_array_equal(call(), want)
+
+
+    @pytest.mark.parametrize("fn", [mm.softmax, mm.log_softmax])
+    def test_plus_inf_error_says_why(self, fn):
+        """softmax of a +inf logit: the ValueError names ``x`` and says inf/inf is undefined."""
+        with pytest.raises(ValueError, match=r"`x`: expected no \+inf \(the ratio inf/inf is "
+                                             r"undefined\), got \+inf at index \[0\]"):
+            fn([np.inf, 0.0])
+
+    def test_negative_sum_without_validation_is_nan_in_its_row_only(self):
+        """validate=False: a negative weighted sum gives NaN (SciPy's log) in its row; the
+        other rows keep their float64 values."""
+        got = mm.logsumexp([[0.0, 0.0], [0.0, 0.0]], b=[[1.0, -0.5], [-1.0, 0.5]],
+                           validate=False)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, [math.log(0.5), np.nan])
+
+    def test_negative_sum_error_names_the_first_negative_row(self):
+        """The negative-sum error names the first negative row, not a zero-sum one before it."""
+        with pytest.raises(ValueError, match=r"`b`: .*negative sum at index \[1, :\]"):
+            mm.logsumexp([[0.0, 0.0], [0.0, 0.0]], b=[[1.0, -1.0], [1.0, -2.0]])
+
+
+    def test_rows_without_a_finite_max_when_unvalidated(self):
+        """validate=False: a +inf, an all -inf and a NaN row give logsumexp +inf, -inf and
+        NaN, and softmax / log_softmax NaN rows; the finite row is unaffected (on every
+        backend: the numba dispatch fills these rows as the NumPy path does)."""
+        x = np.array([[np.inf, 0.0], [-np.inf, -np.inf], [np.nan, 0.0], [0.0, 1.0]])
+        np.testing.assert_array_equal(mm.logsumexp(x, validate=False)[:3],
+                                      [np.inf, -np.inf, np.nan])
+        for fn in (mm.softmax, mm.log_softmax):
+            got = fn(x, validate=False)
+            assert np.isnan(got[:3]).all()
+            np.testing.assert_allclose(got[3], fn(x[3]), rtol=1e-15)
+
+
+class TestElementwiseScalarPath:
+    """The float64-scalar fast path (``math`` instead of NumPy) of the sigmoid family."""
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_scalar_agrees_with_the_array_path(self, fn):
+        """fn(float) equals fn(array) to 1 ulp on both signs and across [-40, 40]."""
+        xs = np.concatenate([np.linspace(-40.0, 40.0, 161), [-0.5, -0.0, 0.0, 0.25, 0.5]])
+        array = fn(xs)
+        for x, want in zip(xs, array, strict=True):
+            got = fn(float(x))
+            assert type(got) is np.float64
+            assert got == pytest.approx(want, rel=2.5e-16, abs=1e-300), x
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_scalar_nan(self, fn):
+        """A NaN scalar is a ValueError naming ``x``; with validate=False it gives NaN."""
+        for nan in (float("nan"), np.float64("nan")):
+            with pytest.raises(ValueError, match=r"`x`: expected no NaN"):
+                fn(nan)
+            assert np.isnan(fn(nan, validate=False))
+        assert fn(0.5, validate=False) == fn(0.5)
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_float32_is_computed_in_float64_and_rounded_once(self, fn):
+        """float32 input gives exactly the float64 result rounded to float32."""
+        x = np.random.default_rng(5).normal(scale=20.0, size=2000).astype(np.float32)
+        got = fn(x)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, fn(x.astype(np.float64)).astype(np.float32))
+
+    @pytest.mark.parametrize("fn", ELEMENTWISE)
+    def test_no_floating_point_warning_under_a_raising_errstate(self, fn):
+        """Underflowing exponentials (x = ±1000, ±745) and ±inf raise nothing even under
+        the caller's np.errstate(all="raise")."""
+        x = np.array([-1000.0, -745.0, 745.0, 1000.0, -np.inf, np.inf])
+        want = fn(x)
+        with np.errstate(all="raise"):
+            np.testing.assert_array_equal(fn(x), want)
