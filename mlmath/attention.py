@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mlmath import _compensated
+from mlmath import _namespace as _ns
 from mlmath import _validation as val
 from mlmath._typing import FloatArray
 
@@ -50,6 +51,9 @@ __all__ = [
     "scaled_dot_product_attention",
     "scaled_dot_product_attention_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
 
 Array = NDArray[Any]
 
@@ -704,6 +708,11 @@ def attention_weights(
     >>> float(attention_weights(q, k, scale=1.0, precision="high")[0, 0])
     3.419844293010171e-54
     """
+    xp = _ns.foreign_namespace(q, k, mask, attn_bias, names=("q", "k", "mask", "attn_bias"))
+    if xp is not None:
+        return _ns.on_host(xp, attention_weights, q, k, mask=mask, attn_bias=attn_bias,
+            causal=causal, scale=scale, enable_gqa=enable_gqa, precision=precision,
+            validate=validate)
     val.check_bool(validate, "validate")
     high = _check_precision(precision)
     inp = _prepare(q, k, None, mask, causal, scale, validate, high, bias=attn_bias,
@@ -842,6 +851,12 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
     [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
     """
+    xp = _ns.foreign_namespace(q, k, v, mask, attn_bias, names=("q", "k", "v", "mask", "attn_bias"))
+    if xp is not None:
+        return _ns.on_host(xp, scaled_dot_product_attention, q, k, v, mask=mask,
+            attn_bias=attn_bias, causal=causal, scale=scale, enable_gqa=enable_gqa,
+            dropout_p=dropout_p, rng=rng, return_lse=return_lse, block_size=block_size,
+            precision=precision, validate=validate)
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     high = _check_precision(precision)
@@ -917,6 +932,12 @@ def scaled_dot_product_attention_grad(
     >>> dq.tolist(), dk.tolist(), dv.tolist()
     ([[0.0]], [[0.0]], [[1.0]])
     """
+    xp = _ns.foreign_namespace(q, k, v, grad_out, mask, attn_bias,
+                               names=("q", "k", "v", "grad_out", "mask", "attn_bias"))
+    if xp is not None:
+        return _ns.on_host(xp, scaled_dot_product_attention_grad, q, k, v, grad_out, mask=mask,
+            attn_bias=attn_bias, causal=causal, scale=scale, enable_gqa=enable_gqa,
+            block_size=block_size, validate=validate)
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     gqa = val.check_bool(enable_gqa, "enable_gqa")
@@ -1027,6 +1048,11 @@ def multi_head_attention(
     >>> bool(np.allclose(multi_head_attention(x[[1, 0, 2]], *w, num_heads=2), y[[1, 0, 2]]))
     True
     """
+    xp = _ns.foreign_namespace(x, w_q, w_k, w_v, w_o, mask,
+                               names=("x", "w_q", "w_k", "w_v", "w_o", "mask"))
+    if xp is not None:
+        return _ns.on_host(xp, multi_head_attention, x, w_q, w_k, w_v, w_o, num_heads=num_heads,
+            mask=mask, causal=causal, validate=validate)
     val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     xa, x_out = val.as_float_array(x, "x")

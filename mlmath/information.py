@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmath import _namespace as _ns
 from mlmath import _rows
 from mlmath import _validation as v
 from mlmath._compensated import dd_sum, two_prod
@@ -67,6 +68,9 @@ __all__ = [
     "renyi_entropy",
     "tsallis_entropy",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
 
 F64 = np.float64
 Array = np.ndarray
@@ -416,6 +420,8 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
     >>> float(entropy([1.0, 1e-300]))   # no 0 * log 0 = nan, tiny mass counted
     6.907755278982137e-298
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _ns.on_host(xp, entropy, p, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
@@ -496,6 +502,9 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(kl_divergence([2.0, 1.0], [1.0, 1.0], validate=False, generalized=False))
     1.3862943611198906
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, kl_divergence, p, q, axis=axis, base=base, validate=validate,
+            generalized=generalized, log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     v.check_bool(generalized, "generalized")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
@@ -555,6 +564,9 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(cross_entropy([0.5, 0.5], [0.25, 0.75], base=2))   # 1 + KL in bits
     1.207518749639422
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, cross_entropy, p, q, axis=axis, base=base, validate=validate,
+            log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
 
@@ -613,6 +625,8 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(js_divergence(p, [0.5, 0.5]))  # mpmath: 4.99201041585171533e-31
     4.992010415851715e-31
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, js_divergence, p, q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
@@ -662,6 +676,8 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
     >>> float(js_distance([0.5, 0.5], [0.5, 0.5]))
     0.0
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, js_distance, p, q, axis=axis, base=base, validate=validate)
     return np.sqrt(js_divergence(p, q, axis=axis, base=base, validate=validate))
 
 
@@ -739,6 +755,9 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
     >>> float(renyi_entropy([0.7, 0.3], alpha=1.0)) == float(entropy([0.7, 0.3]))
     True
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _ns.on_host(xp, renyi_entropy, p, alpha=alpha, axis=axis, base=base,
+            validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
     if alpha == 1.0:
@@ -887,6 +906,9 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
     >>> float(renyi_divergence([0.5, 0.5], [0.5, 0.5], alpha=0.5))
     0.0
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, renyi_divergence, p, q, alpha=alpha, axis=axis, base=base,
+            validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
     if alpha == 1.0:
@@ -964,6 +986,8 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
     >>> float(tsallis_entropy([0.25, 0.25, 0.5, 0.0], q=0))
     2.0
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _ns.on_host(xp, tsallis_entropy, p, q=q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     index = v.check_order(q, "q", allow_inf=False)
     if index == 1.0:
@@ -1015,6 +1039,8 @@ def binary_entropy(
     >>> float(binary_entropy(0.5, base=2))
     1.0
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _ns.on_host(xp, binary_entropy, p, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     arr, out_dtype = v.as_float_array(p, "p")
@@ -1091,6 +1117,8 @@ def joint_entropy(
     >>> float(joint_entropy([[0.25, 0.25], [0.25, 0.25]], base=2))
     2.0
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _ns.on_host(xp, joint_entropy, pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
@@ -1138,6 +1166,8 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     >>> float(conditional_entropy([[0.5, 0.0], [1e-18, 0.5]]))  # mpmath: 4.17533844933328799e-17
     4.175338449333287e-17
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _ns.on_host(xp, conditional_entropy, pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
@@ -1197,6 +1227,8 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     >>> float(mutual_information(pxy))   # mpmath: 7.99986809916742473e-24
     7.999868099167423e-24
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _ns.on_host(xp, mutual_information, pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)

@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special as sps
 
 from mlmath import _backend, _rows
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
 from mlmath.special import logsumexp, sigmoid, softmax, softplus
@@ -60,6 +61,9 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -660,6 +664,12 @@ def softmax_cross_entropy(
     >>> float(softmax_cross_entropy([[2.0, -np.inf, 0.0]], [0]))
     0.1269280110429725
     """
+    xp = _ns.foreign_namespace(logits, targets, class_weights,
+                               names=("logits", "targets", "class_weights"))
+    if xp is not None:
+        return _ns.on_host(xp, softmax_cross_entropy, logits, targets, axis=axis,
+            label_smoothing=label_smoothing, class_weights=class_weights,
+            ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
@@ -705,6 +715,12 @@ def softmax_cross_entropy_grad(
     >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
     [[0.5, -0.5]]
     """
+    xp = _ns.foreign_namespace(logits, targets, class_weights,
+                               names=("logits", "targets", "class_weights"))
+    if xp is not None:
+        return _ns.on_host(xp, softmax_cross_entropy_grad, logits, targets, axis=axis,
+            label_smoothing=label_smoothing, class_weights=class_weights,
+            ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
@@ -787,6 +803,11 @@ def sigmoid_binary_cross_entropy(
     >>> float(sigmoid_binary_cross_entropy(-1e4, 1.0))
     10000.0
     """
+    xp = _ns.foreign_namespace(logits, targets, pos_weight,
+                               names=("logits", "targets", "pos_weight"))
+    if xp is not None:
+        return _ns.on_host(xp, sigmoid_binary_cross_entropy, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     pos = softplus(-p.z, validate=False)
@@ -829,6 +850,11 @@ def sigmoid_binary_cross_entropy_grad(
     >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
     -0.5
     """
+    xp = _ns.foreign_namespace(logits, targets, pos_weight,
+                               names=("logits", "targets", "pos_weight"))
+    if xp is not None:
+        return _ns.on_host(xp, sigmoid_binary_cross_entropy_grad, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     neg = sigmoid(-p.z, validate=False)
@@ -888,6 +914,9 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     >>> binary_cross_entropy([0.0, 1.0, 0.0], [0.0, 1.0, 1.0], reduction="none").tolist()
     [0.0, 0.0, inf]
     """
+    if (xp := _ns.foreign_namespace(probs, targets, names=("probs", "targets"))) is not None:
+        return _ns.on_host(xp, binary_cross_entropy, probs, targets, reduction=reduction,
+            validate=validate)
     v.check_bool(validate, "validate")
     p = _binary_problem(probs, targets, "probs", reduction, validate)
     with np.errstate(divide="ignore"):
@@ -985,6 +1014,9 @@ def sigmoid_focal_loss(
     >>> float(sigmoid_focal_loss([0.0], [1.0]))   # 0.25 * (1/2)^2 * log 2
     0.04332169878499658
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, sigmoid_focal_loss, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1031,6 +1063,9 @@ def sigmoid_focal_loss_grad(
     >>> sigmoid_focal_loss_grad([0.0], [1.0], alpha=None, gamma=0.0).tolist()   # sigma(0) - 1
     [-0.5]
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, sigmoid_focal_loss_grad, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1136,6 +1171,9 @@ def poly_loss_cross_entropy(
     >>> float(poly_loss_cross_entropy([[0.0, 0.0]], [0], epsilon=1.0))   # log 2 + 1/2
     1.1931471805599454
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, poly_loss_cross_entropy, logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1179,6 +1217,9 @@ def poly_loss_cross_entropy_grad(
     >>> poly_loss_cross_entropy_grad([[0.0, 0.0]], [0], epsilon=1.0).tolist()
     [[-0.75, 0.75]]
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, poly_loss_cross_entropy_grad, logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1300,6 +1341,9 @@ def hinge_loss(
     >>> float(hinge_loss([2.0, 0.5, -1.0], [0, 1, 0]))   # 0/1 labels: (3 + 0.5 + 0) / 3
     1.1666666666666667
     """
+    if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
+        return _ns.on_host(xp, hinge_loss, scores, targets, margin=margin, reduction=reduction,
+            validate=validate)
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
@@ -1341,6 +1385,9 @@ def hinge_loss_grad(
     >>> hinge_loss_grad([2.0, 1.0, 0.5], [1, 1, -1], reduction="sum").tolist()
     [0.0, 0.0, 1.0]
     """
+    if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
+        return _ns.on_host(xp, hinge_loss_grad, scores, targets, margin=margin,
+            reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
@@ -1462,6 +1509,9 @@ def multiclass_hinge_loss(
     >>> multiclass_hinge_loss([[0.0, 0.0], [3.0, 0.0]], [1, 1], reduction="none").tolist()
     [0.5, 2.0]
     """
+    if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
+        return _ns.on_host(xp, multiclass_hinge_loss, scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=validate)
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1506,6 +1556,9 @@ def multiclass_hinge_loss_grad(
     >>> multiclass_hinge_loss_grad([[2.0, 1.5, -1.0]], [0]).tolist()
     [[-0.3333333333333333, 0.3333333333333333, 0.0]]
     """
+    if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
+        return _ns.on_host(xp, multiclass_hinge_loss_grad, scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=validate)
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1693,6 +1746,10 @@ def info_nce(
     ...          temperature=0.5, reduction="none").tolist()
     [0.1269280110429725]
     """
+    xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
+    if xp is not None:
+        return _ns.on_host(xp, info_nce, query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     loss = softmax_cross_entropy(p.logits(), p.positive, reduction=p.reduction,
@@ -1738,6 +1795,10 @@ def info_nce_grad(
     >>> gq.round(6).tolist()
     [[-0.134471, 0.134471], [0.134471, -0.134471]]
     """
+    xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
+    if xp is not None:
+        return _ns.on_host(xp, info_nce_grad, query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     g = softmax_cross_entropy_grad(p.logits(), p.positive, reduction=p.reduction,
@@ -1856,6 +1917,10 @@ def nt_xent(
     >>> float(nt_xent(e, [0, 0, 1, 1], temperature=1.0))   # log(1 + 2 e^-1)
     0.5514447139320511
     """
+    xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
+    if xp is not None:
+        return _ns.on_host(xp, nt_xent, embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     _, _, u = _nt_xent_terms(p)
@@ -1901,6 +1966,10 @@ def nt_xent_grad(
     >>> nt_xent_grad(e, [0, 0, 1, 1], similarity="dot", temperature=1.0).round(6).tolist()
     [[-0.211942, 0.211942], [-0.211942, 0.211942], [0.211942, -0.211942], [0.211942, -0.211942]]
     """
+    xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
+    if xp is not None:
+        return _ns.on_host(xp, nt_xent_grad, embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     s, a, u = _nt_xent_terms(p)

@@ -42,8 +42,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
+from mlmath._xp import penalties as _xpp
 
 __all__ = [
     "elastic_net",
@@ -70,6 +72,13 @@ __all__ = [
     "squared_l2",
     "squared_l2_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
+
+
+def _flag(validate: object) -> bool:
+    return v.check_bool(validate, "validate")
 
 
 # ---------------------------------------------------------------------------
@@ -189,6 +198,8 @@ def l1(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(l1([3.0, -4.0, 0.0]))
     7.0
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.l1(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(np.abs(arr)), out_dtype)
@@ -231,6 +242,8 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(squared_l2([3.0, -4.0]))
     25.0
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.squared_l2(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(_squares(arr)), out_dtype)
@@ -283,6 +296,8 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
     >>> float(elastic_net([1.0, -2.0], alpha=0.5, l1_ratio=0.5))  # 0.5 * (1.5 + 1.25)
     1.375
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.elastic_net(xp, w, alpha=alpha, l1_ratio=l1_ratio, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
@@ -373,6 +388,9 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
     >>> float(group_lasso([3e200, 4e200], [7, 7]))  # no overflow of the squares
     5e+200
     """
+    if (xp := _ns.foreign_namespace(w, groups, names=("w", "groups"))) is not None:
+        return _ns.on_host(xp, group_lasso, w, groups, sqrt_size_weights=sqrt_size_weights,
+            validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
@@ -427,6 +445,8 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> FloatRe
     >>> float(huber([1e300], delta=1.0))  # linear branch: no overflow
     1e+300
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.huber(xp, x, delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
@@ -477,6 +497,8 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> l1_subgradient([2.0, 0.0, -0.0, -1e-300]).tolist()
     [1.0, 0.0, 0.0, -1.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.l1_subgradient(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(np.sign(arr) + 0.0, out_dtype)  # + 0.0 turns sign(-0.0) into +0.0
@@ -513,6 +535,8 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> squared_l2_grad([1.5, -2.0]).tolist()
     [3.0, -4.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.squared_l2_grad(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(2 * arr, out_dtype)
@@ -555,6 +579,9 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
     >>> elastic_net_subgradient([2.0, 0.0, -1.0], alpha=2.0, l1_ratio=0.5).tolist()
     [3.0, 0.0, -2.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.elastic_net_subgradient(xp, w, alpha=alpha, l1_ratio=l1_ratio,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
@@ -599,6 +626,8 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Fl
     >>> huber_grad([0.5, -3.0], delta=1.0).tolist()
     [0.5, -1.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.huber_grad(xp, x, delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     d = _in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype)
@@ -648,6 +677,8 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> FloatResult:
     >>> prox_l1([3.0, -0.5, 1.0, -2.0], 1.0).tolist()  # exact zeros
     [2.0, 0.0, 0.0, -1.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_l1(xp, x, t, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     tau = _in_dtype(_step(t), arr.dtype)
@@ -690,6 +721,8 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> FloatRe
     >>> prox_squared_l2([3.0, -6.0], 1.0).tolist()
     [1.0, -2.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_squared_l2(xp, x, t, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     denominator = _in_dtype(1.0 + 2.0 * _step(t), arr.dtype)
@@ -741,6 +774,9 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
     >>> prox_elastic_net([3.0, -0.5], 1.0, alpha=2.0, l1_ratio=0.5).tolist()
     [1.0, 0.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_elastic_net(xp, x, t, alpha=alpha, l1_ratio=l1_ratio,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     step = _step(t)
@@ -794,6 +830,9 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     >>> prox_group_lasso([3.0, 4.0, 0.3, -0.4], 1.0, [0, 0, 1, 1]).tolist()
     [2.4, 3.2, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, prox_group_lasso, x, t, groups, sqrt_size_weights=sqrt_size_weights,
+            validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -867,6 +906,9 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
     >>> float(sparse_group_lasso([3.0, 4.0, -2.0], [0, 0, 1], alpha=2.0, l1_ratio=0.5))
     16.0
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, sparse_group_lasso, x, groups, alpha=alpha, l1_ratio=l1_ratio,
+            sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -930,6 +972,9 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
     ...                                l1_ratio=0.5).tolist()
     [0.8, 0.9, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, sparse_group_lasso_subgradient, x, groups, alpha=alpha,
+            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
@@ -1003,6 +1048,9 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
     ...                         l1_ratio=0.5).tolist()
     [2.7, 3.6, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, prox_sparse_group_lasso, x, t, groups, alpha=alpha,
+            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -1092,6 +1140,8 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
     >>> project_simplex([0.75, 0.25, 0.5, 0.5]).tolist()   # theta = (1.75 - 1) / 3
     [0.5, 0.0, 0.25, 0.25]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.project_simplex(xp, x, radius=radius, axis=axis, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
@@ -1152,6 +1202,8 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
     >>> project_l1_ball([0.25, -0.5]).tolist()   # inside: unchanged
     [0.25, -0.5]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.project_l1_ball(xp, x, radius=radius, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
@@ -1195,6 +1247,8 @@ def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
     >>> project_box([-2.0, 0.5, 3.0], 0.0, 1.0).tolist()
     [0.0, 0.5, 1.0]
     """
+    if (xp := _ns.foreign_namespace(x, lower, upper, names=("x", "lower", "upper"))) is not None:
+        return _xpp.project_box(xp, x, lower, upper, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     lo, _ = v.as_float_array(lower, "lower")
@@ -1254,6 +1308,8 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
     >>> prox_linf([3.0, -1.0, 0.5], 1.0).tolist()   # the largest entry comes down by 1
     [2.0, -1.0, 0.5]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_linf(xp, x, tau, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     t = v.check_positive_scalar(tau, "tau")
@@ -1308,6 +1364,8 @@ def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
     >>> prox_huber([1.0, 10.0], 1.0, delta=1.0).tolist()   # 1/2 and 10 - 1
     [0.5, 9.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_huber(xp, x, tau, delta=delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     t = v.check_positive_scalar(tau, "tau")
@@ -1353,6 +1411,8 @@ def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(nuclear_norm([[3.0, 0.0], [0.0, -4.0]]))
     7.0
     """
+    if type(X) not in _HOST and (xp := _ns.foreign_namespace(X)) is not None:
+        return _xpp.nuclear_norm(xp, X, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _matrices(X, validate)
     work, broken = _finite_matrices(arr)
@@ -1397,6 +1457,8 @@ def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> Flo
     >>> prox_nuclear_norm([[3.0, 0.0], [0.0, -0.5]], 1.0).round(12).tolist()
     [[2.0, 0.0], [0.0, 0.0]]
     """
+    if type(X) not in _HOST and (xp := _ns.foreign_namespace(X)) is not None:
+        return _xpp.prox_nuclear_norm(xp, X, tau, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _matrices(X, validate)
     t = v.check_positive_scalar(tau, "tau")
