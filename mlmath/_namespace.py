@@ -46,6 +46,9 @@ NATIVE: frozenset[str] = frozenset({
     "nuclear_norm", "project_box", "project_l1_ball", "project_simplex", "prox_elastic_net",
     "prox_huber", "prox_l1", "prox_linf", "prox_nuclear_norm", "prox_squared_l2", "squared_l2",
     "squared_l2_grad",
+    # information (renyi_divergence, conditional_entropy, mutual_information: host)
+    "binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
+    "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy",
 })
 
 

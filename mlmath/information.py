@@ -72,6 +72,21 @@ __all__ = [
 #: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
 _HOST = _ns.HOST_TYPES
 
+
+def _native(xp: Any, fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
+    """The portable implementation ``mlmath._xp.information.<name>`` on namespace ``xp``.
+
+    Input that fails its (aggregate) checks reruns on the host, whose checks name
+    the first bad entry with the NumPy path's message.
+    """
+    from mlmath._xp import information as portable  # imports this module: not at the top
+
+    checked = {**kwargs, "validate": v.check_bool(kwargs["validate"], "validate")}
+    try:
+        return getattr(portable, name)(xp, *args, **checked)
+    except portable.Invalid:
+        return _ns.on_host(xp, fn, *args, **kwargs)
+
 F64 = np.float64
 Array = np.ndarray
 
@@ -421,7 +436,7 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
     6.907755278982137e-298
     """
     if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
-        return _ns.on_host(xp, entropy, p, axis=axis, base=base, validate=validate)
+        return _native(xp, entropy, "entropy", p, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
@@ -503,8 +518,9 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     1.3862943611198906
     """
     if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
-        return _ns.on_host(xp, kl_divergence, p, q, axis=axis, base=base, validate=validate,
-            generalized=generalized, log_input=log_input, log_target=log_target)
+        return _native(xp, kl_divergence, "kl_divergence",
+                       p, q, axis=axis, base=base, validate=validate,
+                       generalized=generalized, log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     v.check_bool(generalized, "generalized")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
@@ -565,7 +581,8 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     1.207518749639422
     """
     if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
-        return _ns.on_host(xp, cross_entropy, p, q, axis=axis, base=base, validate=validate,
+        return _native(xp, cross_entropy, "cross_entropy",
+                       p, q, axis=axis, base=base, validate=validate,
             log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
@@ -626,7 +643,8 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     4.992010415851715e-31
     """
     if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
-        return _ns.on_host(xp, js_divergence, p, q, axis=axis, base=base, validate=validate)
+        return _native(xp, js_divergence, "js_divergence",
+                       p, q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
@@ -677,7 +695,8 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
     0.0
     """
     if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
-        return _ns.on_host(xp, js_distance, p, q, axis=axis, base=base, validate=validate)
+        return _native(xp, js_distance, "js_distance",
+                       p, q, axis=axis, base=base, validate=validate)
     return np.sqrt(js_divergence(p, q, axis=axis, base=base, validate=validate))
 
 
@@ -756,7 +775,7 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
     True
     """
     if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
-        return _ns.on_host(xp, renyi_entropy, p, alpha=alpha, axis=axis, base=base,
+        return _native(xp, renyi_entropy, "renyi_entropy", p, alpha=alpha, axis=axis, base=base,
             validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
@@ -987,7 +1006,8 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
     2.0
     """
     if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
-        return _ns.on_host(xp, tsallis_entropy, p, q=q, axis=axis, base=base, validate=validate)
+        return _native(xp, tsallis_entropy, "tsallis_entropy",
+                       p, q=q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     index = v.check_order(q, "q", allow_inf=False)
     if index == 1.0:
@@ -1040,7 +1060,7 @@ def binary_entropy(
     1.0
     """
     if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
-        return _ns.on_host(xp, binary_entropy, p, base=base, validate=validate)
+        return _native(xp, binary_entropy, "binary_entropy", p, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     arr, out_dtype = v.as_float_array(p, "p")
@@ -1118,7 +1138,7 @@ def joint_entropy(
     2.0
     """
     if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
-        return _ns.on_host(xp, joint_entropy, pxy, base=base, validate=validate)
+        return _native(xp, joint_entropy, "joint_entropy", pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
