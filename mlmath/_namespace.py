@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["HOST_TYPES", "NATIVE", "device_of", "foreign_namespace", "is_float_dtype",
-           "on_host", "to_host"]
+__all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "device_of", "first_array", "foreign_namespace",
+           "is_float_dtype", "on_host", "support_table", "to_host"]
 
 #: Types that always take the NumPy path.  The check is ``type(x) in HOST_TYPES``
 #: first (a set lookup, the cost every NumPy call pays); anything else is
@@ -159,3 +159,38 @@ def on_host(xp: ModuleType, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
     host_args = [to_host(a) for a in args]
     host_kwargs = {k: to_host(a) for k, a in kwargs.items()}
     return _to_namespace(fn(*host_args, **host_kwargs), xp, device)
+
+
+#: What differs on a foreign namespace, per function (shown in ``docs/array_api.md``).
+CAVEATS: dict[str, str] = {
+    "logsumexp": "rows whose result cancels (``m < 0``, ``|result| << |m|``) are refined on "
+                 "the host (only those rows are copied); weights ``b`` with a negative entry "
+                 "run the call on the host",
+    "renyi_entropy": "rows with ``sum p**alpha < 1/2`` use the native ``logsumexp`` (above)",
+    "scaled_dot_product_attention": "``dropout_p > 0``: the mask is drawn by the NumPy "
+                                    "``rng`` on the host, as on the NumPy path, so a seed "
+                                    "gives the same mask on every namespace",
+}
+
+
+def support_table() -> str:
+    """The Markdown lists of native and host-computed functions (``docs/array_api.md``).
+
+    Generated from :data:`NATIVE` and :data:`CAVEATS`; ``tests/test_array_api.py``
+    checks that the page holds exactly this text.
+    """
+    import mlmath
+
+    def line(name: str) -> str:
+        caveat = CAVEATS.get(name)
+        return f"- `{name}`" + (f": {caveat}" if caveat else "")
+
+    native = [line(n) for n in mlmath.__all__ if n in NATIVE]
+    host = [line(n) for n in mlmath.__all__ if n not in NATIVE]
+    return "\n".join([
+        f"Computed natively with the input's namespace ({len(native)} functions):", "",
+        *native, "",
+        f"Computed on the host (NumPy) and returned in the input's namespace "
+        f"({len(host)} functions):", "",
+        *host,
+    ])

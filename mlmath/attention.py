@@ -680,6 +680,10 @@ def attention_weights(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math::
         w_{ij} = \frac{[j \in A_i]\, e^{s_{ij} - m_i}}{\sum_{l \in A_i} e^{s_{il} - m_i}},
         \qquad s_{ij} = \text{scale}\; q_i \cdot k_j,\quad m_i = \max_{l \in A_i} s_{il}
@@ -818,6 +822,10 @@ def scaled_dot_product_attention(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: o_i = \sum_j w_{ij} v_j, \qquad w = \texttt{attention\_weights}(q, k)
 
     The blocked path keeps, per query row, a running maximum m, running sum l
@@ -907,6 +915,10 @@ def scaled_dot_product_attention_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`S = \text{scale}\, q k^\top`, :math:`P = \operatorname{softmax}(S)`,
     :math:`o = P v` and :math:`G = \partial L / \partial o`:
 
@@ -1027,6 +1039,10 @@ def multi_head_attention(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math::
         \operatorname{MHA}(X) = \operatorname{concat}_j\Big(\operatorname{attn}
         (X W^Q_j, X W^K_j, X W^V_j)\Big) W^O, \qquad \text{scale} = 1/\sqrt{d_h}.

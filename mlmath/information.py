@@ -417,6 +417,10 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: H(p) = -\sum_i p_i \log p_i, \qquad 0 \log 0 = 0.
 
     Every term :math:`-p_i\log p_i` is >= 0 and accurate to about 1 ulp, and the
@@ -481,6 +485,10 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as a sum of non-negative terms,
 
     .. math:: \mathrm{KL}(p\|q) = \sum_i \big(p_i\log\tfrac{p_i}{q_i} - p_i + q_i\big)
@@ -563,6 +571,10 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as :math:`H(p) + \mathrm{KL}(p\|q)` (both computed accurately, see
     :func:`kl_divergence`).  Because the computed KL is >= 0 and rounding is
     monotone, Gibbs' inequality ``cross_entropy(p, q) >= entropy(p)`` holds exactly
@@ -619,6 +631,10 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \mathrm{JS}(p, q) = \tfrac12\mathrm{KL}(p\|m) + \tfrac12\mathrm{KL}(q\|m),
               \quad m = \tfrac12(p + q),
 
@@ -676,6 +692,10 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: d_{\mathrm{JS}}(p, q) = \sqrt{\tfrac12\mathrm{KL}(p\|m)
               + \tfrac12\mathrm{KL}(q\|m)}, \qquad m = \tfrac12(p + q).
 
@@ -744,6 +764,10 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`\delta = \alpha - 1` and the excess
     :math:`T = \sum_i (p_i^\alpha - p_i)` (each term of one sign, see below),
 
@@ -888,6 +912,10 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`t = p/q`, :math:`\delta = \alpha - 1` and the excess
     :math:`G = \sum_i q_i\,g(t_i)`, :math:`g(t) = (t^\alpha - 1 - \alpha(t-1))/\delta
     \ge 0` (its linear part sums to 0 for distributions),
@@ -987,6 +1015,10 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: S_q(p) = -\frac{T}{q - 1}, \qquad T = \sum_i (p_i^q - p_i),
 
     each term of :math:`T` evaluated as :math:`p\,\mathrm{expm1}((q-1)\log p)` near
@@ -1041,6 +1073,10 @@ def binary_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated on :math:`a = \min(p, 1-p)` (exact: 1 - p is exact for p >= 1/2) as
     :math:`-a\log a - (1-a)\,\mathrm{log1p}(-a)`: both terms are >= 0, so there is no
     cancellation, and ``log1p`` keeps :math:`(1-a)\log(1-a) \approx -a` accurate for
@@ -1123,6 +1159,10 @@ def joint_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: H(X, Y) = -\sum_{x,y} p(x,y) \log p(x,y), \qquad 0 \log 0 = 0,
 
     evaluated like :func:`entropy` (non-negative terms, pairwise summation).
@@ -1170,6 +1210,10 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Each term is written :math:`p\,\mathrm{log1p}(r/p)` with
     :math:`r = p(y) - p(x,y)` (the rest of the column), computed from a
     double-double column sum.  This avoids the cancellation of
@@ -1225,6 +1269,10 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: I(X;Y) = \sum_{x,y} \Big(p(x,y)\log\frac{p(x,y)}{p(x)p(y)} - p(x,y)
               + p(x)p(y)\Big)
 

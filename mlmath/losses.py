@@ -601,6 +601,10 @@ def softmax_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`p = \operatorname{softmax}(x)` and the target mass
     :math:`a_{nc} = w_c\,t'_{nc}` (:math:`t_n` the one-hot vector of
     :math:`y_n` for index targets), the loss of example :math:`n` is
@@ -700,6 +704,10 @@ def softmax_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With the notation of :func:`softmax_cross_entropy`,
     :math:`\partial \ell_n / \partial x_{nc} = A_n p_{nc} - a_{nc}`, which is
     :math:`p - \text{onehot}(y)` in the plain case.  Each row sums to
@@ -780,6 +788,10 @@ def sigmoid_binary_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell = -\big[\,p_w\,y \log\sigma(z) + (1 - y)\log(1 - \sigma(z))\big]
               = p_w\,y\,\operatorname{softplus}(-z) + (1 - y)\operatorname{softplus}(z),
 
@@ -835,6 +847,10 @@ def sigmoid_binary_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \partial\ell / \partial z = (1 - y)\,\sigma(z) - p_w\,y\,\sigma(-z),
 
     which is :math:`\sigma(z) - y` for :math:`p_w = 1`; written with
@@ -890,6 +906,10 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as ``-(xlogy(y, p) + xlog1py(1 - y, -p))``: ``log1p(-p)`` keeps
     the digits of :math:`\log(1 - p)` for small :math:`p`, and the convention
     :math:`0 \log 0 = 0` makes a probability of exactly 0 or 1 give 0 where
@@ -992,6 +1012,10 @@ def sigmoid_focal_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`p = \sigma(z)` and :math:`p_t = p y + (1 - p)(1 - y)`,
 
     .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,\mathrm{BCE}(z, y),\qquad
@@ -1043,6 +1067,10 @@ def sigmoid_focal_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`m = 1 - p_t` and :math:`\partial m/\partial z = (1 - 2y)\,\sigma(z)
     \sigma(-z)`,
 
@@ -1151,6 +1179,10 @@ def poly_loss_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`s = \operatorname{softmax}(x)` and target distribution :math:`t`,
 
     .. math:: \ell = -\sum_c t_c\log s_c + \epsilon\Big(1 - \sum_c t_c s_c\Big)
@@ -1201,6 +1233,10 @@ def poly_loss_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \frac{\partial\ell}{\partial x_k} = s_k - t_k
               - \epsilon\,s_k\Big(t_k - \sum_c t_c s_c\Big)
 
@@ -1325,6 +1361,10 @@ def hinge_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell = \max(0,\ \mu - y\,f), \qquad y \in \{-1, +1\},
 
     with 0/1 labels mapped to -1/+1 first.  This is ``sklearn.metrics.hinge_loss``
@@ -1373,6 +1413,10 @@ def hinge_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \frac{\partial\ell}{\partial f} = -y\,[\,\mu - y f > 0\,].
 
     At the kink :math:`y f = \mu` the subdifferential is the segment between
@@ -1494,6 +1538,10 @@ def multiclass_hinge_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell_n = \frac{1}{C}\sum_{c \ne y_n} \max(0,\ \mu - x_{n y_n} + x_{nc}),
 
     a sum over every wrong class (Weston–Watkins), divided by the number of classes C
@@ -1539,6 +1587,10 @@ def multiclass_hinge_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With the active set :math:`a_{nc} = [\,\mu - x_{n y_n} + x_{nc} > 0\,]` for
     :math:`c \ne y_n`,
 
@@ -1724,6 +1776,10 @@ def info_nce(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell_i = -\log\frac{\exp(s_{i p_i}/\tau)}{\sum_{j=1}^{M}\exp(s_{ij}/\tau)},
               \qquad s_{ij} = \mathrm{sim}(q_i, k_j),
 
@@ -1777,6 +1833,10 @@ def info_nce_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`G = \partial\mathcal{L}/\partial(S/\tau) = P - Y` (the softmax of each
     row minus the one-hot positive, scaled by 1/N for ``"mean"``),
 
@@ -1891,6 +1951,10 @@ def nt_xent(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`S_{ij} = \mathrm{sim}(e_i, e_j)/\tau`, the positive pairs
     :math:`\mathcal{P} = \{(i, j): i \ne j,\ y_i = y_j\}` and the negatives
     :math:`\mathcal{N}(i) = \{k: y_k \ne y_i\}`,
@@ -1948,6 +2012,10 @@ def nt_xent_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`\sigma_{ij} = \sigma(a_i - S_{ij})` for the positive pairs,
 
     .. math:: \frac{\partial\mathcal{L}}{\partial S_{ij}} = -\sigma_{ij}\ ((i,j)\in

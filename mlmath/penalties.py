@@ -183,6 +183,10 @@ def l1(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     float32 terms are formed and summed in float64 and rounded once, so the
     float32 result is within 0.5 ulp plus a float64 residue (measured: 0.5
     eps); float64 uses NumPy's pairwise sum (relative error at most about
@@ -228,6 +232,10 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \lVert w\rVert_2^2 = \sum_i w_i^2
 
     Accumulation as in :func:`l1`.  The squares overflow only when the true
@@ -278,6 +286,10 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\Big(\rho\,\lVert w\rVert_1
               + \frac{1-\rho}{2}\lVert w\rVert_2^2\Big), \qquad \rho = \mathtt{l1\_ratio}
 
@@ -371,6 +383,10 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With one element per group this is :func:`l1`; with a single group it is
     the Euclidean norm.  Group norms are computed by scaling each group by its
     largest magnitude (no overflow/underflow of the squares, see the example);
@@ -427,6 +443,10 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as :math:`m\,(|x| - m/2)` with :math:`m = \min(|x|, \delta)`,
     which is both branches in one expression: no squares of large ``|x|`` are
     formed (no spurious overflow), and each term costs at most two roundings.
@@ -481,6 +501,10 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \partial\lVert w\rVert_1 = \prod_i \begin{cases}
               \{\operatorname{sign}(w_i)\}, & w_i \ne 0 \\ [-1, 1], & w_i = 0 \end{cases}
 
@@ -522,6 +546,10 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \nabla_w \sum_i w_i^2 = 2w
 
     (no factor 1/2 in :func:`squared_l2`, hence the 2).
@@ -564,6 +592,10 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\big(\rho\,\operatorname{sign}(w) + (1-\rho)\,w\big),
 
     which is 0 where :math:`w_i = 0` (the minimum-norm element of
@@ -612,6 +644,10 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \nabla h_\delta(x) = \operatorname{clip}(x, -\delta, \delta)
               = x - \operatorname{prox}_{\delta|\cdot|}(x)
 
@@ -660,6 +696,10 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}_{t\lVert\cdot\rVert_1}(x)_i
               = \operatorname{sign}(x_i)\max(|x_i| - t, 0)
 
@@ -706,6 +746,10 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname*{argmin}_u \lVert u\rVert_2^2 + \frac{1}{2t}\lVert u - x\rVert_2^2
               = \frac{x}{1 + 2t}
 
@@ -754,6 +798,10 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}(x) = \frac{\operatorname{sign}(x)\max(|x| - t\alpha\rho, 0)}
               {1 + t\alpha(1-\rho)}
 
@@ -816,6 +864,10 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Group norms are computed without overflow (see :func:`group_lasso`); the
     shrink factor is formed as :math:`(\lVert x_g\rVert - tc_g)/\lVert x_g\rVert`
     in at least float64 (the subtraction is exact near the threshold, by
@@ -887,6 +939,10 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\Big(\rho\,\lVert x\rVert_1 + (1-\rho)\sum_g c_g\lVert x_g\rVert_2\Big),
               \qquad \rho = \mathtt{l1\_ratio}
 
@@ -951,6 +1007,10 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: g_i = \alpha\Big(\rho\,\operatorname{sign}(x_i)
               + (1-\rho)\,c_g\frac{x_i}{\lVert x_g\rVert_2}\Big)
               \ \text{if } x_g \ne 0, \qquad g_g = 0 \ \text{if } x_g = 0 .
@@ -1028,6 +1088,10 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     The composition is exact because the l1 part is separable and the group
     shrinkage keeps the zeros and signs of ``s``: with ``u`` the result,
     ``(x - s)/t`` is a subgradient of :math:`\alpha\rho\lVert\cdot\rVert_1` at
@@ -1121,6 +1185,10 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x) = \max(x - \theta, 0), \qquad \sum_i \max(x_i - \theta, 0) = r,
 
     :math:`\theta` found by sorting (O(n log n) per slice, vectorised over slices) and
@@ -1185,6 +1253,10 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x) = \operatorname{sign}(x)\,P_{\Delta_r}(|x|)
               \quad\text{when } \lVert x\rVert_1 > r,
 
@@ -1233,6 +1305,10 @@ def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x)_i = \min(\max(x_i, \ell_i), u_i),
 
     exact (no rounding: every output is one of the inputs).  The bounds are
@@ -1288,6 +1364,10 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     By the Moreau decomposition (the conjugate of :math:`\tau\lVert\cdot\rVert_\infty`
     is the indicator of the l1 ball of radius :math:`\tau`),
 
@@ -1346,6 +1426,10 @@ def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Solving :math:`u - x + \tau\,\mathrm{huber}_\delta'(u) = 0` on each piece
     (derived with SymPy in ``derivations/penalties.py``):
 
@@ -1396,6 +1480,10 @@ def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \lVert X\rVert_* = \sum_i \sigma_i(X),
 
     the singular values from LAPACK's SVD (``numpy.linalg.svd``, backward stable:
@@ -1441,6 +1529,10 @@ def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> Flo
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}(X) = U\,\operatorname{diag}(\max(\sigma - \tau, 0))\,V^\top,
               \qquad X = U\operatorname{diag}(\sigma)V^\top,
 

@@ -396,6 +396,10 @@ def logsumexp(x: ArrayLike, *, axis: Axes = -1, b: ArrayLike | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{LSE}(x) = m + \operatorname{log1p}\Big(\sum_{i \ne i^*}
               e^{x_i - m}\Big), \qquad m = x_{i^*} = \max_i x_i .
 
@@ -760,6 +764,10 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{1 + \sum_{j \ne i^*}
               e^{x_j - m}}, \qquad m = \max_j x_j .
 
@@ -848,6 +856,10 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \log\operatorname{softmax}(x)_i = (x_i - m) - \operatorname{log1p}
               \Big(\sum_{j \ne i^*} e^{x_j - m}\Big) .
 
@@ -978,6 +990,10 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \sigma(x) = \begin{cases} 1/(1 + e^{-x}) & x \ge 0 \\
               e^{x}/(1 + e^{x}) & x < 0 \end{cases}
 
@@ -1033,6 +1049,10 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{softplus}(x) = \max(x, 0) + \operatorname{log1p}(e^{-|x|})
 
     No threshold switch (PyTorch returns ``x`` above 20 and loses up to 4e5
@@ -1089,6 +1109,10 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \log\sigma(x) = \min(x, 0) - \operatorname{log1p}(e^{-|x|})
 
     For large positive ``x`` the result is ``-log1p(e^{-x})``, about

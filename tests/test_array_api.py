@@ -12,6 +12,8 @@ the others do (the list cannot lie).  torch and jax run where installed.
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -223,3 +225,27 @@ def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -
         auto = jax.grad(lambda x: getattr(mlmath, loss)(**{**kwargs, arg: x}))(kwargs[arg])
     a, b = np.asarray(_namespace.to_host(analytic)), np.asarray(_namespace.to_host(auto))
     np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# The documentation's list is generated from the table (drift check)
+# --------------------------------------------------------------------------- #
+
+REPO = Path(__file__).resolve().parents[1]
+_TABLE = re.compile(r"<!-- support table: .*? -->\n(.*?)\n<!-- end of support table -->", re.S)
+
+
+def test_docs_list_the_native_and_host_functions_of_the_table() -> None:
+    """docs/array_api.md holds exactly ``support_table()`` (regenerate it from there)."""
+    page = (REPO / "docs" / "array_api.md").read_text(encoding="utf-8")
+    found = _TABLE.search(page)
+    assert found, "docs/array_api.md lost its support-table markers"
+    assert found.group(1).strip() == _namespace.support_table().strip(), (
+        "docs/array_api.md is stale: paste mlmath._namespace.support_table() between the "
+        "markers")
+
+
+def test_readme_counts_the_native_functions() -> None:
+    """The README's count of native functions is the table's."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"{len(_namespace.NATIVE)} functions (special" in readme

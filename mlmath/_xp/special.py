@@ -28,7 +28,7 @@ __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "sof
 
 def _prepare(xp: ModuleType, x: Any, axis: Any, where: Any, *, allow_empty: bool
              ) -> tuple[nx.Rows, Any, Any, bool]:
-    """Validate and lay out ``x``: ``(rows, compute array 2-D+, out dtype, float64 input)``."""
+    """Validate and lay out ``x``: ``(rows, rows array, out dtype, float64 input)``."""
     device = device_of(first_array(x, where))
     arr, out_dtype = v.xp_as_float_array(xp, v.xp_asarray(xp, x, "x", device=device), "x")
     wide = arr.dtype == xp.float64
@@ -43,7 +43,7 @@ def _prepare(xp: ModuleType, x: Any, axis: Any, where: Any, *, allow_empty: bool
         for a in axes:
             v.check_nonempty_axis(arr, a, "x")
     lay = nx.rows(xp, arr, axes, scalar=scalar)
-    return lay, xp.astype(lay.x2, xp.float64, copy=False), out_dtype, wide
+    return lay, lay.x2, out_dtype, wide
 
 
 def _batch_index(lay: nx.Rows, flat: int) -> str:
@@ -80,6 +80,7 @@ def _exp_and_rest(xp: ModuleType, x2: Any, wide: bool) -> tuple[Any, Any, Any, A
     ``top`` marks one maximal entry per row, left out of ``rest`` and given
     ``e = 1``, ``d = lo = 0``.
     """
+    x2 = xp.astype(x2, xp.float64, copy=False)  # float32: one rounding at the end
     m = xp.max(x2, axis=-1, keepdims=True)
     shift = xp.where(xp.isfinite(m), m, 0.0)  # rows without a finite max: checked later
     d, lo, e = nx.shifted_exp(xp, x2, shift, exact_shift=wide)
@@ -94,13 +95,17 @@ def softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool) ->
     lay, x2, out_dtype, wide = _prepare(xp, x, axis, where, allow_empty=not validate)
     if x2.shape[-1] == 0:
         return xp.astype(lay.restore(x2), out_dtype)
-    m, rest, _, _, e, _ = _exp_and_rest(xp, x2, wide)
+
+    def body(xb: Any) -> tuple[Any, Any]:
+        m, rest, _, _, e, _ = _exp_and_rest(xp, xb, wide)
+        return xp.astype(e / (1.0 + rest), xb.dtype), m  # the NumPy path's roundings
+
+    out, m = nx.by_row_blocks(xp, x2, body)
     if validate:
         _check_rows(xp, lay, m, normalised=True, masked=where is not None)
-    out = e / (1.0 + rest)
     if not bool(xp.all(xp.isfinite(m))):  # validate=False: bad rows give NaN, as NumPy's
         out = xp.where(xp.isfinite(m), out, float("nan"))
-    return xp.astype(lay.restore(out), out_dtype)
+    return xp.astype(lay.restore(out), out_dtype, copy=False)
 
 
 @nx.quiet
@@ -109,14 +114,19 @@ def log_softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool
     lay, x2, out_dtype, wide = _prepare(xp, x, axis, where, allow_empty=not validate)
     if x2.shape[-1] == 0:
         return xp.astype(lay.restore(x2), out_dtype)
-    m, rest, d, lo, _, top = _exp_and_rest(xp, x2, wide)
+
+    def body(xb: Any) -> tuple[Any, Any]:
+        m, rest, d, lo, _, top = _exp_and_rest(xp, xb, wide)
+        # At the max d = lo = 0 exactly: the entry is -log1p(R), accurate for tiny R.
+        out = (xp.where(top, 0.0, d) - xp.log1p(rest)) + xp.where(top, 0.0, lo)
+        return xp.astype(out, xb.dtype), m
+
+    out, m = nx.by_row_blocks(xp, x2, body)
     if validate:
         _check_rows(xp, lay, m, normalised=True, masked=where is not None)
-    # At the max d = lo = 0 exactly: the entry is -log1p(R), accurate for tiny R.
-    out = (xp.where(top, 0.0, d) - xp.log1p(rest)) + xp.where(top, 0.0, lo)
     if not bool(xp.all(xp.isfinite(m))):  # validate=False: bad rows give NaN, as NumPy's
         out = xp.where(xp.isfinite(m), out, float("nan"))
-    return xp.astype(lay.restore(out), out_dtype)
+    return xp.astype(lay.restore(out), out_dtype, copy=False)
 
 
 def _lse_rows(xp: ModuleType, lay: nx.Rows, x2: Any, wide: bool, validate: bool,
@@ -128,11 +138,14 @@ def _lse_rows(xp: ModuleType, lay: nx.Rows, x2: Any, wide: bool, validate: bool,
     """
     if x2.shape[-1] == 0:
         return xp.full(x2.shape[:-1], -float("inf"), dtype=xp.float64, device=x2.device)
-    m, rest, *_ = _exp_and_rest(xp, x2, wide)
+    def body(xb: Any) -> tuple[Any, Any]:
+        m, rest, *_ = _exp_and_rest(xp, xb, wide)
+        return xp.where(xp.isinf(m), m, m + xp.log1p(rest)), m
+
+    result, m = nx.by_row_blocks(xp, x2, body)
     if validate:
         _check_rows(xp, lay, m, normalised=False, masked=False)
-    result = xp.where(xp.isinf(m), m, m + xp.log1p(rest))[..., 0]
-    m = m[..., 0]
+    result, m = result[..., 0], m[..., 0]
     # The NumPy path's criterion (special._refine_cancelling_rows): log1p(R)'s
     # 2 eps are amplified by (r - m) / |r|.
     limit = 2.0 if wide else 2.0**20
