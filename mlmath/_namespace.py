@@ -49,6 +49,9 @@ NATIVE: frozenset[str] = frozenset({
     # information (renyi_divergence, conditional_entropy, mutual_information: host)
     "binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
     "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy",
+    # losses (the softmax, multiclass and contrastive losses: host)
+    "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
 })
 
 

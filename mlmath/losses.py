@@ -40,6 +40,7 @@ from mlmath import _backend, _rows
 from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
+from mlmath._xp import losses as _xpl
 from mlmath.special import logsumexp, sigmoid, softmax, softplus
 
 __all__ = [
@@ -64,6 +65,10 @@ __all__ = [
 
 #: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
 _HOST = _ns.HOST_TYPES
+
+
+def _flag(validate: object) -> bool:
+    return v.check_bool(validate, "validate")
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -818,8 +823,8 @@ def sigmoid_binary_cross_entropy(
     xp = _ns.foreign_namespace(logits, targets, pos_weight,
                                names=("logits", "targets", "pos_weight"))
     if xp is not None:
-        return _ns.on_host(xp, sigmoid_binary_cross_entropy, logits, targets,
-            pos_weight=pos_weight, reduction=reduction, validate=validate)
+        return _xpl.sigmoid_binary_cross_entropy(xp, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     pos = softplus(-p.z, validate=False)
@@ -869,8 +874,8 @@ def sigmoid_binary_cross_entropy_grad(
     xp = _ns.foreign_namespace(logits, targets, pos_weight,
                                names=("logits", "targets", "pos_weight"))
     if xp is not None:
-        return _ns.on_host(xp, sigmoid_binary_cross_entropy_grad, logits, targets,
-            pos_weight=pos_weight, reduction=reduction, validate=validate)
+        return _xpl.sigmoid_binary_cross_entropy_grad(xp, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     neg = sigmoid(-p.z, validate=False)
@@ -935,8 +940,8 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     [0.0, 0.0, inf]
     """
     if (xp := _ns.foreign_namespace(probs, targets, names=("probs", "targets"))) is not None:
-        return _ns.on_host(xp, binary_cross_entropy, probs, targets, reduction=reduction,
-            validate=validate)
+        return _xpl.binary_cross_entropy(xp, probs, targets, reduction=reduction,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(probs, targets, "probs", reduction, validate)
     with np.errstate(divide="ignore"):
@@ -1039,8 +1044,8 @@ def sigmoid_focal_loss(
     0.04332169878499658
     """
     if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
-        return _ns.on_host(xp, sigmoid_focal_loss, logits, targets, alpha=alpha, gamma=gamma,
-            reduction=reduction, validate=validate)
+        return _xpl.sigmoid_focal_loss(xp, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1092,8 +1097,8 @@ def sigmoid_focal_loss_grad(
     [-0.5]
     """
     if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
-        return _ns.on_host(xp, sigmoid_focal_loss_grad, logits, targets, alpha=alpha, gamma=gamma,
-            reduction=reduction, validate=validate)
+        return _xpl.sigmoid_focal_loss_grad(xp, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1382,8 +1387,8 @@ def hinge_loss(
     1.1666666666666667
     """
     if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
-        return _ns.on_host(xp, hinge_loss, scores, targets, margin=margin, reduction=reduction,
-            validate=validate)
+        return _xpl.hinge_loss(xp, scores, targets, margin=margin, reduction=reduction,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
@@ -1430,8 +1435,8 @@ def hinge_loss_grad(
     [0.0, 0.0, 1.0]
     """
     if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
-        return _ns.on_host(xp, hinge_loss_grad, scores, targets, margin=margin,
-            reduction=reduction, validate=validate)
+        return _xpl.hinge_loss_grad(xp, scores, targets, margin=margin,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
