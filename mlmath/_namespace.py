@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "device_of", "first_array", "foreign_namespace",
-           "is_float_dtype", "on_host", "support_table", "to_host"]
+           "on_host", "support_table", "to_host"]
 
 #: Types that always take the NumPy path.  The check is ``type(x) in HOST_TYPES``
 #: first (a set lookup, the cost every NumPy call pays); anything else is
@@ -121,11 +121,6 @@ def device_of(x: Any) -> Any:
     from array_api_compat import device
 
     return device(x)
-
-
-def is_float_dtype(xp: ModuleType, dtype: Any) -> bool:
-    """Whether ``dtype`` is a real floating dtype of namespace ``xp``."""
-    return bool(xp.isdtype(dtype, "real floating"))
 
 
 def to_host(x: Any) -> Any:
