@@ -52,6 +52,8 @@ NATIVE: frozenset[str] = frozenset({
     # losses (the softmax, multiclass and contrastive losses: host)
     "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
+    # attention (the plain algorithm; multi_head_attention and the gradient: host)
+    "attention_weights", "scaled_dot_product_attention",
 })
 
 
@@ -165,9 +167,13 @@ CAVEATS: dict[str, str] = {
                  "the host (only those rows are copied); weights ``b`` with a negative entry "
                  "run the call on the host",
     "renyi_entropy": "rows with ``sum p**alpha < 1/2`` use the native ``logsumexp`` (above)",
-    "scaled_dot_product_attention": "``dropout_p > 0``: the mask is drawn by the NumPy "
-                                    "``rng`` on the host, as on the NumPy path, so a seed "
-                                    "gives the same mask on every namespace",
+    "attention_weights": "``precision='high'`` (double-double scores) and an empty key "
+                         "axis run on the host",
+    "scaled_dot_product_attention": "the plain algorithm is native; ``block_size`` (the "
+                                    "blocked online softmax), ``precision='high'``, an empty "
+                                    "key axis and ``dropout_p > 0`` run on the host (the "
+                                    "dropout mask is drawn by the NumPy ``rng``, so a seed "
+                                    "gives the same mask on every namespace)",
 }
 
 

@@ -714,9 +714,16 @@ def attention_weights(
     """
     xp = _ns.foreign_namespace(q, k, mask, attn_bias, names=("q", "k", "mask", "attn_bias"))
     if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(q, k, precision=precision):
+            return portable.attention_weights(
+                xp, q, k, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
+                validate=val.check_bool(validate, "validate"))
         return _ns.on_host(xp, attention_weights, q, k, mask=mask, attn_bias=attn_bias,
-            causal=causal, scale=scale, enable_gqa=enable_gqa, precision=precision,
-            validate=validate)
+                           causal=causal, scale=scale, enable_gqa=enable_gqa,
+                           precision=precision, validate=validate)
     val.check_bool(validate, "validate")
     high = _check_precision(precision)
     inp = _prepare(q, k, None, mask, causal, scale, validate, high, bias=attn_bias,
@@ -861,10 +868,20 @@ def scaled_dot_product_attention(
     """
     xp = _ns.foreign_namespace(q, k, v, mask, attn_bias, names=("q", "k", "v", "mask", "attn_bias"))
     if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(q, k, block_size=block_size, precision=precision,
+                              dropout_p=dropout_p):
+            return portable.scaled_dot_product_attention(
+                xp, q, k, v, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
+                return_lse=val.check_bool(return_lse, "return_lse"),
+                validate=val.check_bool(validate, "validate"))
         return _ns.on_host(xp, scaled_dot_product_attention, q, k, v, mask=mask,
-            attn_bias=attn_bias, causal=causal, scale=scale, enable_gqa=enable_gqa,
-            dropout_p=dropout_p, rng=rng, return_lse=return_lse, block_size=block_size,
-            precision=precision, validate=validate)
+                           attn_bias=attn_bias, causal=causal, scale=scale,
+                           enable_gqa=enable_gqa, dropout_p=dropout_p, rng=rng,
+                           return_lse=return_lse, block_size=block_size, precision=precision,
+                           validate=validate)
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     high = _check_precision(precision)
