@@ -246,13 +246,14 @@ def _installed_backends() -> list[str]:
 
 def _namespaces() -> list[str]:
     """The namespaces the property modules run on: ``$MLMATH_NAMESPACES`` (comma
-    separated) or every available one (numpy, array_api_strict, torch, jax)."""
+    separated) or the available default ones (numpy, array_api_strict, torch; jax
+    only when named, see :data:`mlmath.adapters.namespace.DEFAULT_NAMESPACES`)."""
     from mlmath.adapters.namespace import available_namespaces
 
     available = available_namespaces()
     chosen = os.environ.get("MLMATH_NAMESPACES", "").strip()
     if not chosen:
-        return available
+        return available_namespaces(default_only=True)
     names = [n.strip() for n in chosen.split(",") if n.strip()]
     unknown = [n for n in names if n not in available]
     if unknown:
