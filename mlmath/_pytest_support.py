@@ -7,8 +7,9 @@ from any directory.  It stays out of other projects' way: it registers only the
 namespaced profiles ``mlmath-dev``, ``mlmath-ci`` and ``mlmath-thorough`` (and
 nothing at all when Hypothesis is not installed), adds one option, the ``mm``
 fixture (a project's own ``mm`` fixture overrides it) and ``mlmath_backend``
-(modules that request it run once per installed mlmath backend).  ``pytest -p no:mlmath``
-turns it off.
+(modules that request it run once per installed mlmath backend; property
+modules also once per Array API namespace, see :func:`pytest_generate_tests`).
+``pytest -p no:mlmath`` turns it off.
 
 Inside mlmath's own suite (the repository's ``conftest.py`` and
 ``properties/conftest.py``) the same profiles are also registered under the
@@ -215,16 +216,26 @@ def _skipping_not_provided(name: str, fn: Any) -> Any:
     return call
 
 
-@pytest.fixture(scope="session")
-def mm() -> Any:
+@pytest.fixture(scope="module")
+def mm(request: pytest.FixtureRequest) -> Any:
     """The implementation under test (mlmath, or the one named by ``--mlmath-impl``).
 
-    Another implementation comes wrapped in :class:`CheckedImplementation`.
+    Another implementation comes wrapped in :class:`CheckedImplementation`.  When
+    mlmath itself is under test, the property modules run once per available
+    Array API namespace (see :func:`pytest_generate_tests`): mlmath called with
+    that namespace's arrays through :class:`mlmath.adapters.namespace.OnNamespace`.
     """
     from mlmath.testing import implementation
 
     impl = implementation()
-    return CheckedImplementation(impl) if _checks_another_implementation() else impl
+    if _checks_another_implementation():
+        return CheckedImplementation(impl)
+    namespace = getattr(request, "param", "numpy")
+    if namespace == "numpy":
+        return impl
+    from mlmath.adapters.namespace import OnNamespace
+
+    return OnNamespace(impl, namespace, label=f"mlmath@{namespace}")
 
 
 def _installed_backends() -> list[str]:
@@ -233,13 +244,55 @@ def _installed_backends() -> list[str]:
     return [name for name in _backend.BACKENDS if name != "numba" or _backend.numba_available()]
 
 
+def _namespaces() -> list[str]:
+    """The namespaces the property modules run on: ``$MLMATH_NAMESPACES`` (comma
+    separated) or the available default ones (numpy, array_api_strict, torch; jax
+    only when named, see :data:`mlmath.adapters.namespace.DEFAULT_NAMESPACES`)."""
+    from mlmath.adapters.namespace import available_namespaces
+
+    available = available_namespaces()
+    chosen = os.environ.get("MLMATH_NAMESPACES", "").strip()
+    if not chosen:
+        return available_namespaces(default_only=True)
+    names = [n.strip() for n in chosen.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise pytest.UsageError(f"MLMATH_NAMESPACES: {unknown[0]!r} is not one of the "
+                                f"available namespaces {available}")
+    return names
+
+
+def _is_property_module(metafunc: pytest.Metafunc) -> bool:
+    module = getattr(metafunc.module, "__name__", "")
+    return module.startswith(("mlmath.properties.", "properties."))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrise ``mlmath_backend`` over every installed backend when mlmath is
-    under test; against another implementation the tests run once, unparametrised
-    (their ids, which reports cite, stay plain)."""
-    if "mlmath_backend" in metafunc.fixturenames and not _checks_another_implementation():
+    """When mlmath is under test, parametrise ``mlmath_backend`` over every installed
+    backend and, in the property modules, ``mm`` over every Array API namespace;
+    against another implementation the tests run once, unparametrised (their
+    ids, which reports cite, stay plain).
+
+    The namespaces other than NumPy run with the NumPy backend only (a foreign
+    namespace does not use the numba kernels), so a module that takes both runs
+    numpy, numba, then each other namespace.
+    """
+    if _checks_another_implementation():
+        return
+    backend = "mlmath_backend" in metafunc.fixturenames
+    namespaces = (_namespaces() if "mm" in metafunc.fixturenames and _is_property_module(metafunc)
+                  else ["numpy"])
+    foreign = [n for n in namespaces if n != "numpy"]
+    if backend and foreign:
+        combos = ([(b, "numpy") for b in _installed_backends()] if "numpy" in namespaces
+                  else []) + [("numpy", n) for n in foreign]
+        metafunc.parametrize(("mlmath_backend", "mm"), combos, indirect=True, scope="module",
+                             ids=[b if n == "numpy" else n for b, n in combos])
+    elif backend:
         metafunc.parametrize("mlmath_backend", _installed_backends(), indirect=True,
                              scope="module")
+    elif foreign:
+        metafunc.parametrize("mm", namespaces, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")

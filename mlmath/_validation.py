@@ -513,3 +513,113 @@ def require_optional(module: str, extra: str, what: str) -> None:
     if importlib.util.find_spec(module) is None:
         raise ModuleNotFoundError(f'{what} needs {module}: pip install "mlmath[{extra}]"',
                                   name=module)
+
+
+# ----------------------------------------------------------------------------
+# The same checks on arrays of any Array API namespace ``xp`` (the portable
+# implementations, :mod:`mlmath._xp`).  The messages and exception types are
+# those of the NumPy checks above; only the error case copies anything (the
+# mask of bad entries) to the host, to name the first position.
+# ----------------------------------------------------------------------------
+
+def _host(x: Any) -> NDArray[Any]:
+    from mlmath._namespace import to_host
+
+    return np.asarray(to_host(x))
+
+
+def xp_asarray(xp: Any, x: Any, name: str, *, device: Any) -> Any:
+    """``x`` as an array of ``xp`` on ``device`` (arrays of ``xp`` unchanged).
+
+    Python numbers, lists and NumPy scalars (the host types) are converted;
+    strings, complex numbers and ``None`` raise ``TypeError`` naming ``name``.
+    """
+    if x is None or isinstance(x, (str, bytes, complex)):
+        raise TypeError(f"`{name}`: expected a real array-like, got {type(x).__name__}")
+    if isinstance(x, (list, tuple, int, float, bool, np.generic, np.ndarray)):
+        # Through NumPy: the NumPy path's dtypes (a Python float is float64, where
+        # torch's default would be float32), then onto the device.
+        return xp.asarray(as_array(x, name), device=device)
+    return x
+
+
+def xp_as_float_array(xp: Any, x: Any, name: str) -> tuple[Any, Any]:
+    """:func:`as_float_array` for an array of ``xp``: ``(compute array, output dtype)``.
+
+    bool and integer arrays become float64; float16 is computed in float32 and
+    returned as float16; complex raises ``TypeError`` naming ``name``.
+    """
+    dtype = x.dtype
+    if xp.isdtype(dtype, ("bool", "integral")):
+        return xp.astype(x, xp.float64), xp.float64
+    if not xp.isdtype(dtype, "real floating"):
+        raise TypeError(
+            f"`{name}`: expected a real (bool, integer or float) dtype, got dtype {dtype}")
+    if dtype != xp.float32 and dtype != xp.float64:  # float16 (bfloat16): computed in float32
+        return xp.astype(x, xp.float32), dtype
+    return x, dtype
+
+
+def xp_result_dtype(xp: Any, *dtypes: Any) -> Any:
+    """The output dtype of several float dtypes: promoted as NumPy does (``result_type``)."""
+    return xp.result_type(*dtypes)
+
+
+def _xp_first_bad(xp: Any, bad: Any) -> tuple[int, ...] | None:
+    """The first True position of ``bad`` (C order), or ``None`` when there is none."""
+    if not bool(xp.any(bad)):
+        return None
+    return first_index(_host(bad))
+
+
+def xp_check_no_nan(xp: Any, x: Any, name: str) -> None:
+    """:func:`check_no_nan` for an array of ``xp``."""
+    idx = _xp_first_bad(xp, xp.isnan(x))
+    if idx is not None:
+        raise ValueError(f"`{name}`: expected no NaN, got NaN at index {_format_index(idx)}")
+
+
+def xp_check_finite(xp: Any, x: Any, name: str) -> None:
+    """:func:`check_finite` for an array of ``xp``."""
+    idx = _xp_first_bad(xp, ~xp.isfinite(x))
+    if idx is not None:
+        raise ValueError(f"`{name}`: expected finite values, got {_host(x)[idx]} at index "
+                         f"{_format_index(idx)}")
+
+
+def xp_check_nonnegative(xp: Any, x: Any, name: str) -> None:
+    """:func:`check_nonnegative` for an array of ``xp``."""
+    idx = _xp_first_bad(xp, x < 0)
+    if idx is not None:
+        raise ValueError(f"`{name}`: expected non-negative values, got {_show(_host(x)[idx])} "
+                         f"at index {_format_index(idx)}")
+
+
+def xp_check_unit_interval(xp: Any, x: Any, name: str) -> None:
+    """:func:`check_unit_interval` for an array of ``xp``."""
+    idx = _xp_first_bad(xp, ~((x >= 0) & (x <= 1)))
+    if idx is not None:
+        raise ValueError(f"`{name}`: expected values in [0, 1], got {_show(_host(x)[idx])} at "
+                         f"index {_format_index(idx)}")
+
+
+def xp_check_no_posinf(xp: Any, x: Any, name: str, *, why: str) -> None:
+    """:func:`check_no_posinf` for an array of ``xp``."""
+    idx = _xp_first_bad(xp, x == float("inf"))
+    if idx is not None:
+        raise ValueError(f"`{name}`: expected no +inf ({why}), got +inf at index "
+                         f"{_format_index(idx)}")
+
+
+def xp_as_bool_mask(xp: Any, x: Any, target: tuple[int, ...], name: str, *,
+                    device: Any) -> Any:
+    """:func:`as_bool_mask` for ``xp``: a boolean array broadcast to ``target``."""
+    if isinstance(x, np.ndarray) and x.dtype != np.bool_:
+        raise TypeError(f"`{name}`: expected a boolean array (True = included), "
+                        f"got dtype {x.dtype}")
+    arr = xp_asarray(xp, x, name, device=device)
+    if not xp.isdtype(arr.dtype, "bool"):
+        raise TypeError(f"`{name}`: expected a boolean array (True = included), "
+                        f"got dtype {arr.dtype}")
+    check_broadcastable(tuple(arr.shape), target, name)
+    return xp.broadcast_to(arr, target)

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mlmath import _compensated
+from mlmath import _namespace as _ns
 from mlmath import _validation as val
 from mlmath._typing import FloatArray
 
@@ -50,6 +51,9 @@ __all__ = [
     "scaled_dot_product_attention",
     "scaled_dot_product_attention_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
 
 Array = NDArray[Any]
 
@@ -676,6 +680,10 @@ def attention_weights(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math::
         w_{ij} = \frac{[j \in A_i]\, e^{s_{ij} - m_i}}{\sum_{l \in A_i} e^{s_{il} - m_i}},
         \qquad s_{ij} = \text{scale}\; q_i \cdot k_j,\quad m_i = \max_{l \in A_i} s_{il}
@@ -704,6 +712,18 @@ def attention_weights(
     >>> float(attention_weights(q, k, scale=1.0, precision="high")[0, 0])
     3.419844293010171e-54
     """
+    xp = _ns.foreign_namespace(q, k, mask, attn_bias, names=("q", "k", "mask", "attn_bias"))
+    if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(q, k, precision=precision):
+            return portable.attention_weights(
+                xp, q, k, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
+                validate=val.check_bool(validate, "validate"))
+        return _ns.on_host(xp, attention_weights, q, k, mask=mask, attn_bias=attn_bias,
+                           causal=causal, scale=scale, enable_gqa=enable_gqa,
+                           precision=precision, validate=validate)
     val.check_bool(validate, "validate")
     high = _check_precision(precision)
     inp = _prepare(q, k, None, mask, causal, scale, validate, high, bias=attn_bias,
@@ -809,6 +829,10 @@ def scaled_dot_product_attention(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: o_i = \sum_j w_{ij} v_j, \qquad w = \texttt{attention\_weights}(q, k)
 
     The blocked path keeps, per query row, a running maximum m, running sum l
@@ -842,6 +866,22 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, q, v, mask=mask, block_size=1).tolist()
     [[0.0, 0.0], [0.3302384506733431, 0.6697615493266569]]
     """
+    xp = _ns.foreign_namespace(q, k, v, mask, attn_bias, names=("q", "k", "v", "mask", "attn_bias"))
+    if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(q, k, block_size=block_size, precision=precision,
+                              dropout_p=dropout_p):
+            return portable.scaled_dot_product_attention(
+                xp, q, k, v, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
+                return_lse=val.check_bool(return_lse, "return_lse"),
+                validate=val.check_bool(validate, "validate"))
+        return _ns.on_host(xp, scaled_dot_product_attention, q, k, v, mask=mask,
+                           attn_bias=attn_bias, causal=causal, scale=scale,
+                           enable_gqa=enable_gqa, dropout_p=dropout_p, rng=rng,
+                           return_lse=return_lse, block_size=block_size, precision=precision,
+                           validate=validate)
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     high = _check_precision(precision)
@@ -892,6 +932,10 @@ def scaled_dot_product_attention_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`S = \text{scale}\, q k^\top`, :math:`P = \operatorname{softmax}(S)`,
     :math:`o = P v` and :math:`G = \partial L / \partial o`:
 
@@ -917,6 +961,12 @@ def scaled_dot_product_attention_grad(
     >>> dq.tolist(), dk.tolist(), dv.tolist()
     ([[0.0]], [[0.0]], [[1.0]])
     """
+    xp = _ns.foreign_namespace(q, k, v, grad_out, mask, attn_bias,
+                               names=("q", "k", "v", "grad_out", "mask", "attn_bias"))
+    if xp is not None:
+        return _ns.on_host(xp, scaled_dot_product_attention_grad, q, k, v, grad_out, mask=mask,
+            attn_bias=attn_bias, causal=causal, scale=scale, enable_gqa=enable_gqa,
+            block_size=block_size, validate=validate)
     val.check_bool(validate, "validate")
     block = _check_block_size(block_size)
     gqa = val.check_bool(enable_gqa, "enable_gqa")
@@ -1006,6 +1056,10 @@ def multi_head_attention(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math::
         \operatorname{MHA}(X) = \operatorname{concat}_j\Big(\operatorname{attn}
         (X W^Q_j, X W^K_j, X W^V_j)\Big) W^O, \qquad \text{scale} = 1/\sqrt{d_h}.
@@ -1027,6 +1081,11 @@ def multi_head_attention(
     >>> bool(np.allclose(multi_head_attention(x[[1, 0, 2]], *w, num_heads=2), y[[1, 0, 2]]))
     True
     """
+    xp = _ns.foreign_namespace(x, w_q, w_k, w_v, w_o, mask,
+                               names=("x", "w_q", "w_k", "w_v", "w_o", "mask"))
+    if xp is not None:
+        return _ns.on_host(xp, multi_head_attention, x, w_q, w_k, w_v, w_o, num_heads=num_heads,
+            mask=mask, causal=causal, validate=validate)
     val.check_bool(causal, "causal")
     val.check_bool(validate, "validate")
     xa, x_out = val.as_float_array(x, "x")

@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlmath import _backend, _rows
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._compensated import dd_sum, two_prod
 from mlmath._typing import Axes, FloatResult
@@ -67,6 +68,24 @@ __all__ = [
     "renyi_entropy",
     "tsallis_entropy",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
+
+
+def _native(xp: Any, fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
+    """The portable implementation ``mlmath._xp.information.<name>`` on namespace ``xp``.
+
+    Input that fails its (aggregate) checks reruns on the host, whose checks name
+    the first bad entry with the NumPy path's message.
+    """
+    from mlmath._xp import information as portable  # imports this module: not at the top
+
+    checked = {**kwargs, "validate": v.check_bool(kwargs["validate"], "validate")}
+    try:
+        return getattr(portable, name)(xp, *args, **checked)
+    except portable.Invalid:
+        return _ns.on_host(xp, fn, *args, **kwargs)
 
 F64 = np.float64
 Array = np.ndarray
@@ -440,6 +459,10 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: H(p) = -\sum_i p_i \log p_i, \qquad 0 \log 0 = 0.
 
     Every term :math:`-p_i\log p_i` is >= 0 and accurate to about 1 ulp, and the
@@ -458,6 +481,8 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
     >>> float(entropy([1.0, 1e-300]))   # no 0 * log 0 = nan, tiny mass counted
     6.907755278982137e-298
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _native(xp, entropy, "entropy", p, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p")], axis, base, validate,
@@ -502,6 +527,10 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as a sum of non-negative terms,
 
     .. math:: \mathrm{KL}(p\|q) = \sum_i \big(p_i\log\tfrac{p_i}{q_i} - p_i + q_i\big)
@@ -539,6 +568,10 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(kl_divergence([2.0, 1.0], [1.0, 1.0], validate=False, generalized=False))
     1.3862943611198906
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _native(xp, kl_divergence, "kl_divergence",
+                       p, q, axis=axis, base=base, validate=validate,
+                       generalized=generalized, log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     v.check_bool(generalized, "generalized")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
@@ -582,6 +615,10 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as :math:`H(p) + \mathrm{KL}(p\|q)` (both computed accurately, see
     :func:`kl_divergence`).  Because the computed KL is >= 0 and rounding is
     monotone, Gibbs' inequality ``cross_entropy(p, q) >= entropy(p)`` holds exactly
@@ -599,6 +636,10 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(cross_entropy([0.5, 0.5], [0.25, 0.75], base=2))   # 1 + KL in bits
     1.207518749639422
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _native(xp, cross_entropy, "cross_entropy",
+                       p, q, axis=axis, base=base, validate=validate,
+            log_input=log_input, log_target=log_target)
     v.check_bool(validate, "validate")
     logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
 
@@ -635,6 +676,10 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \mathrm{JS}(p, q) = \tfrac12\mathrm{KL}(p\|m) + \tfrac12\mathrm{KL}(q\|m),
               \quad m = \tfrac12(p + q),
 
@@ -658,6 +703,9 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
     >>> float(js_divergence(p, [0.5, 0.5]))  # mpmath: 4.99201041585171533e-31
     4.992010415851715e-31
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _native(xp, js_divergence, "js_divergence",
+                       p, q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     return _reduce_distributions(
         [(p, "p"), (q, "q")], axis, base, validate,
@@ -689,6 +737,10 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: d_{\mathrm{JS}}(p, q) = \sqrt{\tfrac12\mathrm{KL}(p\|m)
               + \tfrac12\mathrm{KL}(q\|m)}, \qquad m = \tfrac12(p + q).
 
@@ -707,6 +759,9 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
     >>> float(js_distance([0.5, 0.5], [0.5, 0.5]))
     0.0
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _native(xp, js_distance, "js_distance",
+                       p, q, axis=axis, base=base, validate=validate)
     return np.sqrt(js_divergence(p, q, axis=axis, base=base, validate=validate))
 
 
@@ -754,6 +809,10 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`\delta = \alpha - 1` and the excess
     :math:`T = \sum_i (p_i^\alpha - p_i)` (each term of one sign, see below),
 
@@ -784,6 +843,9 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
     >>> float(renyi_entropy([0.7, 0.3], alpha=1.0)) == float(entropy([0.7, 0.3]))
     True
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _native(xp, renyi_entropy, "renyi_entropy", p, alpha=alpha, axis=axis, base=base,
+            validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
     if alpha == 1.0:
@@ -895,6 +957,10 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`t = p/q`, :math:`\delta = \alpha - 1` and the excess
     :math:`G = \sum_i q_i\,g(t_i)`, :math:`g(t) = (t^\alpha - 1 - \alpha(t-1))/\delta
     \ge 0` (its linear part sums to 0 for distributions),
@@ -932,6 +998,9 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
     >>> float(renyi_divergence([0.5, 0.5], [0.5, 0.5], alpha=0.5))
     0.0
     """
+    if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
+        return _ns.on_host(xp, renyi_divergence, p, q, alpha=alpha, axis=axis, base=base,
+            validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
     if alpha == 1.0:
@@ -991,6 +1060,10 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: S_q(p) = -\frac{T}{q - 1}, \qquad T = \sum_i (p_i^q - p_i),
 
     each term of :math:`T` evaluated as :math:`p\,\mathrm{expm1}((q-1)\log p)` near
@@ -1009,6 +1082,9 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
     >>> float(tsallis_entropy([0.25, 0.25, 0.5, 0.0], q=0))
     2.0
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _native(xp, tsallis_entropy, "tsallis_entropy",
+                       p, q=q, axis=axis, base=base, validate=validate)
     v.check_bool(validate, "validate")
     index = v.check_order(q, "q", allow_inf=False)
     if index == 1.0:
@@ -1042,6 +1118,10 @@ def binary_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated on :math:`a = \min(p, 1-p)` (exact: 1 - p is exact for p >= 1/2) as
     :math:`-a\log a - (1-a)\,\mathrm{log1p}(-a)`: both terms are >= 0, so there is no
     cancellation, and ``log1p`` keeps :math:`(1-a)\log(1-a) \approx -a` accurate for
@@ -1060,6 +1140,8 @@ def binary_entropy(
     >>> float(binary_entropy(0.5, base=2))
     1.0
     """
+    if type(p) not in _HOST and (xp := _ns.foreign_namespace(p)) is not None:
+        return _native(xp, binary_entropy, "binary_entropy", p, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     arr, out_dtype = v.as_float_array(p, "p")
@@ -1122,6 +1204,10 @@ def joint_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: H(X, Y) = -\sum_{x,y} p(x,y) \log p(x,y), \qquad 0 \log 0 = 0,
 
     evaluated like :func:`entropy` (non-negative terms, pairwise summation).
@@ -1136,6 +1222,8 @@ def joint_entropy(
     >>> float(joint_entropy([[0.25, 0.25], [0.25, 0.25]], base=2))
     2.0
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _native(xp, joint_entropy, "joint_entropy", pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
@@ -1167,6 +1255,10 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Each term is written :math:`p\,\mathrm{log1p}(r/p)` with
     :math:`r = p(y) - p(x,y)` (the rest of the column), computed from a
     double-double column sum.  This avoids the cancellation of
@@ -1183,6 +1275,8 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     >>> float(conditional_entropy([[0.5, 0.0], [1e-18, 0.5]]))  # mpmath: 4.17533844933328799e-17
     4.175338449333287e-17
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _ns.on_host(xp, conditional_entropy, pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
@@ -1220,6 +1314,10 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: I(X;Y) = \sum_{x,y} \Big(p(x,y)\log\frac{p(x,y)}{p(x)p(y)} - p(x,y)
               + p(x)p(y)\Big)
 
@@ -1242,6 +1340,8 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     >>> float(mutual_information(pxy))   # mpmath: 7.99986809916742473e-24
     7.999868099167423e-24
     """
+    if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
+        return _ns.on_host(xp, mutual_information, pxy, base=base, validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)

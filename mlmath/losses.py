@@ -37,8 +37,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special as sps
 
 from mlmath import _backend, _rows
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
+from mlmath._xp import losses as _xpl
 from mlmath.special import logsumexp, sigmoid, softmax, softplus
 
 __all__ = [
@@ -60,6 +62,13 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
+
+
+def _flag(validate: object) -> bool:
+    return v.check_bool(validate, "validate")
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -669,6 +678,10 @@ def softmax_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`p = \operatorname{softmax}(x)` and the target mass
     :math:`a_{nc} = w_c\,t'_{nc}` (:math:`t_n` the one-hot vector of
     :math:`y_n` for index targets), the loss of example :math:`n` is
@@ -732,6 +745,12 @@ def softmax_cross_entropy(
     >>> float(softmax_cross_entropy([[2.0, -np.inf, 0.0]], [0]))
     0.1269280110429725
     """
+    xp = _ns.foreign_namespace(logits, targets, class_weights,
+                               names=("logits", "targets", "class_weights"))
+    if xp is not None:
+        return _ns.on_host(xp, softmax_cross_entropy, logits, targets, axis=axis,
+            label_smoothing=label_smoothing, class_weights=class_weights,
+            ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     if class_weights is None and type(label_smoothing) is float and label_smoothing == 0.0:
         common = _softmax_ce_common_compiled(logits, targets, axis, ignore_index, reduction)
@@ -766,6 +785,10 @@ def softmax_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With the notation of :func:`softmax_cross_entropy`,
     :math:`\partial \ell_n / \partial x_{nc} = A_n p_{nc} - a_{nc}`, which is
     :math:`p - \text{onehot}(y)` in the plain case.  Each row sums to
@@ -781,6 +804,12 @@ def softmax_cross_entropy_grad(
     >>> softmax_cross_entropy_grad([[0.0, 0.0]], [1], reduction="sum").tolist()
     [[0.5, -0.5]]
     """
+    xp = _ns.foreign_namespace(logits, targets, class_weights,
+                               names=("logits", "targets", "class_weights"))
+    if xp is not None:
+        return _ns.on_host(xp, softmax_cross_entropy_grad, logits, targets, axis=axis,
+            label_smoothing=label_smoothing, class_weights=class_weights,
+            ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
@@ -840,6 +869,10 @@ def sigmoid_binary_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell = -\big[\,p_w\,y \log\sigma(z) + (1 - y)\log(1 - \sigma(z))\big]
               = p_w\,y\,\operatorname{softplus}(-z) + (1 - y)\operatorname{softplus}(z),
 
@@ -863,6 +896,11 @@ def sigmoid_binary_cross_entropy(
     >>> float(sigmoid_binary_cross_entropy(-1e4, 1.0))
     10000.0
     """
+    xp = _ns.foreign_namespace(logits, targets, pos_weight,
+                               names=("logits", "targets", "pos_weight"))
+    if xp is not None:
+        return _xpl.sigmoid_binary_cross_entropy(xp, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     pos = softplus(-p.z, validate=False)
@@ -890,6 +928,10 @@ def sigmoid_binary_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \partial\ell / \partial z = (1 - y)\,\sigma(z) - p_w\,y\,\sigma(-z),
 
     which is :math:`\sigma(z) - y` for :math:`p_w = 1`; written with
@@ -905,6 +947,11 @@ def sigmoid_binary_cross_entropy_grad(
     >>> float(sigmoid_binary_cross_entropy_grad(0.0, 1.0))
     -0.5
     """
+    xp = _ns.foreign_namespace(logits, targets, pos_weight,
+                               names=("logits", "targets", "pos_weight"))
+    if xp is not None:
+        return _xpl.sigmoid_binary_cross_entropy_grad(xp, logits, targets,
+            pos_weight=pos_weight, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(logits, targets, "logits", reduction, validate, pos_weight)
     neg = sigmoid(-p.z, validate=False)
@@ -940,6 +987,10 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as ``-(xlogy(y, p) + xlog1py(1 - y, -p))``: ``log1p(-p)`` keeps
     the digits of :math:`\log(1 - p)` for small :math:`p`, and the convention
     :math:`0 \log 0 = 0` makes a probability of exactly 0 or 1 give 0 where
@@ -964,6 +1015,9 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
     >>> binary_cross_entropy([0.0, 1.0, 0.0], [0.0, 1.0, 1.0], reduction="none").tolist()
     [0.0, 0.0, inf]
     """
+    if (xp := _ns.foreign_namespace(probs, targets, names=("probs", "targets"))) is not None:
+        return _xpl.binary_cross_entropy(xp, probs, targets, reduction=reduction,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _binary_problem(probs, targets, "probs", reduction, validate)
     with np.errstate(divide="ignore"):
@@ -1039,6 +1093,10 @@ def sigmoid_focal_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`p = \sigma(z)` and :math:`p_t = p y + (1 - p)(1 - y)`,
 
     .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,\mathrm{BCE}(z, y),\qquad
@@ -1061,6 +1119,9 @@ def sigmoid_focal_loss(
     >>> float(sigmoid_focal_loss([0.0], [1.0]))   # 0.25 * (1/2)^2 * log 2
     0.04332169878499658
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _xpl.sigmoid_focal_loss(xp, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1087,6 +1148,10 @@ def sigmoid_focal_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`m = 1 - p_t` and :math:`\partial m/\partial z = (1 - 2y)\,\sigma(z)
     \sigma(-z)`,
 
@@ -1107,6 +1172,9 @@ def sigmoid_focal_loss_grad(
     >>> sigmoid_focal_loss_grad([0.0], [1.0], alpha=None, gamma=0.0).tolist()   # sigma(0) - 1
     [-0.5]
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _xpl.sigmoid_focal_loss_grad(xp, logits, targets, alpha=alpha, gamma=gamma,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     alpha, gamma = _focal_parameters(alpha, gamma)
     p = _binary_problem(logits, targets, "logits", reduction, validate)
@@ -1192,6 +1260,10 @@ def poly_loss_cross_entropy(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`s = \operatorname{softmax}(x)` and target distribution :math:`t`,
 
     .. math:: \ell = -\sum_c t_c\log s_c + \epsilon\Big(1 - \sum_c t_c s_c\Big)
@@ -1212,6 +1284,9 @@ def poly_loss_cross_entropy(
     >>> float(poly_loss_cross_entropy([[0.0, 0.0]], [0], epsilon=1.0))   # log 2 + 1/2
     1.1931471805599454
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, poly_loss_cross_entropy, logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1239,6 +1314,10 @@ def poly_loss_cross_entropy_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \frac{\partial\ell}{\partial x_k} = s_k - t_k
               - \epsilon\,s_k\Big(t_k - \sum_c t_c s_c\Big)
 
@@ -1255,6 +1334,9 @@ def poly_loss_cross_entropy_grad(
     >>> poly_loss_cross_entropy_grad([[0.0, 0.0]], [0], epsilon=1.0).tolist()
     [[-0.75, 0.75]]
     """
+    if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
+        return _ns.on_host(xp, poly_loss_cross_entropy_grad, logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1360,6 +1442,10 @@ def hinge_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell = \max(0,\ \mu - y\,f), \qquad y \in \{-1, +1\},
 
     with 0/1 labels mapped to -1/+1 first.  This is ``sklearn.metrics.hinge_loss``
@@ -1376,6 +1462,9 @@ def hinge_loss(
     >>> float(hinge_loss([2.0, 0.5, -1.0], [0, 1, 0]))   # 0/1 labels: (3 + 0.5 + 0) / 3
     1.1666666666666667
     """
+    if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
+        return _xpl.hinge_loss(xp, scores, targets, margin=margin, reduction=reduction,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
@@ -1405,6 +1494,10 @@ def hinge_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \frac{\partial\ell}{\partial f} = -y\,[\,\mu - y f > 0\,].
 
     At the kink :math:`y f = \mu` the subdifferential is the segment between
@@ -1417,6 +1510,9 @@ def hinge_loss_grad(
     >>> hinge_loss_grad([2.0, 1.0, 0.5], [1, 1, -1], reduction="sum").tolist()
     [0.0, 0.0, 1.0]
     """
+    if (xp := _ns.foreign_namespace(scores, targets, names=("scores", "targets"))) is not None:
+        return _xpl.hinge_loss_grad(xp, scores, targets, margin=margin,
+            reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     s, t, m, reduction, out_dtype = _hinge_problem(scores, targets, margin, reduction,
                                                    validate)
@@ -1523,6 +1619,10 @@ def multiclass_hinge_loss(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell_n = \frac{1}{C}\sum_{c \ne y_n} \max(0,\ \mu - x_{n y_n} + x_{nc}),
 
     a sum over every wrong class (Weston–Watkins), divided by the number of classes C
@@ -1538,6 +1638,9 @@ def multiclass_hinge_loss(
     >>> multiclass_hinge_loss([[0.0, 0.0], [3.0, 0.0]], [1, 1], reduction="none").tolist()
     [0.5, 2.0]
     """
+    if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
+        return _ns.on_host(xp, multiclass_hinge_loss, scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=validate)
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1565,6 +1668,10 @@ def multiclass_hinge_loss_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With the active set :math:`a_{nc} = [\,\mu - x_{n y_n} + x_{nc} > 0\,]` for
     :math:`c \ne y_n`,
 
@@ -1582,6 +1689,9 @@ def multiclass_hinge_loss_grad(
     >>> multiclass_hinge_loss_grad([[2.0, 1.5, -1.0]], [0]).tolist()
     [[-0.3333333333333333, 0.3333333333333333, 0.0]]
     """
+    if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
+        return _ns.on_host(xp, multiclass_hinge_loss_grad, scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=validate)
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1747,6 +1857,10 @@ def info_nce(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \ell_i = -\log\frac{\exp(s_{i p_i}/\tau)}{\sum_{j=1}^{M}\exp(s_{ij}/\tau)},
               \qquad s_{ij} = \mathrm{sim}(q_i, k_j),
 
@@ -1769,6 +1883,10 @@ def info_nce(
     ...          temperature=0.5, reduction="none").tolist()
     [0.1269280110429725]
     """
+    xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
+    if xp is not None:
+        return _ns.on_host(xp, info_nce, query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     loss = softmax_cross_entropy(p.logits(), p.positive, reduction=p.reduction,
@@ -1796,6 +1914,10 @@ def info_nce_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`G = \partial\mathcal{L}/\partial(S/\tau) = P - Y` (the softmax of each
     row minus the one-hot positive, scaled by 1/N for ``"mean"``),
 
@@ -1814,6 +1936,10 @@ def info_nce_grad(
     >>> gq.round(6).tolist()
     [[-0.134471, 0.134471], [0.134471, -0.134471]]
     """
+    xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
+    if xp is not None:
+        return _ns.on_host(xp, info_nce_grad, query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     g = softmax_cross_entropy_grad(p.logits(), p.positive, reduction=p.reduction,
@@ -1906,6 +2032,10 @@ def nt_xent(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`S_{ij} = \mathrm{sim}(e_i, e_j)/\tau`, the positive pairs
     :math:`\mathcal{P} = \{(i, j): i \ne j,\ y_i = y_j\}` and the negatives
     :math:`\mathcal{N}(i) = \{k: y_k \ne y_i\}`,
@@ -1932,6 +2062,10 @@ def nt_xent(
     >>> float(nt_xent(e, [0, 0, 1, 1], temperature=1.0))   # log(1 + 2 e^-1)
     0.5514447139320511
     """
+    xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
+    if xp is not None:
+        return _ns.on_host(xp, nt_xent, embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     _, _, u = _nt_xent_terms(p)
@@ -1959,6 +2093,10 @@ def nt_xent_grad(
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With :math:`\sigma_{ij} = \sigma(a_i - S_{ij})` for the positive pairs,
 
     .. math:: \frac{\partial\mathcal{L}}{\partial S_{ij}} = -\sigma_{ij}\ ((i,j)\in
@@ -1977,6 +2115,10 @@ def nt_xent_grad(
     >>> nt_xent_grad(e, [0, 0, 1, 1], similarity="dot", temperature=1.0).round(6).tolist()
     [[-0.211942, 0.211942], [-0.211942, 0.211942], [0.211942, -0.211942], [0.211942, -0.211942]]
     """
+    xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
+    if xp is not None:
+        return _ns.on_host(xp, nt_xent_grad, embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=validate)
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     s, a, u = _nt_xent_terms(p)

@@ -42,8 +42,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import FloatArray, FloatResult
+from mlmath._xp import penalties as _xpp
 
 __all__ = [
     "elastic_net",
@@ -70,6 +72,13 @@ __all__ = [
     "squared_l2",
     "squared_l2_grad",
 ]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
+
+
+def _flag(validate: object) -> bool:
+    return v.check_bool(validate, "validate")
 
 
 # ---------------------------------------------------------------------------
@@ -174,6 +183,10 @@ def l1(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     float32 terms are formed and summed in float64 and rounded once, so the
     float32 result is within 0.5 ulp plus a float64 residue (measured: 0.5
     eps); float64 uses NumPy's pairwise sum (relative error at most about
@@ -189,6 +202,8 @@ def l1(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(l1([3.0, -4.0, 0.0]))
     7.0
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.l1(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(np.abs(arr)), out_dtype)
@@ -217,6 +232,10 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \lVert w\rVert_2^2 = \sum_i w_i^2
 
     Accumulation as in :func:`l1`.  The squares overflow only when the true
@@ -231,6 +250,8 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(squared_l2([3.0, -4.0]))
     25.0
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.squared_l2(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(_total(_squares(arr)), out_dtype)
@@ -265,6 +286,10 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\Big(\rho\,\lVert w\rVert_1
               + \frac{1-\rho}{2}\lVert w\rVert_2^2\Big), \qquad \rho = \mathtt{l1\_ratio}
 
@@ -283,6 +308,8 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
     >>> float(elastic_net([1.0, -2.0], alpha=0.5, l1_ratio=0.5))  # 0.5 * (1.5 + 1.25)
     1.375
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.elastic_net(xp, w, alpha=alpha, l1_ratio=l1_ratio, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
@@ -357,6 +384,10 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     With one element per group this is :func:`l1`; with a single group it is
     the Euclidean norm.  Group norms are computed by scaling each group by its
     largest magnitude (no overflow/underflow of the squares, see the example);
@@ -374,6 +405,9 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
     >>> float(group_lasso([3e200, 4e200], [7, 7]))  # no overflow of the squares
     5e+200
     """
+    if (xp := _ns.foreign_namespace(w, groups, names=("w", "groups"))) is not None:
+        return _ns.on_host(xp, group_lasso, w, groups, sqrt_size_weights=sqrt_size_weights,
+            validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
@@ -410,6 +444,10 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Evaluated as :math:`m\,(|x| - m/2)` with :math:`m = \min(|x|, \delta)`,
     which is both branches in one expression: no squares of large ``|x|`` are
     formed (no spurious overflow), and each term costs at most two roundings.
@@ -428,6 +466,8 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> FloatRe
     >>> float(huber([1e300], delta=1.0))  # linear branch: no overflow
     1e+300
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.huber(xp, x, delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     # delta is rounded to the dtype, as in huber_grad and prox_l1 (consistent kinks).
@@ -462,6 +502,10 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \partial\lVert w\rVert_1 = \prod_i \begin{cases}
               \{\operatorname{sign}(w_i)\}, & w_i \ne 0 \\ [-1, 1], & w_i = 0 \end{cases}
 
@@ -478,6 +522,8 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> l1_subgradient([2.0, 0.0, -0.0, -1e-300]).tolist()
     [1.0, 0.0, 0.0, -1.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.l1_subgradient(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(np.sign(arr) + 0.0, out_dtype)  # + 0.0 turns sign(-0.0) into +0.0
@@ -501,6 +547,10 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \nabla_w \sum_i w_i^2 = 2w
 
     (no factor 1/2 in :func:`squared_l2`, hence the 2).
@@ -514,6 +564,8 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> squared_l2_grad([1.5, -2.0]).tolist()
     [3.0, -4.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.squared_l2_grad(xp, w, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     return v.restore_dtype(2 * arr, out_dtype)
@@ -541,6 +593,10 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\big(\rho\,\operatorname{sign}(w) + (1-\rho)\,w\big),
 
     which is 0 where :math:`w_i = 0` (the minimum-norm element of
@@ -556,6 +612,9 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
     >>> elastic_net_subgradient([2.0, 0.0, -1.0], alpha=2.0, l1_ratio=0.5).tolist()
     [3.0, 0.0, -2.0]
     """
+    if type(w) not in _HOST and (xp := _ns.foreign_namespace(w)) is not None:
+        return _xpp.elastic_net_subgradient(xp, w, alpha=alpha, l1_ratio=l1_ratio,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
     lam1, lam2 = _elastic_net_params(alpha, l1_ratio)
@@ -586,6 +645,10 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \nabla h_\delta(x) = \operatorname{clip}(x, -\delta, \delta)
               = x - \operatorname{prox}_{\delta|\cdot|}(x)
 
@@ -600,6 +663,8 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Fl
     >>> huber_grad([0.5, -3.0], delta=1.0).tolist()
     [0.5, -1.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.huber_grad(xp, x, delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     d = _in_dtype(v.check_positive_scalar(delta, "delta", allow_zero=True), arr.dtype)
@@ -632,6 +697,10 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}_{t\lVert\cdot\rVert_1}(x)_i
               = \operatorname{sign}(x_i)\max(|x_i| - t, 0)
 
@@ -649,6 +718,8 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> FloatResult:
     >>> prox_l1([3.0, -0.5, 1.0, -2.0], 1.0).tolist()  # exact zeros
     [2.0, 0.0, 0.0, -1.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_l1(xp, x, t, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     tau = _in_dtype(_step(t), arr.dtype)
@@ -676,6 +747,10 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname*{argmin}_u \lVert u\rVert_2^2 + \frac{1}{2t}\lVert u - x\rVert_2^2
               = \frac{x}{1 + 2t}
 
@@ -691,6 +766,8 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> FloatRe
     >>> prox_squared_l2([3.0, -6.0], 1.0).tolist()
     [1.0, -2.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_squared_l2(xp, x, t, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     denominator = _in_dtype(1.0 + 2.0 * _step(t), arr.dtype)
@@ -722,6 +799,10 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}(x) = \frac{\operatorname{sign}(x)\max(|x| - t\alpha\rho, 0)}
               {1 + t\alpha(1-\rho)}
 
@@ -742,6 +823,9 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
     >>> prox_elastic_net([3.0, -0.5], 1.0, alpha=2.0, l1_ratio=0.5).tolist()
     [1.0, 0.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_elastic_net(xp, x, t, alpha=alpha, l1_ratio=l1_ratio,
+            validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     step = _step(t)
@@ -781,6 +865,10 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Group norms are computed without overflow (see :func:`group_lasso`); the
     shrink factor is formed as :math:`(\lVert x_g\rVert - tc_g)/\lVert x_g\rVert`
     in at least float64 (the subtraction is exact near the threshold, by
@@ -795,6 +883,9 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     >>> prox_group_lasso([3.0, 4.0, 0.3, -0.4], 1.0, [0, 0, 1, 1]).tolist()
     [2.4, 3.2, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, prox_group_lasso, x, t, groups, sqrt_size_weights=sqrt_size_weights,
+            validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -849,6 +940,10 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \alpha\Big(\rho\,\lVert x\rVert_1 + (1-\rho)\sum_g c_g\lVert x_g\rVert_2\Big),
               \qquad \rho = \mathtt{l1\_ratio}
 
@@ -868,6 +963,9 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
     >>> float(sparse_group_lasso([3.0, 4.0, -2.0], [0, 0, 1], alpha=2.0, l1_ratio=0.5))
     16.0
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, sparse_group_lasso, x, groups, alpha=alpha, l1_ratio=l1_ratio,
+            sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -910,6 +1008,10 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: g_i = \alpha\Big(\rho\,\operatorname{sign}(x_i)
               + (1-\rho)\,c_g\frac{x_i}{\lVert x_g\rVert_2}\Big)
               \ \text{if } x_g \ne 0, \qquad g_g = 0 \ \text{if } x_g = 0 .
@@ -931,6 +1033,9 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
     ...                                l1_ratio=0.5).tolist()
     [0.8, 0.9, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, sparse_group_lasso_subgradient, x, groups, alpha=alpha,
+            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
@@ -984,6 +1089,10 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     The composition is exact because the l1 part is separable and the group
     shrinkage keeps the zeros and signs of ``s``: with ``u`` the result,
     ``(x - s)/t`` is a subgradient of :math:`\alpha\rho\lVert\cdot\rVert_1` at
@@ -1004,6 +1113,9 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
     ...                         l1_ratio=0.5).tolist()
     [2.7, 3.6, 0.0, 0.0]
     """
+    if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
+        return _ns.on_host(xp, prox_sparse_group_lasso, x, t, groups, alpha=alpha,
+            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -1074,6 +1186,10 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x) = \max(x - \theta, 0), \qquad \sum_i \max(x_i - \theta, 0) = r,
 
     :math:`\theta` found by sorting (O(n log n) per slice, vectorised over slices) and
@@ -1093,6 +1209,8 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
     >>> project_simplex([0.75, 0.25, 0.5, 0.5]).tolist()   # theta = (1.75 - 1) / 3
     [0.5, 0.0, 0.25, 0.25]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.project_simplex(xp, x, radius=radius, axis=axis, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
@@ -1136,6 +1254,10 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x) = \operatorname{sign}(x)\,P_{\Delta_r}(|x|)
               \quad\text{when } \lVert x\rVert_1 > r,
 
@@ -1153,6 +1275,8 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
     >>> project_l1_ball([0.25, -0.5]).tolist()   # inside: unchanged
     [0.25, -0.5]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.project_l1_ball(xp, x, radius=radius, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     r = _radius(radius)
@@ -1182,6 +1306,10 @@ def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: P(x)_i = \min(\max(x_i, \ell_i), u_i),
 
     exact (no rounding: every output is one of the inputs).  The bounds are
@@ -1196,6 +1324,8 @@ def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
     >>> project_box([-2.0, 0.5, 3.0], 0.0, 1.0).tolist()
     [0.0, 0.5, 1.0]
     """
+    if (xp := _ns.foreign_namespace(x, lower, upper, names=("x", "lower", "upper"))) is not None:
+        return _xpp.project_box(xp, x, lower, upper, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     lo, _ = v.as_float_array(lower, "lower")
@@ -1235,6 +1365,10 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     By the Moreau decomposition (the conjugate of :math:`\tau\lVert\cdot\rVert_\infty`
     is the indicator of the l1 ball of radius :math:`\tau`),
 
@@ -1255,6 +1389,8 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
     >>> prox_linf([3.0, -1.0, 0.5], 1.0).tolist()   # the largest entry comes down by 1
     [2.0, -1.0, 0.5]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_linf(xp, x, tau, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
     t = v.check_positive_scalar(tau, "tau")
@@ -1291,6 +1427,10 @@ def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     Solving :math:`u - x + \tau\,\mathrm{huber}_\delta'(u) = 0` on each piece
     (derived with SymPy in ``derivations/penalties.py``):
 
@@ -1309,6 +1449,8 @@ def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
     >>> prox_huber([1.0, 10.0], 1.0, delta=1.0).tolist()   # 1/2 and 10 - 1
     [0.5, 9.0]
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xpp.prox_huber(xp, x, tau, delta=delta, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
     t = v.check_positive_scalar(tau, "tau")
@@ -1339,6 +1481,10 @@ def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \lVert X\rVert_* = \sum_i \sigma_i(X),
 
     the singular values from LAPACK's SVD (``numpy.linalg.svd``, backward stable:
@@ -1354,6 +1500,8 @@ def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(nuclear_norm([[3.0, 0.0], [0.0, -4.0]]))
     7.0
     """
+    if type(X) not in _HOST and (xp := _ns.foreign_namespace(X)) is not None:
+        return _xpp.nuclear_norm(xp, X, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _matrices(X, validate)
     work, broken = _finite_matrices(arr)
@@ -1382,6 +1530,10 @@ def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> Flo
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{prox}(X) = U\,\operatorname{diag}(\max(\sigma - \tau, 0))\,V^\top,
               \qquad X = U\operatorname{diag}(\sigma)V^\top,
 
@@ -1398,6 +1550,8 @@ def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> Flo
     >>> prox_nuclear_norm([[3.0, 0.0], [0.0, -0.5]], 1.0).round(12).tolist()
     [[2.0, 0.0], [0.0, 0.0]]
     """
+    if type(X) not in _HOST and (xp := _ns.foreign_namespace(X)) is not None:
+        return _xpp.prox_nuclear_norm(xp, X, tau, validate=_flag(validate))
     v.check_bool(validate, "validate")
     arr, out_dtype = _matrices(X, validate)
     t = v.check_positive_scalar(tau, "tau")

@@ -61,10 +61,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlmath import _backend, _compensated, _rows
+from mlmath import _namespace as _ns
 from mlmath import _validation as v
 from mlmath._typing import Axes, FloatArray, FloatResult
+from mlmath._xp import special as _xps
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
+
+#: Types that take the NumPy path (one set lookup; see :mod:`mlmath._namespace`).
+_HOST = _ns.HOST_TYPES
 
 #: Elements per row chunk (float64 work buffers of 2 MiB, allocated once per
 #: worker thread): few, large ufunc calls, since threads contend for the GIL
@@ -393,6 +398,10 @@ def logsumexp(x: ArrayLike, *, axis: Axes = -1, b: ArrayLike | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{LSE}(x) = m + \operatorname{log1p}\Big(\sum_{i \ne i^*}
               e^{x_i - m}\Big), \qquad m = x_{i^*} = \max_i x_i .
 
@@ -459,6 +468,14 @@ def logsumexp(x: ArrayLike, *, axis: Axes = -1, b: ArrayLike | None = None,
     >>> float(logsumexp([1.0, 2.0, 3.0], where=[True, False, True]))
     3.1269280110429727
     """
+    if (xp := _ns.foreign_namespace(x, b, where, names=("x", "b", "where"))) is not None:
+        out = _xps.logsumexp(xp, x, axis=axis, b=b, keepdims=v.check_bool(keepdims, "keepdims"),
+                             return_sign=v.check_bool(return_sign, "return_sign"), where=where,
+                             validate=v.check_bool(validate, "validate"))
+        if out is None:  # weights of both signs: the double-double sum runs on the host
+            return _ns.on_host(xp, logsumexp, x, axis=axis, b=b, keepdims=keepdims,
+                               return_sign=return_sign, where=where, validate=validate)
+        return out
     v.check_bool(keepdims, "keepdims")
     v.check_bool(return_sign, "return_sign")
     v.check_bool(validate, "validate")
@@ -757,6 +774,10 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None,
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{1 + \sum_{j \ne i^*}
               e^{x_j - m}}, \qquad m = \max_j x_j .
 
@@ -782,6 +803,9 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None,
     >>> softmax([1.0, np.nan, 1.0], where=[True, False, True]).tolist()
     [0.5, 0.0, 0.5]
     """
+    if (xp := _ns.foreign_namespace(x, where, names=("x", "where"))) is not None:
+        return _xps.softmax(xp, x, axis=axis, where=where,
+                               validate=v.check_bool(validate, "validate"))
     v.check_bool(validate, "validate")
     lay = _prepare_rows(x, axis, allow_empty=not validate, where=where)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
@@ -842,6 +866,10 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \log\operatorname{softmax}(x)_i = (x_i - m) - \operatorname{log1p}
               \Big(\sum_{j \ne i^*} e^{x_j - m}\Big) .
 
@@ -867,6 +895,9 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None
     >>> log_softmax([0.0, 5.0, 0.0], where=[True, False, True]).tolist()
     [-0.6931471805599453, -inf, -0.6931471805599453]
     """
+    if (xp := _ns.foreign_namespace(x, where, names=("x", "where"))) is not None:
+        return _xps.log_softmax(xp, x, axis=axis, where=where,
+                                   validate=v.check_bool(validate, "validate"))
     v.check_bool(validate, "validate")
     lay = _prepare_rows(x, axis, allow_empty=not validate, where=where)
     out2 = np.empty(lay.rows2d.shape, lay.rows2d.dtype)
@@ -969,6 +1000,10 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \sigma(x) = \begin{cases} 1/(1 + e^{-x}) & x \ge 0 \\
               e^{x}/(1 + e^{x}) & x < 0 \end{cases}
 
@@ -989,6 +1024,8 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(sigmoid(0.0))
     0.5
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xps.sigmoid(xp, x, validate=v.check_bool(validate, "validate"))
     v.check_bool(validate, "validate")
     return _elementwise(x, validate, _sigmoid_formula, _sigmoid_scalar)
 
@@ -1022,6 +1059,10 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \operatorname{softplus}(x) = \max(x, 0) + \operatorname{log1p}(e^{-|x|})
 
     No threshold switch (PyTorch returns ``x`` above 20 and loses up to 4e5
@@ -1042,6 +1083,8 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(softplus(30.0))  # 30 + 9.4e-14, not 30
     30.000000000000092
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xps.softplus(xp, x, validate=v.check_bool(validate, "validate"))
     v.check_bool(validate, "validate")
     return _elementwise(x, validate, _softplus_formula, _softplus_scalar)
 
@@ -1076,6 +1119,10 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
+    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    accepted and the result has the input's library, dtype and device (natively or
+    computed on the host: see ``docs/array_api.md``).
+
     .. math:: \log\sigma(x) = \min(x, 0) - \operatorname{log1p}(e^{-|x|})
 
     For large positive ``x`` the result is ``-log1p(e^{-x})``, about
@@ -1093,5 +1140,7 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
     >>> float(log_sigmoid(-1000.0))
     -1000.0
     """
+    if type(x) not in _HOST and (xp := _ns.foreign_namespace(x)) is not None:
+        return _xps.log_sigmoid(xp, x, validate=v.check_bool(validate, "validate"))
     v.check_bool(validate, "validate")
     return _elementwise(x, validate, _log_sigmoid_formula, _log_sigmoid_scalar)

@@ -11,7 +11,11 @@ some of mlmath's public names, called with mlmath's signatures.  A target is
   map that library's functions and keyword conventions onto mlmath's;
 * a module path (``mypkg.ops``) whose functions carry mlmath's names;
 * a TOML file (``mapping.toml``) of ``name = "package.module:function"`` lines
-  naming a user's functions (parsed with :mod:`tomllib`; nothing is evaluated).
+  naming a user's functions (parsed with :mod:`tomllib`; nothing is evaluated);
+* any of these followed by ``@namespace`` (``mlmath@torch``, ``mlmath@array_api_strict``,
+  ``mlmath@jax``): the same functions called with that Array API namespace's arrays,
+  their results checked for library, dtype and device
+  (:mod:`mlmath.adapters.namespace`).
 
 A function a target lacks is *not provided* (its properties are skipped, never
 failed).  A wrapper raises :class:`NotProvided` for a keyword or a mode the
@@ -123,6 +127,11 @@ def load(target: str) -> Any:
     """
     if not isinstance(target, str) or not target:
         raise TypeError(f"`target`: expected a non-empty string, got {target!r}")
+    if "@" in target:
+        from mlmath.adapters.namespace import load_on_namespace
+
+        base, namespace = target.rsplit("@", 1)
+        return load_on_namespace(base, namespace)
     if target.endswith(".toml"):
         path = Path(target)
         if not path.is_file():

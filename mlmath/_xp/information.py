@@ -1,0 +1,298 @@
+"""Portable ``mlmath.information`` (standard Array API operations only).
+
+The NumPy path's term formulas, operation for operation: exact ``0 log 0 = 0``
+through ``where``, the power series of KL and JS terms near ``p = q`` (Horner
+with the same coefficients), ``log1p`` where the NumPy path uses it, float64
+accumulation.  Validation checks the row sums and minima natively; only when
+they fail does the call rerun on the host, so that the error message (the
+first bad position, the offending sum) is the NumPy path's, word for word.
+Not ported (host): ``renyi_divergence``, ``conditional_entropy`` (a
+double-double column sum) and ``mutual_information`` (``frexp``/``ldexp``
+scaling of the marginals).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+from mlmath import _validation as v
+from mlmath import information as _np_info
+from mlmath._namespace import device_of, first_array
+from mlmath._xp import _numerics as nx
+from mlmath._xp import special as _special
+
+__all__ = ["binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
+           "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy"]
+
+_B_TAYLOR = [float(c) for c in _np_info._B_TAYLOR]
+_B_FIT = [float(c) for c in _np_info._B_FIT]
+_G_TAYLOR = [float(c) for c in _np_info._G_TAYLOR]
+_G_FIT = [float(c) for c in _np_info._G_FIT]
+_G_LOG_SERIES = [float(c) for c in _np_info._G_LOG_SERIES]
+_LN2 = math.log(2.0)
+_INF = float("inf")
+
+
+class Invalid(Exception):
+    """The native checks failed: the caller reruns on the host for the exact message."""
+
+
+# --------------------------------------------------------------------------- terms
+def _horner(xp: ModuleType, coeffs: Sequence[float], x: Any) -> Any:
+    acc = xp.full_like(x, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc = acc * x + c
+    return acc
+
+
+def _series(xp: ModuleType, taylor: list[float], fit: list[float], x: Any) -> Any:
+    xmax = float(xp.max(x)) if math.prod(x.shape) else 0.0
+    n = 1 if xmax <= 0.0 else math.ceil(56.0 / -math.log2(xmax))
+    return _horner(xp, taylor[:n] if n < len(fit) else fit, x)
+
+
+def _series_argument(xp: ModuleType, d: Any, dmax: float) -> tuple[Any, Any]:
+    x = d * d
+    inside = x <= dmax * dmax
+    return xp.where(inside, x, dmax * dmax), inside  # fmin: NaN (p = q = 0) -> dmax^2
+
+
+def _log_ratio(xp: ModuleType, p: Any, q: Any, delta: Any = None) -> Any:
+    out = xp.log(p / q) if delta is None else xp.log1p(delta / q)
+    bad = ~(xp.abs(out) < 700.0) & (p > 0) & (q > 0)  # p / q over- or underflowed
+    return xp.where(bad, xp.log(p) - xp.log(q), out)
+
+
+def _neg_xlogx(xp: ModuleType, p: Any) -> Any:
+    return -(xp.log(xp.where(p > 0, p, 1.0)) * p)  # log 1 = 0: the zero entries are exact 0
+
+
+def _neg_xlogx_from_log(xp: ModuleType, lp: Any) -> Any:
+    return xp.where(lp == -_INF, 0.0, -xp.exp(lp) * lp)
+
+
+def _kl_terms(xp: ModuleType, p: Any, q: Any) -> Any:
+    delta = p - q  # exact where |d| <= 1/3 (Sterbenz)
+    s = p + q
+    out = p * _log_ratio(xp, p, q) - delta
+    out = xp.where(p == 0, q, out)  # 0 log 0 = 0 and 0 log(0/q) = 0: the term is q
+    d = delta / s
+    x, inside = _series_argument(xp, d, _np_info._KL_SERIES_MAX_D)
+    b = _series(xp, _B_TAYLOR, _B_FIT, x)
+    b = (b * (d * (1.0 + d)) + 1.0) * (delta * delta / s)
+    return xp.where(inside, b, out)
+
+
+def _kl_terms_from_logs(xp: ModuleType, lp: Any, lq: Any) -> Any:
+    r = lp - lq
+    p, q = xp.exp(lp), xp.exp(lq)
+    near = xp.abs(r) <= 1.0
+    rs = xp.where(near, r, 0.0)
+    series = _horner(xp, _G_LOG_SERIES, rs) * rs * rs * q
+    direct = p * (r - 1.0) + q
+    out = xp.where(near, series, direct)
+    out = xp.where(lp == -_INF, q, out)
+    return xp.where((lp == -_INF) & (lq == -_INF), 0.0, out)
+
+
+def _kl_pair_terms(xp: ModuleType, pc: Any, qc: Any, logs: tuple[bool, bool]) -> Any:
+    if not any(logs):
+        return _kl_terms(xp, pc, qc)
+    return _kl_terms_from_logs(xp, pc if logs[0] else xp.log(pc), qc if logs[1] else xp.log(qc))
+
+
+def _js_terms(xp: ModuleType, p: Any, q: Any) -> Any:
+    p, q = xp.maximum(p, q), xp.minimum(p, q)
+    delta = p - q
+    s = p + q
+    out = (p * _log_ratio(xp, 2.0 * p, s, delta) - q * _log_ratio(xp, s, 2.0 * q, delta)) * 0.5
+    out = xp.where(q == 0, (0.5 * _LN2) * s, out)
+    d = delta / s
+    x, inside = _series_argument(xp, d, _np_info._JS_SERIES_MAX_D)
+    g = _series(xp, _G_TAYLOR, _G_FIT, x) * (delta * delta / (4.0 * s))
+    return xp.where(inside, g, out)
+
+
+def _power_sum_excess(xp: ModuleType, p: Any, order: float) -> Any:
+    delta = order - 1.0
+    scaled = delta * xp.log(p)
+    near = xp.abs(scaled) <= 1.0
+    terms = xp.where(near, p * xp.expm1(xp.where(near, scaled, 0.0)), p**order - p)
+    return xp.sum(xp.where(p == 0, 0.0, terms), axis=-1)
+
+
+# ------------------------------------------------------------------ row machinery
+def _reduce(xp: ModuleType, arrays: Sequence[tuple[Any, str]], axis: Any, base: Any,
+            validate: bool, term_sums: Callable[..., Any],
+            logs: Sequence[bool] | None = None) -> Any:
+    """Validate, lay out rows (axes merged last, float64), reduce, scale by the base.
+
+    Raises :class:`Invalid` when the rows are not distributions (the caller
+    reruns on the host, whose checks name the first bad entry).
+    """
+    b = v.check_base(base)
+    logs = [False] * len(arrays) if logs is None else list(logs)
+    device = device_of(first_array(*(a for a, _ in arrays)))
+    converted = [v.xp_as_float_array(xp, v.xp_asarray(xp, a, name, device=device), name)
+                 for a, name in arrays]
+    names = [name for _, name in arrays]
+    out_dtype = v.xp_result_dtype(xp, *(d for _, d in converted))
+    shape = tuple(v.broadcast_shape([a for a, _ in converted], names))
+    if not shape:
+        raise ValueError(f"`{names[0]}`: expected at least 1 dimension (a distribution), "
+                         "got a scalar")
+    axes = v.check_axes(axis, len(shape))
+    inputs = [xp.broadcast_to(a, shape) for a, _ in converted]
+    for a in axes:
+        v.check_nonempty_axis(inputs[0], a, names[0])
+    rows = [xp.astype(nx.rows(xp, a, axes, scalar=False).x2, xp.float64, copy=False)
+            for a in inputs]
+    if validate:
+        tol = v.normalisation_tolerance(_np_dtype(out_dtype), rows[0].shape[-1])
+        for r, log in zip(rows, logs, strict=True):
+            lin = xp.exp(r) if log else r
+            if not bool(xp.all(xp.abs(xp.sum(lin, axis=-1) - 1.0) <= tol)
+                        & xp.all(xp.min(lin, axis=-1) >= 0)):
+                raise Invalid
+    values = term_sums(*rows)
+    if b is not None:
+        values = values / math.log(b)
+    return xp.astype(values, out_dtype)
+
+
+def _np_dtype(dtype: Any) -> Any:
+    """The NumPy dtype of the same name (for the normalisation tolerance)."""
+    import numpy as np
+
+    return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
+# ------------------------------------------------------------------ public
+@nx.quiet
+def entropy(xp: ModuleType, p: Any, *, axis: Any, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.entropy`."""
+    return _reduce(xp, [(p, "p")], axis, base, validate,
+                   lambda pc: xp.sum(_neg_xlogx(xp, pc), axis=-1))
+
+
+@nx.quiet
+def kl_divergence(xp: ModuleType, p: Any, q: Any, *, axis: Any, base: Any, validate: bool,
+                  generalized: bool, log_input: bool, log_target: bool) -> Any:
+    """Portable :func:`mlmath.kl_divergence`."""
+    v.check_bool(generalized, "generalized")
+    logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
+
+    def terms(pc: Any, qc: Any) -> Any:
+        total = xp.sum(_kl_pair_terms(xp, pc, qc, logs), axis=-1)
+        if generalized:
+            return total
+        lin_p, lin_q = (xp.exp(a) if log else a for a, log in zip((pc, qc), logs, strict=True))
+        return total + xp.sum(lin_p - lin_q, axis=-1)
+
+    return _reduce(xp, [(p, "p"), (q, "q")], axis, base, validate, terms, logs=logs)
+
+
+@nx.quiet
+def cross_entropy(xp: ModuleType, p: Any, q: Any, *, axis: Any, base: Any, validate: bool,
+                  log_input: bool, log_target: bool) -> Any:
+    """Portable :func:`mlmath.cross_entropy` (entropy + KL: exact Gibbs)."""
+    logs = (v.check_bool(log_target, "log_target"), v.check_bool(log_input, "log_input"))
+
+    def terms(pc: Any, qc: Any) -> Any:
+        h = _neg_xlogx(xp, pc) if not logs[0] else _neg_xlogx_from_log(xp, pc)
+        return xp.sum(h, axis=-1) + xp.sum(_kl_pair_terms(xp, pc, qc, logs), axis=-1)
+
+    return _reduce(xp, [(p, "p"), (q, "q")], axis, base, validate, terms, logs=logs)
+
+
+@nx.quiet
+def js_divergence(xp: ModuleType, p: Any, q: Any, *, axis: Any, base: Any,
+                  validate: bool) -> Any:
+    """Portable :func:`mlmath.js_divergence`."""
+    return _reduce(xp, [(p, "p"), (q, "q")], axis, base, validate,
+                   lambda pc, qc: xp.sum(_js_terms(xp, pc, qc), axis=-1))
+
+
+@nx.quiet
+def js_distance(xp: ModuleType, p: Any, q: Any, *, axis: Any, base: Any,
+                validate: bool) -> Any:
+    """Portable :func:`mlmath.js_distance`."""
+    return xp.sqrt(js_divergence(xp, p, q, axis=axis, base=base, validate=validate))
+
+
+@nx.quiet
+def renyi_entropy(xp: ModuleType, p: Any, *, alpha: Any, axis: Any, base: Any,
+                  validate: bool) -> Any:
+    """Portable :func:`mlmath.renyi_entropy`."""
+    alpha = v.check_order(alpha, "alpha", allow_inf=True)
+    if alpha == 1.0:
+        return entropy(xp, p, axis=axis, base=base, validate=validate)
+    delta = alpha - 1.0
+
+    def terms(pc: Any) -> Any:
+        if alpha == _INF:
+            return -xp.log(xp.max(pc, axis=-1))
+        if alpha == 0.0:
+            count = xp.astype(xp.count_nonzero(pc, axis=-1), xp.float64)
+            return xp.log(count + 0.0 * xp.sum(pc, axis=-1))  # an unvalidated NaN propagates
+        excess = _power_sum_excess(xp, pc, alpha)
+        small = excess < -0.5  # sum p^alpha < 1/2: log1p would lose its digits
+        out = -xp.log1p(xp.where(small, 0.0, excess)) / delta
+        if bool(xp.any(small)):
+            lse = _special.logsumexp(xp, alpha * xp.log(pc), axis=-1, b=None, keepdims=False,
+                                     return_sign=False, where=None, validate=False)
+            out = xp.where(small, -lse / delta, out)
+        return out
+
+    return _reduce(xp, [(p, "p")], axis, base, validate, terms)
+
+
+@nx.quiet
+def tsallis_entropy(xp: ModuleType, p: Any, *, q: Any, axis: Any, base: Any,
+                    validate: bool) -> Any:
+    """Portable :func:`mlmath.tsallis_entropy`."""
+    index = v.check_order(q, "q", allow_inf=False)
+    if index == 1.0:
+        return entropy(xp, p, axis=axis, base=base, validate=validate)
+    delta = index - 1.0
+    return _reduce(xp, [(p, "p")], axis, base, validate,
+                   lambda pc: -_power_sum_excess(xp, pc, index) / delta)
+
+
+@nx.quiet
+def binary_entropy(xp: ModuleType, p: Any, *, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.binary_entropy`."""
+    b = v.check_base(base)
+    arr, out_dtype = v.xp_as_float_array(xp, p, "p")
+    if validate:
+        v.xp_check_unit_interval(xp, arr, "p")
+    x = xp.astype(arr, xp.float64, copy=False)
+    a = xp.minimum(x, 1.0 - x)
+    h = _neg_xlogx(xp, a) - (1.0 - a) * xp.log1p(-a)
+    if b is not None:
+        h = h / math.log(b)
+    return xp.astype(h, out_dtype)
+
+
+@nx.quiet
+def joint_entropy(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.joint_entropy`."""
+    b = v.check_base(base)
+    arr, out_dtype = v.xp_as_float_array(xp, pxy, "pxy")
+    if arr.ndim != 2:
+        raise ValueError(f"`pxy`: expected a 2-D joint table pxy[x, y], got shape "
+                         f"{tuple(arr.shape)}")
+    if math.prod(arr.shape) == 0:
+        raise ValueError(f"`pxy`: expected a non-empty table, got shape {tuple(arr.shape)}")
+    x = xp.reshape(xp.astype(arr, xp.float64, copy=False), (-1,))
+    if validate:
+        tol = v.normalisation_tolerance(_np_dtype(out_dtype), x.shape[0])
+        if not bool((xp.abs(xp.sum(x) - 1.0) <= tol) & (xp.min(x) >= 0)):
+            raise Invalid
+    h = xp.sum(_neg_xlogx(xp, x))
+    if b is not None:
+        h = h / math.log(b)
+    return xp.astype(h, out_dtype)

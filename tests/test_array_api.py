@@ -1,0 +1,277 @@
+"""Every public function on Array API arrays (issue #17): array_api_strict, torch, jax.
+
+The cases are generated from ``mlmath.__all__`` with the valid inputs of the
+bad-input matrix (``tests/test_bad_input.py``), so a new public function is
+covered automatically.  For each function and namespace: the result has the
+input's library, dtype and device and agrees with the NumPy path; bad input
+raises the NumPy path's exception naming the same argument; the functions
+listed as native (``mlmath._namespace.NATIVE``) never copy to the host, and
+the others do (the list cannot lie).  torch and jax run where installed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mlmath
+from mlmath import _namespace
+from mlmath.adapters.namespace import available_namespaces, namespace_module
+from tests import test_bad_input as matrix
+
+pytest.importorskip("array_api_strict")
+
+NAMESPACES = [n for n in available_namespaces() if n != "numpy"]
+
+#: Agreement with the NumPy path, in eps of the result dtype (relative, with an
+#: absolute floor of the same number of eps times the largest |entry|).  The
+#: native functions compute the NumPy path's algorithm with the namespace's own
+#: exp/log/sum (array_api_strict is NumPy underneath: bit-identical on the NumPy
+#: backend; torch's libm and summation order differ by an ulp or two);
+#: host-computed functions are the NumPy path itself.
+RTOL_EPS = 8.0
+#: Larger bounds, each with the reason.
+RTOL_EPS_FOR: dict[str, float] = {}
+
+
+def _convert(value: Any, xp: Any, dtype: Any = None) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        if dtype is not None and value.dtype.kind == "f":
+            value = value.astype(dtype)
+        return xp.asarray(value.copy())
+    return value
+
+
+def _leaves(result: Any) -> list[Any]:
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def _library(x: Any) -> str:
+    from mlmath.adapters.namespace import _library_of
+
+    return str(_library_of(x))
+
+
+def _kwargs(fname: str) -> dict[str, Any]:
+    return matrix._default_kwargs(fname, getattr(mlmath, fname))
+
+
+def _call(fname: str, kwargs: dict[str, Any]) -> Any:
+    return getattr(mlmath, fname)(**kwargs)
+
+
+CASES = [pytest.param(ns, fname, id=f"{ns}-{fname}") for ns in NAMESPACES
+         for fname in mlmath.__all__]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("namespace", "fname"), CASES)
+def test_result_type_dtype_and_values_match_numpy(namespace: str, fname: str, dtype: str) -> None:
+    """The result is an array of the input's library, dtype and device, equal to the
+    NumPy path's within RTOL_EPS eps."""
+    xp = namespace_module(namespace)
+    host = {k: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
+            for k, v in _kwargs(fname).items()}
+    expected = _leaves(_call(fname, host))
+    got = _leaves(_call(fname, {k: _convert(v, xp) for k, v in host.items()}))
+    assert len(got) == len(expected)
+    device = _namespace.device_of(xp.asarray(np.zeros(1)))
+    bound = RTOL_EPS_FOR.get(fname, RTOL_EPS)
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        assert _library(g) == namespace, f"{fname}[{i}]: got {type(g).__name__}"
+        e = np.asarray(e)
+        h = np.asarray(_namespace.to_host(g))
+        assert h.dtype == e.dtype, f"{fname}[{i}]: dtype {g.dtype}, NumPy path gives {e.dtype}"
+        assert _namespace.device_of(g) == device
+        assert h.shape == e.shape
+        eps = float(np.finfo(e.dtype).eps)
+        scale = float(np.max(np.abs(e), initial=0.0, where=np.isfinite(e)))
+        with np.errstate(invalid="ignore"):  # inf - inf where both are inf (equal)
+            ok = (h == e) | (np.abs(h - e) <= bound * eps * (np.abs(e) + scale))
+        assert ok.all(), (f"{fname}[{i}] on {namespace}: max |diff| "
+                          f"{np.max(np.abs(h - e))} > {bound} eps; got {h}, expected {e}")
+
+
+def _first_array_param(fname: str) -> str:
+    params = inspect.signature(getattr(mlmath, fname)).parameters
+    return next(p for p, par in params.items() if "ArrayLike" in str(par.annotation))
+
+
+@pytest.mark.parametrize(("namespace", "fname"), CASES)
+def test_nan_raises_the_numpy_paths_error(namespace: str, fname: str) -> None:
+    """A NaN in the first array argument raises the NumPy path's exception type and
+    message (naming the argument)."""
+    xp = namespace_module(namespace)
+    kwargs = _kwargs(fname)
+    pname = _first_array_param(fname)
+    bad = np.asarray(kwargs[pname], dtype=np.float64).copy()
+    bad.flat[-1] = np.nan
+    kwargs[pname] = bad
+    with pytest.raises((ValueError, TypeError)) as expected:
+        _call(fname, kwargs)
+    with pytest.raises(expected.type) as got:
+        _call(fname, {k: _convert(v, xp) for k, v in kwargs.items()})
+    assert f"`{pname}`" in str(got.value)
+    assert str(got.value) == str(expected.value)
+
+
+class _HostCopy(Exception):
+    pass
+
+
+@pytest.mark.parametrize("fname", mlmath.__all__)
+def test_native_list_is_true(fname: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function in ``NATIVE`` runs on array_api_strict arrays without copying them
+    to the host; every other function copies (it is computed by the NumPy path)."""
+    xp = namespace_module("array_api_strict")
+    kwargs = {k: _convert(v, xp) for k, v in _kwargs(fname).items()}
+
+    def refuse(x: Any) -> Any:
+        if type(x) not in _namespace.HOST_TYPES and _namespace._is_foreign(x):
+            raise _HostCopy
+        return x
+
+    monkeypatch.setattr(_namespace, "to_host", refuse)
+    if fname in _namespace.NATIVE:
+        _call(fname, kwargs)
+    else:
+        with pytest.raises(_HostCopy):
+            _call(fname, kwargs)
+
+
+def test_native_names_are_public() -> None:
+    """The table names only public functions (a typo would silently mean 'host')."""
+    assert set(_namespace.NATIVE) <= set(mlmath.__all__)
+
+
+@pytest.mark.parametrize("fname", mlmath.__all__)
+def test_output_stays_on_a_non_default_device(fname: str) -> None:
+    """array_api_strict's second device: the result lives where the input does."""
+    import array_api_strict as xs
+
+    device = xs.Device("device1")
+    kwargs = {k: (xs.asarray(v.copy(), device=device)
+                  if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" else v)
+              for k, v in _kwargs(fname).items()}
+    for leaf in _leaves(_call(fname, kwargs)):
+        assert leaf.device == device
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_two_libraries_raise_type_error_naming_both(namespace: str) -> None:
+    """p from one library and q from another (or NumPy): TypeError naming both."""
+    xp = namespace_module(namespace)
+    p = xp.asarray(np.array([0.5, 0.5]))
+    with pytest.raises(TypeError, match=r"`q`: expected an array of the same library as `p`"):
+        mlmath.kl_divergence(p, np.array([0.5, 0.5]))
+
+
+def test_python_sequences_mix_with_foreign_arrays() -> None:
+    """Lists and Python numbers beside a foreign array are converted to it."""
+    import array_api_strict as xs
+
+    out = mlmath.softmax(xs.asarray([0.0, 0.0]), where=[True, False])
+    assert out.device == xs.Device("CPU_DEVICE")
+    assert np.asarray(out).tolist() == [1.0, 0.0]
+
+
+def test_numpy_path_untouched_by_dispatch() -> None:
+    """NumPy input still returns NumPy scalars and arrays (not 0-d arrays of a namespace)."""
+    assert type(mlmath.softplus(0.5)) is np.float64
+    assert type(mlmath.entropy(np.array([0.5, 0.5]))) is np.float64
+    assert type(mlmath.softmax(np.array([0.0, 1.0]))) is np.ndarray
+
+
+# --------------------------------------------------------------------------- #
+# Gradients against the library's own autograd
+# --------------------------------------------------------------------------- #
+
+#: grad function -> (loss function, the argument it differentiates).  Every native
+#: pair: a gradient whose loss is host-computed cannot be compared (autograd does not
+#: see through the host copy); test_grad_pairs_cover_the_native_gradients keeps this
+#: table complete.
+GRADIENTS = {
+    "huber_grad": ("huber", "x"),
+    "squared_l2_grad": ("squared_l2", "w"),
+    "l1_subgradient": ("l1", "w"),
+    "elastic_net_subgradient": ("elastic_net", "w"),
+    "sigmoid_binary_cross_entropy_grad": ("sigmoid_binary_cross_entropy", "logits"),
+    "sigmoid_focal_loss_grad": ("sigmoid_focal_loss", "logits"),
+    "hinge_loss_grad": ("hinge_loss", "scores"),
+}
+
+
+def _autograd_kwargs(loss: str, arg: str) -> dict[str, Any]:
+    """The valid inputs, moved off the kinks (|x| = delta, x = 0, a zero hinge slack)
+    where a subgradient and autograd may legitimately differ."""
+    kwargs = _kwargs(loss)
+    kwargs[arg] = np.asarray(kwargs[arg], dtype=np.float64) + 0.125
+    return kwargs
+
+
+def test_grad_pairs_cover_the_native_gradients() -> None:
+    """Every native (sub)gradient whose loss is native has an autograd comparison."""
+    native_grads = {n for n in _namespace.NATIVE if n.endswith(("_grad", "_subgradient"))}
+    paired = {g for g in native_grads
+              if g.rsplit("_", 1)[0] in _namespace.NATIVE}
+    assert paired <= set(GRADIENTS), sorted(paired - set(GRADIENTS))
+
+
+def _autograd_cases() -> list[Any]:
+    cases = []
+    for ns in ("torch", "jax"):
+        for grad, (loss, arg) in GRADIENTS.items():
+            cases.append(pytest.param(ns, grad, loss, arg, id=f"{ns}-{grad}"))
+    return cases
+
+
+@pytest.mark.parametrize(("namespace", "grad", "loss", "arg"), _autograd_cases())
+def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -> None:
+    """mlmath's analytic gradient on torch/jax arrays equals the library's autograd of
+    mlmath's own (native) loss on the same input, within 8 eps."""
+    pytest.importorskip(namespace)
+    assert loss in _namespace.NATIVE, "autograd needs the loss computed natively"
+    xp = namespace_module(namespace)
+    kwargs = {k: _convert(v, xp) for k, v in _autograd_kwargs(loss, arg).items()}
+    analytic = getattr(mlmath, grad)(**kwargs)
+    if namespace == "torch":
+        x = kwargs[arg].clone().requires_grad_(True)
+        getattr(mlmath, loss)(**{**kwargs, arg: x}).backward()
+        auto = x.grad
+    else:
+        import jax
+
+        # validate=False: the checks branch on values, which jax.grad traces abstractly
+        unchecked = {**kwargs, "validate": False}
+        auto = jax.grad(lambda x: getattr(mlmath, loss)(**{**unchecked, arg: x}))(kwargs[arg])
+    a, b = np.asarray(_namespace.to_host(analytic)), np.asarray(_namespace.to_host(auto))
+    np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# The documentation's list is generated from the table (drift check)
+# --------------------------------------------------------------------------- #
+
+REPO = Path(__file__).resolve().parents[1]
+_TABLE = re.compile(r"<!-- support table: .*? -->\n(.*?)\n<!-- end of support table -->", re.S)
+
+
+def test_docs_list_the_native_and_host_functions_of_the_table() -> None:
+    """docs/array_api.md holds exactly ``support_table()`` (regenerate it from there)."""
+    page = (REPO / "docs" / "array_api.md").read_text(encoding="utf-8")
+    found = _TABLE.search(page)
+    assert found, "docs/array_api.md lost its support-table markers"
+    assert found.group(1).strip() == _namespace.support_table().strip(), (
+        "docs/array_api.md is stale: paste mlmath._namespace.support_table() between the "
+        "markers")
+
+
+def test_readme_counts_the_native_functions() -> None:
+    """The README's count of native functions is the table's."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"{len(_namespace.NATIVE)} functions (special" in readme
