@@ -98,8 +98,9 @@ def speed_page(data: Mapping[str, Any]) -> str:
              f"{ok} of {compared} cases are at or below 1.0× every reference.", ""]
     if _has_numpy_column(data):
         lines += ["mlmath ran on its numba backend (`pip install \"mlmath[fast]\"`, the default "
-                  "when numba is installed), which covers `logsumexp`, `softmax` and "
-                  "`log_softmax`; the last column times the NumPy reference backend "
+                  "when numba is installed), which covers `logsumexp`, `softmax`, "
+                  "`log_softmax`, `softmax_cross_entropy`, `entropy` and `kl_divergence` "
+                  "([backends](backends.md)); the last column times the NumPy reference backend "
                   "(`MLMATH_BACKEND=numpy`) in the same rounds.", ""]
     lines += _table(records, _has_numpy_column(data))
     return "\n".join(lines) + "\n"

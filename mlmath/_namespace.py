@@ -3,7 +3,8 @@
 Every public function starts with ``xp = foreign_namespace(<array arguments>)``.
 ``None`` (NumPy arrays and scalars, Python numbers, lists, tuples, ``None``)
 means today's NumPy path, unchanged; any other Array API array (PyTorch, JAX,
-CuPy, Dask, ``array_api_strict``) gets its ``array-api-compat`` namespace, and
+``array_api_strict``, tested; CuPy, Dask and others, untested) gets its
+``array-api-compat`` namespace, and
 the function returns
 
 * the portable implementation (``mlmath._xp.<topic>``), written with standard
@@ -13,7 +14,7 @@ the function returns
   ``xp.asarray(result, device=device)``.
 
 Either way the result has the input's library, dtype and device.  The NumPy
-path pays one ``type(x)`` set lookup per array argument (about 0.05 us).
+path pays one ``type(x)`` set lookup per array argument (21 ns, docs/array_api.md).
 """
 
 from __future__ import annotations

@@ -680,7 +680,7 @@ def attention_weights(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -829,7 +829,7 @@ def scaled_dot_product_attention(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -932,7 +932,7 @@ def scaled_dot_product_attention_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1056,7 +1056,7 @@ def multi_head_attention(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 

@@ -459,7 +459,7 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -527,7 +527,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -615,7 +615,7 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -676,7 +676,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | 
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -737,7 +737,7 @@ def js_distance(p: ArrayLike, q: ArrayLike, *, axis: Axes = -1, base: float | No
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -809,7 +809,7 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -957,7 +957,7 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1060,7 +1060,7 @@ def tsallis_entropy(p: ArrayLike, *, q: float, axis: Axes = -1, base: float | No
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1118,7 +1118,7 @@ def binary_entropy(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1204,7 +1204,7 @@ def joint_entropy(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1255,7 +1255,7 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1314,7 +1314,7 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 

@@ -678,7 +678,7 @@ def softmax_cross_entropy(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -785,7 +785,7 @@ def softmax_cross_entropy_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -869,7 +869,7 @@ def sigmoid_binary_cross_entropy(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -928,7 +928,7 @@ def sigmoid_binary_cross_entropy_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -987,7 +987,7 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, *, reduction: str
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1093,7 +1093,7 @@ def sigmoid_focal_loss(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1148,7 +1148,7 @@ def sigmoid_focal_loss_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1260,7 +1260,7 @@ def poly_loss_cross_entropy(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1314,7 +1314,7 @@ def poly_loss_cross_entropy_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1442,7 +1442,7 @@ def hinge_loss(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1494,7 +1494,7 @@ def hinge_loss_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1619,7 +1619,7 @@ def multiclass_hinge_loss(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1668,7 +1668,7 @@ def multiclass_hinge_loss_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1857,7 +1857,7 @@ def info_nce(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1914,7 +1914,7 @@ def info_nce_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -2032,7 +2032,7 @@ def nt_xent(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -2093,7 +2093,7 @@ def nt_xent_grad(
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 

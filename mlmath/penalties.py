@@ -183,7 +183,7 @@ def l1(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -232,7 +232,7 @@ def squared_l2(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -286,7 +286,7 @@ def elastic_net(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float = 0.5,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -384,7 +384,7 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -444,7 +444,7 @@ def huber(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -502,7 +502,7 @@ def l1_subgradient(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -547,7 +547,7 @@ def squared_l2_grad(w: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -593,7 +593,7 @@ def elastic_net_subgradient(w: ArrayLike, *, alpha: float = 1.0, l1_ratio: float
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -645,7 +645,7 @@ def huber_grad(x: ArrayLike, delta: float = 1.0, *, validate: bool = True) -> Fl
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -697,7 +697,7 @@ def prox_l1(x: ArrayLike, t: float, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -747,7 +747,7 @@ def prox_squared_l2(x: ArrayLike, t: float, *, validate: bool = True) -> FloatRe
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -799,7 +799,7 @@ def prox_elastic_net(x: ArrayLike, t: float, *, alpha: float = 1.0, l1_ratio: fl
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -865,7 +865,7 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -940,7 +940,7 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1008,7 +1008,7 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1089,7 +1089,7 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1186,7 +1186,7 @@ def project_simplex(x: ArrayLike, *, radius: float = 1.0, axis: int = -1,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1254,7 +1254,7 @@ def project_l1_ball(x: ArrayLike, *, radius: float = 1.0, validate: bool = True)
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1306,7 +1306,7 @@ def project_box(x: ArrayLike, lower: ArrayLike, upper: ArrayLike, *,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1365,7 +1365,7 @@ def prox_linf(x: ArrayLike, tau: float, *, validate: bool = True) -> FloatArray:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1427,7 +1427,7 @@ def prox_huber(x: ArrayLike, tau: float, *, delta: float = 1.0,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1481,7 +1481,7 @@ def nuclear_norm(X: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1530,7 +1530,7 @@ def prox_nuclear_norm(X: ArrayLike, tau: float, *, validate: bool = True) -> Flo
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 

@@ -398,7 +398,7 @@ def logsumexp(x: ArrayLike, *, axis: Axes = -1, b: ArrayLike | None = None,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -774,7 +774,7 @@ def softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None,
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -866,7 +866,7 @@ def log_softmax(x: ArrayLike, *, axis: Axes = -1, where: ArrayLike | None = None
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1000,7 +1000,7 @@ def sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1059,7 +1059,7 @@ def softplus(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
@@ -1119,7 +1119,7 @@ def log_sigmoid(x: ArrayLike, *, validate: bool = True) -> FloatResult:
 
     Notes
     -----
-    *Array API input*: PyTorch, JAX, CuPy, Dask or ``array_api_strict`` arrays are
+    *Array API input*: PyTorch, JAX or ``array_api_strict`` arrays (those tested) are
     accepted and the result has the input's library, dtype and device (natively or
     computed on the host: see ``docs/array_api.md``).
 
