@@ -161,15 +161,22 @@ def _exp_nonpositive_for_float32(d: float) -> float:
 
 
 @_exact_inlined
+def _two_sum(a: float, b: float) -> tuple[float, float]:
+    """``(s, e)`` with ``s = fl(a + b)`` and ``a + b = s + e`` exactly (Knuth's TwoSum;
+    no products, so contraction cannot change it)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@_exact_inlined
 def _difference(x: float, m: float) -> tuple[float, float]:
     """``(d, lo)`` with ``d = fl(x - m)`` and ``lo = (x - m) - d`` exactly (TwoSum).
 
     ``lo`` is 0 where ``d`` is -inf (x = -inf, or a difference that overflows),
     where TwoSum gives NaN and exp is 0 anyway.
     """
-    d = x - m
-    t = d - x
-    lo = (x - (d - t)) - (t + m)
+    d, lo = _two_sum(x, -m)
     return d, (lo if d > -np.inf else 0.0)
 
 
@@ -220,10 +227,8 @@ def _rest(row: np.ndarray, e: np.ndarray, m: float) -> float:
     for start in range(0, row.shape[0], _BLOCK):
         value, count = _block_sum_below(row[start:start + _BLOCK], e[start:start + _BLOCK], m)
         ties += count
-        s = total + value
-        b = s - total
-        low += (total - (s - b)) + (value - b)
-        total = s
+        total, error = _two_sum(total, value)
+        low += error
     # the other ties count 1 each; a row without its max (shifted by 0 because
     # every entry is -inf, see losses._shifted_exp) has nothing to leave out
     return (total + low) + max(ties - 1, 0)
@@ -514,11 +519,8 @@ def information_rows(kind: int, p: np.ndarray, q: np.ndarray, b: tuple[float, ..
             pb, qb = p[i, start:stop], q[i, start:stop]
             tb = terms[:stop - start]
             _information_terms(kind, pb, qb, b, tb)
-            value = _block_sum(tb)
-            s = total + value
-            c = s - total
-            low += (total - (s - c)) + (value - c)
-            total = s
+            total, error = _two_sum(total, _block_sum(tb))
+            low += error
             bp, bq, bd, np_, nq = _block_sums(pb, qb)
             sp += bp
             sq += bq
@@ -557,13 +559,6 @@ def _fma(typingctx: object, a: types.Type, b: types.Type, c: types.Type
             "llvm.fma", [double], ir.FunctionType(double, [double, double, double]))
         return builder.call(fn, args)
     return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-@_strict_inlined
-def _two_sum(a: float, b: float) -> tuple[float, float]:
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
 
 
 @_strict_inlined

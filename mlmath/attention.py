@@ -139,18 +139,19 @@ def _prepare_bias(bias: ArrayLike, lq: int, lk: int, dtype: np.dtype[Any],
     return b.astype(dtype, copy=False)
 
 
-def _repeat_kv_heads(q: Array, kv: Array, name: str) -> Array:
-    """GQA: each of the H_kv heads of ``kv`` (axis -3) serves H_q / H_kv query heads."""
+def _repeat_kv_heads(q: Any, kv: Any, name: str, xp: Any = np) -> Any:
+    """GQA: each of the H_kv heads of ``kv`` (axis -3) serves H_q / H_kv query heads
+    (``xp``: the arrays' namespace; the portable path passes its own)."""
     if q.ndim < 3 or kv.ndim < 3:
         raise ValueError(f"`{name}`: enable_gqa needs heads at axis -3 of `q` and `{name}`, "
-                         f"got shapes {q.shape} and {kv.shape}")
+                         f"got shapes {tuple(q.shape)} and {tuple(kv.shape)}")
     hq, hkv = q.shape[-3], kv.shape[-3]
     if hq == hkv:
         return kv
     if hkv == 0 or hq % hkv:
         raise ValueError(f"`{name}`: expected a number of heads (axis -3) dividing the "
                          f"{hq} heads of `q`, got {hkv}")
-    return np.repeat(kv, hq // hkv, axis=-3)
+    return xp.repeat(kv, hq // hkv, axis=-3)
 
 
 def _check_matrix_stack(x: Array, name: str, what: str) -> None:

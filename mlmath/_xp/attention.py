@@ -38,19 +38,6 @@ class _Inputs(NamedTuple):
     out_dtype: Any
 
 
-def _repeat_kv_heads(xp: ModuleType, q: Any, kv: Any, name: str) -> Any:
-    if q.ndim < 3 or kv.ndim < 3:
-        raise ValueError(f"`{name}`: enable_gqa needs heads at axis -3 of `q` and `{name}`, "
-                         f"got shapes {tuple(q.shape)} and {tuple(kv.shape)}")
-    hq, hkv = q.shape[-3], kv.shape[-3]
-    if hq == hkv:
-        return kv
-    if hkv == 0 or hq % hkv:
-        raise ValueError(f"`{name}`: expected a number of heads (axis -3) dividing the "
-                         f"{hq} heads of `q`, got {hkv}")
-    return xp.repeat(kv, hq // hkv, axis=-3)
-
-
 def _tail_check(shape: tuple[int, ...], lq: int, lk: int, name: str, given: Any) -> None:
     if any(s not in (1, want) for s, want in zip(shape[-2:], (lq, lk), strict=True)):
         raise ValueError(f"`{name}`: expected a shape broadcastable to (..., Lq, Lk) = "
@@ -68,14 +55,14 @@ def _prepare(xp: ModuleType, q: Any, k: Any, v: Any, mask: Any, causal: Any, sca
     qa, q_out = val.xp_as_float_array(xp, val.xp_asarray(xp, q, "q", device=device), "q")
     ka, k_out = val.xp_as_float_array(xp, val.xp_asarray(xp, k, "k", device=device), "k")
     if gqa:
-        ka = _repeat_kv_heads(xp, qa, ka, "k")
+        ka = _np_att._repeat_kv_heads(qa, ka, "k", xp)
     arrays = {"q": qa, "k": ka}
     out_dtypes = [q_out, k_out]
     va = None
     if v is not None:
         va, v_out = val.xp_as_float_array(xp, val.xp_asarray(xp, v, "v", device=device), "v")
         if gqa:
-            va = _repeat_kv_heads(xp, qa, va, "v")
+            va = _np_att._repeat_kv_heads(qa, va, "v", xp)
         arrays["v"] = va
         out_dtypes.append(v_out)
     for name, what in (("q", "(..., Lq, d)"), ("k", "(..., Lk, d)"), ("v", "(..., Lk, dv)")):
