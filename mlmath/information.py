@@ -296,6 +296,8 @@ def _row_reduce(
 #: Elements per row chunk of the compiled kernels (they keep no temporaries).
 _COMPILED_CHUNK_ELEMENTS = 1 << 18
 _COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: ``_B_FIT`` as the kernels take it (a tuple: their Horner steps are unrolled).
+_B_FIT_TUPLE = tuple(float(c) for c in _B_FIT)
 
 
 def _row_reduce_compiled(kernels: Any, kinds: Sequence[int], rows: Sequence[Array],
@@ -312,11 +314,10 @@ def _row_reduce_compiled(kernels: Any, kinds: Sequence[int], rows: Sequence[Arra
     out = np.empty((len(kinds), n_rows, 2), dtype=F64)
     sums = np.empty((2, n_rows), dtype=F64)
     mins = np.empty((2, n_rows), dtype=F64)
-    coefficients = tuple(float(c) for c in _B_FIT)
 
     def kernel(chunk: slice, _bufs: None) -> None:
         for k, kind in enumerate(kinds):
-            kernels.information_rows(kind, p[chunk], q[chunk], coefficients, out[k, chunk],
+            kernels.information_rows(kind, p[chunk], q[chunk], _B_FIT_TUPLE, out[k, chunk],
                                      sums[:, chunk], mins[:, chunk])
 
     _rows.for_each_chunk_unbuffered(n_rows, n, kernel,

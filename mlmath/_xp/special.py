@@ -14,6 +14,7 @@ negative entries run the whole call on the host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -89,16 +90,17 @@ def _exp_and_rest(xp: ModuleType, x2: Any, wide: bool) -> tuple[Any, Any, Any, A
     return m, rest, d, lo, xp.where(top, 1.0, e), top
 
 
-@nx.quiet
-def softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool) -> Any:
-    """Portable :func:`mlmath.softmax`."""
+def _normalised_rows(xp: ModuleType, x: Any, axis: Any, where: Any, validate: bool,
+                     entries: Callable[[Any, Any, Any, Any, Any, Any], Any]) -> Any:
+    """softmax and log_softmax: lay out, ``entries(m, rest, d, lo, e, top)`` per row
+    block (see :func:`_exp_and_rest`), the row checks, the input's layout and dtype."""
     lay, x2, out_dtype, wide = _prepare(xp, x, axis, where, allow_empty=not validate)
     if x2.shape[-1] == 0:
         return xp.astype(lay.restore(x2), out_dtype)
 
     def body(xb: Any) -> tuple[Any, Any]:
-        m, rest, _, _, e, _ = _exp_and_rest(xp, xb, wide)
-        return xp.astype(e / (1.0 + rest), xb.dtype), m  # the NumPy path's roundings
+        parts = _exp_and_rest(xp, xb, wide)
+        return xp.astype(entries(*parts), xb.dtype), parts[0]  # the NumPy path's roundings
 
     out, m = nx.by_row_blocks(xp, x2, body)
     if validate:
@@ -106,27 +108,23 @@ def softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool) ->
     if not bool(xp.all(xp.isfinite(m))):  # validate=False: bad rows give NaN, as NumPy's
         out = xp.where(xp.isfinite(m), out, float("nan"))
     return xp.astype(lay.restore(out), out_dtype, copy=False)
+
+
+@nx.quiet
+def softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.softmax`."""
+    return _normalised_rows(xp, x, axis, where, validate,
+                            lambda m, rest, d, lo, e, top: e / (1.0 + rest))
 
 
 @nx.quiet
 def log_softmax(xp: ModuleType, x: Any, *, axis: Any, where: Any, validate: bool) -> Any:
     """Portable :func:`mlmath.log_softmax`."""
-    lay, x2, out_dtype, wide = _prepare(xp, x, axis, where, allow_empty=not validate)
-    if x2.shape[-1] == 0:
-        return xp.astype(lay.restore(x2), out_dtype)
-
-    def body(xb: Any) -> tuple[Any, Any]:
-        m, rest, d, lo, _, top = _exp_and_rest(xp, xb, wide)
+    def entries(m: Any, rest: Any, d: Any, lo: Any, e: Any, top: Any) -> Any:
         # At the max d = lo = 0 exactly: the entry is -log1p(R), accurate for tiny R.
-        out = (xp.where(top, 0.0, d) - xp.log1p(rest)) + xp.where(top, 0.0, lo)
-        return xp.astype(out, xb.dtype), m
+        return (xp.where(top, 0.0, d) - xp.log1p(rest)) + xp.where(top, 0.0, lo)
 
-    out, m = nx.by_row_blocks(xp, x2, body)
-    if validate:
-        _check_rows(xp, lay, m, normalised=True, masked=where is not None)
-    if not bool(xp.all(xp.isfinite(m))):  # validate=False: bad rows give NaN, as NumPy's
-        out = xp.where(xp.isfinite(m), out, float("nan"))
-    return xp.astype(lay.restore(out), out_dtype, copy=False)
+    return _normalised_rows(xp, x, axis, where, validate, entries)
 
 
 def _lse_rows(xp: ModuleType, lay: nx.Rows, x2: Any, wide: bool, validate: bool,
