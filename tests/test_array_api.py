@@ -275,3 +275,28 @@ def test_readme_counts_the_native_functions() -> None:
     """The README's count of native functions is the table's."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"{len(_namespace.NATIVE)} functions (special" in readme
+
+
+def _array_arguments(fname: str) -> list[str]:
+    return [k for k, v in _kwargs(fname).items()
+            if isinstance(v, np.ndarray) and v.dtype.kind in "biuf"]
+
+
+@pytest.mark.parametrize(("fname", "host"), [
+    pytest.param(fname, name, id=f"{fname}-{name}") for fname in mlmath.__all__
+    if len(_array_arguments(fname)) > 1 for name in _array_arguments(fname)])
+def test_a_numpy_array_among_foreign_ones_is_named(fname: str, host: str) -> None:
+    """Every array argument takes part in the dispatch: with every array argument an
+    array_api_strict array but ``host``, a NumPy array, the call is a TypeError naming
+    ``host`` and the first foreign argument (in the signature's order)."""
+    import array_api_strict as xs
+
+    kwargs = _kwargs(fname)
+    arrays = _array_arguments(fname)
+    for name in arrays:
+        if name != host:
+            kwargs[name] = xs.asarray(kwargs[name].copy())
+    first = next(name for name in arrays if name != host)
+    with pytest.raises(TypeError, match=rf"`{host}`: expected an array of the same library "
+                                        rf"as `{first}` \(array_api_strict\), got a NumPy array"):
+        _call(fname, kwargs)
