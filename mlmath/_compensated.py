@@ -175,10 +175,20 @@ def _exp2_table() -> tuple[Array, Array, Array]:
     return t1, t2, t3
 
 
-def exp_dd_constants() -> tuple[Array, Array, Array, tuple[float, float, float, float, float]]:
-    """What a compiled :func:`exp_dd` needs: the table ``2**(j/N) = T1 + T2 + T3`` and
-    ``(C1, C2, C3, N / ln2, X_MIN)`` (``mlmath._numba_kernels.lse_cancelling_rows``)."""
-    return (*_exp2_table(), (_C1, _C2, _C3, _INV_C, _X_MIN))
+@functools.cache
+def exp_dd_constants() -> tuple[Array, tuple[float, float, float, float, float]]:
+    """What a compiled :func:`exp_dd` needs: the table ``2**(j/N) = T1 + T2 + T3`` as
+    rows ``(T1, T2, T3, 0)`` and ``(C1, C2, C3, N / ln2, X_MIN)``
+    (``mlmath._numba_kernels.lse_cancelling_rows``).
+
+    One 32-byte row per entry, so a lookup touches one cache line, not three: the
+    compiled loop does its lookups one at a time, and the 1.5 MB table does not fit
+    in the cache.
+    """
+    table = np.zeros((_N, 4))
+    for column, part in enumerate(_exp2_table()):
+        table[:, column] = part
+    return table, (_C1, _C2, _C3, _INV_C, _X_MIN)
 
 
 def _pow2(q: Array) -> Array:

@@ -574,68 +574,83 @@ def _two_prod(a: float, b: float) -> tuple[float, float]:
     return p, _fma(a, b, -p)  # type: ignore[call-arg, arg-type]
 
 
-@_strict_inlined
-def _exp_dd(x: float, wide: bool, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
-            c: tuple[float, float, float, float, float]) -> tuple[float, float]:
-    """``exp(x) = h + low`` for ``x <= 0``: ``_compensated.exp_dd`` (``wide``:
-    "double-double", else "extended"); ``c`` = (C1, C2, C3, 1/C, X_MIN)."""
+#: Entries per block of a cancelling row: the block's reduced arguments (24 KB) stay
+#: in the first-level cache between the two halves of the exponential.
+_CANCEL_BLOCK = 1024
+
+
+@_strict
+def _exp_dd_reduce(row: np.ndarray, start: int, wide: bool,
+                   c: tuple[float, float, float, float, float], qq: np.ndarray,
+                   tail: np.ndarray, k: np.ndarray) -> None:
+    """The first half of ``_compensated.exp_dd`` for ``row[start:start + len(qq)]``:
+    ``x = k ln2 / N + s`` and ``expm1(s) = qq + tail`` (``wide``: "double-double",
+    else "extended", ``tail = 0``); ``c`` = (C1, C2, C3, 1/C, X_MIN).
+
+    No table lookup, so the loop is vectorised; the lookups, which the compiled
+    loop can only do one at a time, are left to :func:`_exp_dd_finish`.
+    """
     c1, c2, c3, inv_c, x_min = c
-    xc = x if x > x_min else x_min
-    kf = np.rint(xc * inv_c)
-    if wide:
-        a = xc - kf * c1
-        s, rest = _two_sum(a, kf * -c2)
-        rest -= kf * c3
-        sq, sq_err = _two_prod(s, s)
-        qq, tail = _fast_two_sum(s, 0.5 * sq)
-        poly = s * (1.0 / 720.0)
-        poly += 1.0 / 120.0
-        poly *= s
-        poly += 1.0 / 24.0
-        poly *= sq * sq
-        poly += (1.0 / 6.0) * (sq * s)
-        tail += rest
-        tail += 0.5 * sq_err
-        tail += qq * rest
-        tail += poly
-    else:
-        s = xc - kf * c1
-        s -= kf * (c2 + c3)
-        qq = s * (1.0 / 6.0)
-        qq += 0.5
-        qq *= s * s
-        qq += s
-        tail = 0.0
-    ki = np.int64(kf)
-    j = ki & (t1.shape[0] - 1)
+    for j in range(qq.shape[0]):
+        x = np.float64(row[start + j])
+        xc = x if x > x_min else x_min
+        kf = np.rint(xc * inv_c)
+        if wide:
+            a = xc - kf * c1
+            s, rest = _two_sum(a, kf * -c2)
+            rest -= kf * c3
+            sq, sq_err = _two_prod(s, s)
+            q, t = _fast_two_sum(s, 0.5 * sq)
+            poly = s * (1.0 / 720.0)
+            poly += 1.0 / 120.0
+            poly *= s
+            poly += 1.0 / 24.0
+            poly *= sq * sq
+            poly += (1.0 / 6.0) * (sq * s)
+            t += rest
+            t += 0.5 * sq_err
+            t += q * rest
+            t += poly
+        else:
+            s = xc - kf * c1
+            s -= kf * (c2 + c3)
+            q = s * (1.0 / 6.0)
+            q += 0.5
+            q *= s * s
+            q += s
+            t = 0.0
+        qq[j] = q
+        tail[j] = t
+        k[j] = np.int64(kf)
+
+
+@_strict_inlined
+def _exp_dd_finish(x: float, qq: float, tail: float, ki: int, wide: bool, table: np.ndarray,
+                   x_min: float) -> tuple[float, float]:
+    """The second half of ``_compensated.exp_dd``: ``exp(x) = h + low`` from
+    :func:`_exp_dd_reduce`'s ``qq + tail`` and ``k`` and the table ``2**(j/N)``
+    (rows ``T1, T2, T3, 0``: ``_compensated.exp_dd_constants``)."""
+    j = ki & (table.shape[0] - 1)
     # (numba's intrinsic protocol takes the typing context first: mypy sees 2 arguments)
     scale: float = _float_from_bits(((ki >> _TABLE_BITS) + 1023) << 52)  # type: ignore[call-arg]
-    big = t1[j]
+    big = table[j, 0]
     if wide:
         p, p_err = _two_prod(big, qq)
         h, low = _fast_two_sum(big, p)
         low += p_err
         low += big * tail
-        t2j = t2[j]
+        t2j = table[j, 1]
         low += t2j
         low += t2j * qq
-        low += t3[j]
+        low += table[j, 2]
     else:
         p = qq * big
         h = big + p
         low = p - (h - big)
-        low += t2[j]
+        low += table[j, 1]
     if x < x_min:  # below 2**-158: the plain exponential
         return _exp_nonpositive(x), 0.0
     return h * scale, low * scale
-
-
-@_strict
-def _exp_dd_row(x: np.ndarray, wide: bool, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
-                c: tuple[float, float, float, float, float], h: np.ndarray,
-                low: np.ndarray) -> None:
-    for j in range(x.shape[0]):
-        h[j], low[j] = _exp_dd(np.float64(x[j]), wide, t1, t2, t3, c)
 
 
 @_strict
@@ -646,9 +661,8 @@ def _divide(hi: float, lo: float, d: float) -> tuple[float, float]:
 
 
 @_strict
-def _expm1_td(x: float, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
-              c: tuple[float, float, float, float, float], parts: np.ndarray
-              ) -> tuple[float, float, float]:
+def _expm1_td(x: float, table: np.ndarray, c: tuple[float, float, float, float, float],
+              parts: np.ndarray) -> tuple[float, float, float]:
     """``expm1(x) = hi + mid + lo`` for ``x`` in [-4, 0]: ``_compensated.expm1_td``
     (``parts``: a buffer of 20)."""
     c1, c2, c3, inv_c, _ = c
@@ -668,9 +682,9 @@ def _expm1_td(x: float, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
     poly *= quart * s
     rest = (e1 + c3k) + c3_err
     ki = np.int64(kf)
-    j = ki & (t1.shape[0] - 1)
+    j = ki & (table.shape[0] - 1)
     scale: float = _float_from_bits(((ki >> _TABLE_BITS) + 1023) << 52)  # type: ignore[call-arg]
-    big, mid, small = t1[j] * scale, t2[j] * scale, t3[j] * scale
+    big, mid, small = table[j, 0] * scale, table[j, 1] * scale, table[j, 2] * scale
     d, d_err = _two_sum(big, -1.0)
     # the parts in _compensated.expm1_td's order: small, d_err, (the last two), mid, d, ...
     parts[0], parts[1], parts[4], parts[5] = small, d_err, mid, d
@@ -697,27 +711,6 @@ def _expm1_td(x: float, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray,
 
 
 @_strict
-def _extract(values: np.ndarray, sigma: float, high_sum: np.ndarray, level: int) -> None:
-    """``values -= high`` with ``high = (v + sigma) - sigma``; the highs' sum (exact)
-    added to ``high_sum[level]``."""
-    total = 0.0
-    for j in range(values.shape[0]):
-        v = values[j]
-        high = (v + sigma) - sigma
-        total += high
-        values[j] = v - high
-    high_sum[level] += total
-
-
-@_strict
-def _plain_sum(values: np.ndarray) -> float:
-    total = 0.0
-    for j in range(values.shape[0]):
-        total += values[j]
-    return total
-
-
-@_strict
 def _sums_minus(sums: np.ndarray, offset: float) -> tuple[float, float]:
     """``RowExtractor.result``: the level sums (the last one plain) minus ``offset``,
     as a double-double."""
@@ -731,26 +724,29 @@ def _sums_minus(sums: np.ndarray, offset: float) -> tuple[float, float]:
 
 
 @_strict
-def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, t1: np.ndarray, t2: np.ndarray,
-                        t3: np.ndarray, c: tuple[float, float, float, float, float],
+def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, table: np.ndarray,
+                        c: tuple[float, float, float, float, float],
                         thresholds: tuple[float, float, int], out: np.ndarray,
                         wide: bool) -> None:
     """``out[i] = log(sum(exp(x[i])))`` for rows with every ``x <= m < 0``, in extended
     precision: ``special._log_sum_exp_compensated`` row by row.
 
     ``thresholds`` = (large term, large term when few, how few) of the reference
-    path; ``c`` the reduction constants of ``_compensated.exp_dd``; ``wide``: ``x``
-    is float64 (else float32).  Releases the GIL.
+    path; ``table`` and ``c`` the table and reduction constants of
+    ``_compensated.exp_dd`` (``exp_dd_constants``); ``wide``: ``x`` is float64 (else
+    float32).  Releases the GIL.
     """
     rows, n = x.shape
     error_bits = 110 if wide else 72
     m_bits = max(1, math.ceil(math.log2(2 * n + 2)))
     levels = max(1, math.ceil((error_bits - 53 + math.log2(2 * n)) / (53 - m_bits)))
     large_term, large_term_any, few_large = thresholds
-    h = np.empty(n)
-    low = np.empty(n)
+    x_min = c[4]
+    block = min(n, _CANCEL_BLOCK)
+    qq, tail, k = np.empty(block), np.empty(block), np.empty(block, dtype=np.int64)
     parts = np.empty(20)
     sums = np.empty(levels + 1)
+    sigmas = np.empty(levels)
     for i in range(rows):
         row = x[i]
         m = maxima[i]
@@ -773,24 +769,53 @@ def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, t1: np.ndarray, t2: n
                 else:
                     other_max = max(other_max, v)
             bound = max(math.exp(other_max), -large_min)
-        sigma = 2.0 ** (m_bits + math.frexp(bound)[1])
-        _exp_dd_row(row, wide, t1, t2, t3, c, h, low)
-        near_zero = 0.0
+        sigmas[0] = 2.0 ** (m_bits + math.frexp(bound)[1])
+        for level in range(1, levels):
+            sigmas[level] = sigmas[level - 1] * 2.0 ** (m_bits - 53)
+        sums[:] = 0.0
+        sigma0 = sigmas[0]
+        sigma1 = sigmas[1] if levels > 1 else 0.0
+        lead = 0.0  # level 0 (RowExtractor.add: the h's highs)
+        second = 0.0  # level 1: the highs of h's and low's remainders
+        rest_h = 0.0  # the last level, summed plainly
+        rest_low = 0.0
         smallest = 0.0
-        if has_large:
-            for j in range(n):
-                v = np.float64(row[j])
-                if v > threshold:
-                    h[j], low[j], lo = _expm1_td(v, t1, t2, t3, c, parts)
+        near_zero = 0.0
+        for start in range(0, n, block):
+            size = min(block, n - start)
+            _exp_dd_reduce(row, start, wide, c, qq[:size], tail[:size], k[:size])
+            for j in range(size):
+                v = np.float64(row[start + j])
+                if has_large and v > threshold:
+                    h, low, lo = _expm1_td(v, table, c, parts)
                     near_zero += 1.0
                     smallest += lo
-        sums[:] = 0.0
-        _extract(h, sigma, sums, 0)
-        for level in range(1, levels):
-            sigma *= 2.0 ** (m_bits - 53)
-            _extract(h, sigma, sums, level)
-            _extract(low, sigma, sums, level)
-        sums[levels] += (_plain_sum(h) + _plain_sum(low)) + smallest
+                else:
+                    h, low = _exp_dd_finish(v, qq[j], tail[j], k[j], wide, table, x_min)
+                # The extraction, entry by entry: every level's highs add up exactly
+                # in any order, so only the plain last level depends on it.
+                high = (h + sigma0) - sigma0
+                lead += high
+                h -= high
+                if levels > 1:
+                    high = (h + sigma1) - sigma1
+                    h -= high
+                    low_high = (low + sigma1) - sigma1
+                    low -= low_high
+                    second += high + low_high
+                    for level in range(2, levels):
+                        sigma = sigmas[level]
+                        high = (h + sigma) - sigma
+                        h -= high
+                        low_high = (low + sigma) - sigma
+                        low -= low_high
+                        sums[level] += high + low_high
+                rest_h += h
+                rest_low += low
+        sums[0] = lead
+        if levels > 1:
+            sums[1] = second
+        sums[levels] = (rest_h + rest_low) + smallest
         hi, lo = _sums_minus(sums, 1.0 - near_zero)
         excess = hi + lo
         if excess < -0.5:  # no cancellation is left: log of the sum itself

@@ -128,3 +128,17 @@ def test_json_run_writes_every_quick_case(tmp_path):
         assert set(case["ratio"]) <= {"scipy", "torch"}
         assert all(r > 0 for r in case["ratio"].values())
     assert data["environment"]["versions"]["numpy"] == np.__version__
+
+
+def test_cancellation_block_matches_the_recorded_run():
+    """docs/special.md's cancellation-cost block is what benchmarks/cancellation.json gives."""
+    from benchmarks import cancellation
+
+    record = json.loads(cancellation.RESULTS.read_text(encoding="utf-8"))
+    page = cancellation.PAGE.read_text(encoding="utf-8")
+    assert cancellation.block(record) in page, (
+        "docs/special.md's cancellation block is not generated from "
+        "benchmarks/cancellation.json: run "
+        "`python -m benchmarks.cancellation --tables benchmarks/cancellation.json`")
+    assert {c["dtype"] for c in record["cases"]} == set(cancellation.DTYPES)
+    assert [tuple(c["shape"]) for c in record["cases"][::2]] == list(cancellation.SHAPES)
