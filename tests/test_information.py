@@ -580,6 +580,43 @@ def test_tsallis_index_must_be_finite_and_renyi_order_may_be_infinite():
     assert mm.renyi_entropy([0.5, 0.25, 0.25], alpha=np.inf) == pytest.approx(np.log(2))
 
 
+#: The order branches of the generalised entropies (alpha = 0: support size; 1: Shannon;
+#: inf: min-entropy; 2: the power sum, through logsumexp where it is below 1/2).
+_ORDER_BRANCHES = [pytest.param(mm.renyi_entropy, "alpha", a, id=f"renyi-{a}")
+                   for a in (0.0, 1.0, 2.0, np.inf)] + [
+                   pytest.param(mm.tsallis_entropy, "q", q, id=f"tsallis-{q}") for q in (1.0, 2.0)]
+#: Columns are distributions: support sizes 3, 2, 1, 4; sum p**2 below 1/2 in the first
+#: (which has a zero) and the last, so the logsumexp branch sees two different rows.
+_COLUMNS = np.array([[0.4, 0.1, 0.0, 0.25], [0.3, 0.9, 0.0, 0.25],
+                     [0.3, 0.0, 0.0, 0.25], [0.0, 0.0, 1.0, 0.25]])
+
+
+@pytest.mark.parametrize(("fn", "name", "order"), _ORDER_BRANCHES)
+def test_every_order_branch_honours_axis_base_and_validate(fn, name, order):
+    """Each branch reduces along ``axis`` only, converts to ``base``, validates by
+    default (naming `p`), skips validation when asked, and raises no floating-point
+    error for zero entries (a caller's ``np.errstate(all="raise")``)."""
+    kw = {name: order}
+    with np.errstate(all="raise"):
+        got = fn(_COLUMNS, axis=0, base=2, **kw)
+    nats = [float(fn(_COLUMNS[:, j], **kw)) for j in range(_COLUMNS.shape[1])]
+    assert got.shape == (4,)
+    np.testing.assert_allclose(got, np.array(nats) / np.log(2), rtol=4 * np.finfo(float).eps,
+                               atol=0)
+    assert len(set(nats)) == 4  # the columns tell the rows apart
+    with pytest.raises(ValueError, match=r"^`p`: "):
+        fn([0.5, 0.6], **kw)
+    assert np.isfinite(fn([0.5, 0.6], validate=False, **kw))
+
+
+def test_renyi_order_zero_is_the_log_of_the_support_size():
+    """H_0 = log |supp p|, per row; an empty support (unvalidated zeros) gives log 0 = -inf."""
+    rows = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    np.testing.assert_array_equal(mm.renyi_entropy(rows, alpha=0.0), np.log([2.0, 3.0]))
+    with np.errstate(divide="ignore"):
+        assert mm.renyi_entropy([0.0, 0.0], alpha=0.0, validate=False) == -np.inf
+
+
 def test_js_distance_is_scipys_jensenshannon():
     from scipy.spatial.distance import jensenshannon
 
