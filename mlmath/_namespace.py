@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "device_of", "first_array", "foreign_namespace",
-           "on_host", "support_table", "to_host"]
+__all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "OnHost", "device_of", "first_array",
+           "foreign_namespace", "native", "on_host", "support_table", "to_host"]
 
 #: Types that always take the NumPy path.  The check is ``type(x) in HOST_TYPES``
 #: first (a set lookup, the cost every NumPy call pays); anything else is
@@ -160,6 +160,24 @@ def on_host(xp: ModuleType, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
     host_args = [to_host(a) for a in args]
     host_kwargs = {k: to_host(a) for k, a in kwargs.items()}
     return _to_namespace(fn(*host_args, **host_kwargs), xp, device)
+
+
+class OnHost(Exception):
+    """Raised by a portable implementation that leaves the call to the NumPy path.
+
+    Its aggregate checks failed (the NumPy path raises, naming the first bad
+    entry in its own words), or the input needs something it does not compute.
+    """
+
+
+def native(xp: ModuleType, portable: Callable[..., Any], host: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> Any:
+    """``portable(xp, *args, **kwargs)``; :func:`on_host` of ``host`` if that raises
+    :class:`OnHost`."""
+    try:
+        return portable(xp, *args, **kwargs)
+    except OnHost:
+        return on_host(xp, host, *args, **kwargs)
 
 
 #: What differs on a foreign namespace, per function (shown in ``docs/array_api.md``).
