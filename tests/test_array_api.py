@@ -191,26 +191,32 @@ def test_numpy_path_untouched_by_dispatch() -> None:
 # Gradients against the library's own autograd
 # --------------------------------------------------------------------------- #
 
-#: grad function -> (loss function, the argument it differentiates).  Every native
-#: pair: a gradient whose loss is host-computed cannot be compared (autograd does not
-#: see through the host copy); test_grad_pairs_cover_the_native_gradients keeps this
-#: table complete.
-GRADIENTS = {
-    "huber_grad": ("huber", "x"),
-    "squared_l2_grad": ("squared_l2", "w"),
-    "l1_subgradient": ("l1", "w"),
-    "elastic_net_subgradient": ("elastic_net", "w"),
-    "sigmoid_binary_cross_entropy_grad": ("sigmoid_binary_cross_entropy", "logits"),
-    "sigmoid_focal_loss_grad": ("sigmoid_focal_loss", "logits"),
-    "hinge_loss_grad": ("hinge_loss", "scores"),
+#: grad function -> (loss function, the arguments it differentiates: the gradient
+#: returns one array per argument, in this order).  Every native pair: a gradient
+#: whose loss is host-computed cannot be compared (autograd does not see through the
+#: host copy); test_grad_pairs_cover_the_native_gradients keeps this table complete.
+GRADIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "huber_grad": ("huber", ("x",)),
+    "squared_l2_grad": ("squared_l2", ("w",)),
+    "l1_subgradient": ("l1", ("w",)),
+    "elastic_net_subgradient": ("elastic_net", ("w",)),
+    "sigmoid_binary_cross_entropy_grad": ("sigmoid_binary_cross_entropy", ("logits",)),
+    "sigmoid_focal_loss_grad": ("sigmoid_focal_loss", ("logits",)),
+    "hinge_loss_grad": ("hinge_loss", ("scores",)),
+    "softmax_cross_entropy_grad": ("softmax_cross_entropy", ("logits",)),
+    "poly_loss_cross_entropy_grad": ("poly_loss_cross_entropy", ("logits",)),
+    "multiclass_hinge_loss_grad": ("multiclass_hinge_loss", ("scores",)),
+    "info_nce_grad": ("info_nce", ("query", "keys")),
+    "nt_xent_grad": ("nt_xent", ("embeddings",)),
 }
 
 
-def _autograd_kwargs(loss: str, arg: str) -> dict[str, Any]:
+def _autograd_kwargs(loss: str, args: tuple[str, ...]) -> dict[str, Any]:
     """The valid inputs, moved off the kinks (|x| = delta, x = 0, a zero hinge slack)
     where a subgradient and autograd may legitimately differ."""
     kwargs = _kwargs(loss)
-    kwargs[arg] = np.asarray(kwargs[arg], dtype=np.float64) + 0.125
+    for arg in args:
+        kwargs[arg] = np.asarray(kwargs[arg], dtype=np.float64) + 0.125
     return kwargs
 
 
@@ -225,32 +231,39 @@ def test_grad_pairs_cover_the_native_gradients() -> None:
 def _autograd_cases() -> list[Any]:
     cases = []
     for ns in ("torch", "jax"):
-        for grad, (loss, arg) in GRADIENTS.items():
-            cases.append(pytest.param(ns, grad, loss, arg, id=f"{ns}-{grad}"))
+        for grad, (loss, args) in GRADIENTS.items():
+            cases.append(pytest.param(ns, grad, loss, args, id=f"{ns}-{grad}"))
     return cases
 
 
-@pytest.mark.parametrize(("namespace", "grad", "loss", "arg"), _autograd_cases())
-def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -> None:
+@pytest.mark.parametrize(("namespace", "grad", "loss", "args"), _autograd_cases())
+def test_grad_matches_autograd(namespace: str, grad: str, loss: str,
+                               args: tuple[str, ...]) -> None:
     """mlmath's analytic gradient on torch/jax arrays equals the library's autograd of
     mlmath's own (native) loss on the same input, within 8 eps."""
     pytest.importorskip(namespace)
     assert loss in _namespace.NATIVE, "autograd needs the loss computed natively"
     xp = namespace_module(namespace)
-    kwargs = {k: _convert(v, xp) for k, v in _autograd_kwargs(loss, arg).items()}
-    analytic = getattr(mlmath, grad)(**kwargs)
+    kwargs = {k: _convert(v, xp) for k, v in _autograd_kwargs(loss, args).items()}
+    analytic = _leaves(getattr(mlmath, grad)(**kwargs))
     if namespace == "torch":
-        x = kwargs[arg].clone().requires_grad_(True)
-        getattr(mlmath, loss)(**{**kwargs, arg: x}).backward()
-        auto = x.grad
+        xs = {arg: kwargs[arg].clone().requires_grad_(True) for arg in args}
+        getattr(mlmath, loss)(**{**kwargs, **xs}).backward()
+        auto = [xs[arg].grad for arg in args]
     else:
         import jax
 
         # validate=False: the checks branch on values, which jax.grad traces abstractly
         unchecked = {**kwargs, "validate": False}
-        auto = jax.grad(lambda x: getattr(mlmath, loss)(**{**unchecked, arg: x}))(kwargs[arg])
-    a, b = np.asarray(_namespace.to_host(analytic)), np.asarray(_namespace.to_host(auto))
-    np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+        def f(*x: Any) -> Any:
+            return getattr(mlmath, loss)(**{**unchecked, **dict(zip(args, x, strict=True))})
+
+        auto = list(jax.grad(f, argnums=tuple(range(len(args))))(*(kwargs[a] for a in args)))
+    assert len(analytic) == len(auto)
+    for got, want in zip(analytic, auto, strict=True):
+        a, b = np.asarray(_namespace.to_host(got)), np.asarray(_namespace.to_host(want))
+        np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- #

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
+from mlmath._namespace import device_of
+
 __all__ = ["Rows", "by_row_blocks", "exclude_one_max", "quiet", "rows", "shifted_exp",
            "two_sum"]
 
@@ -77,7 +79,8 @@ def exclude_one_max(xp: ModuleType, x: Any) -> Any:
     """
     n = x.shape[-1]
     idx = xp.argmax(x, axis=-1, keepdims=True)
-    return xp.arange(n, device=x.device) == idx
+    # device_of, not x.device: JAX's autodiff tracers have no .device
+    return xp.arange(n, device=device_of(x)) == idx
 
 
 def by_row_blocks(xp: ModuleType, x2: Any, body: Callable[..., tuple[Any, ...]], *,
