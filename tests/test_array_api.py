@@ -187,6 +187,74 @@ def test_numpy_path_untouched_by_dispatch() -> None:
     assert type(mlmath.softmax(np.array([0.0, 1.0]))) is np.ndarray
 
 
+_X = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]])
+
+#: Input the NumPy path refuses, for the functions whose native checks hand the
+#: error case to the host (:class:`mlmath._namespace.OnHost`): a label out of range,
+#: float labels, a wrong target shape, ignore_index with probability targets,
+#: unnormalised probabilities, class weights of the wrong shape, a row of only -inf.
+REFUSED = [
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0, 3])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0.0, 1.0])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0, 1, 2])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.full((2, 3), 1 / 3),
+                               "ignore_index": 0}),
+    ("softmax_cross_entropy_grad", {"logits": _X, "targets": np.full((2, 3), 0.5)}),
+    ("softmax_cross_entropy_grad", {"logits": _X, "targets": np.array([0, 1]),
+                                    "class_weights": np.ones(2)}),
+    ("softmax_cross_entropy", {"logits": np.full_like(_X, -np.inf),
+                               "targets": np.array([0, 1])}),
+    ("poly_loss_cross_entropy", {"logits": _X, "targets": np.array([-1, 0])}),
+    ("multiclass_hinge_loss", {"scores": _X, "labels": np.array([0, 5])}),
+    ("multiclass_hinge_loss_grad", {"scores": _X, "labels": np.array([[0, 1]])}),
+    ("info_nce", {"query": _X, "keys": _X[:1]}),
+    ("info_nce_grad", {"query": _X, "keys": _X, "positive": np.array([0, 2])}),
+    ("nt_xent", {"embeddings": _X, "labels": np.array([0, 1])}),
+    ("nt_xent_grad", {"embeddings": _X, "labels": np.array([0.0, 0.0])}),
+]
+
+
+@pytest.mark.parametrize(("fname", "kwargs"), REFUSED,
+                         ids=[f"{f}-{i}" for i, (f, _) in enumerate(REFUSED)])
+def test_refused_input_raises_the_numpy_paths_error(fname: str, kwargs: dict[str, Any]) -> None:
+    """Input the NumPy path refuses raises its exception type and message on
+    array_api_strict too (the native checks fail, the host names the entry)."""
+    import array_api_strict as xs
+
+    with pytest.raises((ValueError, TypeError)) as expected:
+        _call(fname, kwargs)
+    with pytest.raises(expected.type) as got:
+        _call(fname, {k: _convert(v, xs) for k, v in kwargs.items()})
+    assert str(got.value) == str(expected.value)
+
+
+def test_unvalidated_labels_out_of_range_are_the_numpy_paths() -> None:
+    """With validate=False a label out of range means what the NumPy path's indexing
+    makes of it (-1 is the last class): that call runs on the host."""
+    import array_api_strict as xs
+
+    kwargs = {"logits": _X, "targets": np.array([-1, 0]), "validate": False}
+    want = mlmath.softmax_cross_entropy_grad(**kwargs)
+    got = mlmath.softmax_cross_entropy_grad(**{k: _convert(v, xs) for k, v in kwargs.items()})
+    assert np.array_equal(np.asarray(got), want)
+
+
+def test_label_gathering_without_take_along_axis() -> None:
+    """A namespace that predates ``take_along_axis`` gathers the labels with a flat
+    ``take``: the same entries."""
+    import types
+
+    import array_api_strict as xs
+
+    from mlmath._xp import losses as portable
+
+    older = types.SimpleNamespace(**{n: getattr(xs, n) for n in dir(xs)
+                                     if n != "take_along_axis" and not n.startswith("__")})
+    rows, index = xs.asarray(_X), xs.asarray(np.array([2, 0]))
+    assert np.asarray(portable._pick(older, rows, index)).tolist() == [2.0, 0.0]
+    assert np.asarray(portable._pick(xs, rows, index)).tolist() == [2.0, 0.0]
+
+
 # --------------------------------------------------------------------------- #
 # Gradients against the library's own autograd
 # --------------------------------------------------------------------------- #

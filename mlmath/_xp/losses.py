@@ -362,8 +362,8 @@ def _softmax_problem(xp: ModuleType, logits: Any, targets: Any, *, axis: Any,
     t = v.xp_asarray(xp, targets, "targets", device=device)
     labels = counted = probs = None
     if tuple(t.shape) == batch_shape:
-        labels = _labels(xp, xp.reshape(t, (-1,)), n_classes, ignore)
         skip = _ignorable(ignore)
+        labels = _labels(xp, xp.reshape(t, (-1,)), n_classes, skip)
         counted = (labels != skip) if skip is not None else xp.ones(labels.shape, dtype=xp.bool,
                                                                     device=device)
         labels = xp.where(counted, labels, 0)
