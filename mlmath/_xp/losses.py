@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mlmath import _validation as v
+from mlmath import losses as _np_losses  # imports this module: read it at call time only
 from mlmath._namespace import OnHost, device_of, first_array
 from mlmath._xp import _numerics as nx
 from mlmath._xp import special as _special
@@ -348,14 +349,8 @@ def _softmax_problem(xp: ModuleType, logits: Any, targets: Any, *, axis: Any,
     """The NumPy path's checks, in its order; what they refuse goes to the host."""
     reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
     device = device_of(first_array(logits, targets, class_weights))
-    x, out_dtype = v.xp_as_float_array(xp, v.xp_asarray(xp, logits, "logits", device=device),
-                                       "logits")
-    if x.ndim == 0:
-        raise OnHost
-    ax = v.check_axis(axis, x.ndim)
+    x, out_dtype, ax = _with_class_axis(xp, logits, "logits", axis, device)
     n_classes = x.shape[ax]
-    if n_classes == 0:
-        raise OnHost
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     ignore = v.check_optional_int(ignore_index, "ignore_index")
     batch_shape = tuple(x.shape[:ax] + x.shape[ax + 1:])
@@ -389,15 +384,33 @@ def _softmax_problem(xp: ModuleType, logits: Any, targets: Any, *, axis: Any,
         if tuple(w.shape) != (n_classes,):
             raise OnHost
         weights = xp.astype(w, xp.float64)
-    lay = nx.rows(xp, x, (ax,), scalar=False)
-    x2 = xp.reshape(lay.x2, (-1, n_classes))
+    lay, x2 = _class_layout(xp, x, ax)
     return _Softmax(x2, labels, counted, probs, weights, smoothing, reduction, lay, out_dtype,
                     validate)
 
 
+def _with_class_axis(xp: ModuleType, values: Any, name: str, axis: Any, device: Any
+                     ) -> tuple[Any, Any, int]:
+    """``values`` as a float array with a non-empty class ``axis``: ``(array, output
+    dtype, normalised axis)``; a scalar or an empty class axis is left to the host."""
+    x, out_dtype = v.xp_as_float_array(xp, v.xp_asarray(xp, values, name, device=device), name)
+    if x.ndim == 0:
+        raise OnHost
+    ax = v.check_axis(axis, x.ndim)
+    if x.shape[ax] == 0:
+        raise OnHost
+    return x, out_dtype, ax
+
+
+def _class_layout(xp: ModuleType, a: Any, ax: int) -> tuple[nx.Rows, Any]:
+    """``a`` with the class axis ``ax`` moved last: the layout and the (N, C) rows."""
+    lay = nx.rows(xp, a, (ax,), scalar=False)
+    return lay, xp.reshape(lay.x2, (-1, a.shape[ax]))
+
+
 def _class_rows(xp: ModuleType, a: Any, ax: int) -> Any:
     """``a`` with the class axis ``ax`` moved last, as (N, C) rows."""
-    return xp.reshape(nx.rows(xp, a, (ax,), scalar=False).x2, (-1, a.shape[ax]))
+    return _class_layout(xp, a, ax)[1]
 
 
 def _check_probabilities(xp: ModuleType, t: Any, ax: int) -> None:
@@ -646,14 +659,8 @@ def _margin_problem(xp: ModuleType, scores: Any, labels: Any, margin: Any, reduc
     reduction = v.check_choice(reduction, _REDUCTIONS, "reduction")
     mu = v.check_positive_scalar(margin, "margin", allow_zero=True)
     device = device_of(first_array(scores, labels))
-    x, out_dtype = v.xp_as_float_array(xp, v.xp_asarray(xp, scores, "scores", device=device),
-                                       "scores")
-    if x.ndim == 0:
-        raise OnHost
-    ax = v.check_axis(axis, x.ndim)
+    x, out_dtype, ax = _with_class_axis(xp, scores, "scores", axis, device)
     n_classes = x.shape[ax]
-    if n_classes == 0:
-        raise OnHost
     if validate:
         _check_finite_fast(xp, x, "scores")
     batch_shape = tuple(x.shape[:ax] + x.shape[ax + 1:])
@@ -663,8 +670,7 @@ def _margin_problem(xp: ModuleType, scores: Any, labels: Any, margin: Any, reduc
     y = _labels(xp, xp.reshape(t, (-1,)), n_classes)
     if reduction == "mean" and _size(y) == 0:
         raise OnHost
-    lay = nx.rows(xp, x, (ax,), scalar=False)
-    x2 = xp.reshape(lay.x2, (-1, n_classes))
+    lay, x2 = _class_layout(xp, x, ax)
     at_label = _one_hot(xp, y, n_classes)
     slack = (_in_dtype(xp, mu, x2.dtype) - _pick(xp, x2, y)[:, None]) + x2
     return _Margin(x2, y, xp.where(at_label, -_INF, slack), reduction, lay, out_dtype)
@@ -700,17 +706,6 @@ def multiclass_hinge_loss_grad(xp: ModuleType, scores: Any, labels: Any, *, marg
 # Contrastive losses: InfoNCE and NT-Xent                                     #
 # --------------------------------------------------------------------------- #
 
-_SIMILARITIES = ("cosine", "dot")
-_NORM_EPS = 1e-12  # torch.nn.functional.normalize's eps (the NumPy path's _NORM_EPS)
-
-
-def _contrastive_parameters(temperature: Any, similarity: Any, reduction: Any
-                            ) -> tuple[float, str, str]:
-    tau = v.check_positive_scalar(temperature, "temperature")
-    return (tau, v.check_choice(similarity, _SIMILARITIES, "similarity"),
-            v.check_choice(reduction, _REDUCTIONS, "reduction"))
-
-
 def _embedding_matrix(xp: ModuleType, x: Any, name: str, validate: bool, device: Any
                       ) -> tuple[Any, Any]:
     a, out_dtype = v.xp_as_float_array(xp, v.xp_asarray(xp, x, name, device=device), name)
@@ -725,7 +720,8 @@ def _normalised(xp: ModuleType, x: Any, similarity: str) -> tuple[Any, Any]:
     """Rows scaled to unit norm (cosine) with the norms used; identity for ``"dot"``."""
     if similarity == "dot":
         return x, None
-    norms = xp.maximum(xp.sqrt(xp.sum(x * x, axis=1, keepdims=True)), _NORM_EPS)
+    # the NumPy path's eps (torch.nn.functional.normalize's): a zero row gets similarity 0
+    norms = xp.maximum(xp.sqrt(xp.sum(x * x, axis=1, keepdims=True)), _np_losses._NORM_EPS)
     return x / norms, norms
 
 
@@ -733,7 +729,7 @@ def _normalised_backward(xp: ModuleType, x_hat: Any, norms: Any, d_hat: Any) -> 
     """Chain rule through ``x / max(||x||, eps)`` (the NumPy path's namesake)."""
     if norms is None:
         return d_hat
-    clamped = xp.astype(norms > _NORM_EPS, xp.float64)
+    clamped = xp.astype(norms > _np_losses._NORM_EPS, xp.float64)
     radial = xp.sum(x_hat * d_hat, axis=1, keepdims=True) * clamped
     return (d_hat - x_hat * radial) / norms
 
@@ -759,7 +755,8 @@ class _InfoNCE(NamedTuple):
 def _info_nce_problem(xp: ModuleType, query: Any, keys: Any, temperature: Any,
                       similarity: Any, positive: Any, reduction: Any, validate: bool
                       ) -> _InfoNCE:
-    tau, similarity, reduction = _contrastive_parameters(temperature, similarity, reduction)
+    tau, similarity, reduction = _np_losses._contrastive_parameters(temperature, similarity,
+                                                                    reduction)
     device = device_of(first_array(query, keys, positive))
     q, q_out = _embedding_matrix(xp, query, "query", validate, device)
     k, k_out = _embedding_matrix(xp, keys, "keys", validate, device)
@@ -824,7 +821,8 @@ class _NTXent(NamedTuple):
 
 def _nt_xent_problem(xp: ModuleType, embeddings: Any, labels: Any, temperature: Any,
                      similarity: Any, reduction: Any, validate: bool) -> _NTXent:
-    tau, similarity, reduction = _contrastive_parameters(temperature, similarity, reduction)
+    tau, similarity, reduction = _np_losses._contrastive_parameters(temperature, similarity,
+                                                                    reduction)
     device = device_of(first_array(embeddings, labels))
     e, out_dtype = _embedding_matrix(xp, embeddings, "embeddings", validate, device)
     y = v.xp_asarray(xp, labels, "labels", device=device)
