@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "device_of", "first_array", "foreign_namespace",
-           "on_host", "support_table", "to_host"]
+__all__ = ["CAVEATS", "HOST_TYPES", "NATIVE", "OnHost", "device_of", "first_array",
+           "foreign_namespace", "native", "on_host", "support_table", "to_host"]
 
 #: Types that always take the NumPy path.  The check is ``type(x) in HOST_TYPES``
 #: first (a set lookup, the cost every NumPy call pays); anything else is
@@ -50,9 +50,12 @@ NATIVE: frozenset[str] = frozenset({
     # information (renyi_divergence, conditional_entropy, mutual_information: host)
     "binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
     "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy",
-    # losses (the softmax, multiclass and contrastive losses: host)
-    "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
+    # losses (all of them)
+    "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "info_nce", "info_nce_grad",
+    "multiclass_hinge_loss", "multiclass_hinge_loss_grad", "nt_xent", "nt_xent_grad",
+    "poly_loss_cross_entropy", "poly_loss_cross_entropy_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
+    "softmax_cross_entropy", "softmax_cross_entropy_grad",
     # attention (the plain algorithm; multi_head_attention and the gradient: host)
     "attention_weights", "scaled_dot_product_attention",
 })
@@ -162,6 +165,32 @@ def on_host(xp: ModuleType, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
     return _to_namespace(fn(*host_args, **host_kwargs), xp, device)
 
 
+class OnHost(Exception):
+    """Raised by a portable implementation that leaves the call to the NumPy path.
+
+    Its aggregate checks failed (the NumPy path raises, naming the first bad
+    entry in its own words), or the input needs something it does not compute.
+    """
+
+
+def native(xp: ModuleType, portable: Callable[..., Any], host: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> Any:
+    """``portable(xp, *args, **kwargs)``; :func:`on_host` of ``host`` if that raises
+    :class:`OnHost`."""
+    try:
+        return portable(xp, *args, **kwargs)
+    except OnHost:
+        return on_host(xp, host, *args, **kwargs)
+
+
+#: The softmax losses' labels are gathered natively only when in range.
+_LABELS_CAVEAT = ("labels out of range with ``validate=False`` run on the host (the NumPy "
+                  "path's indexing decides what they mean)")
+_POLY_CAVEAT = (_LABELS_CAVEAT + "; an ignored row whose logits are all ``-inf`` contributes "
+                "0, as documented, where the NumPy path returns NaN")
+_NT_XENT_CAVEAT = ("each anchor's log-sum-exp over its negatives is the native ``logsumexp`` "
+                   "(above)")
+
 #: What differs on a foreign namespace, per function (shown in ``docs/array_api.md``).
 CAVEATS: dict[str, str] = {
     "logsumexp": "rows whose result cancels (``m < 0``, ``|result| << |m|``) are refined on "
@@ -175,6 +204,16 @@ CAVEATS: dict[str, str] = {
                                     "key axis and ``dropout_p > 0`` run on the host (the "
                                     "dropout mask is drawn by the NumPy ``rng``, so a seed "
                                     "gives the same mask on every namespace)",
+    "softmax_cross_entropy": _LABELS_CAVEAT,
+    "softmax_cross_entropy_grad": _LABELS_CAVEAT,
+    "poly_loss_cross_entropy": _POLY_CAVEAT,
+    "poly_loss_cross_entropy_grad": _POLY_CAVEAT,
+    "multiclass_hinge_loss": _LABELS_CAVEAT,
+    "multiclass_hinge_loss_grad": _LABELS_CAVEAT,
+    "info_nce": _LABELS_CAVEAT.replace("labels", "``positive`` indices", 1),
+    "info_nce_grad": _LABELS_CAVEAT.replace("labels", "``positive`` indices", 1),
+    "nt_xent": _NT_XENT_CAVEAT,
+    "nt_xent_grad": _NT_XENT_CAVEAT,
 }
 
 

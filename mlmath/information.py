@@ -82,10 +82,7 @@ def _native(xp: Any, fn: Callable[..., Any], name: str, *args: Any, **kwargs: An
     from mlmath._xp import information as portable  # imports this module: not at the top
 
     checked = {**kwargs, "validate": v.check_bool(kwargs["validate"], "validate")}
-    try:
-        return getattr(portable, name)(xp, *args, **checked)
-    except portable.Invalid:
-        return _ns.on_host(xp, fn, *args, **kwargs)
+    return _ns.native(xp, getattr(portable, name), fn, *args, **checked)
 
 F64 = np.float64
 Array = np.ndarray

@@ -748,9 +748,10 @@ def softmax_cross_entropy(
     xp = _ns.foreign_namespace(logits, targets, class_weights,
                                names=("logits", "targets", "class_weights"))
     if xp is not None:
-        return _ns.on_host(xp, softmax_cross_entropy, logits, targets, axis=axis,
+        return _ns.native(xp, _xpl.softmax_cross_entropy, softmax_cross_entropy,
+            logits, targets, axis=axis,
             label_smoothing=label_smoothing, class_weights=class_weights,
-            ignore_index=ignore_index, reduction=reduction, validate=validate)
+            ignore_index=ignore_index, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     if class_weights is None and type(label_smoothing) is float and label_smoothing == 0.0:
         common = _softmax_ce_common_compiled(logits, targets, axis, ignore_index, reduction)
@@ -807,9 +808,10 @@ def softmax_cross_entropy_grad(
     xp = _ns.foreign_namespace(logits, targets, class_weights,
                                names=("logits", "targets", "class_weights"))
     if xp is not None:
-        return _ns.on_host(xp, softmax_cross_entropy_grad, logits, targets, axis=axis,
+        return _ns.native(xp, _xpl.softmax_cross_entropy_grad, softmax_cross_entropy_grad,
+            logits, targets, axis=axis,
             label_smoothing=label_smoothing, class_weights=class_weights,
-            ignore_index=ignore_index, reduction=reduction, validate=validate)
+            ignore_index=ignore_index, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _softmax_problem(logits, targets, axis=axis, label_smoothing=label_smoothing,
                          class_weights=class_weights, ignore_index=ignore_index,
@@ -1285,8 +1287,9 @@ def poly_loss_cross_entropy(
     1.1931471805599454
     """
     if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
-        return _ns.on_host(xp, poly_loss_cross_entropy, logits, targets, epsilon=epsilon,
-            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.poly_loss_cross_entropy, poly_loss_cross_entropy,
+            logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1335,8 +1338,9 @@ def poly_loss_cross_entropy_grad(
     [[-0.75, 0.75]]
     """
     if (xp := _ns.foreign_namespace(logits, targets, names=("logits", "targets"))) is not None:
-        return _ns.on_host(xp, poly_loss_cross_entropy_grad, logits, targets, epsilon=epsilon,
-            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.poly_loss_cross_entropy_grad, poly_loss_cross_entropy_grad,
+            logits, targets, epsilon=epsilon,
+            axis=axis, ignore_index=ignore_index, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     eps = v.check_finite_scalar(epsilon, "epsilon")
     p = _poly_problem(logits, targets, axis, ignore_index, reduction, validate)
@@ -1639,8 +1643,9 @@ def multiclass_hinge_loss(
     [0.5, 2.0]
     """
     if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
-        return _ns.on_host(xp, multiclass_hinge_loss, scores, labels, margin=margin,
-            reduction=reduction, axis=axis, validate=validate)
+        return _ns.native(xp, _xpl.multiclass_hinge_loss, multiclass_hinge_loss,
+            scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1690,8 +1695,9 @@ def multiclass_hinge_loss_grad(
     [[-0.3333333333333333, 0.3333333333333333, 0.0]]
     """
     if (xp := _ns.foreign_namespace(scores, labels, names=("scores", "labels"))) is not None:
-        return _ns.on_host(xp, multiclass_hinge_loss_grad, scores, labels, margin=margin,
-            reduction=reduction, axis=axis, validate=validate)
+        return _ns.native(xp, _xpl.multiclass_hinge_loss_grad, multiclass_hinge_loss_grad,
+            scores, labels, margin=margin,
+            reduction=reduction, axis=axis, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _margin_problem(scores, labels, margin, reduction, axis, validate)
     slack = _margin_slacks(p)
@@ -1885,8 +1891,9 @@ def info_nce(
     """
     xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
     if xp is not None:
-        return _ns.on_host(xp, info_nce, query, keys, temperature=temperature,
-            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.info_nce, info_nce,
+            query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     loss = softmax_cross_entropy(p.logits(), p.positive, reduction=p.reduction,
@@ -1938,8 +1945,9 @@ def info_nce_grad(
     """
     xp = _ns.foreign_namespace(query, keys, positive, names=("query", "keys", "positive"))
     if xp is not None:
-        return _ns.on_host(xp, info_nce_grad, query, keys, temperature=temperature,
-            similarity=similarity, positive=positive, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.info_nce_grad, info_nce_grad,
+            query, keys, temperature=temperature,
+            similarity=similarity, positive=positive, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _info_nce_problem(query, keys, temperature, similarity, positive, reduction, validate)
     g = softmax_cross_entropy_grad(p.logits(), p.positive, reduction=p.reduction,
@@ -2064,8 +2072,9 @@ def nt_xent(
     """
     xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
     if xp is not None:
-        return _ns.on_host(xp, nt_xent, embeddings, labels, temperature=temperature,
-            similarity=similarity, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.nt_xent, nt_xent,
+            embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     _, _, u = _nt_xent_terms(p)
@@ -2117,8 +2126,9 @@ def nt_xent_grad(
     """
     xp = _ns.foreign_namespace(embeddings, labels, names=("embeddings", "labels"))
     if xp is not None:
-        return _ns.on_host(xp, nt_xent_grad, embeddings, labels, temperature=temperature,
-            similarity=similarity, reduction=reduction, validate=validate)
+        return _ns.native(xp, _xpl.nt_xent_grad, nt_xent_grad,
+            embeddings, labels, temperature=temperature,
+            similarity=similarity, reduction=reduction, validate=_flag(validate))
     v.check_bool(validate, "validate")
     p = _nt_xent_problem(embeddings, labels, temperature, similarity, reduction, validate)
     s, a, u = _nt_xent_terms(p)

@@ -187,30 +187,104 @@ def test_numpy_path_untouched_by_dispatch() -> None:
     assert type(mlmath.softmax(np.array([0.0, 1.0]))) is np.ndarray
 
 
+_X = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]])
+
+#: Input the NumPy path refuses, for the functions whose native checks hand the
+#: error case to the host (:class:`mlmath._namespace.OnHost`): a label out of range,
+#: float labels, a wrong target shape, ignore_index with probability targets,
+#: unnormalised probabilities, class weights of the wrong shape, a row of only -inf.
+REFUSED = [
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0, 3])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0.0, 1.0])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.array([0, 1, 2])}),
+    ("softmax_cross_entropy", {"logits": _X, "targets": np.full((2, 3), 1 / 3),
+                               "ignore_index": 0}),
+    ("softmax_cross_entropy_grad", {"logits": _X, "targets": np.full((2, 3), 0.5)}),
+    ("softmax_cross_entropy_grad", {"logits": _X, "targets": np.array([0, 1]),
+                                    "class_weights": np.ones(2)}),
+    ("softmax_cross_entropy", {"logits": np.full_like(_X, -np.inf),
+                               "targets": np.array([0, 1])}),
+    ("poly_loss_cross_entropy", {"logits": _X, "targets": np.array([-1, 0])}),
+    ("multiclass_hinge_loss", {"scores": _X, "labels": np.array([0, 5])}),
+    ("multiclass_hinge_loss_grad", {"scores": _X, "labels": np.array([[0, 1]])}),
+    ("info_nce", {"query": _X, "keys": _X[:1]}),
+    ("info_nce_grad", {"query": _X, "keys": _X, "positive": np.array([0, 2])}),
+    ("nt_xent", {"embeddings": _X, "labels": np.array([0, 1])}),
+    ("nt_xent_grad", {"embeddings": _X, "labels": np.array([0.0, 0.0])}),
+]
+
+
+@pytest.mark.parametrize(("fname", "kwargs"), REFUSED,
+                         ids=[f"{f}-{i}" for i, (f, _) in enumerate(REFUSED)])
+def test_refused_input_raises_the_numpy_paths_error(fname: str, kwargs: dict[str, Any]) -> None:
+    """Input the NumPy path refuses raises its exception type and message on
+    array_api_strict too (the native checks fail, the host names the entry)."""
+    import array_api_strict as xs
+
+    with pytest.raises((ValueError, TypeError)) as expected:
+        _call(fname, kwargs)
+    with pytest.raises(expected.type) as got:
+        _call(fname, {k: _convert(v, xs) for k, v in kwargs.items()})
+    assert str(got.value) == str(expected.value)
+
+
+def test_unvalidated_labels_out_of_range_are_the_numpy_paths() -> None:
+    """With validate=False a label out of range means what the NumPy path's indexing
+    makes of it (-1 is the last class): that call runs on the host."""
+    import array_api_strict as xs
+
+    kwargs = {"logits": _X, "targets": np.array([-1, 0]), "validate": False}
+    want = mlmath.softmax_cross_entropy_grad(**kwargs)
+    got = mlmath.softmax_cross_entropy_grad(**{k: _convert(v, xs) for k, v in kwargs.items()})
+    assert np.array_equal(np.asarray(got), want)
+
+
+def test_label_gathering_without_take_along_axis() -> None:
+    """A namespace that predates ``take_along_axis`` gathers the labels with a flat
+    ``take``: the same entries."""
+    import types
+
+    import array_api_strict as xs
+
+    from mlmath._xp import losses as portable
+
+    older = types.SimpleNamespace(**{n: getattr(xs, n) for n in dir(xs)
+                                     if n != "take_along_axis" and not n.startswith("__")})
+    rows, index = xs.asarray(_X), xs.asarray(np.array([2, 0]))
+    assert np.asarray(portable._pick(older, rows, index)).tolist() == [2.0, 0.0]
+    assert np.asarray(portable._pick(xs, rows, index)).tolist() == [2.0, 0.0]
+
+
 # --------------------------------------------------------------------------- #
 # Gradients against the library's own autograd
 # --------------------------------------------------------------------------- #
 
-#: grad function -> (loss function, the argument it differentiates).  Every native
-#: pair: a gradient whose loss is host-computed cannot be compared (autograd does not
-#: see through the host copy); test_grad_pairs_cover_the_native_gradients keeps this
-#: table complete.
-GRADIENTS = {
-    "huber_grad": ("huber", "x"),
-    "squared_l2_grad": ("squared_l2", "w"),
-    "l1_subgradient": ("l1", "w"),
-    "elastic_net_subgradient": ("elastic_net", "w"),
-    "sigmoid_binary_cross_entropy_grad": ("sigmoid_binary_cross_entropy", "logits"),
-    "sigmoid_focal_loss_grad": ("sigmoid_focal_loss", "logits"),
-    "hinge_loss_grad": ("hinge_loss", "scores"),
+#: grad function -> (loss function, the arguments it differentiates: the gradient
+#: returns one array per argument, in this order).  Every native pair: a gradient
+#: whose loss is host-computed cannot be compared (autograd does not see through the
+#: host copy); test_grad_pairs_cover_the_native_gradients keeps this table complete.
+GRADIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "huber_grad": ("huber", ("x",)),
+    "squared_l2_grad": ("squared_l2", ("w",)),
+    "l1_subgradient": ("l1", ("w",)),
+    "elastic_net_subgradient": ("elastic_net", ("w",)),
+    "sigmoid_binary_cross_entropy_grad": ("sigmoid_binary_cross_entropy", ("logits",)),
+    "sigmoid_focal_loss_grad": ("sigmoid_focal_loss", ("logits",)),
+    "hinge_loss_grad": ("hinge_loss", ("scores",)),
+    "softmax_cross_entropy_grad": ("softmax_cross_entropy", ("logits",)),
+    "poly_loss_cross_entropy_grad": ("poly_loss_cross_entropy", ("logits",)),
+    "multiclass_hinge_loss_grad": ("multiclass_hinge_loss", ("scores",)),
+    "info_nce_grad": ("info_nce", ("query", "keys")),
+    "nt_xent_grad": ("nt_xent", ("embeddings",)),
 }
 
 
-def _autograd_kwargs(loss: str, arg: str) -> dict[str, Any]:
+def _autograd_kwargs(loss: str, args: tuple[str, ...]) -> dict[str, Any]:
     """The valid inputs, moved off the kinks (|x| = delta, x = 0, a zero hinge slack)
     where a subgradient and autograd may legitimately differ."""
     kwargs = _kwargs(loss)
-    kwargs[arg] = np.asarray(kwargs[arg], dtype=np.float64) + 0.125
+    for arg in args:
+        kwargs[arg] = np.asarray(kwargs[arg], dtype=np.float64) + 0.125
     return kwargs
 
 
@@ -225,32 +299,39 @@ def test_grad_pairs_cover_the_native_gradients() -> None:
 def _autograd_cases() -> list[Any]:
     cases = []
     for ns in ("torch", "jax"):
-        for grad, (loss, arg) in GRADIENTS.items():
-            cases.append(pytest.param(ns, grad, loss, arg, id=f"{ns}-{grad}"))
+        for grad, (loss, args) in GRADIENTS.items():
+            cases.append(pytest.param(ns, grad, loss, args, id=f"{ns}-{grad}"))
     return cases
 
 
-@pytest.mark.parametrize(("namespace", "grad", "loss", "arg"), _autograd_cases())
-def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -> None:
+@pytest.mark.parametrize(("namespace", "grad", "loss", "args"), _autograd_cases())
+def test_grad_matches_autograd(namespace: str, grad: str, loss: str,
+                               args: tuple[str, ...]) -> None:
     """mlmath's analytic gradient on torch/jax arrays equals the library's autograd of
     mlmath's own (native) loss on the same input, within 8 eps."""
     pytest.importorskip(namespace)
     assert loss in _namespace.NATIVE, "autograd needs the loss computed natively"
     xp = namespace_module(namespace)
-    kwargs = {k: _convert(v, xp) for k, v in _autograd_kwargs(loss, arg).items()}
-    analytic = getattr(mlmath, grad)(**kwargs)
+    kwargs = {k: _convert(v, xp) for k, v in _autograd_kwargs(loss, args).items()}
+    analytic = _leaves(getattr(mlmath, grad)(**kwargs))
     if namespace == "torch":
-        x = kwargs[arg].clone().requires_grad_(True)
-        getattr(mlmath, loss)(**{**kwargs, arg: x}).backward()
-        auto = x.grad
+        xs = {arg: kwargs[arg].clone().requires_grad_(True) for arg in args}
+        getattr(mlmath, loss)(**{**kwargs, **xs}).backward()
+        auto = [xs[arg].grad for arg in args]
     else:
         import jax
 
         # validate=False: the checks branch on values, which jax.grad traces abstractly
         unchecked = {**kwargs, "validate": False}
-        auto = jax.grad(lambda x: getattr(mlmath, loss)(**{**unchecked, arg: x}))(kwargs[arg])
-    a, b = np.asarray(_namespace.to_host(analytic)), np.asarray(_namespace.to_host(auto))
-    np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+        def f(*x: Any) -> Any:
+            return getattr(mlmath, loss)(**{**unchecked, **dict(zip(args, x, strict=True))})
+
+        auto = list(jax.grad(f, argnums=tuple(range(len(args))))(*(kwargs[a] for a in args)))
+    assert len(analytic) == len(auto)
+    for got, want in zip(analytic, auto, strict=True):
+        a, b = np.asarray(_namespace.to_host(got)), np.asarray(_namespace.to_host(want))
+        np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- #

@@ -20,7 +20,7 @@ from typing import Any
 
 from mlmath import _validation as v
 from mlmath import information as _np_info
-from mlmath._namespace import device_of, first_array
+from mlmath._namespace import OnHost, device_of, first_array
 from mlmath._xp import _numerics as nx
 from mlmath._xp import special as _special
 
@@ -36,8 +36,8 @@ _LN2 = math.log(2.0)
 _INF = float("inf")
 
 
-class Invalid(Exception):
-    """The native checks failed: the caller reruns on the host for the exact message."""
+#: The native checks failed: the caller reruns on the host for the exact message.
+Invalid = OnHost
 
 
 # --------------------------------------------------------------------------- terms
