@@ -186,8 +186,6 @@ def native(xp: ModuleType, portable: Callable[..., Any], host: Callable[..., Any
 #: The softmax losses' labels are gathered natively only when in range.
 _LABELS_CAVEAT = ("labels out of range with ``validate=False`` run on the host (the NumPy "
                   "path's indexing decides what they mean)")
-_POLY_CAVEAT = (_LABELS_CAVEAT + "; an ignored row whose logits are all ``-inf`` contributes "
-                "0, as documented, where the NumPy path returns NaN")
 _NT_XENT_CAVEAT = ("each anchor's log-sum-exp over its negatives is the native ``logsumexp`` "
                    "(above)")
 
@@ -206,8 +204,8 @@ CAVEATS: dict[str, str] = {
                                     "gives the same mask on every namespace)",
     "softmax_cross_entropy": _LABELS_CAVEAT,
     "softmax_cross_entropy_grad": _LABELS_CAVEAT,
-    "poly_loss_cross_entropy": _POLY_CAVEAT,
-    "poly_loss_cross_entropy_grad": _POLY_CAVEAT,
+    "poly_loss_cross_entropy": _LABELS_CAVEAT,
+    "poly_loss_cross_entropy_grad": _LABELS_CAVEAT,
     "multiclass_hinge_loss": _LABELS_CAVEAT,
     "multiclass_hinge_loss_grad": _LABELS_CAVEAT,
     "info_nce": _LABELS_CAVEAT.replace("labels", "``positive`` indices", 1),

@@ -1221,6 +1221,10 @@ def _one_minus_probabilities(p: _SoftmaxProblem) -> tuple[Any, Any]:
     at_top = s.copy()
     at_top[rows, top] = 0.0
     others[rows, top] = np.sum(at_top, axis=1)
+    if p.counted is not None and not p.counted.all():
+        # An ignored row contributes 0, even one whose logits are all -inf (softmax NaN).
+        s[~p.counted] = 0.0
+        others[~p.counted] = 0.0
     return s, others
 
 

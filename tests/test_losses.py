@@ -216,6 +216,20 @@ class TestSoftmaxCrossEntropySemantics:
         assert mm.softmax_cross_entropy(x, [1, 7], ignore_index=7, reduction="none")[1] == 0.0
         assert not mm.softmax_cross_entropy_grad(x, [1, 7], ignore_index=7)[1].any()
 
+    @pytest.mark.parametrize("loss", ["softmax_cross_entropy", "poly_loss_cross_entropy"])
+    def test_ignored_row_of_masked_logits_contributes_zero(self, loss):
+        """An ignored row whose logits are all -inf (its softmax is NaN) still contributes
+        exactly 0, to every reduction and to the gradient; the other rows are unchanged."""
+        x = np.array([[-np.inf, -np.inf, -np.inf], [1.0, 2.0, 3.0]])
+        fn, grad = getattr(mm, loss), getattr(mm, loss + "_grad")
+        alone = fn(x[1:], [1], reduction="none")
+        np.testing.assert_array_equal(fn(x, [-100, 1], ignore_index=-100, reduction="none"),
+                                      [0.0, alone[0]])
+        assert fn(x, [-100, 1], ignore_index=-100) == alone[0]
+        g = grad(x, [-100, 1], ignore_index=-100)
+        assert not g[0].any()
+        np.testing.assert_array_equal(g[1], grad(x[1:], [1])[0])
+
     def test_ignore_index_inside_the_class_range(self):
         """ignore_index may be a real class (PyTorch allows it): that class is dropped."""
         x = np.array([[1.0, 2.0], [3.0, -1.0]])
