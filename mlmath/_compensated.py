@@ -39,7 +39,7 @@ from __future__ import annotations
 import decimal
 import functools
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -92,20 +92,23 @@ def two_prod(a: Array, b: Array) -> tuple[Array, Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def dd_sum(x: Array, axis: int) -> tuple[Array, Array]:
+def dd_sum(x: Any, axis: int, xp: Any = np) -> tuple[Any, Any]:
     """Double-double sum along ``axis``: ``(hi, lo)`` with hi + lo accurate to ~u**2.
 
     Pairwise folding with TwoSum at every level; the rounding errors are collected
-    separately (their own rounding is second order).
+    separately (their own rounding is second order).  ``xp``: the array's
+    namespace (the portable information measures pass their own; the same
+    operations, so the same ``hi``).
     """
-    x = np.moveaxis(x, axis, -1)
-    err = np.zeros(x.shape[:-1])
+    x = xp.moveaxis(x, axis, -1)
+    concat = np.concatenate if xp is np else xp.concat  # (np.concat: NumPy >= 2 only)
+    err = xp.zeros_like(x[..., 0])
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         s, e = two_sum(x[..., :half], x[..., half: 2 * half])
-        err += np.add.reduce(e, axis=-1)
+        err = err + xp.sum(e, axis=-1)
         if x.shape[-1] % 2:
-            s = np.concatenate([s, x[..., -1:]], axis=-1)
+            s = concat([s, x[..., -1:]], axis=-1)
         x = s
     return two_sum(x[..., 0], err)
 

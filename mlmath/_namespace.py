@@ -47,9 +47,10 @@ NATIVE: frozenset[str] = frozenset({
     "nuclear_norm", "project_box", "project_l1_ball", "project_simplex", "prox_elastic_net",
     "prox_huber", "prox_l1", "prox_linf", "prox_nuclear_norm", "prox_squared_l2", "squared_l2",
     "squared_l2_grad",
-    # information (renyi_divergence, conditional_entropy, mutual_information: host)
-    "binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
-    "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy",
+    # information (all of it)
+    "binary_entropy", "conditional_entropy", "cross_entropy", "entropy", "joint_entropy",
+    "js_distance", "js_divergence", "kl_divergence", "mutual_information", "renyi_divergence",
+    "renyi_entropy", "tsallis_entropy",
     # losses (the softmax, multiclass and contrastive losses: host)
     "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",

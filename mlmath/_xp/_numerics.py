@@ -4,7 +4,9 @@
 * :func:`shifted_exp`: ``exp(x - m)`` with the rounding of ``x - m`` added back;
 * :func:`exclude_one_max`: the mask of one maximal entry per row;
 * :func:`rows`: a float array laid out with the reduction axes merged last,
-  and the inverse layout.
+  and the inverse layout;
+* :func:`exponent`, :func:`ldexp`: ``frexp``'s exponent and ``ldexp`` (the
+  standard has neither) from ``log2`` and exact products of powers of 2.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
-__all__ = ["Rows", "by_row_blocks", "exclude_one_max", "quiet", "rows", "shifted_exp",
-           "two_sum"]
+__all__ = ["Rows", "by_row_blocks", "exclude_one_max", "exponent", "ldexp", "quiet", "rows",
+           "shifted_exp", "two_sum"]
 
 #: Elements per row block of :func:`by_row_blocks` (float64: 2 MiB per temporary).
 BLOCK_ELEMENTS = 1 << 18
@@ -101,6 +103,57 @@ def by_row_blocks(xp: ModuleType, x2: Any, body: Callable[[Any], tuple[Any, ...]
         parts = [body(flat[i:i + step, ...]) for i in range(0, count, step)]
         outs = tuple(xp.concat([p[k] for p in parts], axis=0) for k in range(len(parts[0])))
     return tuple(xp.reshape(o, (*batch, *o.shape[1:])) for o in outs)
+
+
+#: |n| up to which 2**n is a normal float64 (2**-1022 is the smallest normal).
+_NORMAL_EXPONENT = 1022
+
+
+def _pow2(xp: ModuleType, n: Any) -> Any:
+    """``2.0**n`` exactly, for an integer array ``n`` with ``|n| <= 1022``.
+
+    A product of the factors ``2**(2**b)`` of the bits of ``|n|`` (every partial
+    product lies between 1 and the result: no rounding), inverted for ``n < 0``
+    (``1 / 2**k`` is exact too); ``pow`` is not required to be exact.
+    """
+    a = xp.abs(n)
+    p = xp.ones(n.shape, dtype=xp.float64, device=n.device)
+    for b in range(_NORMAL_EXPONENT.bit_length()):
+        p = xp.where(((a >> b) & 1) == 1, p * float(2 ** (1 << b)), p)
+    return xp.where(n >= 0, p, 1.0 / p)
+
+
+def exponent(xp: ModuleType, x: Any) -> Any:
+    """An integer exponent ``e`` (int64) with ``|x| 2**-e`` in [1/4, 2), for ``ldexp``.
+
+    ``frexp``'s exponent (mantissa in [1/2, 1)) from ``floor(log2|x|) + 1``,
+    which may be one off next to a power of 2 (``log2`` rounds): callers need
+    a power of 2 that keeps the scaled values far from under- and overflow,
+    not frexp's exact range; scaling by powers of 2 is exact, so their results
+    do not depend on the choice.  Clipped to ``[-1022, 1022]`` (a subnormal
+    ``x`` keeps a mantissa below 1/4); 0 for zeros and non-finite entries,
+    as ``frexp``.
+    """
+    regular = xp.isfinite(x) & (x != 0)
+    e = xp.floor(xp.log2(xp.abs(xp.where(regular, x, 1.0)))) + 1.0
+    e = xp.clip(xp.where(regular, e, 0.0), -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
+    return xp.astype(e, xp.int64)
+
+
+def ldexp(xp: ModuleType, x: Any, n: Any) -> Any:
+    """``x * 2**n`` for float64 ``x`` and an integer array ``n`` with ``|n| <= 2044``.
+
+    One multiplication by an exact power of 2 where ``|n| <= 1022`` (rounded
+    once, as ``ldexp``), else two: the first exact, the second rounding only a
+    subnormal result (which may then differ from ``ldexp`` by the double
+    rounding, at most 2**-1074).
+    """
+    first = xp.clip(n, -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
+    out = x * _pow2(xp, first)
+    rest = n - first
+    if bool(xp.any(rest != 0)):
+        out = out * _pow2(xp, rest)
+    return out
 
 
 class Rows(NamedTuple):
