@@ -54,8 +54,9 @@ NATIVE: frozenset[str] = frozenset({
     # losses (the softmax, multiclass and contrastive losses: host)
     "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
-    # attention (the plain algorithm; multi_head_attention and the gradient: host)
-    "attention_weights", "scaled_dot_product_attention",
+    # attention (precision="high" and empty key axes: host)
+    "attention_weights", "multi_head_attention", "scaled_dot_product_attention",
+    "scaled_dot_product_attention_grad",
 })
 
 
@@ -171,11 +172,15 @@ CAVEATS: dict[str, str] = {
     "renyi_entropy": "rows with ``sum p**alpha < 1/2`` use the native ``logsumexp`` (above)",
     "attention_weights": "``precision='high'`` (double-double scores) and an empty key "
                          "axis run on the host",
-    "scaled_dot_product_attention": "the plain algorithm is native; ``block_size`` (the "
-                                    "blocked online softmax), ``precision='high'``, an empty "
-                                    "key axis and ``dropout_p > 0`` run on the host (the "
-                                    "dropout mask is drawn by the NumPy ``rng``, so a seed "
-                                    "gives the same mask on every namespace)",
+    "scaled_dot_product_attention": "the plain and the blocked (``block_size``) algorithms "
+                                    "are native; ``precision='high'`` (double-double scores) "
+                                    "and an empty key axis run on the host; with "
+                                    "``dropout_p > 0`` the mask is drawn by the NumPy ``rng`` "
+                                    "(the NumPy path's draws, so a seed gives the same mask "
+                                    "on every namespace) and only the mask is copied to the "
+                                    "device",
+    "scaled_dot_product_attention_grad": "an empty key axis runs on the host",
+    "multi_head_attention": "an empty token axis (``L = 0``) runs on the host",
 }
 
 

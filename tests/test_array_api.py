@@ -214,12 +214,17 @@ def _autograd_kwargs(loss: str, arg: str) -> dict[str, Any]:
     return kwargs
 
 
+#: Gradients of several arguments, compared by their own tests below.
+TUPLE_GRADIENTS = {"scaled_dot_product_attention_grad": "test_sdpa_grad_matches_autograd"}
+
+
 def test_grad_pairs_cover_the_native_gradients() -> None:
     """Every native (sub)gradient whose loss is native has an autograd comparison."""
     native_grads = {n for n in _namespace.NATIVE if n.endswith(("_grad", "_subgradient"))}
     paired = {g for g in native_grads
               if g.rsplit("_", 1)[0] in _namespace.NATIVE}
-    assert paired <= set(GRADIENTS), sorted(paired - set(GRADIENTS))
+    assert paired <= set(GRADIENTS) | set(TUPLE_GRADIENTS), sorted(paired - set(GRADIENTS))
+    assert all(name in globals() for name in TUPLE_GRADIENTS.values())
 
 
 def _autograd_cases() -> list[Any]:
@@ -251,6 +256,37 @@ def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -
         auto = jax.grad(lambda x: getattr(mlmath, loss)(**{**unchecked, arg: x}))(kwargs[arg])
     a, b = np.asarray(_namespace.to_host(analytic)), np.asarray(_namespace.to_host(auto))
     np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+
+@pytest.mark.parametrize("block_size", [None, 2], ids=["plain", "blocked"])
+@pytest.mark.parametrize("case", ["mask-bias-causal", "gqa-broadcast"])
+def test_sdpa_grad_matches_autograd(case: str, block_size: int | None) -> None:
+    """The analytic (dq, dk, dv) of scaled_dot_product_attention on torch tensors equals
+    torch's autograd of mlmath's native forward pass (L = sum(grad_out * out)), within
+    8 eps of the largest gradient entry."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(17)
+    q = rng.standard_normal((2, 4, 5, 3))
+    if case == "gqa-broadcast":  # 2 kv heads for 4 query heads; k, v broadcast over batch
+        k, v = rng.standard_normal((1, 2, 6, 3)), rng.standard_normal((1, 2, 6, 2))
+        kwargs: dict[str, Any] = {"enable_gqa": True}
+    else:
+        k, v = rng.standard_normal((2, 4, 6, 3)), rng.standard_normal((2, 4, 6, 2))
+        kwargs = {"mask": torch.asarray(rng.random((5, 6)) > 0.25),
+                  "attn_bias": torch.asarray(rng.standard_normal((4, 5, 6))),
+                  "causal": "lower_right"}
+    g = torch.asarray(rng.standard_normal((2, 4, 5, 2)))
+    leaves = [torch.asarray(a).requires_grad_(True) for a in (q, k, v)]
+    out = mlmath.scaled_dot_product_attention(*leaves, block_size=block_size, **kwargs)
+    (out * g).sum().backward()
+    analytic = mlmath.scaled_dot_product_attention_grad(
+        *(torch.asarray(a) for a in (q, k, v)), g, block_size=block_size, **kwargs)
+    for name, a, leaf in zip("qkv", analytic, leaves, strict=True):
+        auto = leaf.grad.numpy()
+        got = a.numpy()
+        assert got.shape == auto.shape
+        bound = 8 * np.finfo(got.dtype).eps * np.max(np.abs(auto))
+        assert np.max(np.abs(got - auto)) <= bound, f"d{name}: {got} vs autograd {auto}"
 
 
 # --------------------------------------------------------------------------- #
