@@ -42,11 +42,12 @@ HOST_TYPES: frozenset[type] = frozenset({
 NATIVE: frozenset[str] = frozenset({
     # special (logsumexp: cancelling rows refined, negative weights computed, on the host)
     "log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus",
-    # penalties (the group penalties need a scatter-add the standard lacks: host)
-    "elastic_net", "elastic_net_subgradient", "huber", "huber_grad", "l1", "l1_subgradient",
-    "nuclear_norm", "project_box", "project_l1_ball", "project_simplex", "prox_elastic_net",
-    "prox_huber", "prox_l1", "prox_linf", "prox_nuclear_norm", "prox_squared_l2", "squared_l2",
-    "squared_l2_grad",
+    # penalties (all of them; the group sums by sorting and segmented scans)
+    "elastic_net", "elastic_net_subgradient", "group_lasso", "huber", "huber_grad", "l1",
+    "l1_subgradient", "nuclear_norm", "project_box", "project_l1_ball", "project_simplex",
+    "prox_elastic_net", "prox_group_lasso", "prox_huber", "prox_l1", "prox_linf",
+    "prox_nuclear_norm", "prox_sparse_group_lasso", "prox_squared_l2", "sparse_group_lasso",
+    "sparse_group_lasso_subgradient", "squared_l2", "squared_l2_grad",
     # information (all of it)
     "binary_entropy", "conditional_entropy", "cross_entropy", "entropy", "joint_entropy",
     "js_distance", "js_divergence", "kl_divergence", "mutual_information", "renyi_divergence",
