@@ -55,7 +55,7 @@ NATIVE: frozenset[str] = frozenset({
     # losses (the softmax, multiclass and contrastive losses: host)
     "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
-    # attention (precision="high" and empty key axes: host)
+    # attention (empty key axes: host)
     "attention_weights", "multi_head_attention", "scaled_dot_product_attention",
     "scaled_dot_product_attention_grad",
 })
@@ -171,11 +171,8 @@ CAVEATS: dict[str, str] = {
                  "the host (only those rows are copied); weights ``b`` with a negative entry "
                  "run the call on the host",
     "renyi_entropy": "rows with ``sum p**alpha < 1/2`` use the native ``logsumexp`` (above)",
-    "attention_weights": "``precision='high'`` (double-double scores) and an empty key "
-                         "axis run on the host",
-    "scaled_dot_product_attention": "the plain and the blocked (``block_size``) algorithms "
-                                    "are native; ``precision='high'`` (double-double scores) "
-                                    "and an empty key axis run on the host; with "
+    "attention_weights": "an empty key axis runs on the host",
+    "scaled_dot_product_attention": "an empty key axis runs on the host; with "
                                     "``dropout_p > 0`` the mask is drawn by the NumPy ``rng`` "
                                     "(the NumPy path's draws, so a seed gives the same mask "
                                     "on every namespace) and only the mask is copied to the "

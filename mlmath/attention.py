@@ -359,19 +359,18 @@ def _scores_dd(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> tuple[Array,
     return hi, lo
 
 
-def _exp_shifted_dd(hi: Array, lo: Array, m: Array) -> Array:
+def _exp_shifted_dd(hi: Any, lo: Any, m: Any, xp: Any = np) -> Any:
     """exp(hi + lo - m), with the rounding of hi - m recovered by TwoSum.
 
     ``exp(d + c) = exp(d) (1 + c)`` up to c**2 ~ 1e-32, c = (hi - m - d) + lo
-    (without it the rounding of ``d`` is multiplied by ``|d|`` in exp).
+    (without it the rounding of ``d`` is multiplied by ``|d|`` in exp).  ``xp``:
+    the arrays' namespace (the portable path passes its own).
     """
     with np.errstate(invalid="ignore"):  # -inf entries: NaN error terms, zeroed below
-        d, d_err = _compensated.two_sum(hi, -np.broadcast_to(m, hi.shape))
-        d_err += lo
-    np.copyto(d_err, 0.0, where=~np.isfinite(d))  # exp(-inf) = 0: no correction
-    e = np.exp(d)
-    d_err *= e
-    return np.add(e, d_err, out=e)
+        d, d_err = _compensated.two_sum(hi, -xp.broadcast_to(m, hi.shape))
+        d_err = xp.where(xp.isfinite(d), d_err + lo, 0.0)  # exp(-inf) = 0: no correction
+    e = xp.exp(d)
+    return e + d_err * e
 
 
 def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
@@ -729,11 +728,12 @@ def attention_weights(
     if xp is not None:
         from mlmath._xp import attention as portable  # imports this module: not at the top
 
-        if portable.supported(q, k, precision=precision):
+        if portable.supported(q, k):
+            validate = val.check_bool(validate, "validate")  # the NumPy path's order of checks
             return portable.attention_weights(
                 xp, q, k, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
-                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
-                validate=val.check_bool(validate, "validate"))
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"), precision=precision,
+                validate=validate)
         return _ns.on_host(xp, attention_weights, q, k, mask=mask, attn_bias=attn_bias,
                            causal=causal, scale=scale, enable_gqa=enable_gqa,
                            precision=precision, validate=validate)
@@ -883,13 +883,13 @@ def scaled_dot_product_attention(
     if xp is not None:
         from mlmath._xp import attention as portable  # imports this module: not at the top
 
-        if portable.supported(q, k, precision=precision):
+        if portable.supported(q, k):
             validate = val.check_bool(validate, "validate")  # the NumPy path's order of checks
             return portable.scaled_dot_product_attention(
                 xp, q, k, v, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
                 enable_gqa=val.check_bool(enable_gqa, "enable_gqa"), dropout_p=dropout_p,
                 rng=rng, return_lse=val.check_bool(return_lse, "return_lse"),
-                block_size=block_size, validate=validate)
+                block_size=block_size, precision=precision, validate=validate)
         return _ns.on_host(xp, scaled_dot_product_attention, q, k, v, mask=mask,
                            attn_bias=attn_bias, causal=causal, scale=scale,
                            enable_gqa=enable_gqa, dropout_p=dropout_p, rng=rng,

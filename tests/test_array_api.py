@@ -135,6 +135,13 @@ VARIANTS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         block_size=2, causal="lower_right", return_lse=True)),
     "sdpa-blocked-causal-1": ("scaled_dot_product_attention", lambda: _sdpa(
         block_size=1, causal=True, mask=None)),
+    "sdpa-high": ("scaled_dot_product_attention", lambda: _sdpa(
+        q=_Q4 * 20.0, precision="high", causal=True, return_lse=True)),
+    "sdpa-high-blocked": ("scaled_dot_product_attention", lambda: _sdpa(
+        q=_Q4 * 20.0, precision="high", block_size=2)),
+    "weights-high": ("attention_weights", lambda: {
+        **_kwargs("attention_weights"), "q": _Q4 * 20.0, "k": _KV4, "mask": _MASK,
+        "attn_bias": _BIAS, "precision": "high"}),
     "sdpa-dropout": ("scaled_dot_product_attention", lambda: _sdpa(
         dropout_p=0.3, rng=np.random.default_rng(5))),
     "sdpa-dropout-blocked-gqa": ("scaled_dot_product_attention", lambda: _sdpa(
@@ -172,9 +179,9 @@ VARIANTS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_variants_match_numpy_natively(variant: str, namespace: str, dtype: str,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The blocked and dropout attention, the gradient, MHA, the Rényi orders, the joint
-    tables and arbitrary group labels agree with the NumPy path within RTOL_EPS eps,
-    without copying the arrays to the host."""
+    """The blocked, high-precision and dropout attention, the gradient, MHA, the Rényi
+    orders, the joint tables and arbitrary group labels agree with the NumPy path within
+    RTOL_EPS eps, without copying the arrays to the host."""
     fname, make = VARIANTS[variant]
     assert fname in _namespace.NATIVE
     converted = _as_dtype(make(), dtype)

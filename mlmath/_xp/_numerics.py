@@ -124,35 +124,34 @@ def _pow2(xp: ModuleType, n: Any) -> Any:
 
 
 def exponent(xp: ModuleType, x: Any) -> Any:
-    """An integer exponent ``e`` (int64) with ``|x| 2**-e`` in [1/4, 2), for ``ldexp``.
+    """``frexp``'s exponent (int64): ``e`` with ``|x| 2**-e`` in [1/2, 1); 0 for zeros
+    and non-finite entries, as ``frexp``.
 
-    ``frexp``'s exponent (mantissa in [1/2, 1)) from ``floor(log2|x|) + 1``,
-    which may be one off next to a power of 2 (``log2`` rounds): callers need
-    a power of 2 that keeps the scaled values far from under- and overflow,
-    not frexp's exact range; scaling by powers of 2 is exact, so their results
-    do not depend on the choice.  Clipped to ``[-1022, 1022]`` (a subnormal
-    ``x`` keeps a mantissa below 1/4); 0 for zeros and non-finite entries,
-    as ``frexp``.
+    Estimated as ``floor(log2|x|) + 1`` (``log2`` rounds, so it may be one off
+    next to a power of 2), then corrected by the exact mantissa ``|x| 2**-e``.
     """
     regular = xp.isfinite(x) & (x != 0)
-    e = xp.floor(xp.log2(xp.abs(xp.where(regular, x, 1.0)))) + 1.0
-    e = xp.clip(xp.where(regular, e, 0.0), -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
-    return xp.astype(e, xp.int64)
+    a = xp.abs(xp.where(regular, x, 1.0))
+    e = xp.astype(xp.clip(xp.floor(xp.log2(a)) + 1.0, -1073, 1024), xp.int64)
+    m = ldexp(xp, a, -e)
+    e = e + xp.astype(m >= 1.0, xp.int64) - xp.astype(m < 0.5, xp.int64)
+    return xp.where(regular, e, 0)
 
 
 def ldexp(xp: ModuleType, x: Any, n: Any) -> Any:
-    """``x * 2**n`` for float64 ``x`` and an integer array ``n`` with ``|n| <= 2044``.
+    """``x * 2**n`` for float64 ``x`` and an integer array ``n`` (``ldexp``).
 
     One multiplication by an exact power of 2 where ``|n| <= 1022`` (rounded
-    once, as ``ldexp``), else two: the first exact, the second rounding only a
-    subnormal result (which may then differ from ``ldexp`` by the double
-    rounding, at most 2**-1074).
+    once, as ``ldexp``), else several, all exact but the last, which rounds
+    a subnormal result (then possibly off by the double rounding, at most
+    2**-1074; a result ``ldexp`` overflows may be NaN).
     """
     first = xp.clip(n, -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
     out = x * _pow2(xp, first)
     rest = n - first
-    if bool(xp.any(rest != 0)):
-        out = out * _pow2(xp, rest)
+    while bool(xp.any(rest != 0)):
+        step = xp.clip(rest, -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
+        out, rest = out * _pow2(xp, step), rest - step
     return out
 
 

@@ -12,8 +12,10 @@ the NumPy ``rng`` with the NumPy path's calls in its order (so a seed gives
 the same mask on every namespace); only the mask crosses to the device.
 The gradient is the analytic backward pass (blocked: FlashAttention-2's
 recomputation from the saved log-sum-exp); ``multi_head_attention`` projects,
-splits the heads and calls the portable SDPA.  ``precision="high"``
-(double-double Ozaki scores, built on ``frexp`` splitting) and empty key axes
+splits the heads and calls the portable SDPA.  ``precision="high"``: the NumPy
+path's double-double scores (:func:`mlmath._compensated.matmul_dd`, Ozaki's
+splitting, with ``frexp``/``ldexp`` from :mod:`mlmath._xp._numerics`) and
+TwoSum-corrected exponentials, namespace-generic and shared.  Empty key axes
 run on the host; the public functions choose.
 """
 
@@ -23,6 +25,7 @@ import math
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from mlmath import _compensated
 from mlmath import _validation as val
 from mlmath import attention as _np_att
 from mlmath._namespace import device_of, first_array
@@ -46,6 +49,9 @@ class _Inputs(NamedTuple):
     out_dtype: Any
     batch: tuple[int, ...]  # the broadcast batch shape
     scale: float
+    #: precision="high" on float64: ``q`` is *not* pre-scaled, the scores are formed
+    #: in double-double (:func:`_scores_dd`) and scaled there
+    exact: bool
 
 
 def _tail_check(shape: tuple[int, ...], lq: int, lk: int, name: str, given: Any) -> None:
@@ -70,7 +76,7 @@ def _mask(xp: ModuleType, mask: Any, lq: int, lk: int, device: Any) -> Any:
 
 
 def _prepare(xp: ModuleType, q: Any, k: Any, v: Any, mask: Any, causal: Any, scale: Any,
-             validate: bool, *, bias: Any, gqa: bool) -> _Inputs:
+             validate: bool, *, bias: Any, gqa: bool, high: bool = False) -> _Inputs:
     is_causal, alignment = _np_att._check_causal(causal)
     device = device_of(first_array(q, k, v, mask, bias))
     qa, q_out = val.xp_as_float_array(xp, val.xp_asarray(xp, q, "q", device=device), "q")
@@ -104,6 +110,11 @@ def _prepare(xp: ModuleType, q: Any, k: Any, v: Any, mask: Any, causal: Any, sca
         batch_shapes["mask"] = tuple(m.shape[:-2])
     out_dtype = val.xp_result_dtype(xp, *out_dtypes)
     compute = out_dtype if out_dtype in (xp.float32, xp.float64) else xp.float32
+    # precision="high": float32 (and float16) are computed in float64, whose
+    # plain scores carry 29 spare bits; float64 scores are formed in double-double.
+    exact = high and compute == xp.float64
+    if high:
+        compute = xp.float64
     b = None
     if bias is not None:
         b0 = val.xp_asarray(xp, bias, "attn_bias", device=device)
@@ -129,30 +140,37 @@ def _prepare(xp: ModuleType, q: Any, k: Any, v: Any, mask: Any, causal: Any, sca
     if validate:
         for name, a in arrays.items():
             val.xp_check_finite(xp, a, name)
-    qs = xp.astype(qa, compute, copy=False) * s  # s is rounded to the compute dtype first
+    # s is rounded to the compute dtype first; the exact path scales the scores instead
+    qs = xp.astype(qa, compute, copy=False) * (1.0 if exact else s)
     ka = xp.astype(ka, compute, copy=False)
     check = False
     if validate and math.prod(qs.shape) and math.prod(ka.shape):
-        bound = qs.shape[-1] * float(xp.max(xp.abs(qs))) * float(xp.max(xp.abs(ka)))
+        q_max = float(xp.max(xp.abs(qs * s if exact else qs)))
+        bound = qs.shape[-1] * q_max * float(xp.max(xp.abs(ka)))
         check = not bound < float(xp.finfo(compute).max) / 2
     qs = xp.broadcast_to(qs, (*batch, *qs.shape[-2:]))
     ka = xp.broadcast_to(ka, (*batch, *ka.shape[-2:]))
     if va is not None:
         va = xp.broadcast_to(xp.astype(va, compute, copy=False), (*batch, *va.shape[-2:]))
     diag = lk - lq if alignment == "lower_right" else 0
-    return _Inputs(qs, ka, va, m, is_causal, diag, b, check, out_dtype, batch, s)
+    return _Inputs(qs, ka, va, m, is_causal, diag, b, check, out_dtype, batch, s, exact)
 
 
-def _scores(xp: ModuleType, inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Any:
-    """scale * q kᵀ (+ bias) for queries i0:i1 and keys j0:j1, -inf where forbidden."""
-    s = inp.q[..., i0:i1, :] @ xp.matrix_transpose(inp.k[..., j0:j1, :])
+def _check_scores(xp: ModuleType, inp: _Inputs, s: Any, i0: int, j0: int) -> None:
     if inp.check_scores and not bool(xp.all(xp.isfinite(s))):
         bad = val.first_index(val._host(~xp.isfinite(s)))
         raise ValueError(
             f"`q`, `k`: the scores scale * q kᵀ overflow {s.dtype} (at query {i0 + bad[-2]}, "
             f"key {j0 + bad[-1]}); rescale the inputs or pass a smaller `scale`")
-    if inp.bias is not None:
-        s = s + _np_att._mask_block(inp.bias, i0, i1 - i0, j0, j1 - j0)
+
+
+def _bias_block(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Any:
+    assert inp.bias is not None
+    return _np_att._mask_block(inp.bias, i0, i1 - i0, j0, j1 - j0)
+
+
+def _forbid(xp: ModuleType, inp: _Inputs, s: Any, i0: int, i1: int, j0: int, j1: int) -> Any:
+    """``s`` with -inf where query i0 + r may not attend key j0 + c (mask or causality)."""
     if inp.mask is not None:
         s = xp.where(_np_att._mask_block(inp.mask, i0, i1 - i0, j0, j1 - j0), s, -_INF)
     if inp.causal and j1 - 1 > i0 + inp.diag:  # some key after some query of the block
@@ -163,6 +181,31 @@ def _scores(xp: ModuleType, inp: _Inputs, i0: int, i1: int, j0: int, j1: int) ->
     return s
 
 
+def _scores(xp: ModuleType, inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> Any:
+    """scale * q kᵀ (+ bias) for queries i0:i1 and keys j0:j1, -inf where forbidden."""
+    s = inp.q[..., i0:i1, :] @ xp.matrix_transpose(inp.k[..., j0:j1, :])
+    _check_scores(xp, inp, s, i0, j0)
+    if inp.bias is not None:
+        s = s + _bias_block(inp, i0, i1, j0, j1)
+    return _forbid(xp, inp, s, i0, i1, j0, j1)
+
+
+def _scores_dd(xp: ModuleType, inp: _Inputs, i0: int, i1: int, j0: int,
+               j1: int) -> tuple[Any, Any]:
+    """:func:`mlmath.attention._scores_dd`: the block's scores as a double-double
+    ``(hi, lo)`` (Ozaki products, TwoProduct with the scale, TwoSum with the bias)."""
+    hi, lo = _compensated.matmul_dd(inp.q[..., i0:i1, :], inp.k[..., j0:j1, :], xp)
+    p, p_err = _compensated.two_prod(hi, xp.full_like(hi, inp.scale))
+    hi, lo = _compensated.fast_two_sum(p, p_err + lo * inp.scale)
+    _check_scores(xp, inp, hi, i0, j0)
+    if inp.bias is not None:  # one more error-free addition
+        hi, err = _compensated.two_sum(hi, xp.broadcast_to(_bias_block(inp, i0, i1, j0, j1),
+                                                           hi.shape))
+        lo = lo + xp.where(xp.isfinite(err), err, 0.0)
+    hi = _forbid(xp, inp, hi, i0, i1, j0, j1)
+    return hi, xp.where(hi == -_INF, 0.0, lo)
+
+
 def _shift(xp: ModuleType, m: Any) -> Any:
     """A row maximum with -inf (a row with no allowed key) replaced by 0: exp(-inf) = 0."""
     return xp.where(m == -_INF, 0.0, m)
@@ -170,7 +213,15 @@ def _shift(xp: ModuleType, m: Any) -> Any:
 
 def _weights(xp: ModuleType, inp: _Inputs) -> tuple[Any, Any, Any]:
     """``(p, m, total)``: unnormalised weights, row shifts and row sums."""
-    s = _scores(xp, inp, 0, inp.q.shape[-2], 0, inp.k.shape[-2])
+    lq, lk = inp.q.shape[-2], inp.k.shape[-2]
+    if inp.exact:
+        hi, lo = _scores_dd(xp, inp, 0, lq, 0, lk)
+        m = _shift(xp, xp.max(hi, axis=-1, keepdims=True))
+        p = _np_att._exp_shifted_dd(hi, lo, m, xp)
+        # a double-double row sum: the weights' last error term
+        total_hi, total_lo = _compensated.dd_sum(p, -1, xp)
+        return p, m, (total_hi + total_lo)[..., None]
+    s = _scores(xp, inp, 0, lq, 0, lk)
     m = _shift(xp, xp.max(s, axis=-1, keepdims=True))
     p = xp.exp(s - m)
     return p, m, xp.sum(p, axis=-1, keepdims=True)
@@ -222,12 +273,19 @@ def _blocked(xp: ModuleType, inp: _Inputs, block: int, dropout: _Dropout) -> tup
         for j0, j1 in _np_att._blocks(lk, block):
             if _masked_out(inp, i1, j0):
                 break  # causal: every later key block is masked out too
-            s = _scores(xp, inp, i0, i1, j0, j1)
+            if inp.exact:
+                s, s_lo = _scores_dd(xp, inp, i0, i1, j0, j1)
+            else:
+                s = _scores(xp, inp, i0, i1, j0, j1)
             m_new = xp.maximum(m, xp.max(s, axis=-1, keepdims=True))
             shift = _shift(xp, m_new)
             # exp(m_old - m_new) <= 1 rescales the partial sums (0 while m_old = -inf)
-            alpha = xp.exp(m - shift)
-            p = xp.exp(s - shift)
+            if inp.exact:
+                alpha = _np_att._exp_shifted_dd(m, xp.zeros_like(m), shift, xp)
+                p = _np_att._exp_shifted_dd(s, s_lo, shift, xp)
+            else:
+                alpha = xp.exp(m - shift)
+                p = xp.exp(s - shift)
             total = total * alpha + xp.sum(p, axis=-1, keepdims=True)
             acc = acc * alpha + _drop(xp, p, dropout) @ inp.v[..., j0:j1, :]
             m = m_new
@@ -246,17 +304,20 @@ def _forward(xp: ModuleType, inp: _Inputs, block: int | None,
     return _normalise(xp, _drop(xp, p, dropout) @ inp.v, total), _lse(xp, m, total)
 
 
-def supported(q: Any, k: Any, *, precision: Any = "default") -> bool:
-    """Whether the call takes the portable path (else the public function runs on the host)."""
-    return (precision == "default" and getattr(k, "ndim", 0) >= 2 and k.shape[-2] > 0)
+def supported(q: Any, k: Any) -> bool:
+    """Whether the call takes the portable path (else the public function runs on the
+    host): not for an empty key axis, whose rows the NumPy path defines."""
+    return getattr(k, "ndim", 0) >= 2 and k.shape[-2] > 0
 
 
 @nx.quiet
 def attention_weights(xp: ModuleType, q: Any, k: Any, *, mask: Any, attn_bias: Any,
-                      causal: Any, scale: Any, enable_gqa: bool, validate: bool) -> Any:
-    """Portable :func:`mlmath.attention_weights` (``precision="default"``)."""
+                      causal: Any, scale: Any, enable_gqa: bool, precision: Any,
+                      validate: bool) -> Any:
+    """Portable :func:`mlmath.attention_weights`."""
+    high = _np_att._check_precision(precision)
     inp = _prepare(xp, q, k, None, mask, causal, scale, validate, bias=attn_bias,
-                   gqa=enable_gqa)
+                   gqa=enable_gqa, high=high)
     p, _, total = _weights(xp, inp)
     return xp.astype(_normalise(xp, p, total), inp.out_dtype)
 
@@ -265,12 +326,13 @@ def attention_weights(xp: ModuleType, q: Any, k: Any, *, mask: Any, attn_bias: A
 def scaled_dot_product_attention(xp: ModuleType, q: Any, k: Any, v: Any, *, mask: Any,
                                  attn_bias: Any, causal: Any, scale: Any, enable_gqa: bool,
                                  dropout_p: Any, rng: Any, return_lse: bool, block_size: Any,
-                                 validate: bool) -> Any:
-    """Portable :func:`mlmath.scaled_dot_product_attention` (``precision="default"``)."""
+                                 precision: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.scaled_dot_product_attention`."""
     block = _np_att._check_block_size(block_size)
+    high = _np_att._check_precision(precision)
     dropout = _np_att._check_dropout(dropout_p, rng)
     inp = _prepare(xp, q, k, val.require(v, "v"), mask, causal, scale, validate,
-                   bias=attn_bias, gqa=enable_gqa)
+                   bias=attn_bias, gqa=enable_gqa, high=high)
     out, lse = _forward(xp, inp, block, dropout)
     out = xp.astype(out, inp.out_dtype)
     return (out, xp.astype(lse[..., 0], inp.out_dtype)) if return_lse else out
@@ -374,5 +436,5 @@ def multi_head_attention(xp: ModuleType, x: Any, w_q: Any, w_k: Any, w_v: Any, w
     heads = scaled_dot_product_attention(
         xp, *(_np_att._split_heads(xa @ w, h, xp) for w in (wq, wk, wv)), mask=heads_mask,
         attn_bias=None, causal=causal, scale=None, enable_gqa=False, dropout_p=0.0, rng=None,
-        return_lse=False, block_size=None, validate=validate)
+        return_lse=False, block_size=None, precision="default", validate=validate)
     return xp.astype(_np_att._merge_heads(heads, xp) @ wo, out_dtype)

@@ -366,9 +366,9 @@ def mutual_information(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -
     x, out_dtype = _joint_table(xp, pxy, validate)
     px_hi, px_lo = dd_sum(x, 1, xp)
     py_hi, py_lo = dd_sum(x, 0, xp)
-    # Powers of 2 put both marginals near [1/2, 1) (frexp's range up to one
-    # binade): the product and its Dekker error term cannot underflow, and each
-    # term is 1-homogeneous, T(2^k p, 2^k q) = 2^k T(p, q).
+    # Exact scaling by powers of 2 puts both marginals in [1/2, 1): the product
+    # and its Dekker error term cannot underflow, and each term is 1-homogeneous,
+    # T(2^k p, 2^k q) = 2^k T(p, q).
     ex, ey = nx.exponent(xp, px_hi), nx.exponent(xp, py_hi)
     mx, my = nx.ldexp(xp, px_hi, -ex), nx.ldexp(xp, py_hi, -ey)
     mx_lo, my_lo = nx.ldexp(xp, px_lo, -ex), nx.ldexp(xp, py_lo, -ey)
