@@ -106,7 +106,7 @@ def dd_sum(x: Any, axis: int, xp: Any = np) -> tuple[Any, Any]:
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         s, e = two_sum(x[..., :half], x[..., half: 2 * half])
-        err = err + xp.sum(e, axis=-1)
+        err += xp.sum(e, axis=-1)
         if x.shape[-1] % 2:
             s = concat([s, x[..., -1:]], axis=-1)
         x = s
@@ -509,7 +509,7 @@ def matmul_dd(a: Any, b: Any, xp: Any = np) -> tuple[Any, Any]:
             hi, lo = term, xp.zeros_like(term)
         else:
             hi, err = two_sum(hi, term)
-            lo = lo + err
+            lo += err  # (in place on NumPy; a new array where a library has no in-place +=)
     assert hi is not None and lo is not None
     hi, lo = fast_two_sum(hi, lo)
     scale = ea + xp.moveaxis(eb, -1, -2)  # 2**(ea_i + eb_j), exact unless out of range
