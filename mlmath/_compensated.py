@@ -106,7 +106,7 @@ def dd_sum(x: Any, axis: int, xp: Any = np) -> tuple[Any, Any]:
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         s, e = two_sum(x[..., :half], x[..., half: 2 * half])
-        err += xp.sum(e, axis=-1)
+        err = err + xp.sum(e, axis=-1)
         if x.shape[-1] % 2:
             s = concat([s, x[..., -1:]], axis=-1)
         x = s
@@ -441,6 +441,18 @@ class RowExtractor:
 _OZAKI_SLICES = 5
 
 
+def _add_into(a: Any, b: Any, xp: Any) -> Any:
+    """``a + b``, written into ``a`` on NumPy (``a`` a scratch array of the caller).
+
+    In place only there: PyTorch's autograd refuses an in-place update of an
+    array its backward pass needs, and JAX has none.
+    """
+    if xp is np:
+        a += b
+        return a
+    return a + b
+
+
 def _frexp_exponent(x: Any, xp: Any) -> Any:
     """``frexp(x)[1]`` (NumPy), or its standard-operations equivalent for namespace ``xp``."""
     if xp is np:
@@ -509,7 +521,8 @@ def matmul_dd(a: Any, b: Any, xp: Any = np) -> tuple[Any, Any]:
             hi, lo = term, xp.zeros_like(term)
         else:
             hi, err = two_sum(hi, term)
-            lo += err  # (in place on NumPy; a new array where a library has no in-place +=)
+            # in place on NumPy (its allocations); elsewhere a new array, which autograd needs
+            lo = _add_into(lo, err, xp)
     assert hi is not None and lo is not None
     hi, lo = fast_two_sum(hi, lo)
     scale = ea + xp.moveaxis(eb, -1, -2)  # 2**(ea_i + eb_j), exact unless out of range

@@ -368,12 +368,10 @@ def _exp_shifted_dd(hi: Any, lo: Any, m: Any, xp: Any = np) -> Any:
     """
     with np.errstate(invalid="ignore"):  # -inf entries: NaN error terms, zeroed below
         d, d_err = _compensated.two_sum(hi, -xp.broadcast_to(m, hi.shape))
-        d_err += lo
-    d_err = xp.where(xp.isfinite(d), d_err, 0.0)  # exp(-inf) = 0: no correction
+        d_err = xp.where(xp.isfinite(d), d_err + lo, 0.0)  # exp(-inf) = 0: no correction
     e = xp.exp(d)
-    d_err *= e
-    e += d_err  # (in place on NumPy; a new array where a library has no in-place ops)
-    return e
+    d_err *= e  # d_err: a fresh array of where (PyTorch's autograd accepts this update)
+    return _compensated._add_into(e, d_err, xp)
 
 
 def _check_scores_finite(s: Array, i0: int, j0: int) -> None:

@@ -367,12 +367,14 @@ def test_grad_matches_autograd(namespace: str, grad: str, loss: str, arg: str) -
     np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
 
 
+@pytest.mark.parametrize("precision", ["default", "high"])
 @pytest.mark.parametrize("block_size", [None, 2], ids=["plain", "blocked"])
 @pytest.mark.parametrize("case", ["mask-bias-causal", "gqa-broadcast"])
-def test_sdpa_grad_matches_autograd(case: str, block_size: int | None) -> None:
+def test_sdpa_grad_matches_autograd(case: str, block_size: int | None, precision: str) -> None:
     """The analytic (dq, dk, dv) of scaled_dot_product_attention on torch tensors equals
-    torch's autograd of mlmath's native forward pass (L = sum(grad_out * out)), within
-    8 eps of the largest gradient entry."""
+    torch's autograd of mlmath's native forward pass (L = sum(grad_out * out); also
+    through the double-double scores of precision="high"), within 8 eps of the largest
+    gradient entry."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(17)
     q = rng.standard_normal((2, 4, 5, 3))
@@ -386,7 +388,8 @@ def test_sdpa_grad_matches_autograd(case: str, block_size: int | None) -> None:
                   "causal": "lower_right"}
     g = torch.asarray(rng.standard_normal((2, 4, 5, 2)))
     leaves = [torch.asarray(a).requires_grad_(True) for a in (q, k, v)]
-    out = mlmath.scaled_dot_product_attention(*leaves, block_size=block_size, **kwargs)
+    out = mlmath.scaled_dot_product_attention(*leaves, block_size=block_size,
+                                              precision=precision, **kwargs)
     (out * g).sum().backward()
     analytic = mlmath.scaled_dot_product_attention_grad(
         *(torch.asarray(a) for a in (q, k, v)), g, block_size=block_size, **kwargs)
