@@ -106,7 +106,7 @@ def dd_sum(x: Any, axis: int, xp: Any = np) -> tuple[Any, Any]:
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         s, e = two_sum(x[..., :half], x[..., half: 2 * half])
-        err = err + xp.sum(e, axis=-1)
+        err = _add_into(err, xp.sum(e, axis=-1), xp)
         if x.shape[-1] % 2:
             s = concat([s, x[..., -1:]], axis=-1)
         x = s
