@@ -109,18 +109,19 @@ def by_row_blocks(xp: ModuleType, x2: Any, body: Callable[[Any], tuple[Any, ...]
 _NORMAL_EXPONENT = 1022
 
 
+#: 2**k for k = -1022..1022, exact (Python's float powers of 2 are).
+_POWERS_OF_TWO = np.array([2.0**k for k in range(-_NORMAL_EXPONENT, _NORMAL_EXPONENT + 1)])
+
+
 def _pow2(xp: ModuleType, n: Any) -> Any:
     """``2.0**n`` exactly, for an integer array ``n`` with ``|n| <= 1022``.
 
-    A product of the factors ``2**(2**b)`` of the bits of ``|n|`` (every partial
-    product lies between 1 and the result: no rounding), inverted for ``n < 0``
-    (``1 / 2**k`` is exact too); ``pow`` is not required to be exact.
+    A look-up in a table of the exact powers (``pow`` is not required to be
+    exact; one ``take`` is also cheaper than building them from n's bits).
     """
-    a = xp.abs(n)
-    p = xp.ones(n.shape, dtype=xp.float64, device=n.device)
-    for b in range(_NORMAL_EXPONENT.bit_length()):
-        p = xp.where(((a >> b) & 1) == 1, p * float(2 ** (1 << b)), p)
-    return xp.where(n >= 0, p, 1.0 / p)
+    table = xp.asarray(_POWERS_OF_TWO, device=n.device)
+    flat = xp.reshape(n, (-1,)) + _NORMAL_EXPONENT
+    return xp.reshape(xp.take(table, flat), n.shape)
 
 
 def exponent(xp: ModuleType, x: Any) -> Any:
