@@ -39,7 +39,7 @@ from __future__ import annotations
 import decimal
 import functools
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -92,20 +92,23 @@ def two_prod(a: Array, b: Array) -> tuple[Array, Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def dd_sum(x: Array, axis: int) -> tuple[Array, Array]:
+def dd_sum(x: Any, axis: int, xp: Any = np) -> tuple[Any, Any]:
     """Double-double sum along ``axis``: ``(hi, lo)`` with hi + lo accurate to ~u**2.
 
     Pairwise folding with TwoSum at every level; the rounding errors are collected
-    separately (their own rounding is second order).
+    separately (their own rounding is second order).  ``xp``: the array's
+    namespace (the portable information measures pass their own; the same
+    operations, so the same ``hi``).
     """
-    x = np.moveaxis(x, axis, -1)
-    err = np.zeros(x.shape[:-1])
+    x = xp.moveaxis(x, axis, -1)
+    concat = np.concatenate if xp is np else xp.concat  # (np.concat: NumPy >= 2 only)
+    err = xp.zeros_like(x[..., 0])
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         s, e = two_sum(x[..., :half], x[..., half: 2 * half])
-        err += np.add.reduce(e, axis=-1)
+        err = _add_into(err, xp.sum(e, axis=-1), xp)
         if x.shape[-1] % 2:
-            s = np.concatenate([s, x[..., -1:]], axis=-1)
+            s = concat([s, x[..., -1:]], axis=-1)
         x = s
     return two_sum(x[..., 0], err)
 
@@ -448,7 +451,37 @@ class RowExtractor:
 _OZAKI_SLICES = 5
 
 
-def _row_slices(a: Array, beta: int) -> list[Array]:
+def _add_into(a: Any, b: Any, xp: Any) -> Any:
+    """``a + b``, written into ``a`` on NumPy (``a`` a scratch array of the caller).
+
+    In place only there: PyTorch's autograd refuses an in-place update of an
+    array its backward pass needs, and JAX has none.
+    """
+    if xp is np:
+        a += b
+        return a
+    return a + b
+
+
+def _frexp_exponent(x: Any, xp: Any) -> Any:
+    """``frexp(x)[1]`` (NumPy), or its standard-operations equivalent for namespace ``xp``."""
+    if xp is np:
+        return np.frexp(x)[1].astype(np.int32)
+    from mlmath._xp._numerics import exponent  # (the portable numerics import numpy only)
+
+    return exponent(xp, x)
+
+
+def _ldexp(x: Any, n: Any, xp: Any) -> Any:
+    """``ldexp(x, n)`` (NumPy), or its standard-operations equivalent for namespace ``xp``."""
+    if xp is np:
+        return np.ldexp(x, n)
+    from mlmath._xp._numerics import ldexp
+
+    return ldexp(xp, x, n)
+
+
+def _row_slices(a: Any, beta: int, xp: Any = np) -> list[Any]:
     """``a = sum(slices) + O(2**-110)`` row-wise, slices exactly multipliable by BLAS.
 
     ``sigma = 2**beta * 2**ceil(log2 max|row|)`` and ``slice = (a + sigma) -
@@ -459,15 +492,15 @@ def _row_slices(a: Array, beta: int) -> list[Array]:
     slices = []
     rest = a
     for _ in range(_OZAKI_SLICES):
-        mu = np.max(np.abs(rest), axis=-1, keepdims=True)
-        sigma = np.ldexp(1.0, (np.frexp(mu)[1] + beta).astype(np.int32))
+        mu = xp.max(xp.abs(rest), axis=-1, keepdims=True)
+        sigma = _ldexp(xp.ones_like(mu), _frexp_exponent(mu, xp) + beta, xp)
         high = (rest + sigma) - sigma
         slices.append(high)
         rest = rest - high  # exact
     return slices
 
 
-def matmul_dd(a: Array, b: Array) -> tuple[Array, Array]:
+def matmul_dd(a: Any, b: Any, xp: Any = np) -> tuple[Any, Any]:
     """``a @ b.T`` (last two axes; ``b`` is (..., M, d)) as a double-double ``hi + lo``.
 
     Ozaki's scheme: each row of ``a`` and of ``b`` is split into slices whose
@@ -478,26 +511,29 @@ def matmul_dd(a: Array, b: Array) -> tuple[Array, Array]:
     row norms), i.e. every score as if computed exactly and rounded to
     double-double; costs about 15 products of the original size.  Finite
     float64 input; rows are normalised by powers of 2 (exact), so no slice
-    overflows or underflows.
+    overflows or underflows.  ``xp``: the arrays' namespace (``frexp`` and
+    ``ldexp`` from :mod:`mlmath._xp._numerics` outside NumPy; the same values).
     """
     d = a.shape[-1]
     # beta for an exact product of inner size 5d: 2 (53 - beta) + log2(5d) <= 53.
     beta = math.ceil((53 + math.log2(max(_OZAKI_SLICES * d, 1))) / 2)
-    ea = np.frexp(np.max(np.abs(a), axis=-1, keepdims=True))[1].astype(np.int32)
-    eb = np.frexp(np.max(np.abs(b), axis=-1, keepdims=True))[1].astype(np.int32)
-    sa = _row_slices(np.ldexp(a, -ea), beta)
-    sb = _row_slices(np.ldexp(b, -eb), beta)
+    ea = _frexp_exponent(xp.max(xp.abs(a), axis=-1, keepdims=True), xp)
+    eb = _frexp_exponent(xp.max(xp.abs(b), axis=-1, keepdims=True), xp)
+    sa = _row_slices(_ldexp(a, -ea, xp), beta, xp)
+    sb = _row_slices(_ldexp(b, -eb, xp), beta, xp)
+    concat = np.concatenate if xp is np else xp.concat  # (np.concat: NumPy >= 2 only)
     hi = lo = None
     for level in range(_OZAKI_SLICES):
-        left = np.concatenate(sa[: level + 1], axis=-1)
-        right = np.concatenate(sb[level::-1], axis=-1)
-        term = left @ np.swapaxes(right, -1, -2)  # exact (Ozaki)
+        left = concat(sa[: level + 1], axis=-1)
+        right = concat(sb[level::-1], axis=-1)
+        term = left @ xp.moveaxis(right, -1, -2)  # exact (Ozaki)
         if hi is None:
-            hi, lo = term, np.zeros_like(term)
+            hi, lo = term, xp.zeros_like(term)
         else:
             hi, err = two_sum(hi, term)
-            lo += err
+            # in place on NumPy (its allocations); elsewhere a new array, which autograd needs
+            lo = _add_into(lo, err, xp)
     assert hi is not None and lo is not None
     hi, lo = fast_two_sum(hi, lo)
-    scale = ea + np.swapaxes(eb, -1, -2)  # 2**(ea_i + eb_j), exact unless out of range
-    return np.ldexp(hi, scale), np.ldexp(lo, scale)
+    scale = ea + xp.moveaxis(eb, -1, -2)  # 2**(ea_i + eb_j), exact unless out of range
+    return _ldexp(hi, scale, xp), _ldexp(lo, scale, xp)

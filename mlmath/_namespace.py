@@ -42,22 +42,25 @@ HOST_TYPES: frozenset[type] = frozenset({
 NATIVE: frozenset[str] = frozenset({
     # special (logsumexp: cancelling rows refined, negative weights computed, on the host)
     "log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus",
-    # penalties (the group penalties need a scatter-add the standard lacks: host)
-    "elastic_net", "elastic_net_subgradient", "huber", "huber_grad", "l1", "l1_subgradient",
-    "nuclear_norm", "project_box", "project_l1_ball", "project_simplex", "prox_elastic_net",
-    "prox_huber", "prox_l1", "prox_linf", "prox_nuclear_norm", "prox_squared_l2", "squared_l2",
-    "squared_l2_grad",
-    # information (renyi_divergence, conditional_entropy, mutual_information: host)
-    "binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
-    "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy",
+    # penalties (all of them; the group sums by sorting and segmented scans)
+    "elastic_net", "elastic_net_subgradient", "group_lasso", "huber", "huber_grad", "l1",
+    "l1_subgradient", "nuclear_norm", "project_box", "project_l1_ball", "project_simplex",
+    "prox_elastic_net", "prox_group_lasso", "prox_huber", "prox_l1", "prox_linf",
+    "prox_nuclear_norm", "prox_sparse_group_lasso", "prox_squared_l2", "sparse_group_lasso",
+    "sparse_group_lasso_subgradient", "squared_l2", "squared_l2_grad",
+    # information (all of it)
+    "binary_entropy", "conditional_entropy", "cross_entropy", "entropy", "joint_entropy",
+    "js_distance", "js_divergence", "kl_divergence", "mutual_information", "renyi_divergence",
+    "renyi_entropy", "tsallis_entropy",
     # losses (all of them)
     "binary_cross_entropy", "hinge_loss", "hinge_loss_grad", "info_nce", "info_nce_grad",
     "multiclass_hinge_loss", "multiclass_hinge_loss_grad", "nt_xent", "nt_xent_grad",
     "poly_loss_cross_entropy", "poly_loss_cross_entropy_grad", "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad",
     "softmax_cross_entropy", "softmax_cross_entropy_grad",
-    # attention (the plain algorithm; multi_head_attention and the gradient: host)
-    "attention_weights", "scaled_dot_product_attention",
+    # attention (empty key axes: host)
+    "attention_weights", "multi_head_attention", "scaled_dot_product_attention",
+    "scaled_dot_product_attention_grad",
 })
 
 
@@ -195,13 +198,14 @@ CAVEATS: dict[str, str] = {
                  "the host (only those rows are copied); weights ``b`` with a negative entry "
                  "run the call on the host",
     "renyi_entropy": "rows with ``sum p**alpha < 1/2`` use the native ``logsumexp`` (above)",
-    "attention_weights": "``precision='high'`` (double-double scores) and an empty key "
-                         "axis run on the host",
-    "scaled_dot_product_attention": "the plain algorithm is native; ``block_size`` (the "
-                                    "blocked online softmax), ``precision='high'``, an empty "
-                                    "key axis and ``dropout_p > 0`` run on the host (the "
-                                    "dropout mask is drawn by the NumPy ``rng``, so a seed "
-                                    "gives the same mask on every namespace)",
+    "attention_weights": "an empty key axis runs on the host",
+    "scaled_dot_product_attention": "an empty key axis runs on the host; with "
+                                    "``dropout_p > 0`` the mask is drawn by the NumPy ``rng`` "
+                                    "(the NumPy path's draws, so a seed gives the same mask "
+                                    "on every namespace) and only the mask is copied to the "
+                                    "device",
+    "scaled_dot_product_attention_grad": "an empty key axis runs on the host",
+    "multi_head_attention": "an empty token axis (``L = 0``) runs on the host",
     "softmax_cross_entropy": _LABELS_CAVEAT,
     "softmax_cross_entropy_grad": _LABELS_CAVEAT,
     "poly_loss_cross_entropy": _LABELS_CAVEAT,
@@ -229,10 +233,9 @@ def support_table() -> str:
 
     native = [line(n) for n in mlmath.__all__ if n in NATIVE]
     host = [line(n) for n in mlmath.__all__ if n not in NATIVE]
-    return "\n".join([
-        f"Computed natively with the input's namespace ({len(native)} functions):", "",
-        *native, "",
-        f"Computed on the host (NumPy) and returned in the input's namespace "
-        f"({len(host)} functions):", "",
-        *host,
-    ])
+    lines = [f"Computed natively with the input's namespace ({len(native)} functions):", "",
+             *native]
+    if host:
+        lines += ["", f"Computed on the host (NumPy) and returned in the input's namespace "
+                  f"({len(host)} functions):", "", *host]
+    return "\n".join(lines)

@@ -359,19 +359,19 @@ def _scores_dd(inp: _Inputs, i0: int, i1: int, j0: int, j1: int) -> tuple[Array,
     return hi, lo
 
 
-def _exp_shifted_dd(hi: Array, lo: Array, m: Array) -> Array:
+def _exp_shifted_dd(hi: Any, lo: Any, m: Any, xp: Any = np) -> Any:
     """exp(hi + lo - m), with the rounding of hi - m recovered by TwoSum.
 
     ``exp(d + c) = exp(d) (1 + c)`` up to c**2 ~ 1e-32, c = (hi - m - d) + lo
-    (without it the rounding of ``d`` is multiplied by ``|d|`` in exp).
+    (without it the rounding of ``d`` is multiplied by ``|d|`` in exp).  ``xp``:
+    the arrays' namespace (the portable path passes its own).
     """
     with np.errstate(invalid="ignore"):  # -inf entries: NaN error terms, zeroed below
-        d, d_err = _compensated.two_sum(hi, -np.broadcast_to(m, hi.shape))
-        d_err += lo
-    np.copyto(d_err, 0.0, where=~np.isfinite(d))  # exp(-inf) = 0: no correction
-    e = np.exp(d)
-    d_err *= e
-    return np.add(e, d_err, out=e)
+        d, d_err = _compensated.two_sum(hi, -xp.broadcast_to(m, hi.shape))
+        d_err = xp.where(xp.isfinite(d), d_err + lo, 0.0)  # exp(-inf) = 0: no correction
+    e = xp.exp(d)
+    d_err *= e  # d_err: a fresh array of where (PyTorch's autograd accepts this update)
+    return _compensated._add_into(e, d_err, xp)
 
 
 def _check_scores_finite(s: Array, i0: int, j0: int) -> None:
@@ -542,13 +542,14 @@ def _blocked_forward(inp: _Inputs, block: int,
     return out, lse
 
 
-def _sum_to_shape(g: Array, shape: tuple[int, ...]) -> Array:
-    """Sum a broadcast gradient back to an input's shape (adjoint of broadcasting)."""
+def _sum_to_shape(g: Any, shape: tuple[int, ...], xp: Any = np) -> Any:
+    """Sum a broadcast gradient back to an input's shape (adjoint of broadcasting);
+    ``xp``: the array's namespace (the portable path passes its own)."""
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
-    return np.sum(g, axis=axes).reshape(shape) if axes else g
+    return xp.reshape(xp.sum(g, axis=axes), shape) if axes else g
 
 
 def _probabilities(inp: _Inputs, lse: Array, i0: int, i1: int, j0: int, j1: int) -> Array:
@@ -593,18 +594,30 @@ def _grad_kernel(
     return grads
 
 
-def _fold_heads(g: Array, shape: tuple[int, ...]) -> Array:
+def _fold_heads(g: Any, shape: tuple[int, ...], xp: Any = np) -> Any:
     """Adjoint of GQA's head repetition: sum each group of query heads onto its kv head."""
     hkv = shape[-3]
     if g.shape[-3] == hkv:
         return g
     group = g.shape[-3] // hkv
-    return g.reshape(*g.shape[:-3], hkv, group, *g.shape[-2:]).sum(axis=-3)
+    return xp.sum(xp.reshape(g, (*g.shape[:-3], hkv, group, *g.shape[-2:])), axis=-3)
 
 
-def _rank_one_term(grad_out: Array, out: Array) -> Array:
+def _rank_one_term(grad_out: Any, out: Any, xp: Any = np) -> Any:
     """D_i = sum_j P_ij dP_ij = G_i . O_i: the softmax Jacobian's rank-one part."""
-    return np.sum(grad_out * out, axis=-1, keepdims=True)
+    return xp.sum(grad_out * out, axis=-1, keepdims=True)
+
+
+def _block_grads(p: Any, g: Any, delta: Any, q_blk: Any, k_blk: Any, v_blk: Any,
+                 xp: Any = np) -> tuple[Any, Any, Any]:
+    """One (query block, key block)'s contributions to (dq / scale, dk, dv).
+
+    ``p``: the block's normalised weights, ``g`` and ``delta`` the query block's
+    upstream gradient and rank-one term; the pre-scaled ``q_blk`` already carries
+    the factor scale of dk = scale dSᵀ q.
+    """
+    ds = p * (g @ xp.moveaxis(v_blk, -1, -2) - delta)
+    return ds @ k_blk, xp.moveaxis(ds, -1, -2) @ q_blk, xp.moveaxis(p, -1, -2) @ g
 
 
 def _accumulate_grads(
@@ -615,12 +628,11 @@ def _accumulate_grads(
     assert inp.v is not None
     dq, dk, dv = grads
     i1, j1 = i0 + p.shape[-2], j0 + p.shape[-1]
-    v_blk = inp.v[..., j0:j1, :]
-    dv[..., j0:j1, :] += np.swapaxes(p, -1, -2) @ g
-    ds = p * (g @ np.swapaxes(v_blk, -1, -2) - delta)
-    dq[..., i0:i1, :] += ds @ inp.k[..., j0:j1, :]
-    # The pre-scaled q already carries the factor scale of dk = scale dSᵀ q.
-    dk[..., j0:j1, :] += np.swapaxes(ds, -1, -2) @ inp.q[..., i0:i1, :]
+    c_dq, c_dk, c_dv = _block_grads(p, g, delta, inp.q[..., i0:i1, :], inp.k[..., j0:j1, :],
+                                    inp.v[..., j0:j1, :])
+    dv[..., j0:j1, :] += c_dv
+    dq[..., i0:i1, :] += c_dq
+    dk[..., j0:j1, :] += c_dk
 
 
 # --------------------------------------------------------------------------
@@ -717,11 +729,12 @@ def attention_weights(
     if xp is not None:
         from mlmath._xp import attention as portable  # imports this module: not at the top
 
-        if portable.supported(q, k, precision=precision):
+        if portable.supported(q, k):
+            validate = val.check_bool(validate, "validate")  # the NumPy path's order of checks
             return portable.attention_weights(
                 xp, q, k, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
-                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
-                validate=val.check_bool(validate, "validate"))
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"), precision=precision,
+                validate=validate)
         return _ns.on_host(xp, attention_weights, q, k, mask=mask, attn_bias=attn_bias,
                            causal=causal, scale=scale, enable_gqa=enable_gqa,
                            precision=precision, validate=validate)
@@ -871,13 +884,13 @@ def scaled_dot_product_attention(
     if xp is not None:
         from mlmath._xp import attention as portable  # imports this module: not at the top
 
-        if portable.supported(q, k, block_size=block_size, precision=precision,
-                              dropout_p=dropout_p):
+        if portable.supported(q, k):
+            validate = val.check_bool(validate, "validate")  # the NumPy path's order of checks
             return portable.scaled_dot_product_attention(
                 xp, q, k, v, mask=mask, attn_bias=attn_bias, causal=causal, scale=scale,
-                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
-                return_lse=val.check_bool(return_lse, "return_lse"),
-                validate=val.check_bool(validate, "validate"))
+                enable_gqa=val.check_bool(enable_gqa, "enable_gqa"), dropout_p=dropout_p,
+                rng=rng, return_lse=val.check_bool(return_lse, "return_lse"),
+                block_size=block_size, precision=precision, validate=validate)
         return _ns.on_host(xp, scaled_dot_product_attention, q, k, v, mask=mask,
                            attn_bias=attn_bias, causal=causal, scale=scale,
                            enable_gqa=enable_gqa, dropout_p=dropout_p, rng=rng,
@@ -965,6 +978,14 @@ def scaled_dot_product_attention_grad(
     xp = _ns.foreign_namespace(q, k, v, grad_out, mask, attn_bias,
                                names=("q", "k", "v", "grad_out", "mask", "attn_bias"))
     if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(q, k):
+            validate = val.check_bool(validate, "validate")  # the NumPy path's order of checks
+            return portable.scaled_dot_product_attention_grad(
+                xp, q, k, v, grad_out, mask=mask, attn_bias=attn_bias, causal=causal,
+                scale=scale, enable_gqa=val.check_bool(enable_gqa, "enable_gqa"),
+                block_size=block_size, validate=validate)
         return _ns.on_host(xp, scaled_dot_product_attention_grad, q, k, v, grad_out, mask=mask,
             attn_bias=attn_bias, causal=causal, scale=scale, enable_gqa=enable_gqa,
             block_size=block_size, validate=validate)
@@ -1016,9 +1037,15 @@ def _check_num_heads(num_heads: Any, d_model: int) -> int:
     return h
 
 
-def _split_heads(y: Array, h: int) -> Array:
+def _split_heads(y: Any, h: int, xp: Any = np) -> Any:
     """(..., L, h * dh) -> (..., h, L, dh): head j owns columns j*dh:(j+1)*dh."""
-    return np.swapaxes(y.reshape((*y.shape[:-1], h, y.shape[-1] // h)), -2, -3)
+    return xp.moveaxis(xp.reshape(y, (*y.shape[:-1], h, y.shape[-1] // h)), -2, -3)
+
+
+def _merge_heads(heads: Any, xp: Any = np) -> Any:
+    """(..., h, L, dh) -> (..., L, h * dh): the inverse of :func:`_split_heads`."""
+    length, width = heads.shape[-2], heads.shape[-3] * heads.shape[-1]
+    return xp.reshape(xp.moveaxis(heads, -3, -2), (*heads.shape[:-3], length, width))
 
 
 def multi_head_attention(
@@ -1085,6 +1112,13 @@ def multi_head_attention(
     xp = _ns.foreign_namespace(x, w_q, w_k, w_v, w_o, mask,
                                names=("x", "w_q", "w_k", "w_v", "w_o", "mask"))
     if xp is not None:
+        from mlmath._xp import attention as portable  # imports this module: not at the top
+
+        if portable.supported(x, x):  # x is (..., L, d_model): the keys are its L tokens
+            causal = val.check_bool(causal, "causal")  # the NumPy path's order of checks
+            return portable.multi_head_attention(
+                xp, x, w_q, w_k, w_v, w_o, num_heads=num_heads, mask=mask, causal=causal,
+                validate=val.check_bool(validate, "validate"))
         return _ns.on_host(xp, multi_head_attention, x, w_q, w_k, w_v, w_o, num_heads=num_heads,
             mask=mask, causal=causal, validate=validate)
     val.check_bool(causal, "causal")
@@ -1106,8 +1140,7 @@ def multi_head_attention(
     heads = scaled_dot_product_attention(
         _split_heads(xa @ wq, h), _split_heads(xa @ wk, h), _split_heads(xa @ wv, h),
         mask=heads_mask, causal=causal, validate=validate)
-    concat = np.swapaxes(heads, -2, -3).reshape((*heads.shape[:-3], xa.shape[-2], d_model))
-    return val.restore_dtype(concat @ wo, out_dtype)
+    return val.restore_dtype(_merge_heads(heads) @ wo, out_dtype)
 
 
 def _head_mask(mask: ArrayLike, length: int) -> Array:

@@ -873,7 +873,7 @@ def renyi_entropy(p: ArrayLike, *, alpha: float, axis: Axes = -1, base: float | 
 _RENYI_SERIES_TERMS = 24
 
 
-def _renyi_terms(p: Array, q: Array, alpha: float) -> Array:
+def _renyi_terms(p: Any, q: Any, alpha: float, xp: Any = np) -> Any:
     r"""Elementwise :math:`q\,g(p/q)` with :math:`g(t) = (t^\alpha - 1 - \alpha(t - 1))/
     (\alpha - 1) \ge 0`, :math:`\alpha = 1 + \delta`: the summands of the excess
     :math:`(\sum p^\alpha q^{1-\alpha} - 1)/(\alpha - 1)` for distributions.
@@ -883,6 +883,7 @@ def _renyi_terms(p: Array, q: Array, alpha: float) -> Array:
     :math:`t\log t - t + 1`); elsewhere :math:`t\,\mathrm{expm1}(\delta u)/\delta -
     (t - 1)`.  p = 0 gives q; q = 0 < p gives +inf for alpha >= 1 and
     :math:`\alpha p/(1-\alpha)` below (where :math:`p^\alpha q^{1-\alpha} = 0`).
+    ``xp``: the arrays' namespace (the portable path passes its own).
     """
     delta = alpha - 1.0  # (alpha itself, not 1 + delta, enters the powers)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -893,37 +894,40 @@ def _renyi_terms(p: Array, q: Array, alpha: float) -> Array:
         # would carry d's rounding (eps |d|) as an error relative to t itself, amplified
         # 1/t times as t -> 0 (70 eps at alpha = 0.1, t = 2e-4), and log1p(d) with it.
         far = (d < -0.5) | (d > 1.0)
-        t = np.where(far, p / q, 1.0 + d)
-        u = np.where(far, np.log(t), np.log1p(d))
-        near = np.abs(u) * max(1.0, alpha) <= 1.0
-        us = np.where(near, u, 0.0)
+        t = xp.where(far, p / q, 1.0 + d)
+        u = xp.where(far, xp.log(t), xp.log1p(d))
+        near = xp.abs(u) * max(1.0, alpha) <= 1.0
+        us = xp.where(near, u, 0.0)
         # sum_k c_k u^k / k!, c_2 = alpha, c_{k+1} = alpha c_k + alpha (Horner from the top)
         coeffs = [alpha]
         for _ in range(_RENYI_SERIES_TERMS - 1):
             coeffs.append(alpha * coeffs[-1] + alpha)
-        series = np.zeros_like(us)
+        series = xp.zeros_like(us)
         for k in range(_RENYI_SERIES_TERMS + 1, 1, -1):
             series = (series + coeffs[k - 2] / math.factorial(k)) * us
-        series *= us
+        series = series * us
         if alpha >= 0.5:
-            direct = t * _power_minus_one(t, u, delta) / delta - d if delta else t * u - d
+            direct = (t * _power_minus_one(t, u, delta, xp) / delta - d if delta
+                      else t * u - d)
         else:  # small orders: t^alpha - 1 and alpha (t - 1) are both small, no cancellation
-            direct = (_power_minus_one(t, u, alpha) - alpha * d) / delta
-        out = q * np.where(near, series, direct)
-    out = np.where(p == 0, q, out)
+            direct = (_power_minus_one(t, u, alpha, xp) - alpha * d) / delta
+        out = q * xp.where(near, series, direct)
+    out = xp.where(p == 0, q, out)
     zero_q = (q == 0) & (p > 0)
-    if zero_q.any():
-        out = np.where(zero_q, np.inf if alpha >= 1 else alpha * p / (1 - alpha), out)
-    return np.where((p == 0) & (q == 0), 0.0, out)
+    if bool(xp.any(zero_q)):
+        out = xp.where(zero_q, math.inf if alpha >= 1 else alpha * p / (1 - alpha), out)
+    return xp.where((p == 0) & (q == 0), 0.0, out)
 
 
-def _power_minus_one(t: Array, u: Array, e: float) -> Array:
+def _power_minus_one(t: Any, u: Any, e: float, xp: Any = np) -> Any:
     """``t**e - 1`` for ``u = log t``: ``expm1(e u)`` where ``|e u| <= 1/2`` (the
     difference is small and expm1 keeps it), else ``t**e - 1`` from ``pow``, whose
     error stays 1 ulp where ``exp(e log t)`` would carry the rounding of ``log t``
     times ``|e u|`` (11 eps at t = 2e15, alpha = 2)."""
     eu = e * u
-    return np.where(np.abs(eu) <= 0.5, np.expm1(eu), np.power(t, e) - 1.0)
+    # np.power, not t**e: NumPy turns ** 0.5 into sqrt, which may differ from pow by an ulp
+    power = np.power if xp is np else xp.pow
+    return xp.where(xp.abs(eu) <= 0.5, xp.expm1(eu), power(t, e) - 1.0)
 
 
 def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -1,
@@ -997,8 +1001,8 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
     0.0
     """
     if (xp := _ns.foreign_namespace(p, q, names=("p", "q"))) is not None:
-        return _ns.on_host(xp, renyi_divergence, p, q, alpha=alpha, axis=axis, base=base,
-            validate=validate)
+        return _native(xp, renyi_divergence, "renyi_divergence", p, q, alpha=alpha, axis=axis,
+                       base=base, validate=validate)
     v.check_bool(validate, "validate")
     alpha = v.check_order(alpha, "alpha", allow_inf=True)
     if alpha == 1.0:
@@ -1274,7 +1278,8 @@ def conditional_entropy(pxy: ArrayLike, *, base: float | None = None,
     4.175338449333287e-17
     """
     if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
-        return _ns.on_host(xp, conditional_entropy, pxy, base=base, validate=validate)
+        return _native(xp, conditional_entropy, "conditional_entropy", pxy, base=base,
+                       validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)
@@ -1339,7 +1344,8 @@ def mutual_information(pxy: ArrayLike, *, base: float | None = None,
     7.999868099167423e-24
     """
     if type(pxy) not in _HOST and (xp := _ns.foreign_namespace(pxy)) is not None:
-        return _ns.on_host(xp, mutual_information, pxy, base=base, validate=validate)
+        return _native(xp, mutual_information, "mutual_information", pxy, base=base,
+                       validate=validate)
     v.check_bool(validate, "validate")
     b = v.check_base(base)
     x, out_dtype = _prepare_joint(pxy, validate)

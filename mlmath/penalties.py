@@ -81,6 +81,10 @@ def _flag(validate: object) -> bool:
     return v.check_bool(validate, "validate")
 
 
+def _sqrt_flag(sqrt_size_weights: object) -> bool:
+    return v.check_bool(sqrt_size_weights, "sqrt_size_weights")
+
+
 # ---------------------------------------------------------------------------
 # small private helpers
 # ---------------------------------------------------------------------------
@@ -406,8 +410,8 @@ def group_lasso(w: ArrayLike, groups: ArrayLike, *, sqrt_size_weights: bool = Fa
     5e+200
     """
     if (xp := _ns.foreign_namespace(w, groups, names=("w", "groups"))) is not None:
-        return _ns.on_host(xp, group_lasso, w, groups, sqrt_size_weights=sqrt_size_weights,
-            validate=validate)
+        return _xpp.group_lasso(xp, w, groups, sqrt_size_weights=_sqrt_flag(sqrt_size_weights),
+                                validate=_flag(validate))
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(w, "w", validate)
@@ -884,8 +888,9 @@ def prox_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *,
     [2.4, 3.2, 0.0, 0.0]
     """
     if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
-        return _ns.on_host(xp, prox_group_lasso, x, t, groups, sqrt_size_weights=sqrt_size_weights,
-            validate=validate)
+        return _xpp.prox_group_lasso(xp, x, t, groups,
+                                     sqrt_size_weights=_sqrt_flag(sqrt_size_weights),
+                                     validate=_flag(validate))
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -964,8 +969,9 @@ def sparse_group_lasso(x: ArrayLike, groups: ArrayLike, *, alpha: float, l1_rati
     16.0
     """
     if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
-        return _ns.on_host(xp, sparse_group_lasso, x, groups, alpha=alpha, l1_ratio=l1_ratio,
-            sqrt_size_weights=sqrt_size_weights, validate=validate)
+        return _xpp.sparse_group_lasso(xp, x, groups, alpha=alpha, l1_ratio=l1_ratio,
+                                       sqrt_size_weights=_sqrt_flag(sqrt_size_weights),
+                                       validate=_flag(validate))
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)
@@ -1034,8 +1040,9 @@ def sparse_group_lasso_subgradient(x: ArrayLike, groups: ArrayLike, *, alpha: fl
     [0.8, 0.9, 0.0, 0.0]
     """
     if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
-        return _ns.on_host(xp, sparse_group_lasso_subgradient, x, groups, alpha=alpha,
-            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
+        return _xpp.sparse_group_lasso_subgradient(
+            xp, x, groups, alpha=alpha, l1_ratio=l1_ratio,
+            sqrt_size_weights=_sqrt_flag(sqrt_size_weights), validate=_flag(validate))
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare_finite(x, "x", validate)
@@ -1114,8 +1121,9 @@ def prox_sparse_group_lasso(x: ArrayLike, t: float, groups: ArrayLike, *, alpha:
     [2.7, 3.6, 0.0, 0.0]
     """
     if (xp := _ns.foreign_namespace(x, groups, names=("x", "groups"))) is not None:
-        return _ns.on_host(xp, prox_sparse_group_lasso, x, t, groups, alpha=alpha,
-            l1_ratio=l1_ratio, sqrt_size_weights=sqrt_size_weights, validate=validate)
+        return _xpp.prox_sparse_group_lasso(
+            xp, x, t, groups, alpha=alpha, l1_ratio=l1_ratio,
+            sqrt_size_weights=_sqrt_flag(sqrt_size_weights), validate=_flag(validate))
     v.check_bool(sqrt_size_weights, "sqrt_size_weights")
     v.check_bool(validate, "validate")
     arr, out_dtype = _prepare(x, "x", validate)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +70,18 @@ CASES = [pytest.param(ns, fname, id=f"{ns}-{fname}") for ns in NAMESPACES
          for fname in mlmath.__all__]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("namespace", "fname"), CASES)
-def test_result_type_dtype_and_values_match_numpy(namespace: str, fname: str, dtype: str) -> None:
-    """The result is an array of the input's library, dtype and device, equal to the
-    NumPy path's within RTOL_EPS eps."""
+def _as_dtype(kwargs: dict[str, Any], dtype: str) -> dict[str, Any]:
+    return {k: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
+            for k, v in kwargs.items()}
+
+
+def _assert_matches_numpy(namespace: str, fname: str, make: Callable[[], dict[str, Any]]) -> None:
+    """``fname`` on ``namespace`` arrays: the input's library, dtype and device, and the
+    NumPy path's values within RTOL_EPS eps (``make`` gives fresh host arguments: a
+    dropout ``rng`` is drawn from once per call)."""
     xp = namespace_module(namespace)
-    host = {k: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
-            for k, v in _kwargs(fname).items()}
-    expected = _leaves(_call(fname, host))
-    got = _leaves(_call(fname, {k: _convert(v, xp) for k, v in host.items()}))
+    expected = _leaves(_call(fname, make()))
+    got = _leaves(_call(fname, {k: _convert(v, xp) for k, v in make().items()}))
     assert len(got) == len(expected)
     device = _namespace.device_of(xp.asarray(np.zeros(1)))
     bound = RTOL_EPS_FOR.get(fname, RTOL_EPS)
@@ -95,6 +98,110 @@ def test_result_type_dtype_and_values_match_numpy(namespace: str, fname: str, dt
             ok = (h == e) | (np.abs(h - e) <= bound * eps * (np.abs(e) + scale))
         assert ok.all(), (f"{fname}[{i}] on {namespace}: max |diff| "
                           f"{np.max(np.abs(h - e))} > {bound} eps; got {h}, expected {e}")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("namespace", "fname"), CASES)
+def test_result_type_dtype_and_values_match_numpy(namespace: str, fname: str, dtype: str) -> None:
+    """The result is an array of the input's library, dtype and device, equal to the
+    NumPy path's within RTOL_EPS eps."""
+    host = _as_dtype(_kwargs(fname), dtype)
+    _assert_matches_numpy(namespace, fname, lambda: dict(host))
+
+
+_RNG = np.random.default_rng(1717)
+_Q4 = _RNG.standard_normal((2, 4, 5, 3))
+_KV2 = _RNG.standard_normal((1, 2, 6, 3))
+_KV4 = _RNG.standard_normal((2, 4, 6, 3))
+_MASK = _RNG.random((5, 6)) > 0.3
+_MASK[1] = False  # a query with no allowed key
+_JOINT = _RNG.dirichlet(np.ones(12)).reshape(3, 4)
+_NEARLY_INDEPENDENT = np.outer([0.2, 0.3, 0.5], [0.1, 0.6, 0.3]) * (1 + 1e-9 * np.array(
+    [[1.0, -1.0, 0.5], [-0.5, 1.0, -1.0], [0.25, -0.75, 1.0]]))
+_BIAS = _RNG.standard_normal((4, 5, 6))
+_LABELS = np.array([[7, -3, 7], [10**12, -3, 7]])  # unsorted, negative, sparse
+
+
+def _sdpa(fname: str = "scaled_dot_product_attention", **kw: Any) -> dict[str, Any]:
+    return {**_kwargs(fname), "q": _Q4, "k": _KV4, "v": _KV4 * 0.5, "mask": _MASK,
+            "attn_bias": _BIAS, **kw}
+
+
+#: Parameter combinations the default inputs above do not reach, per native function:
+#: id -> (function, arguments over the defaults; a callable where the arguments hold a
+#: fresh ``rng``).
+VARIANTS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "sdpa-blocked": ("scaled_dot_product_attention", lambda: _sdpa(
+        block_size=2, causal="lower_right", return_lse=True)),
+    "sdpa-blocked-causal-1": ("scaled_dot_product_attention", lambda: _sdpa(
+        block_size=1, causal=True, mask=None)),
+    "sdpa-high": ("scaled_dot_product_attention", lambda: _sdpa(
+        q=_Q4 * 20.0, precision="high", causal=True, return_lse=True)),
+    "sdpa-high-blocked": ("scaled_dot_product_attention", lambda: _sdpa(
+        q=_Q4 * 20.0, precision="high", block_size=2)),
+    "weights-high": ("attention_weights", lambda: {
+        **_kwargs("attention_weights"), "q": _Q4 * 20.0, "k": _KV4, "mask": _MASK,
+        "attn_bias": _BIAS, "precision": "high"}),
+    "sdpa-dropout": ("scaled_dot_product_attention", lambda: _sdpa(
+        dropout_p=0.3, rng=np.random.default_rng(5))),
+    "sdpa-dropout-blocked-gqa": ("scaled_dot_product_attention", lambda: _sdpa(
+        k=_KV2, v=_KV2, mask=None, attn_bias=None, enable_gqa=True, block_size=2,
+        dropout_p=0.3, rng=np.random.default_rng(5))),
+    "grad-blocked": ("scaled_dot_product_attention_grad", lambda: _sdpa(
+        "scaled_dot_product_attention_grad", causal=True, grad_out=_Q4 * 2.0, block_size=2)),
+    "grad-gqa-broadcast": ("scaled_dot_product_attention_grad", lambda: _sdpa(
+        "scaled_dot_product_attention_grad", k=_KV2, v=_KV2, mask=None, attn_bias=None,
+        enable_gqa=True, grad_out=_Q4 * 2.0)),
+    "mha-mask-causal": ("multi_head_attention", lambda: {
+        **_kwargs("multi_head_attention"), "mask": np.array([[True, True, False]] * 3),
+        "causal": True}),
+    **{f"renyi-divergence-{alpha}": ("renyi_divergence", lambda alpha=alpha: {
+        **_kwargs("renyi_divergence"), "alpha": alpha})
+       for alpha in (0.0, 0.5, 2.0, 30.0, float("inf"))},
+    "renyi-divergence-small-power-sum": ("renyi_divergence", lambda: {
+        "p": np.array([0.98, 0.01, 0.01]), "q": np.array([1e-12, 0.5, 0.5 - 1e-12]),
+        "alpha": 3.0}),
+    "conditional-entropy-dominant": ("conditional_entropy", lambda: {
+        "pxy": np.array([[0.5, 0.0], [1e-18, 0.5]])}),
+    "conditional-entropy-table": ("conditional_entropy", lambda: {"pxy": _JOINT}),
+    "mutual-information-nearly-independent": ("mutual_information", lambda: {
+        "pxy": _NEARLY_INDEPENDENT, "validate": False}),
+    "mutual-information-table": ("mutual_information", lambda: {"pxy": _JOINT}),
+    **{f"{f}-sparse-labels": (f, lambda f=f: {**_kwargs(f), "groups": _LABELS,
+                                             "sqrt_size_weights": True})
+       for f in ("group_lasso", "prox_group_lasso", "sparse_group_lasso",
+                 "sparse_group_lasso_subgradient", "prox_sparse_group_lasso")},
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_variants_match_numpy_natively(variant: str, namespace: str, dtype: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocked, high-precision and dropout attention, the gradient, MHA, the Rényi
+    orders, the joint tables and arbitrary group labels agree with the NumPy path within
+    RTOL_EPS eps, without copying the arrays to the host."""
+    fname, make = VARIANTS[variant]
+    assert fname in _namespace.NATIVE
+    converted = _as_dtype(make(), dtype)
+    expected = {k: v for k, v in converted.items() if k != "rng"}
+
+    def fresh() -> dict[str, Any]:
+        return {**expected, **({"rng": make()["rng"]} if "rng" in converted else {})}
+
+    real_to_host = _namespace.to_host
+
+    def refuse(x: Any) -> Any:
+        if type(x) not in _namespace.HOST_TYPES and _namespace._is_foreign(x):
+            raise _HostCopy
+        return x
+
+    xp = namespace_module(namespace)
+    monkeypatch.setattr(_namespace, "to_host", refuse)
+    _call(fname, {k: _convert(v, xp) for k, v in fresh().items()})  # no host copy
+    monkeypatch.setattr(_namespace, "to_host", real_to_host)  # the comparison copies
+    _assert_matches_numpy(namespace, fname, fresh)
 
 
 def _first_array_param(fname: str) -> str:
@@ -276,6 +383,7 @@ GRADIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "multiclass_hinge_loss_grad": ("multiclass_hinge_loss", ("scores",)),
     "info_nce_grad": ("info_nce", ("query", "keys")),
     "nt_xent_grad": ("nt_xent", ("embeddings",)),
+    "sparse_group_lasso_subgradient": ("sparse_group_lasso", ("x",)),
 }
 
 
@@ -288,12 +396,18 @@ def _autograd_kwargs(loss: str, args: tuple[str, ...]) -> dict[str, Any]:
     return kwargs
 
 
+#: Gradients of several arguments, compared by their own tests below.
+TUPLE_GRADIENTS = {"scaled_dot_product_attention_grad": "test_sdpa_grad_matches_autograd"}
+
+
 def test_grad_pairs_cover_the_native_gradients() -> None:
     """Every native (sub)gradient whose loss is native has an autograd comparison."""
     native_grads = {n for n in _namespace.NATIVE if n.endswith(("_grad", "_subgradient"))}
     paired = {g for g in native_grads
               if g.rsplit("_", 1)[0] in _namespace.NATIVE}
-    assert paired <= set(GRADIENTS), sorted(paired - set(GRADIENTS))
+    compared = set(GRADIENTS) | set(TUPLE_GRADIENTS)
+    assert paired <= compared, sorted(paired - compared)
+    assert all(name in globals() for name in TUPLE_GRADIENTS.values())
 
 
 def _autograd_cases() -> list[Any]:
@@ -332,6 +446,40 @@ def test_grad_matches_autograd(namespace: str, grad: str, loss: str,
     for got, want in zip(analytic, auto, strict=True):
         a, b = np.asarray(_namespace.to_host(got)), np.asarray(_namespace.to_host(want))
         np.testing.assert_allclose(a, b, rtol=8 * np.finfo(a.dtype).eps, atol=1e-15)
+
+
+@pytest.mark.parametrize("precision", ["default", "high"])
+@pytest.mark.parametrize("block_size", [None, 2], ids=["plain", "blocked"])
+@pytest.mark.parametrize("case", ["mask-bias-causal", "gqa-broadcast"])
+def test_sdpa_grad_matches_autograd(case: str, block_size: int | None, precision: str) -> None:
+    """The analytic (dq, dk, dv) of scaled_dot_product_attention on torch tensors equals
+    torch's autograd of mlmath's native forward pass (L = sum(grad_out * out); also
+    through the double-double scores of precision="high"), within 8 eps of the largest
+    gradient entry."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(17)
+    q = rng.standard_normal((2, 4, 5, 3))
+    if case == "gqa-broadcast":  # 2 kv heads for 4 query heads; k, v broadcast over batch
+        k, v = rng.standard_normal((1, 2, 6, 3)), rng.standard_normal((1, 2, 6, 2))
+        kwargs: dict[str, Any] = {"enable_gqa": True}
+    else:
+        k, v = rng.standard_normal((2, 4, 6, 3)), rng.standard_normal((2, 4, 6, 2))
+        kwargs = {"mask": torch.asarray(rng.random((5, 6)) > 0.25),
+                  "attn_bias": torch.asarray(rng.standard_normal((4, 5, 6))),
+                  "causal": "lower_right"}
+    g = torch.asarray(rng.standard_normal((2, 4, 5, 2)))
+    leaves = [torch.asarray(a).requires_grad_(True) for a in (q, k, v)]
+    out = mlmath.scaled_dot_product_attention(*leaves, block_size=block_size,
+                                              precision=precision, **kwargs)
+    (out * g).sum().backward()
+    analytic = mlmath.scaled_dot_product_attention_grad(
+        *(torch.asarray(a) for a in (q, k, v)), g, block_size=block_size, **kwargs)
+    for name, a, leaf in zip("qkv", analytic, leaves, strict=True):
+        auto = leaf.grad.numpy()
+        got = a.numpy()
+        assert got.shape == auto.shape
+        bound = 8 * np.finfo(got.dtype).eps * np.max(np.abs(auto))
+        assert np.max(np.abs(got - auto)) <= bound, f"d{name}: {got} vs autograd {auto}"
 
 
 # --------------------------------------------------------------------------- #

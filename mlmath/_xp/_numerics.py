@@ -4,7 +4,9 @@
 * :func:`shifted_exp`: ``exp(x - m)`` with the rounding of ``x - m`` added back;
 * :func:`exclude_one_max`: the mask of one maximal entry per row;
 * :func:`rows`: a float array laid out with the reduction axes merged last,
-  and the inverse layout.
+  and the inverse layout;
+* :func:`exponent`, :func:`ldexp`: ``frexp``'s exponent and ``ldexp`` (the
+  standard has neither) from ``log2`` and exact products of powers of 2.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import numpy as np
 
 from mlmath._namespace import device_of
 
-__all__ = ["Rows", "by_row_blocks", "exclude_one_max", "quiet", "rows", "shifted_exp",
-           "two_sum"]
+__all__ = ["Rows", "by_row_blocks", "exclude_one_max", "exponent", "ldexp", "quiet", "rows",
+           "shifted_exp", "two_sum"]
 
 #: Elements per row block of :func:`by_row_blocks` (float64: 2 MiB per temporary).
 BLOCK_ELEMENTS = 1 << 18
@@ -110,6 +112,57 @@ def by_row_blocks(xp: ModuleType, x2: Any, body: Callable[..., tuple[Any, ...]],
         parts = [body(cut(flat, i), *(cut(a, i) for a in along)) for i in range(0, count, step)]
         outs = tuple(xp.concat([p[k] for p in parts], axis=0) for k in range(len(parts[0])))
     return tuple(xp.reshape(o, (*batch, *o.shape[1:])) for o in outs)
+
+
+#: |n| up to which 2**n is a normal float64 (2**-1022 is the smallest normal).
+_NORMAL_EXPONENT = 1022
+
+
+#: 2**k for k = -1022..1022, exact (Python's float powers of 2 are).
+_POWERS_OF_TWO = np.array([2.0**k for k in range(-_NORMAL_EXPONENT, _NORMAL_EXPONENT + 1)])
+
+
+def _pow2(xp: ModuleType, n: Any) -> Any:
+    """``2.0**n`` exactly, for an integer array ``n`` with ``|n| <= 1022``.
+
+    A look-up in a table of the exact powers (``pow`` is not required to be
+    exact; one ``take`` is also cheaper than building them from n's bits).
+    """
+    table = xp.asarray(_POWERS_OF_TWO, device=n.device)
+    flat = xp.reshape(n, (-1,)) + _NORMAL_EXPONENT
+    return xp.reshape(xp.take(table, flat), n.shape)
+
+
+def exponent(xp: ModuleType, x: Any) -> Any:
+    """``frexp``'s exponent (int64): ``e`` with ``|x| 2**-e`` in [1/2, 1); 0 for zeros
+    and non-finite entries, as ``frexp``.
+
+    Estimated as ``floor(log2|x|) + 1`` (``log2`` rounds, so it may be one off
+    next to a power of 2), then corrected by the exact mantissa ``|x| 2**-e``.
+    """
+    regular = xp.isfinite(x) & (x != 0)
+    a = xp.abs(xp.where(regular, x, 1.0))
+    e = xp.astype(xp.clip(xp.floor(xp.log2(a)) + 1.0, -1073, 1024), xp.int64)
+    m = ldexp(xp, a, -e)
+    e = e + xp.astype(m >= 1.0, xp.int64) - xp.astype(m < 0.5, xp.int64)
+    return xp.where(regular, e, 0)
+
+
+def ldexp(xp: ModuleType, x: Any, n: Any) -> Any:
+    """``x * 2**n`` for float64 ``x`` and an integer array ``n`` (``ldexp``).
+
+    One multiplication by an exact power of 2 where ``|n| <= 1022`` (rounded
+    once, as ``ldexp``), else several, all exact but the last, which rounds
+    a subnormal result (then possibly off by the double rounding, at most
+    2**-1074; a result ``ldexp`` overflows may be NaN).
+    """
+    first = xp.clip(n, -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
+    out = x * _pow2(xp, first)
+    rest = n - first
+    while bool(xp.any(rest != 0)):
+        step = xp.clip(rest, -_NORMAL_EXPONENT, _NORMAL_EXPONENT)
+        out, rest = out * _pow2(xp, step), rest - step
+    return out
 
 
 class Rows(NamedTuple):

@@ -3,12 +3,16 @@
 The NumPy path's term formulas, operation for operation: exact ``0 log 0 = 0``
 through ``where``, the power series of KL and JS terms near ``p = q`` (Horner
 with the same coefficients), ``log1p`` where the NumPy path uses it, float64
-accumulation.  Validation checks the row sums and minima natively; only when
+accumulation.  The Rényi divergence's terms are the NumPy
+path's own function (:func:`mlmath.information._renyi_terms`, namespace-generic),
+its small power sums the native ``logsumexp``.  The joint-table measures use
+the NumPy path's double-double marginals (:func:`mlmath._compensated.dd_sum`
+and ``two_prod``, namespace-generic) and, for the mutual information, its
+exact power-of-2 scaling, with ``frexp``/``ldexp`` (not in the standard)
+replaced by :func:`mlmath._xp._numerics.exponent` and ``ldexp``.
+Validation checks the row sums and minima natively; only when
 they fail does the call rerun on the host, so that the error message (the
 first bad position, the offending sum) is the NumPy path's, word for word.
-Not ported (host): ``renyi_divergence``, ``conditional_entropy`` (a
-double-double column sum) and ``mutual_information`` (``frexp``/``ldexp``
-scaling of the marginals).
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from typing import Any
 
 from mlmath import _validation as v
 from mlmath import information as _np_info
+from mlmath._compensated import dd_sum, two_prod
 from mlmath._namespace import OnHost, device_of, first_array
 from mlmath._xp import _numerics as nx
 from mlmath._xp import special as _special
 
-__all__ = ["binary_entropy", "cross_entropy", "entropy", "joint_entropy", "js_distance",
-           "js_divergence", "kl_divergence", "renyi_entropy", "tsallis_entropy"]
+__all__ = ["binary_entropy", "conditional_entropy", "cross_entropy", "entropy", "joint_entropy",
+           "js_distance", "js_divergence", "kl_divergence", "mutual_information",
+           "renyi_divergence", "renyi_entropy", "tsallis_entropy"]
 
 _B_TAYLOR = [float(c) for c in _np_info._B_TAYLOR]
 _B_FIT = [float(c) for c in _np_info._B_FIT]
@@ -74,8 +80,9 @@ def _neg_xlogx_from_log(xp: ModuleType, lp: Any) -> Any:
     return xp.where(lp == -_INF, 0.0, -xp.exp(lp) * lp)
 
 
-def _kl_terms(xp: ModuleType, p: Any, q: Any) -> Any:
-    delta = p - q  # exact where |d| <= 1/3 (Sterbenz)
+def _kl_terms(xp: ModuleType, p: Any, q: Any, delta: Any = None) -> Any:
+    if delta is None:  # (the mutual information passes a more accurate p - q)
+        delta = p - q  # exact where |d| <= 1/3 (Sterbenz)
     s = p + q
     out = p * _log_ratio(xp, p, q) - delta
     out = xp.where(p == 0, q, out)  # 0 log 0 = 0 and 0 log(0/q) = 0: the term is q
@@ -251,6 +258,36 @@ def renyi_entropy(xp: ModuleType, p: Any, *, alpha: Any, axis: Any, base: Any,
 
 
 @nx.quiet
+def renyi_divergence(xp: ModuleType, p: Any, q: Any, *, alpha: Any, axis: Any, base: Any,
+                     validate: bool) -> Any:
+    """Portable :func:`mlmath.renyi_divergence`."""
+    alpha = v.check_order(alpha, "alpha", allow_inf=True)
+    if alpha == 1.0:
+        return kl_divergence(xp, p, q, axis=axis, base=base, validate=validate,
+                             generalized=True, log_input=False, log_target=False)
+    delta = alpha - 1.0
+
+    def terms(pc: Any, qc: Any) -> Any:
+        if alpha == _INF:
+            return xp.log(xp.max(xp.where(pc > 0, pc / qc, 0.0), axis=-1))
+        if alpha == 0.0:  # -log q(supp p)
+            return -xp.log(xp.sum(xp.where(pc > 0, qc, 0.0), axis=-1))
+        scaled = delta * xp.sum(_np_info._renyi_terms(pc, qc, alpha, xp), axis=-1)
+        # The power sum is below 1/2 (log1p would lose its digits), or a term
+        # overflowed (t^alpha beyond the float range): take the log directly.
+        small = (scaled < -0.5) | ~xp.isfinite(scaled)
+        out = xp.log1p(xp.where(small, 0.0, scaled)) / delta
+        if bool(xp.any(small)):
+            logs = xp.where(pc > 0, alpha * xp.log(pc) + (1 - alpha) * xp.log(qc), -_INF)
+            lse = _special.logsumexp(xp, logs, axis=-1, b=None, keepdims=False,
+                                     return_sign=False, where=None, validate=False)
+            out = xp.where(small, lse / delta, out)
+        return out
+
+    return _reduce(xp, [(p, "p"), (q, "q")], axis, base, validate, terms)
+
+
+@nx.quiet
 def tsallis_entropy(xp: ModuleType, p: Any, *, q: Any, axis: Any, base: Any,
                     validate: bool) -> Any:
     """Portable :func:`mlmath.tsallis_entropy`."""
@@ -277,22 +314,68 @@ def binary_entropy(xp: ModuleType, p: Any, *, base: Any, validate: bool) -> Any:
     return xp.astype(h, out_dtype)
 
 
-@nx.quiet
-def joint_entropy(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -> Any:
-    """Portable :func:`mlmath.joint_entropy`."""
-    b = v.check_base(base)
+def _joint_table(xp: ModuleType, pxy: Any, validate: bool) -> tuple[Any, Any]:
+    """``(table in float64, output dtype)``: the NumPy path's checks of a joint table.
+
+    Raises :class:`Invalid` when the entries are negative or do not sum to 1.
+    """
     arr, out_dtype = v.xp_as_float_array(xp, pxy, "pxy")
     if arr.ndim != 2:
         raise ValueError(f"`pxy`: expected a 2-D joint table pxy[x, y], got shape "
                          f"{tuple(arr.shape)}")
     if math.prod(arr.shape) == 0:
         raise ValueError(f"`pxy`: expected a non-empty table, got shape {tuple(arr.shape)}")
-    x = xp.reshape(xp.astype(arr, xp.float64, copy=False), (-1,))
+    x = xp.astype(arr, xp.float64, copy=False)
     if validate:
-        tol = v.normalisation_tolerance(_np_dtype(out_dtype), x.shape[0])
-        if not bool((xp.abs(xp.sum(x) - 1.0) <= tol) & (xp.min(x) >= 0)):
+        tol = v.normalisation_tolerance(_np_dtype(out_dtype), math.prod(x.shape))
+        if not bool((xp.abs(xp.sum(xp.reshape(x, (-1,))) - 1.0) <= tol) & (xp.min(x) >= 0)):
             raise Invalid
-    h = xp.sum(_neg_xlogx(xp, x))
-    if b is not None:
-        h = h / math.log(b)
-    return xp.astype(h, out_dtype)
+    return x, out_dtype
+
+
+def _table_result(xp: ModuleType, value: Any, base: float | None, out_dtype: Any) -> Any:
+    """A table's scalar result: nats to ``base``, rounded to the output dtype."""
+    if base is not None:
+        value = value / math.log(base)
+    return xp.astype(value, out_dtype)
+
+
+@nx.quiet
+def joint_entropy(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.joint_entropy`."""
+    b = v.check_base(base)
+    x, out_dtype = _joint_table(xp, pxy, validate)
+    return _table_result(xp, xp.sum(_neg_xlogx(xp, xp.reshape(x, (-1,)))), b, out_dtype)
+
+
+@nx.quiet
+def conditional_entropy(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.conditional_entropy` (double-double column sums)."""
+    b = v.check_base(base)
+    x, out_dtype = _joint_table(xp, pxy, validate)
+    hi, lo = dd_sum(x, 0, xp)
+    rest = (hi[None, :] - x) + lo[None, :]  # exact difference when x >= p(y)/2
+    terms = xp.where(x == 0, 0.0, x * _log_ratio(xp, hi[None, :], x, rest))
+    return _table_result(xp, xp.sum(xp.reshape(terms, (-1,))), b, out_dtype)
+
+
+@nx.quiet
+def mutual_information(xp: ModuleType, pxy: Any, *, base: Any, validate: bool) -> Any:
+    """Portable :func:`mlmath.mutual_information` (exact scaling by powers of 2)."""
+    b = v.check_base(base)
+    x, out_dtype = _joint_table(xp, pxy, validate)
+    px_hi, px_lo = dd_sum(x, 1, xp)
+    py_hi, py_lo = dd_sum(x, 0, xp)
+    # Exact scaling by powers of 2 puts both marginals in [1/2, 1): the product
+    # and its Dekker error term cannot underflow, and each term is 1-homogeneous,
+    # T(2^k p, 2^k q) = 2^k T(p, q).
+    ex, ey = nx.exponent(xp, px_hi), nx.exponent(xp, py_hi)
+    mx, my = nx.ldexp(xp, px_hi, -ex), nx.ldexp(xp, py_hi, -ey)
+    mx_lo, my_lo = nx.ldexp(xp, px_lo, -ex), nx.ldexp(xp, py_lo, -ey)
+    q_hi, q_err = two_prod(mx[:, None], my[None, :])
+    q_lo = q_err + (mx[:, None] * my_lo[None, :] + mx_lo[:, None] * my[None, :])
+    shift = ex[:, None] + ey[None, :]
+    p_scaled = nx.ldexp(xp, x, -shift)
+    delta = (p_scaled - q_hi) - q_lo  # p - q_hi is exact where p ~ q (Sterbenz)
+    terms = nx.ldexp(xp, _kl_terms(xp, p_scaled, q_hi, delta), shift)
+    return _table_result(xp, xp.sum(xp.reshape(terms, (-1,))), b, out_dtype)
