@@ -161,6 +161,7 @@ def _log_ratio(p: Array, q: Array, delta: Array | None = None) -> Array:
     out = np.log(p / q) if delta is None else np.log1p(delta / q)
     bad = ~(np.abs(out) < 700.0) & (p > 0) & (q > 0)
     if bad.any():
+        p, q = np.broadcast_arrays(p, q)  # a marginal broadcast against a joint table
         out[bad] = np.log(p[bad]) - np.log(q[bad])
     return out
 
