@@ -11,11 +11,13 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["best_time", "machine_description", "markdown_table", "torch_or_none"]
+__all__ = ["best_time", "machine_description", "markdown_table", "rewrite_block",
+           "torch_or_none"]
 
 
 def best_time(fn: Callable[[], Any], *, repeat: int = 5, min_seconds: float = 0.05) -> float:
@@ -68,3 +70,13 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def rewrite_block(page: Path, begin: str, end: str, text: str) -> None:
+    """Replace the generated block of ``page`` (from the ``begin`` marker line to the
+    ``end`` one, both included) by ``text``, which holds both markers."""
+    old = page.read_text(encoding="utf-8")
+    if begin not in old or end not in old:
+        raise SystemExit(f"{page}: no generated block between {begin!r} and {end!r}")
+    head, rest = old.split(begin, 1)
+    page.write_text(head + text + rest.split(end, 1)[1], encoding="utf-8")

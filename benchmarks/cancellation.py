@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._harness import markdown_table
+from benchmarks._harness import markdown_table, rewrite_block
 from benchmarks._matrix import time_interleaved
 
 __all__ = ["BEGIN", "END", "PAGE", "RESULTS", "block", "main", "run"]
@@ -119,14 +119,6 @@ def block(record: Mapping[str, Any]) -> str:
     ])
 
 
-def _rewrite(page: Path, text: str) -> None:
-    old = page.read_text(encoding="utf-8")
-    if BEGIN not in old or END not in old:
-        raise SystemExit(f"{page}: no generated block between {BEGIN!r} and {END!r}")
-    head, rest = old.split(BEGIN, 1)
-    page.write_text(head + text + rest.split(END, 1)[1], encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cancellation",
                                      description=__doc__.splitlines()[0])
@@ -136,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="rewrite docs/special.md's block from a recorded run (no timing)")
     args = parser.parse_args(argv)
     if args.tables is not None:
-        _rewrite(PAGE, block(json.loads(args.tables.read_text(encoding="utf-8"))))
+        rewrite_block(PAGE, BEGIN, END, block(json.loads(args.tables.read_text(encoding="utf-8"))))
         return
     record = run(args.rounds)
     if args.json is not None:

@@ -142,3 +142,17 @@ def test_cancellation_block_matches_the_recorded_run():
         "`python -m benchmarks.cancellation --tables benchmarks/cancellation.json`")
     assert {c["dtype"] for c in record["cases"]} == set(cancellation.DTYPES)
     assert [tuple(c["shape"]) for c in record["cases"][::2]] == list(cancellation.SHAPES)
+
+
+def test_namespace_timings_block_matches_the_recorded_run():
+    """docs/array_api.md's timing block is what benchmarks/array_api.json gives, and the
+    run covers every installed-by-default namespace's softmax and SDPA."""
+    from benchmarks import array_api
+
+    record = json.loads(array_api.RESULTS.read_text(encoding="utf-8"))
+    assert array_api.block(record) in array_api.PAGE.read_text(encoding="utf-8"), (
+        "docs/array_api.md's timing block is not generated from benchmarks/array_api.json: "
+        "run `python -m benchmarks.array_api --tables benchmarks/array_api.json`")
+    cases = record["median_seconds"]
+    assert set(cases) == set(array_api._cases(np.random.default_rng(0)))
+    assert all({"numpy", "array_api_strict", "torch"} <= set(per) for per in cases.values())
