@@ -782,3 +782,86 @@ class TestPinnedByMutation:
             warnings.simplefilter("error")
             got = mm.kl_divergence(lp, lq, log_input=True, log_target=True)
         assert float(got) == pytest.approx(want, rel=1e-14)
+
+    #: Columns are pairs of distributions: p has a zero where q has mass (order 0 sees
+    #: q(supp p) < 1), the second and last columns are nearly disjoint (their power sum at
+    #: alpha = 1/2 is below 1/2: the logsumexp branch, on two different rows), the third
+    #: has a cell where p = q = 0.
+    _P = np.array([[0.4, 0.98, 0.0, 0.0], [0.3, 0.01, 0.0, 0.97],
+                   [0.3, 0.01, 0.5, 0.02], [0.0, 0.0, 0.5, 0.01]])
+    _Q = np.array([[0.1, 0.01, 0.0, 0.9], [0.2, 0.01, 0.5, 0.01],
+                   [0.3, 0.01, 0.25, 0.01], [0.4, 0.97, 0.25, 0.08]])
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.0, np.inf])
+    def test_every_order_branch_of_renyi_divergence_honours_axis_base_and_validate(
+            self, alpha):
+        """Each order branch of renyi_divergence reduces along ``axis`` only, converts to
+        ``base``, validates by default (naming `p` or `q`), skips validation when asked,
+        and raises no floating-point error for zero cells."""
+        with np.errstate(all="raise"):
+            got = mm.renyi_divergence(self._P, self._Q, alpha=alpha, axis=0, base=2)
+        nats = [float(mm.renyi_divergence(self._P[:, j], self._Q[:, j], alpha=alpha))
+                for j in range(4)]
+        assert got.shape == (4,)
+        np.testing.assert_allclose(got, np.array(nats) / LN2, rtol=4 * np.finfo(float).eps,
+                                   atol=0)
+        assert len(set(nats)) == 4  # the columns tell the rows apart
+        for bad in ("p", "q"):
+            args = ([0.5, 0.6], [0.5, 0.5]) if bad == "p" else ([0.5, 0.5], [0.5, 0.6])
+            with pytest.raises(ValueError, match=rf"^`{bad}`: "):
+                mm.renyi_divergence(*args, alpha=alpha)
+        assert np.isfinite(mm.renyi_divergence([0.5, 0.6], [0.5, 0.5], alpha=alpha,
+                                               validate=False))
+
+    def test_renyi_divergence_of_order_zero_is_minus_log_q_on_the_support_of_p(self):
+        """D_0(p || q) = -log q(supp p)."""
+        got = mm.renyi_divergence([0.5, 0.5, 0.0], [0.25, 0.25, 0.5], alpha=0.0)
+        assert got == pytest.approx(math.log(2.0), rel=1e-15)
+
+    def test_an_overflowing_power_sum_is_summed_in_logs_past_a_shared_zero(self):
+        """alpha = 3, q tiny where p = 1/2: p^3 q^-2 overflows, the sum is taken through
+        logsumexp, and the cell where p = q = 0 contributes nothing (not NaN):
+        D = log(p^3 q^-2 + ...) / 2, q_0 = 1e-300."""
+        got = mm.renyi_divergence([0.5, 0.5, 0.0], [1e-300, 1.0 - 1e-300, 0.0], alpha=3.0)
+        want = 0.5 * (math.log(0.125) - 2.0 * math.log(1e-300))  # the rest is 2**-3 / 2
+        assert float(got) == pytest.approx(want, rel=1e-15)
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.5, 2.0, np.inf])
+    def test_unvalidated_nan_propagates_through_every_renyi_divergence_order(self, alpha):
+        """With ``validate=False`` a NaN probability gives NaN (as in every other measure),
+        in each order branch: it is not taken for a zero outside the support."""
+        p, q = [np.nan, 0.5, 0.5], [0.2, 0.3, 0.5]
+        assert np.isnan(mm.renyi_divergence(p, q, alpha=alpha, validate=False))
+        assert np.isnan(mm.renyi_divergence(q, p, alpha=alpha, validate=False))
+
+    def test_unvalidated_min_divergence_is_the_max_ratio_as_is(self):
+        """D_inf = log max_{p > 0} p/q, applied as is to unnormalised input."""
+        got = mm.renyi_divergence([0.1, 0.0], [0.5, 0.5], alpha=np.inf, validate=False)
+        assert got == pytest.approx(math.log(0.2), rel=1e-15)
+
+    def test_js_distance_reduces_along_axis(self):
+        """js_distance(axis=0) is the distance of each column pair."""
+        got = mm.js_distance(self._P, self._Q, axis=0)
+        want = [float(mm.js_distance(self._P[:, j], self._Q[:, j])) for j in range(4)]
+        np.testing.assert_allclose(got, want, rtol=4 * np.finfo(float).eps, atol=0)
+        assert len(set(want)) == 4
+
+    @pytest.mark.parametrize(("log_input", "log_target"), [(True, False), (False, True),
+                                                           (True, True)])
+    def test_plain_kl_from_logs_is_the_plain_kl_of_the_probabilities(self, log_input,
+                                                                      log_target):
+        """generalized=False adds sum(p - q) of the probabilities, whether given as
+        probabilities or as their logs (unnormalised input, unvalidated)."""
+        p, q = np.array([0.6, 0.3, 0.3]), np.array([0.2, 0.5, 0.1])
+        want = float(np.sum(p * np.log(p / q)))
+        got = mm.kl_divergence(np.log(p) if log_target else p, np.log(q) if log_input else q,
+                               log_input=log_input, log_target=log_target,
+                               generalized=False, validate=False)
+        assert float(got) == pytest.approx(want, rel=1e-14)
+
+    def test_unvalidated_infinite_log_inputs_give_an_infinite_kl(self):
+        """From logs, unvalidated: p = inf where q = 0 (log q = -inf), or p = 0 where
+        q = inf (the term of a p = 0 entry is q), makes KL(p || q) = +inf, not 0."""
+        for lp, lq in (([np.inf, 0.0], [-np.inf, 0.0]), ([-np.inf, 0.0], [np.inf, 0.0])):
+            got = mm.kl_divergence(lp, lq, log_input=True, log_target=True, validate=False)
+            assert got == np.inf
