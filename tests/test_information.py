@@ -762,10 +762,12 @@ class TestPinnedByMutation:
                                              r"distribution\), got a scalar$"):
             mm.entropy(0.5)
 
-    @pytest.mark.parametrize("alpha", [1.0, 2.0, 7.5])
+    @pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 7.5])
     def test_renyi_divergence_is_infinite_where_q_misses_mass_of_p(self, alpha):
         """D_alpha(p || q) = inf for alpha >= 1 when q = 0 where p > 0."""
         assert mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=alpha) == np.inf
+        # little missing mass: the power sum of the other cells stays near 1 (log1p branch)
+        assert mm.renyi_divergence([0.99, 0.01], [1.0, 0.0], alpha=alpha) == np.inf
 
     def test_js_distance_validates_by_default(self):
         """js_distance checks its input by default: NaN is a ValueError naming `p`."""
@@ -802,7 +804,7 @@ class TestPinnedByMutation:
             got = mm.renyi_divergence(self._P, self._Q, alpha=alpha, axis=0, base=2)
         nats = [float(mm.renyi_divergence(self._P[:, j], self._Q[:, j], alpha=alpha))
                 for j in range(4)]
-        assert got.shape == (4,)
+        assert got.shape == (4,) and np.all(np.isfinite(got))  # (q > 0 where p > 0)
         np.testing.assert_allclose(got, np.array(nats) / LN2, rtol=4 * np.finfo(float).eps,
                                    atol=0)
         assert len(set(nats)) == 4  # the columns tell the rows apart
@@ -865,3 +867,56 @@ class TestPinnedByMutation:
         for lp, lq in (([np.inf, 0.0], [-np.inf, 0.0]), ([-np.inf, 0.0], [np.inf, 0.0])):
             got = mm.kl_divergence(lp, lq, log_input=True, log_target=True, validate=False)
             assert got == np.inf
+
+    def test_tsallis_of_index_zero_counts_the_support(self):
+        """S_0 = |supp p| - 1: zero entries are outside the support (0**0 is not 1 here)."""
+        assert mm.tsallis_entropy([0.5, 0.5, 0.0], q=0.0) == 1.0
+        np.testing.assert_array_equal(
+            mm.tsallis_entropy([[0.25, 0.25, 0.5, 0.0], [0.0, 0.0, 1.0, 0.0]], q=0.0),
+            [2.0, 0.0])
+
+    def test_subnormal_joint_probabilities_raise_no_floating_point_error(self):
+        """A subnormal cell makes -p log p underflow: the joint measures compute it under
+        their own errstate, so a caller's ``np.errstate(all="raise")`` sees no
+        FloatingPointError."""
+        t = np.array([[1e-320, 0.5], [0.5, 0.0]])
+        with np.errstate(all="raise"):
+            for fn in (mm.joint_entropy, mm.conditional_entropy, mm.mutual_information):
+                assert np.isfinite(fn(t)) and np.isfinite(fn(t.T))
+
+    def test_subnormal_binary_entropy_raises_no_floating_point_error(self):
+        """binary_entropy of a subnormal p (-p log p underflows) under a caller's
+        ``np.errstate(all="raise")``: a tiny positive result, no FloatingPointError."""
+        with np.errstate(all="raise"):
+            h = mm.binary_entropy(np.array([1e-320, 0.5]))
+        assert 0.0 < h[0] < 1e-316 and h[1] == LN2
+
+    def test_binary_entropy_of_float32_is_computed_in_float64_and_rounded_once(self):
+        """float32 input is computed in float64 and rounded once (module docstring)."""
+        p = np.random.default_rng(14).random(2000).astype(np.float32)
+        got = mm.binary_entropy(p)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, mm.binary_entropy(p.astype(np.float64))
+                                      .astype(np.float32))
+
+    def test_unvalidated_renyi_entropy_raises_nothing(self):
+        """validate=False checks nothing, in the logsumexp branch too (sum p**2 < 1/2): a
+        negative entry (log NaN) gives NaN, not a ValueError."""
+        assert np.isnan(mm.renyi_entropy([-0.01] + [0.1] * 10, alpha=2.0, validate=False))
+
+    @pytest.mark.parametrize("alpha", [0.25, 0.5, 0.75])
+    def test_renyi_divergence_below_order_one_where_q_misses_mass_of_p(self, alpha):
+        """For alpha < 1 a q = 0 cell under p > 0 adds nothing to sum p^a q^(1-a):
+        D_alpha([1/2, 1/2] || [1, 0]) = log(2**-alpha) / (alpha - 1), finite."""
+        got = mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=alpha)
+        assert float(got) == pytest.approx(alpha * LN2 / (1.0 - alpha), rel=1e-14)
+        # most of p's mass missing from q, and sum p^a q^(1-a) = 0.1**a above 1/2
+        got = mm.renyi_divergence([0.1, 0.9], [1.0, 0.0], alpha=alpha)
+        assert float(got) == pytest.approx(alpha * math.log(10.0) / (1.0 - alpha), rel=1e-14)
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.25, 0.5, 2.0, np.inf])
+    def test_renyi_divergence_of_disjoint_supports_is_infinite(self, alpha):
+        """Disjoint supports: sum p^a q^(1-a) = 0 (and q(supp p) = 0), so D_alpha = +inf
+        for every order, whichever of p, q is the point mass."""
+        assert mm.renyi_divergence([1.0, 0.0], [0.0, 1.0], alpha=alpha) == np.inf
+        assert mm.renyi_divergence([0.0, 0.5, 0.5], [1.0, 0.0, 0.0], alpha=alpha) == np.inf
