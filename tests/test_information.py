@@ -921,7 +921,8 @@ class TestPinnedByMutation:
         assert mm.renyi_divergence([1.0, 0.0], [0.0, 1.0], alpha=alpha) == np.inf
         assert mm.renyi_divergence([0.0, 0.5, 0.5], [1.0, 0.0, 0.0], alpha=alpha) == np.inf
 
-    _F32: ClassVar[dict[str, Callable[..., Any]]] = {"entropy": lambda a, b, **kw: mm.entropy(a, **kw),
+    _F32: ClassVar[dict[str, Callable[..., Any]]] = {
+            "entropy": lambda a, b, **kw: mm.entropy(a, **kw),
             "kl_divergence": lambda a, b, **kw: mm.kl_divergence(a, b, **kw),
             "cross_entropy": lambda a, b, **kw: mm.cross_entropy(a, b, **kw),
             "js_divergence": lambda a, b, **kw: mm.js_divergence(a, b, **kw),
