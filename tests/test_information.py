@@ -950,3 +950,11 @@ class TestPinnedByMutation:
         np.testing.assert_array_equal(
             got, np.asarray(fn(p.astype(np.float64), q.astype(np.float64), validate=False))
             .astype(np.float32))
+
+    def test_kl_against_a_subnormal_q_cell(self):
+        """p/q overflows where q is subnormal: the log ratio is log p - log q there, so
+        KL([1/2, 1/2] || [q0, 1 - q0]) = (log(1/2) - log q0)/2 + log(1/2)/2, q0 = 1e-320."""
+        q0 = 1e-320
+        want = 0.5 * (math.log(0.5) - math.log(q0)) + 0.5 * math.log(0.5)
+        got = mm.kl_divergence([0.5, 0.5], [q0, 1.0 - q0])
+        assert float(got) == pytest.approx(want, rel=1e-14)
