@@ -1013,10 +1013,11 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
     def terms(pc: Array, qc: Array) -> list[Array]:
         if alpha == np.inf:
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(pc > 0, pc / qc, 0.0)
+                # (pc == 0, not pc <= 0: a NaN of unvalidated input stays NaN)
+                ratio = np.where(pc == 0, 0.0, pc / qc)
             return [np.log(np.max(ratio, axis=-1))]
-        if alpha == 0.0:   # -log q(supp p)
-            return [-np.log(_row_sum(np.where(pc > 0, qc, 0.0)))]
+        if alpha == 0.0:   # -log q(supp p); 0 * pc keeps a NaN of p
+            return [-np.log(_row_sum(np.where(pc > 0, qc, 0.0 * pc)))]
         scaled = delta * _row_sum(_renyi_terms(pc, qc, alpha))  # sum p^a q^(1-a) - 1
         # The power sum is below 1/2 (log1p would lose its digits), or a term
         # overflowed (t^alpha beyond the float range, q tiny): take the log directly.
@@ -1024,8 +1025,8 @@ def renyi_divergence(p: ArrayLike, q: ArrayLike, *, alpha: float, axis: Axes = -
         out = np.log1p(np.where(small, 0.0, scaled)) / delta
         if small.any():
             with np.errstate(divide="ignore", invalid="ignore"):
-                logs = np.where(pc[small] > 0, alpha * np.log(pc[small])
-                                + (1 - alpha) * np.log(qc[small]), -np.inf)
+                logs = np.where(pc[small] == 0, -np.inf, alpha * np.log(pc[small])
+                                + (1 - alpha) * np.log(qc[small]))
             out[small] = logsumexp(logs, axis=-1, validate=False) / delta
         return [out]
 

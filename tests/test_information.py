@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import mpmath
 import numpy as np
@@ -762,10 +762,12 @@ class TestPinnedByMutation:
                                              r"distribution\), got a scalar$"):
             mm.entropy(0.5)
 
-    @pytest.mark.parametrize("alpha", [1.0, 2.0, 7.5])
+    @pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 7.5])
     def test_renyi_divergence_is_infinite_where_q_misses_mass_of_p(self, alpha):
         """D_alpha(p || q) = inf for alpha >= 1 when q = 0 where p > 0."""
         assert mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=alpha) == np.inf
+        # little missing mass: the power sum of the other cells stays near 1 (log1p branch)
+        assert mm.renyi_divergence([0.99, 0.01], [1.0, 0.0], alpha=alpha) == np.inf
 
     def test_js_distance_validates_by_default(self):
         """js_distance checks its input by default: NaN is a ValueError naming `p`."""
@@ -781,4 +783,178 @@ class TestPinnedByMutation:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             got = mm.kl_divergence(lp, lq, log_input=True, log_target=True)
+        assert float(got) == pytest.approx(want, rel=1e-14)
+
+    #: Columns are pairs of distributions: p has a zero where q has mass (order 0 sees
+    #: q(supp p) < 1), the second and last columns are nearly disjoint (their power sum at
+    #: alpha = 1/2 is below 1/2: the logsumexp branch, on two different rows), the third
+    #: has a cell where p = q = 0.
+    _P = np.array([[0.4, 0.98, 0.0, 0.0], [0.3, 0.01, 0.0, 0.97],
+                   [0.3, 0.01, 0.5, 0.02], [0.0, 0.0, 0.5, 0.01]])
+    _Q = np.array([[0.1, 0.01, 0.0, 0.9], [0.2, 0.01, 0.5, 0.01],
+                   [0.3, 0.01, 0.25, 0.01], [0.4, 0.97, 0.25, 0.08]])
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.0, np.inf])
+    def test_every_order_branch_of_renyi_divergence_honours_axis_base_and_validate(
+            self, alpha):
+        """Each order branch of renyi_divergence reduces along ``axis`` only, converts to
+        ``base``, validates by default (naming `p` or `q`), skips validation when asked,
+        and raises no floating-point error for zero cells."""
+        with np.errstate(all="raise"):
+            got = mm.renyi_divergence(self._P, self._Q, alpha=alpha, axis=0, base=2)
+        nats = [float(mm.renyi_divergence(self._P[:, j], self._Q[:, j], alpha=alpha))
+                for j in range(4)]
+        assert got.shape == (4,) and np.all(np.isfinite(got))  # (q > 0 where p > 0)
+        np.testing.assert_allclose(got, np.array(nats) / LN2, rtol=4 * np.finfo(float).eps,
+                                   atol=0)
+        assert len(set(nats)) == 4  # the columns tell the rows apart
+        for bad in ("p", "q"):
+            args = ([0.5, 0.6], [0.5, 0.5]) if bad == "p" else ([0.5, 0.5], [0.5, 0.6])
+            with pytest.raises(ValueError, match=rf"^`{bad}`: "):
+                mm.renyi_divergence(*args, alpha=alpha)
+        assert np.isfinite(mm.renyi_divergence([0.5, 0.6], [0.5, 0.5], alpha=alpha,
+                                               validate=False))
+
+    def test_renyi_divergence_of_order_zero_is_minus_log_q_on_the_support_of_p(self):
+        """D_0(p || q) = -log q(supp p)."""
+        got = mm.renyi_divergence([0.5, 0.5, 0.0], [0.25, 0.25, 0.5], alpha=0.0)
+        assert got == pytest.approx(math.log(2.0), rel=1e-15)
+
+    def test_an_overflowing_power_sum_is_summed_in_logs_past_a_shared_zero(self):
+        """alpha = 3, q tiny where p = 1/2: p^3 q^-2 overflows, the sum is taken through
+        logsumexp, and the cell where p = q = 0 contributes nothing (not NaN):
+        D = log(p^3 q^-2 + ...) / 2, q_0 = 1e-300."""
+        got = mm.renyi_divergence([0.5, 0.5, 0.0], [1e-300, 1.0 - 1e-300, 0.0], alpha=3.0)
+        want = 0.5 * (math.log(0.125) - 2.0 * math.log(1e-300))  # the rest is 2**-3 / 2
+        assert float(got) == pytest.approx(want, rel=1e-15)
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.5, 2.0, np.inf])
+    def test_unvalidated_nan_propagates_through_every_renyi_divergence_order(self, alpha):
+        """With ``validate=False`` a NaN probability gives NaN (as in every other measure),
+        in each order branch: it is not taken for a zero outside the support."""
+        p, q = [np.nan, 0.5, 0.5], [0.2, 0.3, 0.5]
+        assert np.isnan(mm.renyi_divergence(p, q, alpha=alpha, validate=False))
+        assert np.isnan(mm.renyi_divergence(q, p, alpha=alpha, validate=False))
+
+    def test_unvalidated_min_divergence_is_the_max_ratio_as_is(self):
+        """D_inf = log max_{p > 0} p/q, applied as is to unnormalised input."""
+        got = mm.renyi_divergence([0.1, 0.0], [0.5, 0.5], alpha=np.inf, validate=False)
+        assert got == pytest.approx(math.log(0.2), rel=1e-15)
+
+    def test_js_distance_reduces_along_axis(self):
+        """js_distance(axis=0) is the distance of each column pair."""
+        got = mm.js_distance(self._P, self._Q, axis=0)
+        want = [float(mm.js_distance(self._P[:, j], self._Q[:, j])) for j in range(4)]
+        np.testing.assert_allclose(got, want, rtol=4 * np.finfo(float).eps, atol=0)
+        assert len(set(want)) == 4
+
+    @pytest.mark.parametrize(("log_input", "log_target"), [(True, False), (False, True),
+                                                           (True, True)])
+    def test_plain_kl_from_logs_is_the_plain_kl_of_the_probabilities(self, log_input,
+                                                                      log_target):
+        """generalized=False adds sum(p - q) of the probabilities, whether given as
+        probabilities or as their logs (unnormalised input, unvalidated)."""
+        p, q = np.array([0.6, 0.3, 0.3]), np.array([0.2, 0.5, 0.1])
+        want = float(np.sum(p * np.log(p / q)))
+        got = mm.kl_divergence(np.log(p) if log_target else p, np.log(q) if log_input else q,
+                               log_input=log_input, log_target=log_target,
+                               generalized=False, validate=False)
+        assert float(got) == pytest.approx(want, rel=1e-14)
+
+    def test_unvalidated_infinite_log_inputs_give_an_infinite_kl(self):
+        """From logs, unvalidated: p = inf where q = 0 (log q = -inf), or p = 0 where
+        q = inf (the term of a p = 0 entry is q), makes KL(p || q) = +inf, not 0."""
+        for lp, lq in (([np.inf, 0.0], [-np.inf, 0.0]), ([-np.inf, 0.0], [np.inf, 0.0])):
+            got = mm.kl_divergence(lp, lq, log_input=True, log_target=True, validate=False)
+            assert got == np.inf
+
+    def test_tsallis_of_index_zero_counts_the_support(self):
+        """S_0 = |supp p| - 1: zero entries are outside the support (0**0 is not 1 here)."""
+        assert mm.tsallis_entropy([0.5, 0.5, 0.0], q=0.0) == 1.0
+        np.testing.assert_array_equal(
+            mm.tsallis_entropy([[0.25, 0.25, 0.5, 0.0], [0.0, 0.0, 1.0, 0.0]], q=0.0),
+            [2.0, 0.0])
+
+    def test_subnormal_joint_probabilities_raise_no_floating_point_error(self):
+        """A subnormal cell makes -p log p underflow: the joint measures compute it under
+        their own errstate, so a caller's ``np.errstate(all="raise")`` sees no
+        FloatingPointError."""
+        t = np.array([[1e-320, 0.5], [0.5, 0.0]])
+        with np.errstate(all="raise"):
+            for fn in (mm.joint_entropy, mm.conditional_entropy, mm.mutual_information):
+                assert np.isfinite(fn(t)) and np.isfinite(fn(t.T))
+
+    def test_subnormal_binary_entropy_raises_no_floating_point_error(self):
+        """binary_entropy of a subnormal p (-p log p underflows) under a caller's
+        ``np.errstate(all="raise")``: a tiny positive result, no FloatingPointError."""
+        with np.errstate(all="raise"):
+            h = mm.binary_entropy(np.array([1e-320, 0.5]))
+        assert 0.0 < h[0] < 1e-316 and h[1] == LN2
+
+    def test_binary_entropy_of_float32_is_computed_in_float64_and_rounded_once(self):
+        """float32 input is computed in float64 and rounded once (module docstring)."""
+        p = np.random.default_rng(14).random(2000).astype(np.float32)
+        got = mm.binary_entropy(p)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, mm.binary_entropy(p.astype(np.float64))
+                                      .astype(np.float32))
+
+    def test_unvalidated_renyi_entropy_raises_nothing(self):
+        """validate=False checks nothing, in the logsumexp branch too (sum p**2 < 1/2): a
+        negative entry (log NaN) gives NaN, not a ValueError."""
+        assert np.isnan(mm.renyi_entropy([-0.01] + [0.1] * 10, alpha=2.0, validate=False))
+
+    @pytest.mark.parametrize("alpha", [0.25, 0.5, 0.75])
+    def test_renyi_divergence_below_order_one_where_q_misses_mass_of_p(self, alpha):
+        """For alpha < 1 a q = 0 cell under p > 0 adds nothing to sum p^a q^(1-a):
+        D_alpha([1/2, 1/2] || [1, 0]) = log(2**-alpha) / (alpha - 1), finite."""
+        got = mm.renyi_divergence([0.5, 0.5], [1.0, 0.0], alpha=alpha)
+        assert float(got) == pytest.approx(alpha * LN2 / (1.0 - alpha), rel=1e-14)
+        # most of p's mass missing from q, and sum p^a q^(1-a) = 0.1**a above 1/2
+        got = mm.renyi_divergence([0.1, 0.9], [1.0, 0.0], alpha=alpha)
+        assert float(got) == pytest.approx(alpha * math.log(10.0) / (1.0 - alpha), rel=1e-14)
+
+    @pytest.mark.parametrize("alpha", [0.0, 0.25, 0.5, 2.0, np.inf])
+    def test_renyi_divergence_of_disjoint_supports_is_infinite(self, alpha):
+        """Disjoint supports: sum p^a q^(1-a) = 0 (and q(supp p) = 0), so D_alpha = +inf
+        for every order, whichever of p, q is the point mass."""
+        assert mm.renyi_divergence([1.0, 0.0], [0.0, 1.0], alpha=alpha) == np.inf
+        assert mm.renyi_divergence([0.0, 0.5, 0.5], [1.0, 0.0, 0.0], alpha=alpha) == np.inf
+
+    _F32: ClassVar[dict[str, Callable[..., Any]]] = {
+            "entropy": lambda a, b, **kw: mm.entropy(a, **kw),
+            "kl_divergence": lambda a, b, **kw: mm.kl_divergence(a, b, **kw),
+            "cross_entropy": lambda a, b, **kw: mm.cross_entropy(a, b, **kw),
+            "js_divergence": lambda a, b, **kw: mm.js_divergence(a, b, **kw),
+            "renyi_entropy": lambda a, b, **kw: mm.renyi_entropy(a, alpha=2.0, **kw),
+            "tsallis_entropy": lambda a, b, **kw: mm.tsallis_entropy(a, q=2.0, **kw),
+            "renyi_divergence": lambda a, b, **kw: mm.renyi_divergence(a, b, alpha=0.5, **kw),
+            "joint_entropy": lambda a, b, **kw: mm.joint_entropy(a, **kw),
+            "conditional_entropy": lambda a, b, **kw: mm.conditional_entropy(a, **kw),
+            "mutual_information": lambda a, b, **kw: mm.mutual_information(a, **kw)}
+
+    @pytest.mark.parametrize("name", sorted(_F32))
+    def test_float32_input_is_computed_in_float64_and_rounded_once(self, name):
+        """float32 rows (and tables) give the float64 result of the same values rounded
+        once to float32 (module docstring), bit for bit.  (validate=False: the float32
+        rows are not normalised to float64's tolerance.)"""
+        rng = np.random.default_rng(14)
+        p, q = rng.random((2, 50, 7))
+        p, q = (p / p.sum(-1, keepdims=True)).astype(np.float32), \
+            (q / q.sum(-1, keepdims=True)).astype(np.float32)
+        if name in ("joint_entropy", "conditional_entropy", "mutual_information"):
+            p = (p[:6] / p[:6].sum()).reshape(2, 21)
+        fn = self._F32[name]
+        got = fn(p, q, validate=False)
+        assert np.asarray(got).dtype == np.float32
+        np.testing.assert_array_equal(
+            got, np.asarray(fn(p.astype(np.float64), q.astype(np.float64), validate=False))
+            .astype(np.float32))
+
+    def test_kl_against_a_subnormal_q_cell(self):
+        """p/q overflows where q is subnormal: the log ratio is log p - log q there, so
+        KL([1/2, 1/2] || [q0, 1 - q0]) = (log(1/2) - log q0)/2 + log(1/2)/2, q0 = 1e-320."""
+        q0 = 1e-320
+        want = 0.5 * (math.log(0.5) - math.log(q0)) + 0.5 * math.log(0.5)
+        got = mm.kl_divergence([0.5, 0.5], [q0, 1.0 - q0])
         assert float(got) == pytest.approx(want, rel=1e-14)
