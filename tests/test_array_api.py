@@ -529,3 +529,16 @@ def test_a_numpy_array_among_foreign_ones_is_named(fname: str, host: str) -> Non
     with pytest.raises(TypeError, match=rf"`{host}`: expected an array of the same library "
                                         rf"as `{first}` \(array_api_strict\), got a NumPy array"):
         _call(fname, kwargs)
+
+
+@pytest.mark.parametrize("fname", [
+    n for n in mlmath.__all__ if "validate" in inspect.signature(getattr(mlmath, n)).parameters])
+def test_a_non_bool_validate_is_named_on_foreign_arrays(fname: str) -> None:
+    """``validate`` must be a bool on every namespace (a truthy string validates nothing
+    silently otherwise): TypeError naming it, before any computation."""
+    import array_api_strict as xs
+
+    kwargs = {k: (xs.asarray(v.copy()) if isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
+                  else v) for k, v in _kwargs(fname).items()}
+    with pytest.raises(TypeError, match=r"`validate`"):
+        _call(fname, {**kwargs, "validate": "no"})
