@@ -235,6 +235,18 @@ def _rest(row: np.ndarray, e: np.ndarray, m: float) -> float:
 
 
 @_exact
+def _shifted_exp_rest(row: np.ndarray, m: float, e: np.ndarray, wide: bool, full: bool
+                      ) -> float:
+    """``e = exp(row - m)`` (:func:`_exp_wide` for float64 rows, :func:`_exp_narrow`
+    with ``full`` for float32) and ``R``, the sum without one maximal entry (:func:`_rest`)."""
+    if wide:
+        _exp_wide(row, m, e)
+    else:
+        _exp_narrow(row, m, e, full)
+    return _rest(row, e, m)
+
+
+@_exact
 def _softmax_out(e: np.ndarray, rest: float, out: np.ndarray, wide: bool) -> None:
     if wide:
         denominator = 1.0 + rest
@@ -276,11 +288,7 @@ def run_rows(kind: int, x: np.ndarray, maxima: np.ndarray, out: np.ndarray,
         if not np.isfinite(m):
             continue
         row = x[i]
-        if wide:
-            _exp_wide(row, m, e)
-        else:
-            _exp_narrow(row, m, e, kind == LOGSUMEXP or kind == LOG1P_REST)
-        rest = _rest(row, e, m)
+        rest = _shifted_exp_rest(row, m, e, wide, kind == LOGSUMEXP or kind == LOG1P_REST)
         if kind == LOGSUMEXP:
             out[i, 0] = m + np.log1p(rest)
         elif kind == LOG1P_REST:
@@ -302,12 +310,7 @@ def shifted_exp_rows(x: np.ndarray, maxima: np.ndarray, e: np.ndarray, rest: np.
         m = maxima[i]
         if not np.isfinite(m):
             continue
-        row = x[i]
-        if wide:
-            _exp_wide(row, m, e[i])
-        else:
-            _exp_narrow(row, m, e[i], True)
-        rest[i] = _rest(row, e[i], m)
+        rest[i] = _shifted_exp_rest(x[i], m, e[i], wide, True)
 
 @_exact
 def ce_index_rows(x: np.ndarray, labels: np.ndarray, ignore: int, has_ignore: bool,
@@ -344,11 +347,7 @@ def ce_index_rows(x: np.ndarray, labels: np.ndarray, ignore: int, has_ignore: bo
             has_nan |= row[j] != row[j]
         if has_nan:
             return 1, counted
-        if wide:
-            _exp_wide(row, m, e)
-        else:
-            _exp_narrow(row, m, e, True)
-        out[i] = (m - np.float64(row[y])) + np.log1p(_rest(row, e, m))
+        out[i] = (m - np.float64(row[y])) + np.log1p(_shifted_exp_rest(row, m, e, wide, True))
         counted += 1
     return 0, counted
 
