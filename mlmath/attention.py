@@ -159,6 +159,15 @@ def _check_matrix_stack(x: Array, name: str, what: str) -> None:
         raise ValueError(f"`{name}`: expected an array of shape {what}, got shape {x.shape}")
 
 
+def _scale_of(d: int, scale: float | None) -> float:
+    """The scores' scale: ``scale`` checked positive, or ``1/sqrt(d)`` (``d >= 1``)."""
+    if scale is not None:
+        return val.check_positive_scalar(scale, "scale")
+    if d == 0:
+        raise ValueError("`q`: expected d >= 1 to define the default scale 1/sqrt(d), got d = 0")
+    return 1.0 / math.sqrt(d)
+
+
 def _broadcast_batch(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*shapes.values()))
@@ -257,13 +266,7 @@ def _prepare(
         b = _prepare_bias(bias, lq, lk, compute, validate)
         batch_shapes["attn_bias"] = b.shape[:-2]
     batch = _broadcast_batch(batch_shapes)
-    if scale is None:
-        if qa.shape[-1] == 0:
-            raise ValueError(
-                "`q`: expected d >= 1 to define the default scale 1/sqrt(d), got d = 0")
-        s = 1.0 / math.sqrt(qa.shape[-1])
-    else:
-        s = val.check_positive_scalar(scale, "scale")
+    s = _scale_of(qa.shape[-1], scale)
     if validate:
         for name, a in arrays.items():
             val.check_finite(a, name)

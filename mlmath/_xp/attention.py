@@ -130,13 +130,7 @@ def _prepare(xp: ModuleType, q: Any, k: Any, v: Any, mask: Any, causal: Any, sca
         b = xp.astype(b, compute, copy=False)
         batch_shapes["attn_bias"] = tuple(b.shape[:-2])
     batch = _np_att._broadcast_batch(batch_shapes)
-    if scale is None:
-        if qa.shape[-1] == 0:
-            raise ValueError(
-                "`q`: expected d >= 1 to define the default scale 1/sqrt(d), got d = 0")
-        s = 1.0 / math.sqrt(qa.shape[-1])
-    else:
-        s = val.check_positive_scalar(scale, "scale")
+    s = _np_att._scale_of(qa.shape[-1], scale)
     if validate:
         for name, a in arrays.items():
             val.xp_check_finite(xp, a, name)
