@@ -9,10 +9,11 @@ on those pages comes from the recorded run.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks._harness import replace_block
 
 __all__ = ["README_BEGIN", "README_END", "readme_block", "speed_page", "write"]
 
@@ -122,18 +123,12 @@ def readme_block(data: Mapping[str, Any]) -> str:
     return "\n".join([*lines, "", README_END])
 
 
-def _replace_block(text: str, block: str) -> str:
-    pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"README.md has no block between {README_BEGIN!r} and {README_END!r}")
-    return pattern.sub(lambda _: block, text, count=1)
-
-
 def render(results: Path = RESULTS, readme: Path = README) -> dict[Path, str]:
     """The generated texts, by the file they belong in (the README with its block replaced)."""
     data = json.loads(results.read_text(encoding="utf-8"))
     return {PAGE: speed_page(data),
-            readme: _replace_block(readme.read_text(encoding="utf-8"), readme_block(data))}
+            readme: replace_block(readme.read_text(encoding="utf-8"), README_BEGIN,
+                                  README_END, readme_block(data), "README.md")}
 
 
 def write(results: Path = RESULTS) -> list[Path]:

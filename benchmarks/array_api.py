@@ -16,10 +16,6 @@ from the committed ``benchmarks/array_api.json`` and fails on any difference).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +25,13 @@ from typing import Any
 import numpy as np
 
 import mlmath
-from benchmarks._harness import markdown_table, rewrite_block
+from benchmarks._harness import (
+    describe_run,
+    markdown_table,
+    package_versions,
+    recorded_main,
+    run_conditions,
+)
 from mlmath.adapters.namespace import available_namespaces, namespace_module
 
 __all__ = ["BEGIN", "END", "PAGE", "RESULTS", "block", "main", "measure", "record"]
@@ -90,28 +92,14 @@ def measure(rounds: int) -> dict[str, dict[str, float]]:
     return figures
 
 
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    versions = {"mlmath": mlmath.__version__, "numpy": np.__version__}
-    for name in ("array_api_strict", "torch", "jax", "numba"):
-        try:
-            versions[name] = md.version(name.replace("_", "-"))
-        except md.PackageNotFoundError:
-            pass
-    return versions
-
-
 def record(rounds: int) -> dict[str, Any]:
     """Time every case; the JSON-ready record (environment, then the medians)."""
-    start = time.time()
-    load = [round(v, 2) for v in os.getloadavg()]
+    conditions = run_conditions()
     figures = measure(rounds)
-    return {"generated_by": "python -m benchmarks.array_api --json FILE",
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)),
-            "rounds": rounds, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "python": platform.python_version(), "versions": _versions(),
-            "load_average": load, "median_seconds": figures}
+    return {"generated_by": "python -m benchmarks.array_api --json FILE", **conditions,
+            "rounds": rounds, "versions": package_versions("array_api_strict", "torch", "jax",
+                                                           "numba"),
+            "median_seconds": figures}
 
 
 def block(rec: Mapping[str, Any]) -> str:
@@ -121,13 +109,10 @@ def block(rec: Mapping[str, Any]) -> str:
     rows = [[case, *(f"{per[ns] * 1e3:.3g} ms" + ("" if ns == "numpy" else
                                                    f" ({per[ns] / per['numpy']:.2g}x)")
                      for ns in namespaces)] for case, per in figures.items()]
-    versions = ", ".join(f"{k} {v}" for k, v in rec["versions"].items())
     return "\n".join([
         BEGIN,
-        f"Run of {rec['date']}: {rec['machine']}, Python {rec['python']}, {versions}; "
-        f"load average at the start {', '.join(map(str, rec['load_average']))}; median of "
-        f"{rec['rounds']} interleaved rounds (numba installed, so the NumPy path runs its "
-        "compiled kernels where it has them):",
+        describe_run(rec) + " (numba installed, so the NumPy path runs its compiled kernels "
+        "where it has them):",
         "",
         markdown_table(["case", *namespaces], rows),
         END,
@@ -135,20 +120,9 @@ def block(rec: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks array_api",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (median)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="record the run in FILE")
-    parser.add_argument("--tables", type=Path, metavar="FILE",
-                        help="rewrite docs/array_api.md's block from a recorded run (no timing)")
-    args = parser.parse_args(argv)
-    if args.tables is not None:
-        rewrite_block(PAGE, BEGIN, END, block(json.loads(args.tables.read_text("utf-8"))))
-        return
-    rec = record(args.rounds)
-    if args.json is not None:
-        args.json.write_text(json.dumps(rec, indent=1) + "\n", encoding="utf-8")
-    print(block(rec))
+    recorded_main(argv, prog="python -m benchmarks array_api",
+                  description=__doc__.splitlines()[0], rounds=7, record=record, block=block,
+                  page=PAGE, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":

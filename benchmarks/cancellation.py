@@ -15,19 +15,20 @@ from the committed ``benchmarks/cancellation.json`` and fails on any difference)
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import statistics
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks._harness import markdown_table, rewrite_block
+from benchmarks._harness import (
+    describe_run,
+    markdown_table,
+    package_versions,
+    recorded_main,
+    run_conditions,
+)
 from benchmarks._matrix import time_interleaved
 
 __all__ = ["BEGIN", "END", "PAGE", "RESULTS", "block", "main", "run"]
@@ -62,29 +63,19 @@ def _candidates(shape: tuple[int, int], dtype: str, backends: list[str]
 
 def run(rounds: int) -> dict[str, Any]:
     """Time every case; the JSON-ready record (environment, then one entry per case)."""
-    import mlmath as mm
     from mlmath import _backend
 
     backends = ["numpy", *(["numba"] if _backend.numba_available() else [])]
-    start = time.time()
-    load = [round(v, 2) for v in os.getloadavg()]
+    conditions = run_conditions()
     cases = []
     for shape in SHAPES:
         for dtype in DTYPES:
             times = time_interleaved(_candidates(shape, dtype, backends), rounds)
             cases.append({"shape": list(shape), "dtype": dtype,
                           "median_seconds": {k: statistics.median(t) for k, t in times.items()}})
-    versions = {"mlmath": mm.__version__, "numpy": np.__version__}
-    if "numba" in backends:
-        import numba
-
-        versions["numba"] = numba.__version__
-    return {"generated_by": "python -m benchmarks.cancellation --json FILE",
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)),
+    return {"generated_by": "python -m benchmarks.cancellation --json FILE", **conditions,
             "rounds": rounds, "backends": backends,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "python": platform.python_version(), "versions": versions,
-            "load_average": load, "cases": cases}
+            "versions": package_versions(*backends[1:]), "cases": cases}
 
 
 def _rows(record: Mapping[str, Any]) -> list[list[Any]]:
@@ -102,17 +93,13 @@ def _rows(record: Mapping[str, Any]) -> list[list[Any]]:
 
 def block(record: Mapping[str, Any]) -> str:
     """The generated block of ``docs/special.md``: the run's table with its conditions."""
-    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
-    load = ", ".join(map(str, record["load_average"]))
     table = markdown_table(["shape", "dtype", "backend", "ordinary ms", "cancelling ms",
                             "cancelling / ordinary", "cancelling / NumPy ordinary"],
                            _rows(record))
     return "\n".join([
         BEGIN,
-        f"Run of {record['date']}: {record['machine']}, Python {record['python']}, "
-        f"{versions}; load average at the start {load}; median of {record['rounds']} "
-        "interleaved rounds. `logsumexp(x, axis=-1)` of standard normal rows (ordinary) "
-        "and of their `log_softmax` (every row cancels):",
+        describe_run(record) + ". `logsumexp(x, axis=-1)` of standard normal rows "
+        "(ordinary) and of their `log_softmax` (every row cancels):",
         "",
         table,
         END,
@@ -120,20 +107,9 @@ def block(record: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.cancellation",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", type=Path, metavar="FILE", help="record the run in FILE")
-    parser.add_argument("--tables", type=Path, metavar="FILE",
-                        help="rewrite docs/special.md's block from a recorded run (no timing)")
-    args = parser.parse_args(argv)
-    if args.tables is not None:
-        rewrite_block(PAGE, BEGIN, END, block(json.loads(args.tables.read_text(encoding="utf-8"))))
-        return
-    record = run(args.rounds)
-    if args.json is not None:
-        args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    print(block(record))
+    recorded_main(argv, prog="python -m benchmarks.cancellation",
+                  description=__doc__.splitlines()[0], rounds=5, record=run, block=block,
+                  page=PAGE, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":

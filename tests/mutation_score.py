@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import replace_block
+
 __all__ = ["README_BEGIN", "README_END", "collect", "equivalents", "expand", "main",
            "readme_block", "render", "wilson"]
 
@@ -238,17 +240,11 @@ def readme_block(data: Mapping[str, Any]) -> str:
     return "\n".join([*lines, "", README_END])
 
 
-def _replace_block(text: str, block: str) -> str:
-    pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"README.md has no block between {README_BEGIN!r} and {README_END!r}")
-    return pattern.sub(lambda _: block, text, count=1)
-
-
 def render(results: Path = RESULTS, readme: Path = README) -> str:
     """The README's text with its mutation block made from ``results``."""
     data = json.loads(results.read_text(encoding="utf-8"))
-    return _replace_block(readme.read_text(encoding="utf-8"), readme_block(data))
+    return replace_block(readme.read_text(encoding="utf-8"), README_BEGIN, README_END,
+                         readme_block(data), "README.md")
 
 
 def _dump(data: Mapping[str, Any]) -> str:
