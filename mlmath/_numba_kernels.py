@@ -773,9 +773,7 @@ def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, table: np.ndarray,
             sigmas[level] = sigmas[level - 1] * 2.0 ** (m_bits - 53)
         sums[:] = 0.0
         sigma0 = sigmas[0]
-        sigma1 = sigmas[1] if levels > 1 else 0.0
         lead = 0.0  # level 0 (RowExtractor.add: the h's highs)
-        second = 0.0  # level 1: the highs of h's and low's remainders
         rest_h = 0.0  # the last level, summed plainly
         rest_low = 0.0
         smallest = 0.0
@@ -796,24 +794,16 @@ def lse_cancelling_rows(x: np.ndarray, maxima: np.ndarray, table: np.ndarray,
                 high = (h + sigma0) - sigma0
                 lead += high
                 h -= high
-                if levels > 1:
-                    high = (h + sigma1) - sigma1
+                for level in range(1, levels):  # the later levels: h's and low's remainders
+                    sigma = sigmas[level]
+                    high = (h + sigma) - sigma
                     h -= high
-                    low_high = (low + sigma1) - sigma1
+                    low_high = (low + sigma) - sigma
                     low -= low_high
-                    second += high + low_high
-                    for level in range(2, levels):
-                        sigma = sigmas[level]
-                        high = (h + sigma) - sigma
-                        h -= high
-                        low_high = (low + sigma) - sigma
-                        low -= low_high
-                        sums[level] += high + low_high
+                    sums[level] += high + low_high
                 rest_h += h
                 rest_low += low
         sums[0] = lead
-        if levels > 1:
-            sums[1] = second
         sums[levels] = (rest_h + rest_low) + smallest
         hi, lo = _sums_minus(sums, 1.0 - near_zero)
         excess = hi + lo
